@@ -1,0 +1,86 @@
+package org.blvm.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Writes the few CBOR heads the event fast path needs (RFC 8949 §3), into a growable buffer. */
+final class CborWriter {
+  private byte[] buf;
+  private int len;
+
+  CborWriter(int capacity) {
+    buf = new byte[Math.max(16, capacity)];
+  }
+
+  CborWriter skip(int n) {
+    ensure(n);
+    len += n;
+    return this;
+  }
+
+  CborWriter mapHeader(int entries) {
+    return head(5, entries);
+  }
+
+  CborWriter uint(long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("negative " + value);
+    }
+    return head(0, value);
+  }
+
+  CborWriter text(String s) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    head(3, utf8.length);
+    return raw(utf8);
+  }
+
+  CborWriter nullValue() {
+    ensure(1);
+    buf[len++] = (byte) 0xF6;
+    return this;
+  }
+
+  CborWriter raw(byte[] bytes) {
+    ensure(bytes.length);
+    System.arraycopy(bytes, 0, buf, len, bytes.length);
+    len += bytes.length;
+    return this;
+  }
+
+  byte[] toByteArray() {
+    return buf.length == len ? buf : Arrays.copyOf(buf, len);
+  }
+
+  private CborWriter head(int major, long value) {
+    ensure(9);
+    int mt = major << 5;
+    if (value < 24) {
+      buf[len++] = (byte) (mt | value);
+    } else if (value < 0x100) {
+      buf[len++] = (byte) (mt | 24);
+      buf[len++] = (byte) value;
+    } else if (value < 0x10000) {
+      buf[len++] = (byte) (mt | 25);
+      buf[len++] = (byte) (value >>> 8);
+      buf[len++] = (byte) value;
+    } else if (value < 0x1_0000_0000L) {
+      buf[len++] = (byte) (mt | 26);
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        buf[len++] = (byte) (value >>> shift);
+      }
+    } else {
+      buf[len++] = (byte) (mt | 27);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        buf[len++] = (byte) (value >>> shift);
+      }
+    }
+    return this;
+  }
+
+  private void ensure(int extra) {
+    if (len + extra > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+    }
+  }
+}

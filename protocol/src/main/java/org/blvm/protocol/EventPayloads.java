@@ -1,0 +1,178 @@
+package org.blvm.protocol;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Typed payloads of the core events ({@link EventType}). On the wire each is a CBOR map with the
+ * snake_case component names as keys.
+ */
+public final class EventPayloads {
+  private EventPayloads() {}
+
+  // blockchain
+  public record NewBlock(String hash, long height, String prevHash, long time, int txCount) {
+    public NewBlock {
+      Hex.requireHash("hash", hash);
+      Hex.requireHash("prev_hash", prevHash);
+    }
+  }
+
+  public record BlockDisconnected(String hash, long height) {
+    public BlockDisconnected {
+      Hex.requireHash("hash", hash);
+    }
+  }
+
+  public record ChainReorg(String oldTip, String newTip, String forkPoint, int depth) {
+    public ChainReorg {
+      Hex.requireHash("old_tip", oldTip);
+      Hex.requireHash("new_tip", newTip);
+      Hex.requireHash("fork_point", forkPoint);
+    }
+  }
+
+  public record BlockValidationStarted(String hash, long height) {
+    public BlockValidationStarted {
+      Hex.requireHash("hash", hash);
+    }
+  }
+
+  public record BlockValidationCompleted(String hash, long height, boolean valid, String reason) {
+    public BlockValidationCompleted {
+      Hex.requireHash("hash", hash);
+    }
+  }
+
+  // mempool
+  public record MempoolTransactionAdded(String txid, long size, long feeSats, double feeRate) {
+    public MempoolTransactionAdded {
+      Hex.requireHash("txid", txid);
+    }
+  }
+
+  public record MempoolTransactionRemoved(String txid, String reason) {
+    public MempoolTransactionRemoved {
+      Hex.requireHash("txid", txid);
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  public record FeeRateChanged(double oldSatPerVbyte, double newSatPerVbyte) {}
+
+  // network
+  public record PeerConnected(long peerId, String address, boolean inbound) {
+    public PeerConnected {
+      Objects.requireNonNull(address, "address");
+    }
+  }
+
+  public record PeerDisconnected(long peerId, String reason) {
+    public PeerDisconnected {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  public record MessageReceived(long peerId, String command, long size) {
+    public MessageReceived {
+      Objects.requireNonNull(command, "command");
+    }
+  }
+
+  // module lifecycle
+  public record ModuleLoaded(String moduleId, String version) {
+    public ModuleLoaded {
+      Objects.requireNonNull(moduleId, "module_id");
+    }
+  }
+
+  public record ModuleUnloaded(String moduleId, String reason) {
+    public ModuleUnloaded {
+      Objects.requireNonNull(moduleId, "module_id");
+    }
+  }
+
+  public record ModuleCrashed(String moduleId, Integer exitCode, String reason) {
+    public ModuleCrashed {
+      Objects.requireNonNull(moduleId, "module_id");
+    }
+  }
+
+  public record ModuleStateChanged(String moduleId, String oldState, String newState) {
+    public ModuleStateChanged {
+      Objects.requireNonNull(moduleId, "module_id");
+    }
+  }
+
+  // configuration
+  /** {@code config_json} holds only what the module may read; null when nothing is visible. */
+  public record ConfigLoaded(List<String> changedSections, String configJson) {
+    public ConfigLoaded {
+      changedSections = List.copyOf(changedSections);
+    }
+  }
+
+  // governance
+  public record GovernanceProposalCreated(String proposalId, String title) {
+    public GovernanceProposalCreated {
+      Objects.requireNonNull(proposalId, "proposal_id");
+    }
+  }
+
+  public record EconomicNodeRegistered(String nodeId, String name) {
+    public EconomicNodeRegistered {
+      Objects.requireNonNull(nodeId, "node_id");
+    }
+  }
+
+  public record EconomicNodeVeto(String proposalId, String nodeId) {
+    public EconomicNodeVeto {
+      Objects.requireNonNull(proposalId, "proposal_id");
+      Objects.requireNonNull(nodeId, "node_id");
+    }
+  }
+
+  // payments
+  public record PaymentRequestCreated(String requestId, long amountSats, String memo) {
+    public PaymentRequestCreated {
+      Objects.requireNonNull(requestId, "request_id");
+    }
+  }
+
+  public record PaymentSettled(String requestId, long amountSats) {
+    public PaymentSettled {
+      Objects.requireNonNull(requestId, "request_id");
+    }
+  }
+
+  public record PaymentFailed(String requestId, String reason) {
+    public PaymentFailed {
+      Objects.requireNonNull(requestId, "request_id");
+    }
+  }
+
+  // mining
+  public record BlockTemplateUpdated(String prevHash, long height, int txCount) {
+    public BlockTemplateUpdated {
+      Hex.requireHash("prev_hash", prevHash);
+    }
+  }
+
+  public record MiningJobCreated(String jobId, String prevHash, long height) {
+    public MiningJobCreated {
+      Objects.requireNonNull(jobId, "job_id");
+      Hex.requireHash("prev_hash", prevHash);
+    }
+  }
+
+  public record ShareSubmitted(String jobId, double difficulty, boolean accepted) {
+    public ShareSubmitted {
+      Objects.requireNonNull(jobId, "job_id");
+    }
+  }
+
+  // node lifecycle
+  public record NodeStartupCompleted(String network, long height) {}
+
+  public record NodeShutdown(String reason) {}
+}

@@ -1,0 +1,2 @@
+/** Placeholder owned by the trust issue: the blvm-sign command line tool. */
+package org.blvm.sign;
