@@ -1,0 +1,8 @@
+/** The node-side module loader: discovery, IPC server, dispatch, events, lifecycle. */
+module org.blvm.loader {
+  requires transitive org.blvm.protocol;
+  requires transitive org.blvm.policy;
+  requires org.newsclub.net.unix;
+
+  exports org.blvm.loader;
+}

@@ -1,0 +1,291 @@
+package org.blvm.loader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.Capability;
+import org.blvm.protocol.Codec;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventType;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.NodeMethod;
+import org.blvm.protocol.ProtocolException;
+
+/**
+ * The one place every module request passes through: method lookup in the catalog, the capability
+ * check, strict params decoding, then the call. Runs on the calling module's reader thread and
+ * never blocks on another module: module-to-module calls complete asynchronously.
+ */
+final class Dispatcher {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.dispatch");
+
+  /** Custom topics: lowercase dotted names; core event types are CamelCase and never match. */
+  static final Pattern CUSTOM_TOPIC = Pattern.compile("[a-z0-9_-]{1,64}(\\.[a-z0-9_-]{1,64}){1,4}");
+
+  private static final int MAX_SUBSCRIPTIONS = 256;
+  private static final int MAX_METRICS = 1000;
+
+  private final ModuleManager manager;
+  private final NodeBackend backend;
+  private final Codec codec;
+
+  Dispatcher(ModuleManager manager, NodeBackend backend, Codec codec) {
+    this.manager = manager;
+    this.backend = backend;
+    this.codec = codec;
+  }
+
+  /** Answers one request; the answer may arrive later (call_module). */
+  CompletableFuture<Message.Response> dispatch(ModuleSlot caller, Message.Request req) {
+    long id = req.id();
+    if (NodeMethod.READY.equals(req.method())) {
+      caller.markReady();
+      return done(Message.Response.ok(id, codec.toTree(new Api.Empty())));
+    }
+    Optional<NodeMethod> found = NodeMethod.fromWire(req.method());
+    if (found.isEmpty()) {
+      return done(
+          error(id, ErrorCode.UNKNOWN_METHOD, "no NodeAPI method \"" + req.method() + "\""));
+    }
+    NodeMethod method = found.get();
+    if (!caller.granted().contains(method.capability())) {
+      caller.countDenied();
+      return done(
+          Message.Response.error(
+              id,
+              ErrorValue.notCapable(
+                  method.capability(),
+                  method.wireName()
+                      + " needs the capability "
+                      + method.capability()
+                      + ", which module "
+                      + caller.id()
+                      + " was not granted")));
+    }
+    Object params;
+    try {
+      params = codec.toValue(req.params(), method.paramsType());
+    } catch (ProtocolException e) {
+      return done(
+          error(
+              id,
+              ErrorCode.INVALID_PARAMS,
+              "invalid params for " + method.wireName() + ": " + e.getMessage()));
+    }
+    try {
+      return call(caller, id, method, params);
+    } catch (UnsupportedOperationException e) {
+      return done(
+          error(id, ErrorCode.UNAVAILABLE, "this node does not serve " + method.wireName()));
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "module " + caller.id() + ": " + method.wireName() + " failed in the node",
+          e);
+      return done(error(id, ErrorCode.INTERNAL, method.wireName() + " failed inside the node"));
+    }
+  }
+
+  private CompletableFuture<Message.Response> call(
+      ModuleSlot caller, long id, NodeMethod method, Object p) {
+    switch (method) {
+      case GET_BLOCK:
+        return found(id, backend.getBlock(((Api.HashParams) p).hash()), "block");
+      case GET_BLOCK_HEADER:
+        return found(id, backend.getBlockHeader(((Api.HashParams) p).hash()), "block header");
+      case GET_BLOCK_BY_HEIGHT:
+        return found(
+            id, backend.getBlockByHeight(((Api.HeightParams) p).height()), "block at that height");
+      case GET_BLOCK_HASH:
+        return found(
+            id,
+            backend.getBlockHash(((Api.HeightParams) p).height()).map(Api.BlockHash::new),
+            "block at that height");
+      case GET_CHAIN_TIP:
+        return ok(id, backend.getChainTip());
+      case GET_BLOCK_HEIGHT:
+        return ok(id, new Api.BlockHeight(backend.getChainTip().height()));
+      case GET_TRANSACTION:
+        return found(id, backend.getTransaction(((Api.TxidParams) p).txid()), "transaction");
+      case GET_MEMPOOL_TRANSACTIONS:
+        return ok(id, new Api.MempoolTransactions(backend.getMempoolTransactions()));
+      case GET_MEMPOOL_TRANSACTION:
+        return found(
+            id, backend.getMempoolTransaction(((Api.TxidParams) p).txid()), "mempool transaction");
+      case GET_MEMPOOL_SIZE:
+        return ok(id, backend.getMempoolSize());
+      case GET_FEE_ESTIMATE:
+        return ok(id, backend.getFeeEstimate(((Api.FeeEstimateParams) p).targetBlocks()));
+      case GET_NETWORK_STATS:
+        return ok(id, backend.getNetworkStats());
+      case GET_NETWORK_PEERS:
+        return ok(id, new Api.NetworkPeers(backend.getNetworkPeers()));
+      case GET_BLOCK_TEMPLATE:
+        return ok(id, backend.getBlockTemplate());
+      case SUBMIT_BLOCK:
+        return ok(id, backend.submitBlock(((Api.SubmitBlockParams) p).blockHex()));
+      case SUBSCRIBE_EVENTS:
+        return subscribe(caller, id, (Api.SubscribeParams) p);
+      case PUBLISH_EVENT:
+        return publish(caller, id, (Api.PublishEventParams) p);
+      case CALL_MODULE:
+        return callModule(caller, id, (Api.CallModuleParams) p);
+      case REGISTER_MODULE_API:
+        return register(caller, id, (Api.RegisterApiParams) p);
+      case DISCOVER_MODULES:
+        return ok(id, new Api.Modules(manager.moduleInfos()));
+      case REPORT_METRIC:
+        {
+          Api.MetricParams m = (Api.MetricParams) p;
+          if (!caller.reportMetric(m.name(), m.value(), MAX_METRICS)) {
+            return done(
+                error(
+                    id,
+                    ErrorCode.RATE_LIMITED,
+                    "at most " + MAX_METRICS + " distinct metric names per module"));
+          }
+          return ok(id, new Api.Empty());
+        }
+      default:
+        throw new IllegalStateException("method without a handler: " + method);
+    }
+  }
+
+  private CompletableFuture<Message.Response> subscribe(
+      ModuleSlot caller, long id, Api.SubscribeParams p) {
+    Set<String> wanted = new LinkedHashSet<>();
+    for (String name : p.events()) {
+      Optional<EventType> core = EventType.fromWire(name);
+      if (core.isPresent()) {
+        Capability needed = core.get().capability();
+        if (!caller.granted().contains(needed)) {
+          caller.countDenied();
+          return done(
+              Message.Response.error(
+                  id,
+                  ErrorValue.notCapable(
+                      needed, "subscribing to " + name + " needs the capability " + needed)));
+        }
+      } else if (!CUSTOM_TOPIC.matcher(name).matches()) {
+        return done(
+            error(
+                id,
+                ErrorCode.INVALID_PARAMS,
+                "unknown event type \""
+                    + name
+                    + "\": not a core event and not a custom topic like \"lightning.invoice_paid\""));
+      }
+      wanted.add(name);
+    }
+    Set<String> all = caller.subscribe(wanted, MAX_SUBSCRIPTIONS);
+    if (all == null) {
+      return done(
+          error(
+              id,
+              ErrorCode.INVALID_PARAMS,
+              "at most " + MAX_SUBSCRIPTIONS + " subscriptions per module"));
+    }
+    return ok(id, new Api.Subscribed(new ArrayList<>(all)));
+  }
+
+  private CompletableFuture<Message.Response> publish(
+      ModuleSlot caller, long id, Api.PublishEventParams p) {
+    if (EventType.fromWire(p.type()).isPresent()) {
+      caller.countDenied();
+      return done(
+          Message.Response.error(
+              id,
+              ErrorValue.notCapable(
+                  Capability.PUBLISH_EVENTS,
+                  p.type() + " is a core event type; only the node publishes it")));
+    }
+    if (!CUSTOM_TOPIC.matcher(p.type()).matches()) {
+      return done(
+          error(
+              id,
+              ErrorCode.INVALID_PARAMS,
+              "event type \""
+                  + p.type()
+                  + "\" is not a custom topic like \"lightning.invoice_paid\""));
+    }
+    JsonNode payload =
+        p.payload() == null
+            ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+            : p.payload();
+    int delivered = manager.publishFromModule(caller.id(), p.type(), payload);
+    return ok(id, new Api.Published(delivered));
+  }
+
+  private CompletableFuture<Message.Response> callModule(
+      ModuleSlot caller, long id, Api.CallModuleParams p) {
+    Optional<ModuleSlot> target = manager.slot(p.target());
+    if (target.isEmpty() || target.get() == caller) {
+      return done(
+          error(
+              id,
+              ErrorCode.NOT_FOUND,
+              target.isEmpty()
+                  ? "no module \"" + p.target() + "\""
+                  : "a module cannot call itself through the node"));
+    }
+    ModuleSlot t = target.get();
+    if (!t.serves(p.method())) {
+      return done(
+          error(
+              id,
+              ErrorCode.UNKNOWN_METHOD,
+              "module " + t.id() + " does not serve \"" + p.method() + "\""));
+    }
+    return t.invoke(p.method(), p.params(), caller.id())
+        .thenApply(
+            r ->
+                r.error() != null
+                    ? Message.Response.error(id, r.error())
+                    : Message.Response.ok(id, r.result()));
+  }
+
+  private CompletableFuture<Message.Response> register(
+      ModuleSlot caller, long id, Api.RegisterApiParams p) {
+    List<String> undeclared = new ArrayList<>();
+    for (String m : p.methods()) {
+      if (!caller.manifest().provides().contains(m)) {
+        undeclared.add(m);
+      }
+    }
+    if (!undeclared.isEmpty()) {
+      return done(
+          error(
+              id,
+              ErrorCode.INVALID_PARAMS,
+              "methods not declared in module.toml \"provides\": "
+                  + String.join(", ", undeclared)));
+    }
+    caller.registerMethods(p.methods());
+    return ok(id, new Api.Empty());
+  }
+
+  private CompletableFuture<Message.Response> found(long id, Optional<?> value, String what) {
+    return value.isPresent()
+        ? ok(id, value.get())
+        : done(error(id, ErrorCode.NOT_FOUND, what + " not found"));
+  }
+
+  private CompletableFuture<Message.Response> ok(long id, Object value) {
+    return done(Message.Response.ok(id, codec.toTree(value)));
+  }
+
+  private static CompletableFuture<Message.Response> done(Message.Response r) {
+    return CompletableFuture.completedFuture(r);
+  }
+
+  private static Message.Response error(long id, ErrorCode code, String message) {
+    return Message.Response.error(id, ErrorValue.of(code, message));
+  }
+}

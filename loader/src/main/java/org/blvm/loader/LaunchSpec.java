@@ -1,0 +1,39 @@
+package org.blvm.loader;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a {@link ModuleLauncher} needs to start one module process.
+ *
+ * @param moduleId the module's name
+ * @param command the executable (absolute path) and its arguments
+ * @param environment the complete environment of the process (nothing is inherited)
+ * @param moduleDir the module's installed directory (binary, manifest); read-only for the module
+ * @param dataDir the module's own writable directory
+ * @param socketDir the private directory holding the module's socket
+ * @param outputLog where the process's stdout and stderr go
+ */
+public record LaunchSpec(
+    String moduleId,
+    List<String> command,
+    Map<String, String> environment,
+    Path moduleDir,
+    Path dataDir,
+    Path socketDir,
+    Path outputLog) {
+  public LaunchSpec {
+    Objects.requireNonNull(moduleId, "moduleId");
+    command = List.copyOf(command);
+    environment = Map.copyOf(environment);
+    Objects.requireNonNull(moduleDir, "moduleDir");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(socketDir, "socketDir");
+    Objects.requireNonNull(outputLog, "outputLog");
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("command is empty");
+    }
+  }
+}

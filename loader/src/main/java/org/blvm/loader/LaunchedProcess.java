@@ -1,0 +1,24 @@
+package org.blvm.loader;
+
+import java.util.concurrent.CompletableFuture;
+
+/** A module process started by a {@link ModuleLauncher}. */
+public interface LaunchedProcess {
+  /** Host pid of the process the launcher started. */
+  long pid();
+
+  /** Completes with the exit status when the process has ended (and was reaped). */
+  CompletableFuture<Integer> onExit();
+
+  /**
+   * Whether a peer that connected with this host pid (from SO_PEERCRED) is this module's process or
+   * one of its descendants. This is how the loader knows who is on the other end of a socket.
+   */
+  boolean isPeer(long peerPid);
+
+  /** Asks the process (and its descendants) to end: SIGTERM. */
+  void terminate();
+
+  /** Ends the process and all its descendants at once: SIGKILL. */
+  void kill();
+}

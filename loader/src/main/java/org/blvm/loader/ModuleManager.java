@@ -1,0 +1,546 @@
+package org.blvm.loader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.blvm.policy.ManifestException;
+import org.blvm.policy.ModuleManifest;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.Capability;
+import org.blvm.protocol.Codec;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
+import org.blvm.protocol.Limits;
+import org.blvm.protocol.SharedEvent;
+
+/**
+ * What the node embeds to run modules. It discovers {@code <modules>/<name>/module.toml}, gives
+ * each module a private directory with its own listening socket, launches it, authenticates its
+ * connection, serves its NodeAPI requests from the {@link NodeBackend}, fans node events out to
+ * subscribers, and stops modules gracefully.
+ *
+ * <pre>{@code
+ * try (ModuleManager modules = ModuleManager.builder()
+ *         .modulesDir(Path.of("modules"))
+ *         .runtimeDir(Path.of("/run/blvm"))
+ *         .backend(myNode)
+ *         .build()) {
+ *   modules.start();
+ *   modules.publish(EventType.NewBlock, new EventPayloads.NewBlock(...));
+ * }
+ * }</pre>
+ *
+ * <p>A module that fails (bad manifest, failed launch, crash, protocol violation) is marked FAILED
+ * and never affects the others. All methods are thread-safe; {@link #publish} never blocks.
+ */
+public final class ModuleManager implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("blvm.loader");
+
+  private final LoaderConfig config;
+  private final ModuleLauncher launcher;
+  private final Function<ModuleManifest, Set<Capability>> grants;
+  private final Codec codec;
+  private final Dispatcher dispatcher;
+  private final ModuleEventListener eventListener;
+  private final ModuleLogListener logListener;
+  private final SecureRandom random;
+  private final Map<String, ModuleSlot> slots = new ConcurrentSkipListMap<>();
+  private final Map<String, ModuleStatus> refused = new ConcurrentSkipListMap<>();
+  private volatile boolean closed;
+
+  private ModuleManager(Builder b, LoaderConfig config) {
+    this.config = config;
+    this.launcher = b.launcher;
+    this.grants = b.grants;
+    this.codec = new Codec(b.limits);
+    this.dispatcher = new Dispatcher(this, b.backend, codec);
+    this.eventListener = b.eventListener;
+    this.logListener = b.logListener;
+    this.random = b.random;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Discovers every module directory and starts each module. A module that cannot start is reported
+   * FAILED in the returned statuses; the others start regardless.
+   */
+  public List<ModuleStatus> start() throws IOException {
+    ensureOpen();
+    PrivateDirs.create(config.runtimeDir());
+    PrivateDirs.create(config.dataDir());
+    List<Path> dirs = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(config.modulesDir())) {
+      for (Path d : ds) {
+        if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+          dirs.add(d);
+        }
+      }
+    }
+    dirs.sort(null);
+    if (dirs.size() > config.maxModules()) {
+      throw new IOException(
+          config.modulesDir()
+              + " holds "
+              + dirs.size()
+              + " module directories; at most "
+              + config.maxModules()
+              + " are allowed");
+    }
+    for (Path dir : dirs) {
+      startModule(dir);
+    }
+    return statuses();
+  }
+
+  /** Loads and starts the module in {@code dir} (a directory holding module.toml). */
+  public ModuleStatus startModule(Path dir) {
+    ensureOpen();
+    String dirName = dir.getFileName().toString();
+    ModuleManifest manifest;
+    try {
+      manifest = ModuleManifest.read(dir.resolve("module.toml"));
+      if (!manifest.name().equals(dirName)) {
+        throw new ManifestException(
+            dir.resolve("module.toml"),
+            "name",
+            "is \"" + manifest.name() + "\" but the directory is \"" + dirName + "\"");
+      }
+    } catch (ManifestException e) {
+      LOG.log(System.Logger.Level.WARNING, "module {0} refused: {1}", dirName, e.getMessage());
+      ModuleStatus s =
+          new ModuleStatus(
+              dirName, null, ModuleState.FAILED, java.util.OptionalLong.empty(), e.getMessage());
+      refused.put(dirName, s);
+      return s;
+    }
+    byte[] token =
+        HexFormat.of()
+            .formatHex(randomBytes(32))
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    ModuleSlot slot =
+        new ModuleSlot(this, manifest, grants.apply(manifest), dir, config, codec, token);
+    ModuleSlot previous = slots.putIfAbsent(manifest.name(), slot);
+    if (previous != null) {
+      throw new IllegalStateException("module " + manifest.name() + " is already loaded");
+    }
+    refused.remove(dirName);
+    try {
+      slot.start(launcher);
+      publishCore(
+          EventType.ModuleLoaded,
+          new EventPayloads.ModuleLoaded(manifest.name(), manifest.version()));
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING, "module {0} failed to start: {1}", dirName, e.toString());
+      slot.transition(ModuleState.FAILED, "launch failed: " + e.getMessage(), ModuleState.LOADED);
+      slot.closeEndpoints("launch failed");
+    }
+    return slot.status();
+  }
+
+  private byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */
+  public ModuleStatus stopModule(String id) {
+    ModuleSlot slot = requireSlot(id);
+    slot.stop(config.stopGraceMs());
+    return slot.status();
+  }
+
+  /** Stops the module if needed and forgets it; its data directory stays. */
+  public void unloadModule(String id) {
+    ModuleSlot slot = requireSlot(id);
+    slot.stop(config.stopGraceMs());
+    slots.remove(id, slot);
+    slot.markUnloaded();
+    publishCore(EventType.ModuleUnloaded, new EventPayloads.ModuleUnloaded(id, "unloaded"));
+  }
+
+  /**
+   * Waits until the module reaches {@code state}.
+   *
+   * @return false when the deadline passed or the module ended before reaching it
+   */
+  public boolean awaitState(String id, ModuleState state, Duration timeout)
+      throws InterruptedException {
+    return requireSlot(id).awaitState(state, timeout.toMillis());
+  }
+
+  /** Waits until every loaded module is STARTED; names the ones that are not. */
+  public void awaitAllStarted(Duration timeout) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> late = new ArrayList<>();
+    for (ModuleSlot s : slots.values()) {
+      long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      if (!s.awaitState(ModuleState.STARTED, left)) {
+        ModuleStatus st = s.status();
+        late.add(
+            st.name() + " (" + st.state() + (st.detail() == null ? "" : ": " + st.detail()) + ")");
+      }
+    }
+    if (!late.isEmpty()) {
+      throw new TimeoutException("modules not started within " + timeout + ": " + late);
+    }
+  }
+
+  /** Stops every module (all at once, each with the grace period) and closes the manager. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<Thread> stoppers = new ArrayList<>();
+    for (ModuleSlot s : slots.values()) {
+      Thread t = new Thread(() -> s.stop(config.stopGraceMs()), "blvm-" + s.id() + "-stop");
+      t.start();
+      stoppers.add(t);
+    }
+    for (Thread t : stoppers) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /**
+   * Publishes a node event to every subscribed module. Encodes once and only enqueues: never blocks
+   * on a module. Returns how many modules it was queued for.
+   */
+  public int publish(EventType type, Record payload) {
+    Objects.requireNonNull(type, "type");
+    if (!type.payloadType().isInstance(payload)) {
+      throw new IllegalArgumentException(
+          type + " takes a " + type.payloadType().getSimpleName() + " payload, got " + payload);
+    }
+    return fanOut(codec.encodeShared(type.wireName(), null, codec.toTree(payload)));
+  }
+
+  /** For events the manager itself raises (module lifecycle). */
+  void publishCore(EventType type, Record payload) {
+    if (!closed || type == EventType.ModuleStateChanged || type == EventType.ModuleUnloaded) {
+      fanOut(codec.encodeShared(type.wireName(), null, codec.toTree(payload)));
+    }
+  }
+
+  int publishFromModule(String source, String type, JsonNode payload) {
+    int n = fanOut(codec.encodeShared(type, source, payload));
+    try {
+      eventListener.onModuleEvent(source, type, payload);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "module event listener failed", e);
+    }
+    return n;
+  }
+
+  private int fanOut(SharedEvent event) {
+    int n = 0;
+    for (ModuleSlot s : slots.values()) {
+      if (s.deliver(event)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------ views
+
+  public Optional<ModuleStatus> status(String id) {
+    ModuleSlot s = slots.get(id);
+    if (s != null) {
+      return Optional.of(s.status());
+    }
+    return Optional.ofNullable(refused.get(id));
+  }
+
+  /** Every module the manager knows, loaded or refused, by name. */
+  public List<ModuleStatus> statuses() {
+    Map<String, ModuleStatus> all = new TreeMap<>(refused);
+    slots.values().forEach(s -> all.put(s.id(), s.status()));
+    return List.copyOf(all.values());
+  }
+
+  /** The last value of each metric the module reported. */
+  public Map<String, Double> metrics(String id) {
+    return requireSlot(id).metrics();
+  }
+
+  /** Requests refused for a missing capability, counted per module. */
+  public long deniedCalls(String id) {
+    return requireSlot(id).deniedCalls();
+  }
+
+  /** Protocol violations seen from the module (each closed its connection). */
+  public long protocolErrors(String id) {
+    return requireSlot(id).protocolErrors();
+  }
+
+  /** The socket a module connects to (for diagnostics and tests). */
+  public Path socketPath(String id) {
+    return requireSlot(id).socketPath();
+  }
+
+  List<Api.ModuleInfo> moduleInfos() {
+    List<Api.ModuleInfo> out = new ArrayList<>();
+    for (ModuleSlot s : slots.values()) {
+      out.add(
+          new Api.ModuleInfo(s.id(), s.manifest().version(), s.state().name(), s.servedMethods()));
+    }
+    return out;
+  }
+
+  Optional<ModuleSlot> slot(String id) {
+    return Optional.ofNullable(slots.get(id));
+  }
+
+  Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  ModuleLogListener logListener() {
+    return logListener;
+  }
+
+  private ModuleSlot requireSlot(String id) {
+    ModuleSlot s = slots.get(id);
+    if (s == null) {
+      throw new IllegalArgumentException("no loaded module \"" + id + "\"");
+    }
+    return s;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("module manager is closed");
+    }
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /** Configures a {@link ModuleManager}; validated by {@link #build()}. */
+  public static final class Builder {
+    private Path modulesDir;
+    private Path runtimeDir;
+    private Path dataDir;
+    private NodeBackend backend = new NodeBackend() {};
+    private ModuleLauncher launcher = ModuleLauncher.plainProcesses();
+    private Function<ModuleManifest, Set<Capability>> grants = ModuleManifest::capabilities;
+    private Limits limits = Limits.DEFAULT;
+    private Duration helloTimeout = Duration.ofSeconds(10);
+    private Duration stopGrace = Duration.ofSeconds(5);
+    private Duration callTimeout = Duration.ofSeconds(10);
+    private int eventQueueFrames = 8192;
+    private long eventQueueBytes = 64L << 20;
+    private int maxPendingInvokes = 256;
+    private int maxModules = 64;
+    private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+    private int moduleHeapMb = 64;
+    private ModuleEventListener eventListener = (source, type, payload) -> {};
+    private ModuleLogListener logListener =
+        (id, level, message) ->
+            System.getLogger("blvm.module." + id).log(toSystemLevel(level), message);
+    private SecureRandom random = new SecureRandom();
+
+    private Builder() {}
+
+    /** Where module directories are found (required). */
+    public Builder modulesDir(Path dir) {
+      this.modulesDir = dir;
+      return this;
+    }
+
+    /** Where per-module socket directories are made, 0700 (required; keep the path short). */
+    public Builder runtimeDir(Path dir) {
+      this.runtimeDir = dir;
+      return this;
+    }
+
+    /** Where each module's writable data directory is made (default: runtimeDir/data). */
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
+    public Builder backend(NodeBackend backend) {
+      this.backend = Objects.requireNonNull(backend);
+      return this;
+    }
+
+    /** How module processes are started (default: plain child processes). */
+    public Builder launcher(ModuleLauncher launcher) {
+      this.launcher = Objects.requireNonNull(launcher);
+      return this;
+    }
+
+    /**
+     * Which capabilities a module gets (default: what its manifest declares). The trust issue's
+     * policy plugs in here.
+     */
+    public Builder grants(Function<ModuleManifest, Set<Capability>> grants) {
+      this.grants = Objects.requireNonNull(grants);
+      return this;
+    }
+
+    public Builder limits(Limits limits) {
+      this.limits = Objects.requireNonNull(limits);
+      return this;
+    }
+
+    /** How long a connection may take to say hello. */
+    public Builder helloTimeout(Duration d) {
+      this.helloTimeout = d;
+      return this;
+    }
+
+    /** How long a module has to exit after the stop message before SIGTERM. */
+    public Builder stopGrace(Duration d) {
+      this.stopGrace = d;
+      return this;
+    }
+
+    /** Deadline of a module-to-module call. */
+    public Builder callTimeout(Duration d) {
+      this.callTimeout = d;
+      return this;
+    }
+
+    /** Bounds of each connection's outgoing queue; a module that lets it fill is disconnected. */
+    public Builder eventQueue(int frames, long bytes) {
+      this.eventQueueFrames = frames;
+      this.eventQueueBytes = bytes;
+      return this;
+    }
+
+    public Builder maxModules(int n) {
+      this.maxModules = n;
+      return this;
+    }
+
+    /** The java executable for runtime = "java" modules (default: this JVM's). */
+    public Builder javaExecutable(Path java) {
+      this.javaExecutable = java;
+      return this;
+    }
+
+    public Builder moduleHeapMb(int mb) {
+      this.moduleHeapMb = mb;
+      return this;
+    }
+
+    public Builder onModuleEvent(ModuleEventListener l) {
+      this.eventListener = Objects.requireNonNull(l);
+      return this;
+    }
+
+    public Builder onModuleLog(ModuleLogListener l) {
+      this.logListener = Objects.requireNonNull(l);
+      return this;
+    }
+
+    public Builder random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random);
+      return this;
+    }
+
+    /** Validates every setting (all problems reported at once) and builds the manager. */
+    public ModuleManager build() {
+      List<String> problems = new ArrayList<>();
+      if (modulesDir == null) {
+        problems.add("modulesDir is required");
+      }
+      if (runtimeDir == null) {
+        problems.add("runtimeDir is required");
+      }
+      positive(problems, "helloTimeout", helloTimeout);
+      positive(problems, "stopGrace", stopGrace);
+      positive(problems, "callTimeout", callTimeout);
+      if (eventQueueFrames < 16) {
+        problems.add("eventQueue frames must be >= 16, found " + eventQueueFrames);
+      }
+      if (eventQueueBytes < limits.maxFrameBytes()) {
+        problems.add(
+            "eventQueue bytes must be >= the max frame size "
+                + limits.maxFrameBytes()
+                + ", found "
+                + eventQueueBytes);
+      }
+      if (maxModules < 1) {
+        problems.add("maxModules must be >= 1, found " + maxModules);
+      }
+      if (moduleHeapMb < 16) {
+        problems.add("moduleHeapMb must be >= 16, found " + moduleHeapMb);
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid module manager settings: " + String.join("; ", problems));
+      }
+      Path runtime = runtimeDir.toAbsolutePath().normalize();
+      LoaderConfig config =
+          new LoaderConfig(
+              modulesDir.toAbsolutePath().normalize(),
+              runtime,
+              dataDir == null ? runtime.resolve("data") : dataDir.toAbsolutePath().normalize(),
+              helloTimeout.toMillis(),
+              stopGrace.toMillis(),
+              callTimeout.toMillis(),
+              eventQueueFrames,
+              eventQueueBytes,
+              maxPendingInvokes,
+              maxModules,
+              javaExecutable,
+              moduleHeapMb);
+      return new ModuleManager(this, config);
+    }
+
+    private static void positive(List<String> problems, String name, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        problems.add(name + " must be positive, found " + d);
+      }
+    }
+
+    private static System.Logger.Level toSystemLevel(org.blvm.protocol.Message.LogLevel l) {
+      switch (l) {
+        case TRACE:
+          return System.Logger.Level.TRACE;
+        case DEBUG:
+          return System.Logger.Level.DEBUG;
+        case INFO:
+          return System.Logger.Level.INFO;
+        case WARN:
+          return System.Logger.Level.WARNING;
+        default:
+          return System.Logger.Level.ERROR;
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package org.blvm.loader;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** Runs a module as an ordinary child process with a cleared environment. */
+final class PlainProcessLauncher implements ModuleLauncher {
+
+  @Override
+  public LaunchedProcess launch(LaunchSpec spec) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(spec.command());
+    pb.environment().clear();
+    pb.environment().putAll(spec.environment());
+    pb.directory(spec.dataDir().toFile());
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.outputLog().toFile()));
+    pb.redirectErrorStream(true);
+    Process process = pb.start();
+    return new Plain(process);
+  }
+
+  private static final class Plain implements LaunchedProcess {
+    private final Process process;
+    private final CompletableFuture<Integer> exit;
+
+    Plain(Process process) {
+      this.process = process;
+      this.exit = process.onExit().thenApply(Process::exitValue);
+    }
+
+    @Override
+    public long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public CompletableFuture<Integer> onExit() {
+      return exit;
+    }
+
+    @Override
+    public boolean isPeer(long peerPid) {
+      long root = process.pid();
+      Optional<ProcessHandle> h = ProcessHandle.of(peerPid);
+      // Walk up from the peer; bounded so a pid cycle during reuse cannot loop forever.
+      for (int depth = 0; depth < 64 && h.isPresent(); depth++) {
+        if (h.get().pid() == root) {
+          return true;
+        }
+        h = h.get().parent();
+      }
+      return false;
+    }
+
+    @Override
+    public void terminate() {
+      process.descendants().forEach(ProcessHandle::destroy);
+      process.destroy();
+    }
+
+    @Override
+    public void kill() {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+  }
+}
