@@ -90,6 +90,11 @@ final class Connection {
     return authenticated;
   }
 
+  /** Called by the slot once the hello checked out, before the welcome is queued. */
+  void markAuthenticated() {
+    authenticated = true;
+  }
+
   String closeReason() {
     return closeReason;
   }
@@ -339,7 +344,6 @@ final class Connection {
         return;
       }
       if (slot.authenticate(this, hello)) {
-        authenticated = true;
         try {
           socket.setSoTimeout(0);
         } catch (IOException e) {

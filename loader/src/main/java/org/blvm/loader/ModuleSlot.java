@@ -338,6 +338,7 @@ final class ModuleSlot {
         return false;
       }
       tokenUsed = true;
+      conn.markAuthenticated();
     }
     ModuleContext ctx =
         new ModuleContext(
@@ -453,7 +454,6 @@ final class ModuleSlot {
     }
     if (wasCurrent && conn.isAuthenticated() && live) {
       // The token is one-time: a module that lost its connection cannot come back, so end it.
-      fail("connection lost: " + conn.closeReason());
       LaunchedProcess p;
       synchronized (this) {
         p = process;
@@ -461,6 +461,7 @@ final class ModuleSlot {
       if (p != null) {
         p.kill();
       }
+      fail("connection lost: " + conn.closeReason());
     }
   }
 

@@ -1,0 +1,74 @@
+package org.blvm.loader;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A fake launcher: starts nothing and lets the test JVM itself play the module, so server-side
+ * behaviour can be driven byte by byte over a real socket. The "process" ends when the loader
+ * terminates or kills it, or when the test calls {@link #exit}.
+ */
+final class InProcessLauncher implements ModuleLauncher {
+  final Map<String, LaunchSpec> specs = new ConcurrentHashMap<>();
+  final Map<String, Fake> processes = new ConcurrentHashMap<>();
+  final List<String> signals = new CopyOnWriteArrayList<>();
+
+  @Override
+  public LaunchedProcess launch(LaunchSpec spec) {
+    specs.put(spec.moduleId(), spec);
+    Fake f = new Fake(spec.moduleId());
+    processes.put(spec.moduleId(), f);
+    return f;
+  }
+
+  String token(String module) {
+    return specs.get(module).environment().get("BLVM_TOKEN");
+  }
+
+  String socket(String module) {
+    return specs.get(module).environment().get("BLVM_SOCKET");
+  }
+
+  void exit(String module, int status) {
+    processes.get(module).exit.complete(status);
+  }
+
+  final class Fake implements LaunchedProcess {
+    private final String module;
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    Fake(String module) {
+      this.module = module;
+    }
+
+    @Override
+    public long pid() {
+      return ProcessHandle.current().pid();
+    }
+
+    @Override
+    public CompletableFuture<Integer> onExit() {
+      return exit;
+    }
+
+    @Override
+    public boolean isPeer(long peerPid) {
+      return peerPid == ProcessHandle.current().pid();
+    }
+
+    @Override
+    public void terminate() {
+      signals.add(module + ":TERM");
+      exit.complete(143);
+    }
+
+    @Override
+    public void kill() {
+      signals.add(module + ":KILL");
+      exit.complete(137);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package org.blvm.loader;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.Message;
+
+/** Module directories + a manager with the in-process launcher, for server-side tests. */
+final class LoaderFixture implements AutoCloseable {
+  static final String H0 = "00".repeat(32);
+  static final String H1 = "11".repeat(32);
+
+  final Path root;
+  final InProcessLauncher launcher = new InProcessLauncher();
+  final Map<String, List<String>> logs = new ConcurrentHashMap<>();
+  ModuleManager manager;
+
+  LoaderFixture(Path root) throws IOException {
+    this.root = root;
+    Files.createDirectories(root.resolve("modules"));
+  }
+
+  LoaderFixture module(String name, String capabilities, String provides) throws IOException {
+    Path dir = root.resolve("modules").resolve(name);
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("module.toml"),
+        "name = \""
+            + name
+            + "\"\nversion = \"1.0.0\"\nruntime = \"native\"\nentry = \"mod\"\n"
+            + "capabilities = ["
+            + capabilities
+            + "]\nprovides = ["
+            + provides
+            + "]\n[config]\ngreeting = \"hi\"\n");
+    return this;
+  }
+
+  LoaderFixture start(Consumer<ModuleManager.Builder> custom) throws IOException {
+    ModuleManager.Builder b =
+        ModuleManager.builder()
+            .modulesDir(root.resolve("modules"))
+            .runtimeDir(root.resolve("run"))
+            .launcher(launcher)
+            .backend(new SmallChain())
+            .stopGrace(Duration.ofMillis(500))
+            .onModuleLog(
+                (id, level, msg) ->
+                    logs.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(msg));
+    custom.accept(b);
+    manager = b.build();
+    manager.start();
+    return this;
+  }
+
+  RawClient connect(String module) throws IOException {
+    return new RawClient(launcher.socket(module));
+  }
+
+  /** Connects and completes the handshake. */
+  RawClient handshake(String module) throws Exception {
+    RawClient c = connect(module);
+    c.hello(launcher.token(module));
+    return c;
+  }
+
+  @Override
+  public void close() {
+    if (manager != null) {
+      manager.close();
+    }
+  }
+
+  /** Two blocks; everything else unsupported, except a method that fails inside the node. */
+  static final class SmallChain implements NodeBackend {
+    static Api.Block block(String hash, long height) {
+      return new Api.Block(
+          new Api.BlockHeader(hash, H0, H0, height, 1_700_000_000L + height, 0x1d00ffff, 7, 4),
+          List.of(H1),
+          285);
+    }
+
+    @Override
+    public Optional<Api.Block> getBlock(String hash) {
+      return hash.equals(H1) ? Optional.of(block(H1, 1)) : Optional.empty();
+    }
+
+    @Override
+    public Api.ChainTip getChainTip() {
+      return new Api.ChainTip(H1, 1);
+    }
+
+    @Override
+    public Api.NetworkStats getNetworkStats() {
+      throw new IllegalStateException("secret internal detail");
+    }
+  }
+
+  static Message.Request request(long id, String method, Object params, RawClient c) {
+    return new Message.Request(id, method, params == null ? null : c.codec.toTree(params));
+  }
+}

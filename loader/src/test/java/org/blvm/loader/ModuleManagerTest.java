@@ -1,0 +1,370 @@
+package org.blvm.loader;
+
+import static org.blvm.loader.LoaderFixture.H0;
+import static org.blvm.loader.LoaderFixture.H1;
+import static org.blvm.loader.LoaderFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.Capability;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.NodeMethod;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModuleManagerTest {
+  @TempDir Path tmp;
+  LoaderFixture fx;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    fx =
+        new LoaderFixture(tmp)
+            .module("alpha", "\"read_blockchain\", \"subscribe_events\", \"call_module\"", "")
+            .module(
+                "beta",
+                "\"subscribe_events\", \"publish_events\", \"register_module_api\"",
+                "\"echo\"")
+            .start(b -> b.helloTimeout(Duration.ofMillis(800)));
+  }
+
+  @AfterEach
+  void tearDown() {
+    fx.close();
+  }
+
+  @Test
+  void handshake_validToken_welcomeCarriesContextAndStateAdvances() throws Exception {
+    try (RawClient c = fx.connect("alpha")) {
+      Message.Welcome w = c.hello(fx.launcher.token("alpha"));
+      assertEquals(1, w.version());
+      assertEquals("alpha", w.context().moduleId());
+      assertEquals("hi", w.context().config().get("greeting").asText());
+      assertEquals(fx.launcher.socket("alpha"), w.context().socketPath());
+      assertTrue(
+          w.context()
+              .capabilities()
+              .containsAll(List.of(Capability.READ_BLOCKCHAIN, Capability.SUBSCRIBE_EVENTS)));
+      assertTrue(fx.manager.awaitState("alpha", ModuleState.INITIALIZED, Duration.ofSeconds(5)));
+
+      c.send(request(1, "subscribe_events", new Api.SubscribeParams(List.of("NewBlock")), c));
+      assertNull(c.expect(Message.Response.class).error());
+      assertEquals(ModuleState.SUBSCRIBED, fx.manager.status("alpha").orElseThrow().state());
+      c.send(new Message.Request(2, NodeMethod.READY, null));
+      assertNull(c.expect(Message.Response.class).error());
+      assertTrue(fx.manager.awaitState("alpha", ModuleState.STARTED, Duration.ofSeconds(5)));
+    }
+  }
+
+  @Test
+  void socketDirectory_isPrivate() throws Exception {
+    Path dir = Path.of(fx.launcher.socket("alpha")).getParent();
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+    Path data = Path.of(fx.launcher.specs.get("alpha").environment().get("BLVM_DATA_DIR"));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+  }
+
+  @Test
+  void handshake_wrongToken_closedUnauthenticatedAndRightTokenStillWorks() throws Exception {
+    try (RawClient c = fx.connect("alpha")) {
+      c.send(new Message.Hello(List.of(1), "ff".repeat(32)));
+      Message.Close close = c.expect(Message.Close.class);
+      assertEquals(ErrorCode.UNAUTHENTICATED, close.code());
+      assertTrue(c.closedByNode());
+    }
+    assertEquals(ModuleState.LOADED, fx.manager.status("alpha").orElseThrow().state());
+    try (RawClient c = fx.handshake("alpha")) {
+      assertTrue(fx.manager.awaitState("alpha", ModuleState.INITIALIZED, Duration.ofSeconds(5)));
+    }
+  }
+
+  @Test
+  void handshake_tokenOfAnotherModule_refused() throws Exception {
+    try (RawClient c = fx.connect("alpha")) {
+      c.send(new Message.Hello(List.of(1), fx.launcher.token("beta")));
+      assertEquals(ErrorCode.UNAUTHENTICATED, c.expect(Message.Close.class).code());
+    }
+  }
+
+  @Test
+  void handshake_noCommonVersion_closedUnsupportedVersion() throws Exception {
+    try (RawClient c = fx.connect("alpha")) {
+      c.send(new Message.Hello(List.of(7, 8), fx.launcher.token("alpha")));
+      Message.Close close = c.expect(Message.Close.class);
+      assertEquals(ErrorCode.UNSUPPORTED_VERSION, close.code());
+    }
+  }
+
+  @Test
+  void handshake_tokenIsOneTime_reconnectAfterDisconnectRefusedAndModuleEnded() throws Exception {
+    try (RawClient c = fx.handshake("alpha")) {
+      assertTrue(fx.manager.awaitState("alpha", ModuleState.INITIALIZED, Duration.ofSeconds(5)));
+    }
+    assertTrue(fx.manager.awaitState("alpha", ModuleState.FAILED, Duration.ofSeconds(5)));
+    assertTrue(fx.launcher.signals.contains("alpha:KILL"));
+    try (RawClient c = fx.connect("alpha")) {
+      assertTrue(c.closedByNode());
+    }
+  }
+
+  @Test
+  void request_withoutCapability_notCapableAndConnectionKept() throws Exception {
+    try (RawClient c = fx.handshake("beta")) {
+      c.send(request(5, "get_block", new Api.HashParams(H1), c));
+      Message.Response r = c.expect(Message.Response.class);
+      assertEquals(5, r.id());
+      assertEquals(ErrorCode.NOT_CAPABLE, r.error().code());
+      assertEquals(Capability.READ_BLOCKCHAIN, r.error().capability());
+      assertEquals(1, fx.manager.deniedCalls("beta"));
+      c.send(new Message.Request(6, NodeMethod.READY, null));
+      assertNull(c.expect(Message.Response.class).error());
+    }
+  }
+
+  @Test
+  void request_errors_eachAnsweredWithItsCodeAndConnectionKept() throws Exception {
+    try (RawClient c = fx.handshake("alpha")) {
+      c.send(new Message.Request(1, "no_such_method", null));
+      assertEquals(ErrorCode.UNKNOWN_METHOD, c.expect(Message.Response.class).error().code());
+
+      c.send(new Message.Request(2, "get_block", c.codec.toTree(Map.of("hash", "zz"))));
+      Message.Response bad = c.expect(Message.Response.class);
+      assertEquals(ErrorCode.INVALID_PARAMS, bad.error().code());
+      assertTrue(bad.error().message().contains("hash"), bad.error().message());
+
+      c.send(new Message.Request(3, "get_block", c.codec.toTree(Map.of("hash", H1, "x", 1))));
+      assertEquals(ErrorCode.INVALID_PARAMS, c.expect(Message.Response.class).error().code());
+
+      c.send(request(4, "get_block", new Api.HashParams(H0), c));
+      assertEquals(ErrorCode.NOT_FOUND, c.expect(Message.Response.class).error().code());
+
+      c.send(request(5, "get_block", new Api.HashParams(H1), c));
+      Message.Response ok = c.expect(Message.Response.class);
+      assertNull(ok.error());
+      assertEquals(
+          LoaderFixture.SmallChain.block(H1, 1), c.codec.toValue(ok.result(), Api.Block.class));
+
+      c.send(new Message.Request(6, "get_chain_tip", null));
+      assertEquals(
+          new Api.ChainTip(H1, 1),
+          c.codec.toValue(c.expect(Message.Response.class).result(), Api.ChainTip.class));
+    }
+  }
+
+  @Test
+  void request_backendFailures_unavailableOrInternalWithoutDetails() throws Exception {
+    try (RawClient c =
+        new LoaderFixture(tmp.resolve("x"))
+            .module("gamma", "\"read_network\", \"read_mempool\"", "")
+            .start(b -> {})
+            .handshake("gamma")) {
+      c.send(new Message.Request(1, "get_network_stats", null));
+      Message.Response r = c.expect(Message.Response.class);
+      assertEquals(ErrorCode.INTERNAL, r.error().code());
+      assertFalse(r.error().message().contains("secret"), r.error().message());
+      c.send(new Message.Request(2, "get_mempool_size", null));
+      assertEquals(ErrorCode.UNAVAILABLE, c.expect(Message.Response.class).error().code());
+    }
+  }
+
+  @Test
+  void subscribe_eventWithoutItsCapability_notCapable() throws Exception {
+    try (RawClient c = fx.handshake("beta")) {
+      c.send(request(1, "subscribe_events", new Api.SubscribeParams(List.of("NewBlock")), c));
+      Message.Response r = c.expect(Message.Response.class);
+      assertEquals(ErrorCode.NOT_CAPABLE, r.error().code());
+      assertEquals(Capability.READ_BLOCKCHAIN, r.error().capability());
+      c.send(request(2, "subscribe_events", new Api.SubscribeParams(List.of("Nope")), c));
+      assertEquals(ErrorCode.INVALID_PARAMS, c.expect(Message.Response.class).error().code());
+    }
+  }
+
+  @Test
+  void publish_eventsArriveInOrderWithConsecutiveSequenceNumbers() throws Exception {
+    try (RawClient c = fx.handshake("alpha")) {
+      c.send(request(1, "subscribe_events", new Api.SubscribeParams(List.of("NewBlock")), c));
+      c.expect(Message.Response.class);
+      int n = 2000;
+      for (int i = 1; i <= n; i++) {
+        fx.manager.publish(EventType.NewBlock, new EventPayloads.NewBlock(H1, i, H0, i, 1));
+      }
+      // not subscribed: never delivered
+      fx.manager.publish(
+          EventType.PeerConnected, new EventPayloads.PeerConnected(1, "127.0.0.1:8333", true));
+      for (int i = 1; i <= n; i++) {
+        Message.Event e = assertInstanceOf(Message.Event.class, c.read());
+        assertEquals(i, e.seq());
+        assertEquals("NewBlock", e.type());
+        assertNull(e.source());
+        assertEquals(i, e.payload().get("height").asLong());
+      }
+    }
+  }
+
+  @Test
+  void publish_wrongPayloadType_rejected() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> fx.manager.publish(EventType.NewBlock, new EventPayloads.NodeShutdown("x")));
+  }
+
+  @Test
+  void moduleEvent_customTopicStampedWithSourceAndCoreTypeRefused() throws Exception {
+    try (RawClient a = fx.handshake("alpha");
+        RawClient b = fx.handshake("beta")) {
+      a.send(request(1, "subscribe_events", new Api.SubscribeParams(List.of("beta.news")), a));
+      a.expect(Message.Response.class);
+      b.send(
+          request(
+              1,
+              "publish_event",
+              new Api.PublishEventParams("beta.news", a.codec.toTree(Map.of("n", 1))),
+              b));
+      Message.Response pr = b.expect(Message.Response.class);
+      assertNull(pr.error());
+      assertEquals(1, pr.result().get("delivered").asInt());
+      Message.Event e = a.expect(Message.Event.class);
+      assertEquals("beta", e.source());
+      assertEquals("beta.news", e.type());
+
+      b.send(
+          request(
+              2,
+              "publish_event",
+              new Api.PublishEventParams("NewBlock", a.codec.toTree(Map.of())),
+              b));
+      assertEquals(ErrorCode.NOT_CAPABLE, b.expect(Message.Response.class).error().code());
+    }
+  }
+
+  @Test
+  void callModule_routedWithAuthenticatedCallerAndAnswered() throws Exception {
+    try (RawClient a = fx.handshake("alpha");
+        RawClient b = fx.handshake("beta")) {
+      b.send(request(1, "register_module_api", new Api.RegisterApiParams(List.of("echo")), b));
+      assertNull(b.expect(Message.Response.class).error());
+      a.send(
+          request(
+              7,
+              "call_module",
+              new Api.CallModuleParams("beta", "echo", a.codec.toTree(Map.of("x", 1))),
+              a));
+      Message.Invoke inv = b.expect(Message.Invoke.class);
+      assertEquals("alpha", inv.caller());
+      assertEquals("echo", inv.method());
+      b.send(Message.Response.ok(inv.id(), b.codec.toTree(Map.of("y", 2))));
+      Message.Response r = a.expect(Message.Response.class);
+      assertEquals(7, r.id());
+      assertEquals(2, r.result().get("y").asInt());
+
+      a.send(request(8, "call_module", new Api.CallModuleParams("beta", "nope", null), a));
+      assertEquals(ErrorCode.UNKNOWN_METHOD, a.expect(Message.Response.class).error().code());
+      a.send(request(9, "call_module", new Api.CallModuleParams("zeta", "echo", null), a));
+      assertEquals(ErrorCode.NOT_FOUND, a.expect(Message.Response.class).error().code());
+    }
+  }
+
+  @Test
+  void registerApi_undeclaredMethod_invalidParams() throws Exception {
+    try (RawClient b = fx.handshake("beta")) {
+      b.send(request(1, "register_module_api", new Api.RegisterApiParams(List.of("steal")), b));
+      assertEquals(ErrorCode.INVALID_PARAMS, b.expect(Message.Response.class).error().code());
+    }
+  }
+
+  @Test
+  void stop_moduleAnswersStop_stoppedWithoutSignals() throws Exception {
+    RawClient a = fx.handshake("alpha");
+    Thread module =
+        new Thread(
+            () -> {
+              try {
+                Message.Invoke stop = a.expect(Message.Invoke.class);
+                assertEquals("stop", stop.method());
+                assertNull(stop.caller());
+                a.send(Message.Response.ok(stop.id(), a.codec.toTree(Map.of())));
+                fx.launcher.exit("alpha", 0);
+                a.close();
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            });
+    module.start();
+    ModuleStatus s = fx.manager.stopModule("alpha");
+    module.join(5000);
+    assertEquals(ModuleState.STOPPED, s.state());
+    assertFalse(fx.launcher.signals.stream().anyMatch(x -> x.startsWith("alpha:")));
+    assertFalse(Files.exists(Path.of(fx.launcher.socket("alpha"))));
+  }
+
+  @Test
+  void stop_moduleIgnoresStop_terminatedAfterGrace() throws Exception {
+    try (RawClient b = fx.handshake("beta")) {
+      ModuleStatus s = fx.manager.stopModule("beta");
+      assertEquals(ModuleState.STOPPED, s.state());
+      assertEquals(List.of("beta:TERM"), fx.launcher.signals);
+    }
+  }
+
+  @Test
+  void crash_moduleExitsOnItsOwn_failedAndOthersKeepWorking() throws Exception {
+    try (RawClient a = fx.handshake("alpha");
+        RawClient b = fx.handshake("beta")) {
+      a.send(request(1, "subscribe_events", new Api.SubscribeParams(List.of("NewBlock")), a));
+      a.expect(Message.Response.class);
+      fx.launcher.exit("beta", 3);
+      assertTrue(fx.manager.awaitState("beta", ModuleState.FAILED, Duration.ofSeconds(5)));
+      assertTrue(fx.manager.status("beta").orElseThrow().detail().contains("status 3"));
+      fx.manager.publish(EventType.NewBlock, new EventPayloads.NewBlock(H1, 1, H0, 1, 1));
+      assertEquals("NewBlock", a.expect(Message.Event.class).type());
+    }
+  }
+
+  @Test
+  void manifest_invalid_moduleFailedOthersStart() throws Exception {
+    Path root = tmp.resolve("m");
+    LoaderFixture f2 = new LoaderFixture(root).module("good", "", "");
+    Path bad = root.resolve("modules/bad");
+    Files.createDirectories(bad);
+    Files.writeString(bad.resolve("module.toml"), "name = \"bad\"\nversion = \"1\"\n");
+    Path mismatch = root.resolve("modules/other");
+    Files.createDirectories(mismatch);
+    Files.writeString(
+        mismatch.resolve("module.toml"),
+        "name = \"good2\"\nversion = \"1.0.0\"\nruntime = \"native\"\nentry = \"m\"\n");
+    try (f2) {
+      f2.start(b -> {});
+      assertEquals(ModuleState.FAILED, f2.manager.status("bad").orElseThrow().state());
+      assertTrue(f2.manager.status("bad").orElseThrow().detail().contains("version"));
+      assertTrue(f2.manager.status("other").orElseThrow().detail().contains("directory"));
+      assertEquals(ModuleState.LOADED, f2.manager.status("good").orElseThrow().state());
+    }
+  }
+
+  @Test
+  void builder_invalidSettings_allReportedAtOnce() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ModuleManager.builder().helloTimeout(Duration.ZERO).build());
+    assertTrue(e.getMessage().contains("modulesDir"), e.getMessage());
+    assertTrue(e.getMessage().contains("runtimeDir"), e.getMessage());
+    assertTrue(e.getMessage().contains("helloTimeout"), e.getMessage());
+  }
+}
