@@ -1,0 +1,219 @@
+package org.blvm.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.blvm.loader.ModuleManager;
+import org.blvm.loader.ModuleState;
+import org.blvm.loader.ModuleStatus;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The demo: a node with a simulated chain loads the test module under several names, mines a few
+ * blocks, and prints what each module received and reported back; then stops one module and shows
+ * the others keep running.
+ */
+@Command(
+    name = "blvm-demo",
+    mixinStandardHelpOptions = true,
+    description = "Runs a simulated node with modules loaded through the blvm loader.")
+public final class DemoNode implements Callable<Integer> {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--module-jar",
+      required = true,
+      description = "The test module jar to install under each module name.")
+  Path moduleJar;
+
+  @Option(
+      names = "--work-dir",
+      defaultValue = ".blvm-demo",
+      description = "Where the demo lays out modules and data (recreated each run).")
+  Path workDir;
+
+  @Option(names = "--modules", defaultValue = "2", description = "How many modules to run (1-8).")
+  int moduleCount;
+
+  @Option(names = "--blocks", defaultValue = "5", description = "How many blocks to mine (1-1000).")
+  int blockCount;
+
+  private final Map<String, List<Long>> reported = new ConcurrentHashMap<>();
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new DemoNode()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (moduleCount < 1 || moduleCount > 8 || blockCount < 1 || blockCount > 1000) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--modules must be 1-8 and --blocks 1-1000");
+    }
+    if (!Files.isRegularFile(moduleJar)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--module-jar " + moduleJar + " is not a file");
+    }
+    List<String> names = layOutModules();
+    Path runtime = Files.createTempDirectory("blvm-demo-");
+    SimulatedChain chain = new SimulatedChain();
+    out.println("blvm demo node: " + names.size() + " modules, " + blockCount + " blocks");
+    out.println(
+        "NOTE: modules run as plain child processes; the bubblewrap/seccomp sandbox is not"
+            + " built yet.");
+    out.flush();
+    boolean ok;
+    try (ModuleManager modules =
+        ModuleManager.builder()
+            .modulesDir(workDir.resolve("modules"))
+            .runtimeDir(runtime)
+            .dataDir(workDir.resolve("data"))
+            .backend(chain)
+            .stopGrace(Duration.ofSeconds(3))
+            .onModuleEvent(this::onModuleEvent)
+            .onModuleLog(
+                (id, level, message) -> {
+                  out.println("  [" + id + "] " + level.wireName() + ": " + message);
+                  out.flush();
+                })
+            .build()) {
+      for (ModuleStatus s : modules.start()) {
+        out.println("loaded " + s.name() + " " + s.version() + ": " + s.state());
+      }
+      modules.awaitAllStarted(Duration.ofSeconds(60));
+      out.println("all modules started");
+      for (int i = 0; i < blockCount; i++) {
+        EventPayloads.NewBlock b = chain.mineBlock(i % 4);
+        out.println("node: mined block " + b.height() + " " + b.hash() + ", publishing NewBlock");
+        out.flush();
+        modules.publish(EventType.NewBlock, b);
+        awaitReports(names, b.height());
+      }
+      String stopped = names.get(0);
+      out.println("node: stopping " + stopped);
+      ModuleStatus s = modules.stopModule(stopped);
+      out.println("node: " + stopped + " is " + s.state() + " (" + s.detail() + ")");
+      List<String> running = names.subList(1, names.size());
+      if (!running.isEmpty()) {
+        EventPayloads.NewBlock b = chain.mineBlock(1);
+        out.println(
+            "node: mined block " + b.height() + ", publishing to the modules still running");
+        modules.publish(EventType.NewBlock, b);
+        awaitReports(running, b.height());
+      }
+      ok = summarize(out, names, stopped, modules);
+    } finally {
+      deleteTree(runtime);
+    }
+    out.println(ok ? "demo finished: every module saw every block it should" : "demo FAILED");
+    return ok ? 0 : 1;
+  }
+
+  private void onModuleEvent(String source, String type, JsonNode payload) {
+    if ("test.block_seen".equals(type)) {
+      reported
+          .computeIfAbsent(source, k -> new CopyOnWriteArrayList<>())
+          .add(payload.get("height").asLong());
+      spec.commandLine()
+          .getOut()
+          .println(
+              "node: <- "
+                  + source
+                  + " reports block "
+                  + payload.get("height").asLong()
+                  + " (event seq "
+                  + payload.get("seq").asLong()
+                  + ", "
+                  + payload.get("tx_count").asInt()
+                  + " txs via get_block)");
+      spec.commandLine().getOut().flush();
+    }
+  }
+
+  private void awaitReports(List<String> names, long height) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (System.nanoTime() < deadline) {
+      boolean all = true;
+      for (String n : names) {
+        all &= reported.getOrDefault(n, List.of()).contains(height);
+      }
+      if (all) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private boolean summarize(
+      PrintWriter out, List<String> names, String stopped, ModuleManager modules) {
+    boolean ok = true;
+    out.println("summary:");
+    for (String n : names) {
+      List<Long> seen = reported.getOrDefault(n, List.of());
+      long expected = n.equals(stopped) ? blockCount : blockCount + 1;
+      List<Long> want = new ArrayList<>();
+      for (long h = 1; h <= expected; h++) {
+        want.add(h);
+      }
+      boolean good = seen.equals(want);
+      ok &= good;
+      ModuleState state = modules.status(n).map(ModuleStatus::state).orElse(null);
+      out.println(
+          "  " + n + " (" + state + "): blocks " + seen + (good ? "" : " expected " + want));
+    }
+    return ok;
+  }
+
+  private List<String> layOutModules() throws IOException {
+    deleteTree(workDir);
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= moduleCount; i++) {
+      String name = "block-reporter-" + i;
+      Path dir = workDir.resolve("modules").resolve(name);
+      Files.createDirectories(dir);
+      Files.copy(moduleJar, dir.resolve("module.jar"), StandardCopyOption.REPLACE_EXISTING);
+      Files.writeString(
+          dir.resolve("module.toml"),
+          String.join(
+              "\n",
+              "name = \"" + name + "\"",
+              "version = \"0.1.0\"",
+              "description = \"Reports every block it sees, after fetching it with get_block\"",
+              "runtime = \"java\"",
+              "entry = \"module.jar\"",
+              "capabilities = [\"read_blockchain\", \"subscribe_events\", \"publish_events\"]",
+              ""));
+      names.add(name);
+    }
+    return names;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
