@@ -112,14 +112,21 @@ class ModuleManagerTest {
   }
 
   @Test
-  void handshake_tokenIsOneTime_reconnectAfterDisconnectRefusedAndModuleEnded() throws Exception {
+  void handshake_tokenIsOneTime_secondConnectionRefusedAndDisconnectEndsModule() throws Exception {
     try (RawClient c = fx.handshake("alpha")) {
       assertTrue(fx.manager.awaitState("alpha", ModuleState.INITIALIZED, Duration.ofSeconds(5)));
+      try (RawClient again = fx.connect("alpha")) {
+        Message.Close close = again.expect(Message.Close.class);
+        assertEquals(ErrorCode.UNAUTHENTICATED, close.code());
+        assertTrue(close.message().contains("already connected"), close.message());
+      }
     }
     assertTrue(fx.manager.awaitState("alpha", ModuleState.FAILED, Duration.ofSeconds(5)));
     assertTrue(fx.launcher.signals.contains("alpha:KILL"));
     try (RawClient c = fx.connect("alpha")) {
       assertTrue(c.closedByNode());
+    } catch (java.io.IOException refusedAtConnect) {
+      // the socket is already gone: also a refusal
     }
   }
 
@@ -354,6 +361,41 @@ class ModuleManagerTest {
       assertTrue(f2.manager.status("bad").orElseThrow().detail().contains("version"));
       assertTrue(f2.manager.status("other").orElseThrow().detail().contains("directory"));
       assertEquals(ModuleState.LOADED, f2.manager.status("good").orElseThrow().state());
+    }
+  }
+
+  @Test
+  void discover_symlinkedModuleDirectory_skipped() throws Exception {
+    Path root = tmp.resolve("s");
+    LoaderFixture f2 = new LoaderFixture(root).module("real", "", "");
+    Files.createSymbolicLink(root.resolve("modules/linked"), root.resolve("modules/real"));
+    try (f2) {
+      f2.start(b -> {});
+      assertTrue(f2.manager.status("linked").isEmpty());
+      assertEquals(1, f2.manager.statuses().size());
+    }
+  }
+
+  @Test
+  void discover_moreModulesThanAllowed_refusedWithCount() throws Exception {
+    LoaderFixture f2 = new LoaderFixture(tmp.resolve("n")).module("a", "", "").module("b", "", "");
+    try (f2) {
+      java.io.IOException e =
+          assertThrows(java.io.IOException.class, () -> f2.start(b -> b.maxModules(1)));
+      assertTrue(e.getMessage().contains("holds 2 module directories"), e.getMessage());
+    }
+  }
+
+  @Test
+  void start_socketPathTooLong_moduleFailedWithPath() throws Exception {
+    LoaderFixture f2 = new LoaderFixture(tmp.resolve("p")).module("a", "", "");
+    Path longRuntime = tmp.resolve("r".repeat(100));
+    try (f2) {
+      f2.start(b -> b.runtimeDir(longRuntime));
+      ModuleStatus s = f2.manager.status("a").orElseThrow();
+      assertEquals(ModuleState.FAILED, s.state());
+      assertTrue(s.detail().contains("at most 107"), s.detail());
+      assertTrue(f2.launcher.specs.isEmpty(), "nothing may be launched");
     }
   }
 

@@ -18,11 +18,21 @@ import java.io.IOException;
 final class BoundedTreeReader {
   private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
+  private static final int MAJOR_TEXT = 3;
+  private static final int MAJOR_TAG = 6;
+
   private final Limits limits;
+  private final byte[] input;
   private int items;
 
-  BoundedTreeReader(Limits limits) {
+  /**
+   * @param input the bytes the parser reads, used to see the major type of each token's initial
+   *     byte: Jackson silently accepts integer and byte-string map keys and strips tags, which the
+   *     protocol forbids
+   */
+  BoundedTreeReader(Limits limits, byte[] input) {
     this.limits = limits;
+    this.input = input;
   }
 
   /** Reads exactly one item and requires the input to end after it. */
@@ -55,6 +65,10 @@ final class BoundedTreeReader {
       throws IOException, ProtocolException {
     if (++items > limits.maxItems()) {
       throw limit("more than " + limits.maxItems() + " CBOR items in one frame");
+    }
+    if (t != null && majorType(p) == MAJOR_TAG) {
+      throw new ProtocolException(
+          ProtocolException.Reason.WRONG_TYPE, "CBOR tags (major type 6) are not allowed");
     }
     switch (t) {
       case START_OBJECT:
@@ -117,6 +131,12 @@ final class BoundedTreeReader {
         throw new ProtocolException(
             ProtocolException.Reason.MALFORMED_CBOR, "expected a map key, found " + t);
       }
+      int major = majorType(p);
+      if (major != MAJOR_TEXT) {
+        throw new ProtocolException(
+            ProtocolException.Reason.WRONG_TYPE,
+            "map keys must be text strings (major type 3), found major type " + major);
+      }
       String key = p.currentName();
       if (key.length() > limits.maxStringBytes()) {
         throw limit(
@@ -150,6 +170,16 @@ final class BoundedTreeReader {
       arr.add(read(p, t, depth));
     }
     return arr;
+  }
+
+  /** The major type of the initial byte of the parser's current token. */
+  private int majorType(JsonParser p) throws ProtocolException {
+    long offset = p.currentTokenLocation().getByteOffset();
+    if (offset < 0 || offset >= input.length) {
+      throw new ProtocolException(
+          ProtocolException.Reason.MALFORMED_CBOR, "cannot locate CBOR token at offset " + offset);
+    }
+    return (input[(int) offset] & 0xFF) >>> 5;
   }
 
   private void checkDepth(int depth) throws ProtocolException {

@@ -1,20 +1,26 @@
 package org.blvm.protocol;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.CBORParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -55,6 +61,9 @@ public final class Codec {
                     .maxNumberLength(64)
                     .maxDocumentLength(limits.maxFrameBytes())
                     .build())
+            // report undefined and simple values as themselves so that they are rejected
+            .enable(CBORParser.Feature.READ_UNDEFINED_AS_EMBEDDED_OBJECT)
+            .enable(CBORParser.Feature.READ_SIMPLE_VALUE_AS_EMBEDDED_OBJECT)
             .build();
     this.cbor = new ObjectMapper(factory);
     this.values =
@@ -67,6 +76,8 @@ public final class Codec {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            // a number, boolean or byte string is not a text string
+            .addModule(new SimpleModule().addDeserializer(String.class, new StrictString()))
             .build();
   }
 
@@ -214,7 +225,7 @@ public final class Codec {
           "payload of " + payload.length + " bytes exceeds " + limits.maxFrameBytes());
     }
     try (JsonParser p = factory.createParser(payload)) {
-      return new BoundedTreeReader(limits).readSingle(p);
+      return new BoundedTreeReader(limits, payload).readSingle(p);
     } catch (IOException e) {
       throw new ProtocolException(
           ProtocolException.Reason.MALFORMED_CBOR, "malformed CBOR: " + e.getMessage(), e);
@@ -447,6 +458,31 @@ public final class Codec {
         return "a byte string";
       default:
         return n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * Reads text strings only. Jackson's own String deserializer turns numbers and booleans into
+   * their text and byte strings into base64, which would let a wrongly typed field through.
+   */
+  private static final class StrictString extends StdScalarDeserializer<String> {
+    private static final long serialVersionUID = 1L;
+
+    StrictString() {
+      super(String.class);
+    }
+
+    @Override
+    public String deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      if (p.hasToken(JsonToken.VALUE_STRING)) {
+        return p.getText();
+      }
+      return (String) ctxt.handleUnexpectedToken(String.class, p);
+    }
+
+    @Override
+    public LogicalType logicalType() {
+      return LogicalType.Textual;
     }
   }
 
