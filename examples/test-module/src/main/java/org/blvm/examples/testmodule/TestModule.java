@@ -1,0 +1,145 @@
+package org.blvm.examples.testmodule;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.ModuleContext;
+import org.blvm.sdk.ModuleClient;
+import org.blvm.sdk.ModuleConnectException;
+import org.blvm.sdk.NodeApiException;
+
+/**
+ * The module the end-to-end tests and the demo run.
+ *
+ * <ul>
+ *   <li>On each NewBlock: fetches the block, publishes {@code test.block_seen} {@code {module_id,
+ *       height, hash, tx_count, seq}} and logs {@code block <height> <hash> txs=<n> seq=<seq>}.
+ *   <li>Serves {@code echo} ({@code {caller, params}}) and {@code call_back} (calls the caller's
+ *       {@code echo} through the node and returns its answer).
+ *   <li>Config {@code "ignore_stop": true}: the stop is answered but the process keeps running, and
+ *       also ignores SIGTERM, until it is killed (SIGKILL).
+ *   <li>Config {@code "exit_after_blocks": N}: exits with status 3 after handling N blocks.
+ * </ul>
+ *
+ * <p>Exit status: 0 after a stop, 2 when connecting fails (reason on stderr), 3 for
+ * exit_after_blocks.
+ */
+public final class TestModule {
+  static final String BLOCK_SEEN = "test.block_seen";
+  static final int EXIT_CONNECT_FAILED = 2;
+  static final int EXIT_AFTER_BLOCKS = 3;
+
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  /** Set right after connect() returns; handlers wait for it (they may run right away). */
+  private final CompletableFuture<ModuleClient> client = new CompletableFuture<>();
+
+  private final AtomicLong blocks = new AtomicLong();
+
+  private TestModule() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    TestModule module = new TestModule();
+    ModuleClient client;
+    try {
+      client =
+          ModuleClient.builder(args)
+              .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, module::onNewBlock)
+              .serve("echo", TestModule::echo)
+              .serve("call_back", module::callBack)
+              .onStop(module::onStop)
+              .connect();
+    } catch (ModuleConnectException e) {
+      System.err.println(
+          "blvm-test-module: cannot connect (" + e.reason() + "): " + e.getMessage());
+      System.exit(EXIT_CONNECT_FAILED);
+      return;
+    }
+    module.client.complete(client);
+    client.awaitShutdown();
+    if (ignoreStop(client.context())) {
+      hangUntilKilled();
+    }
+    System.exit(0);
+  }
+
+  private void onNewBlock(Message.Event event, EventPayloads.NewBlock block)
+      throws NodeApiException {
+    ModuleClient c = client.join();
+    Api.Block full = c.api().getBlock(block.hash());
+    int txCount = full.txids().size();
+    ObjectNode seen = JSON.objectNode();
+    seen.put("module_id", c.context().moduleId());
+    seen.put("height", full.header().height());
+    seen.put("hash", full.header().hash());
+    seen.put("tx_count", txCount);
+    seen.put("seq", event.seq());
+    c.api().publishEvent(BLOCK_SEEN, seen);
+    c.log(
+        Message.LogLevel.INFO,
+        "block "
+            + full.header().height()
+            + " "
+            + full.header().hash()
+            + " txs="
+            + txCount
+            + " seq="
+            + event.seq());
+    long limit = c.context().config().path("exit_after_blocks").asLong(0);
+    if (limit > 0 && blocks.incrementAndGet() >= limit) {
+      System.err.println("blvm-test-module: exit_after_blocks=" + limit + " reached; exiting 3");
+      System.exit(EXIT_AFTER_BLOCKS);
+    }
+  }
+
+  static JsonNode echo(String caller, JsonNode params) {
+    ObjectNode result = JSON.objectNode();
+    result.put("caller", caller);
+    result.set("params", params);
+    return result;
+  }
+
+  private JsonNode callBack(String caller, JsonNode params) throws NodeApiException {
+    if (caller == null) {
+      throw new IllegalArgumentException("call_back needs a calling module");
+    }
+    return client.join().api().callModule(caller, "echo", params);
+  }
+
+  private void onStop() {
+    ModuleClient c = client.join();
+    if (ignoreStop(c.context())) {
+      c.log(Message.LogLevel.WARN, "ignore_stop is set: staying up until killed");
+    }
+  }
+
+  static boolean ignoreStop(ModuleContext ctx) {
+    return ctx.config().path("ignore_stop").asBoolean(false);
+  }
+
+  /**
+   * A stuck module: blocks even SIGTERM (the shutdown hook never returns), so only SIGKILL ends it.
+   */
+  private static void hangUntilKilled() throws InterruptedException {
+    CountDownLatch never = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    never.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "test-module-ignore-sigterm"));
+    never.await();
+  }
+}

@@ -1,0 +1,686 @@
+package org.blvm.sdk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.Codec;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.Frames;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.ModuleContext;
+import org.blvm.protocol.NodeMethod;
+import org.blvm.protocol.ProtocolException;
+
+/**
+ * The one implementation of {@link ModuleClient}. Threads and locks (see package-info): the reader
+ * {@code blvm-sdk-reader} owns the input side; {@code blvm-sdk-events} runs event handlers in
+ * arrival order; {@code blvm-sdk-invoke-N} run served methods and the stop hook; callers block on a
+ * per-request future. {@link #writeLock} serializes whole frames and is the only lock held across
+ * I/O; no lock is held while a handler runs.
+ */
+final class DefaultModuleClient implements ModuleClient {
+  private static final int INVOKE_QUEUE = 256;
+  private static final long CLOSE_WRITE_WAIT_MS = 250;
+
+  private final ClientConfig config;
+  private final Codec codec = Codec.withDefaults();
+  private final SocketChannel channel;
+  private final InputStream in;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final AtomicLong ids = new AtomicLong(1);
+  private final Map<Long, CompletableFuture<Message.Response>> pending = new ConcurrentHashMap<>();
+  private final CompletableFuture<ModuleContext> welcome = new CompletableFuture<>();
+  private final BlockingQueue<Message.Event> events;
+  private final AtomicLong droppedEvents = new AtomicLong();
+  private final ThreadPoolExecutor invokes;
+  private final Thread reader;
+  private final Thread eventThread;
+
+  /** Released when connect() returns (or the client closes): handlers may run from then on. */
+  private final CountDownLatch started = new CountDownLatch(1);
+
+  private final CountDownLatch shutdown = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final NodeApi api;
+  private volatile ErrorValue closeReason;
+  private volatile ModuleContext context;
+
+  private DefaultModuleClient(ClientConfig config, SocketChannel channel) {
+    this.config = config;
+    this.channel = channel;
+    this.in = new BufferedInputStream(new ChannelInput(channel), 64 * 1024);
+    this.events = new ArrayBlockingQueue<>(config.eventQueueCapacity());
+    AtomicInteger invokeThreadIds = new AtomicInteger();
+    this.invokes =
+        new ThreadPoolExecutor(
+            config.invokeThreads(),
+            config.invokeThreads(),
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(INVOKE_QUEUE),
+            r -> daemon(r, "blvm-sdk-invoke-" + invokeThreadIds.incrementAndGet()));
+    this.invokes.allowCoreThreadTimeOut(true);
+    this.api = new DefaultNodeApi(this, codec);
+    this.reader = daemon(this::readLoop, "blvm-sdk-reader");
+    this.eventThread = daemon(this::eventLoop, "blvm-sdk-events");
+  }
+
+  static ModuleClient connect(ClientConfig config) throws ModuleConnectException {
+    SocketDirectory.verifyPrivate(config.socket());
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    } catch (IOException e) {
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.IO, "cannot open a UNIX-domain socket: " + e, null, e);
+    }
+    try {
+      channel.connect(UnixDomainSocketAddress.of(config.socket()));
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.IO,
+          "cannot connect to the node at " + config.socket() + ": " + e,
+          null,
+          e);
+    }
+    DefaultModuleClient client = new DefaultModuleClient(config, channel);
+    client.reader.start();
+    client.eventThread.start();
+    try {
+      client.handshake();
+      client.setup();
+    } catch (ModuleConnectException e) {
+      client.shutdown(
+          ErrorValue.of(ErrorCode.SHUTDOWN, "connect failed: " + e.getMessage()),
+          client.welcome.isCompletedExceptionally()
+              ? null
+              : new Message.Close(ErrorCode.SHUTDOWN, "module gave up: " + e.reason()));
+      throw e;
+    }
+    client.started.countDown();
+    return client;
+  }
+
+  // ------------------------------------------------------------------ connect steps
+
+  private void handshake() throws ModuleConnectException {
+    try {
+      send(new Message.Hello(List.of(Codec.PROTOCOL_VERSION), config.token()));
+    } catch (IOException e) {
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.IO, "cannot send the hello: " + e, null, e);
+    }
+    Duration timeout = config.handshakeTimeout();
+    try {
+      context = welcome.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.TIMEOUT,
+          "the node did not answer the hello within " + timeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ModuleConnectException m) {
+        throw m;
+      }
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.IO, "handshake failed: " + e.getCause(), null, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.IO, "interrupted while waiting for the welcome");
+    }
+  }
+
+  private void setup() throws ModuleConnectException {
+    if (!config.subscriptions().isEmpty()) {
+      List<String> wanted = new ArrayList<>(config.subscriptions().keySet());
+      JsonNode result =
+          setupCall(
+              NodeMethod.SUBSCRIBE_EVENTS.wireName(),
+              codec.toTree(new Api.SubscribeParams(wanted)));
+      Api.Subscribed subscribed;
+      try {
+        subscribed = codec.toValue(result, Api.Subscribed.class);
+      } catch (ProtocolException e) {
+        throw new ModuleConnectException(
+            ModuleConnectException.Reason.PROTOCOL,
+            "malformed subscribe_events result: " + e.getMessage(),
+            null,
+            e);
+      }
+      List<String> missing = new ArrayList<>(wanted);
+      missing.removeAll(subscribed.events());
+      if (!missing.isEmpty()) {
+        log(Message.LogLevel.WARN, "subscribe_events did not grant " + missing);
+      }
+    }
+    if (!config.methods().isEmpty()) {
+      setupCall(
+          NodeMethod.REGISTER_MODULE_API.wireName(),
+          codec.toTree(new Api.RegisterApiParams(new ArrayList<>(config.methods().keySet()))));
+    }
+    setupCall(NodeMethod.READY, null);
+  }
+
+  private JsonNode setupCall(String method, JsonNode params) throws ModuleConnectException {
+    try {
+      return call(method, params);
+    } catch (NodeApiException e) {
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.SETUP_FAILED, e.getMessage(), e.error(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  @Override
+  public ModuleContext context() {
+    return context;
+  }
+
+  @Override
+  public NodeApi api() {
+    return api;
+  }
+
+  @Override
+  public void log(Message.LogLevel level, String message) {
+    if (closed.get()) {
+      return;
+    }
+    int max = codec.limits().maxStringBytes() / 4;
+    String text = message.length() > max ? message.substring(0, max) + "…" : message;
+    try {
+      send(new Message.Log(level, text));
+    } catch (IOException e) {
+      // the reader notices the broken connection and closes
+    }
+  }
+
+  @Override
+  public boolean isOpen() {
+    return !closed.get();
+  }
+
+  @Override
+  public boolean awaitShutdown(Duration timeout) throws InterruptedException {
+    return shutdown.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void awaitShutdown() throws InterruptedException {
+    shutdown.await();
+  }
+
+  @Override
+  public Optional<ErrorValue> closeReason() {
+    return Optional.ofNullable(closeReason);
+  }
+
+  @Override
+  public void close() {
+    shutdown(
+        ErrorValue.of(ErrorCode.SHUTDOWN, "closed by the module"),
+        new Message.Close(ErrorCode.SHUTDOWN, "module closed the connection"));
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /** Sends one request and waits for its response within the request timeout. */
+  JsonNode call(String method, JsonNode params) throws NodeApiException {
+    if (closed.get()) {
+      throw unavailable(method);
+    }
+    long id = ids.getAndIncrement();
+    CompletableFuture<Message.Response> answer = new CompletableFuture<>();
+    pending.put(id, answer);
+    if (closed.get()) { // shutdown may have drained pending before the put
+      pending.remove(id);
+      throw unavailable(method);
+    }
+    try {
+      send(new Message.Request(id, method, params));
+    } catch (FrameTooLargeException e) {
+      pending.remove(id);
+      throw new NodeApiException(method, ErrorValue.of(ErrorCode.INVALID_PARAMS, e.getMessage()));
+    } catch (IOException e) {
+      pending.remove(id);
+      throw new NodeApiException(
+          method, ErrorValue.of(ErrorCode.UNAVAILABLE, "cannot send the request: " + e));
+    }
+    Duration timeout = config.requestTimeout();
+    Message.Response response;
+    try {
+      response = answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      pending.remove(id);
+      throw new NodeApiException(
+          method,
+          ErrorValue.of(
+              ErrorCode.TIMEOUT,
+              "no response to request " + id + " within " + timeout.toMillis() + " ms"));
+    } catch (ExecutionException e) {
+      throw unavailable(method);
+    } catch (InterruptedException e) {
+      pending.remove(id);
+      Thread.currentThread().interrupt();
+      throw new NodeApiException(
+          method, ErrorValue.of(ErrorCode.UNAVAILABLE, "interrupted while waiting for the node"));
+    }
+    if (response.error() != null) {
+      throw new NodeApiException(method, response.error());
+    }
+    return response.result();
+  }
+
+  private NodeApiException unavailable(String method) {
+    ErrorValue why = closeReason;
+    return new NodeApiException(
+        method,
+        ErrorValue.of(
+            ErrorCode.UNAVAILABLE,
+            "the connection to the node is closed"
+                + (why == null ? "" : " (" + why.code() + ": " + why.message() + ")")));
+  }
+
+  /** Encodes outside the lock, then writes the whole frame under {@link #writeLock}. */
+  private void send(Message m) throws IOException {
+    byte[] payload = codec.encode(m);
+    if (payload.length > codec.limits().maxFrameBytes()) {
+      throw new FrameTooLargeException(
+          m.kind()
+              + " of "
+              + payload.length
+              + " bytes exceeds the frame limit of "
+              + codec.limits().maxFrameBytes());
+    }
+    ByteBuffer frame = ByteBuffer.wrap(Frames.frame(payload));
+    // An interrupt during a channel write closes the channel (InterruptibleChannel): keep a
+    // caller's pending interrupt from tearing down the whole connection, and restore it after.
+    boolean interrupted = Thread.interrupted();
+    writeLock.lock();
+    try {
+      while (frame.hasRemaining()) {
+        channel.write(frame);
+      }
+    } finally {
+      writeLock.unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static final class FrameTooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    FrameTooLargeException(String message) {
+      super(message);
+    }
+  }
+
+  // ------------------------------------------------------------------ reader
+
+  private void readLoop() {
+    boolean welcomed = false;
+    ErrorValue reason;
+    boolean tellNode = false;
+    ModuleConnectException.Reason handshakeFailure;
+    try {
+      while (true) {
+        byte[] payload = Frames.read(in, codec.limits().maxFrameBytes());
+        if (payload == null) {
+          reason =
+              ErrorValue.of(
+                  ErrorCode.UNAVAILABLE, "the node closed the connection without a close message");
+          handshakeFailure = ModuleConnectException.Reason.IO;
+          break;
+        }
+        Message m = codec.decode(payload);
+        if (m instanceof Message.Close c) {
+          reason = ErrorValue.of(c.code(), c.message());
+          handshakeFailure = ModuleConnectException.Reason.REJECTED;
+          break;
+        }
+        String violation;
+        if (!welcomed) {
+          violation = onHandshake(m);
+          welcomed = violation == null;
+        } else {
+          violation = dispatch(m);
+        }
+        if (violation != null) {
+          reason = ErrorValue.of(ErrorCode.PROTOCOL_ERROR, violation);
+          tellNode = true;
+          handshakeFailure = ModuleConnectException.Reason.PROTOCOL;
+          break;
+        }
+      }
+    } catch (ProtocolException e) {
+      reason =
+          ErrorValue.of(
+              ErrorCode.PROTOCOL_ERROR, "undecodable message from the node: " + e.getMessage());
+      tellNode = true;
+      handshakeFailure = ModuleConnectException.Reason.PROTOCOL;
+    } catch (IOException e) {
+      if (closed.get()) {
+        return; // closed locally; shutdown has done the rest
+      }
+      reason = ErrorValue.of(ErrorCode.UNAVAILABLE, "reading from the node failed: " + e);
+      handshakeFailure = ModuleConnectException.Reason.IO;
+    } catch (RuntimeException e) {
+      reason = ErrorValue.of(ErrorCode.INTERNAL, "SDK reader failed: " + e);
+      tellNode = true;
+      handshakeFailure = ModuleConnectException.Reason.IO;
+    }
+    welcome.completeExceptionally(
+        new ModuleConnectException(
+            handshakeFailure,
+            handshakeFailure == ModuleConnectException.Reason.REJECTED
+                ? "the node refused the connection: " + reason.code() + ": " + reason.message()
+                : "handshake failed: " + reason.code() + ": " + reason.message(),
+            handshakeFailure == ModuleConnectException.Reason.REJECTED ? reason : null,
+            null));
+    // close codes are PROTOCOL_ERROR for the node's violations, SHUTDOWN for the SDK's own failure
+    ErrorCode closeCode =
+        reason.code() == ErrorCode.PROTOCOL_ERROR ? ErrorCode.PROTOCOL_ERROR : ErrorCode.SHUTDOWN;
+    shutdown(reason, tellNode ? new Message.Close(closeCode, reason.message()) : null);
+  }
+
+  /** The first message must be a welcome (close is handled by the caller). */
+  private String onHandshake(Message m) {
+    if (!(m instanceof Message.Welcome w)) {
+      return "expected welcome or close after hello, found " + m.kind();
+    }
+    if (w.version() != Codec.PROTOCOL_VERSION) {
+      return "the node chose protocol version "
+          + w.version()
+          + "; this module offered only "
+          + Codec.PROTOCOL_VERSION;
+    }
+    welcome.complete(w.context());
+    return null;
+  }
+
+  /** Routes one message after the welcome; returns a protocol violation or null. */
+  private String dispatch(Message m) {
+    if (m instanceof Message.Response r) {
+      CompletableFuture<Message.Response> answer = pending.remove(r.id());
+      if (answer != null) {
+        answer.complete(r);
+      } // else: the caller timed out already; a late answer is dropped
+      return null;
+    }
+    if (m instanceof Message.Event e) {
+      if (!events.offer(e)) {
+        droppedEvents.incrementAndGet();
+      }
+      return null;
+    }
+    if (m instanceof Message.Invoke i) {
+      try {
+        invokes.execute(() -> runInvoke(i));
+      } catch (RejectedExecutionException e) {
+        if (!closed.get()) {
+          respond(
+              Message.Response.error(
+                  i.id(),
+                  ErrorValue.of(
+                      ErrorCode.UNAVAILABLE,
+                      "module is busy: " + INVOKE_QUEUE + " calls already waiting")));
+        }
+      }
+      return null;
+    }
+    return "the node sent a " + m.kind() + " message, which is not allowed after the welcome";
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private void eventLoop() {
+    try {
+      started.await();
+      while (!closed.get()) {
+        Message.Event e = events.take();
+        long dropped = droppedEvents.getAndSet(0);
+        if (dropped > 0) {
+          log(
+              Message.LogLevel.WARN,
+              dropped
+                  + " events dropped before seq "
+                  + e.seq()
+                  + ": the event queue (capacity "
+                  + config.eventQueueCapacity()
+                  + ") was full");
+        }
+        deliver(e);
+      }
+    } catch (InterruptedException e) {
+      // shutdown
+    }
+  }
+
+  private void deliver(Message.Event e) {
+    Subscription s = config.subscriptions().get(e.type());
+    if (s == null) {
+      return; // not subscribed (or a marker this SDK does not know): nothing to run
+    }
+    try {
+      s.deliver(codec, e);
+    } catch (ProtocolException x) {
+      log(
+          Message.LogLevel.WARN,
+          "event " + e.type() + " seq " + e.seq() + " has a malformed payload: " + x.getMessage());
+    } catch (InterruptedException x) {
+      Thread.currentThread().interrupt();
+    } catch (Exception | StackOverflowError x) {
+      report("handler for event " + e.type() + " seq " + e.seq() + " failed", x);
+    }
+  }
+
+  // ------------------------------------------------------------------ invokes
+
+  private void runInvoke(Message.Invoke i) {
+    try {
+      started.await();
+    } catch (InterruptedException e) {
+      return;
+    }
+    if (closed.get()) {
+      return;
+    }
+    if (i.caller() == null && STOP_METHOD.equals(i.method())) {
+      runStop(i);
+      return;
+    }
+    MethodHandler handler = config.methods().get(i.method());
+    if (handler == null) {
+      respond(
+          Message.Response.error(
+              i.id(),
+              ErrorValue.of(
+                  ErrorCode.UNKNOWN_METHOD,
+                  "this module does not serve \""
+                      + i.method()
+                      + "\"; it serves "
+                      + config.methods().keySet())));
+      return;
+    }
+    Message.Response response;
+    try {
+      JsonNode result = handler.handle(i.caller(), i.params());
+      response = Message.Response.ok(i.id(), result == null ? NullNode.getInstance() : result);
+    } catch (Exception | StackOverflowError e) {
+      report("served method \"" + i.method() + "\" failed", e);
+      response =
+          Message.Response.error(
+              i.id(),
+              ErrorValue.of(ErrorCode.INTERNAL, "method \"" + i.method() + "\" failed: " + e));
+    }
+    if (!respond(response)) {
+      respond(
+          Message.Response.error(
+              i.id(),
+              ErrorValue.of(
+                  ErrorCode.INTERNAL, "the result of \"" + i.method() + "\" is too large")));
+    }
+  }
+
+  private void runStop(Message.Invoke i) {
+    try {
+      config.onStop().onStop();
+    } catch (Exception | StackOverflowError e) {
+      report("stop hook failed", e);
+    }
+    respond(Message.Response.ok(i.id(), JsonNodeFactory.instance.objectNode()));
+    shutdown(
+        ErrorValue.of(ErrorCode.SHUTDOWN, "stopped by the node"),
+        new Message.Close(ErrorCode.SHUTDOWN, "module stopped"));
+  }
+
+  /** Sends an invoke's response; false when it is too large to send. */
+  private boolean respond(Message.Response r) {
+    try {
+      send(r);
+    } catch (FrameTooLargeException e) {
+      return false;
+    } catch (IOException e) {
+      // the reader notices the broken connection and closes
+    }
+    return true;
+  }
+
+  private void report(String what, Throwable t) {
+    System.err.println("blvm-sdk: " + what + ": " + t);
+    t.printStackTrace();
+    log(Message.LogLevel.ERROR, what + ": " + t);
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /**
+   * Closes everything once: optionally sends a last close message, closes the socket, fails waiting
+   * calls with UNAVAILABLE, stops the event and invoke threads, releases awaitShutdown.
+   */
+  private void shutdown(ErrorValue reason, Message.Close last) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    closeReason = reason;
+    if (last != null) {
+      sendLast(last);
+    }
+    closeQuietly(channel);
+    for (Long id : new ArrayList<>(pending.keySet())) {
+      CompletableFuture<Message.Response> f = pending.remove(id);
+      if (f != null) {
+        f.completeExceptionally(new IOException("connection closed"));
+      }
+    }
+    welcome.completeExceptionally(
+        new ModuleConnectException(
+            ModuleConnectException.Reason.IO,
+            "connection closed: " + reason.code() + ": " + reason.message()));
+    events.clear();
+    started.countDown();
+    if (Thread.currentThread() != eventThread) {
+      eventThread.interrupt();
+    }
+    invokes.shutdown();
+    shutdown.countDown();
+  }
+
+  /** Best effort: a writer stuck on a full socket must not stop the close. */
+  private void sendLast(Message.Close last) {
+    try {
+      byte[] frame = Frames.frame(codec.encode(last));
+      if (writeLock.tryLock(CLOSE_WRITE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+        try {
+          ByteBuffer b = ByteBuffer.wrap(frame);
+          while (b.hasRemaining()) {
+            channel.write(b);
+          }
+        } finally {
+          writeLock.unlock();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void closeQuietly(SocketChannel c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // nothing more to do
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /**
+   * Reads straight from the channel. Not {@code Channels.newInputStream}: on JDK 17 its streams
+   * lock the channel's blocking lock, so a blocked read would stop every write.
+   */
+  private static final class ChannelInput extends InputStream {
+    private final SocketChannel channel;
+
+    ChannelInput(SocketChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      int n;
+      do {
+        n = channel.read(ByteBuffer.wrap(b, off, len));
+      } while (n == 0);
+      return n;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package org.blvm.sdk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.NodeMethod;
+
+/**
+ * The NodeAPI as typed calls. Each call blocks until the node answers or the request timeout
+ * passes; any thread may call, including event and method handlers. Hashes and txids are 64
+ * lowercase hex characters; a malformed argument is an {@link IllegalArgumentException} thrown
+ * before anything is sent.
+ *
+ * @see NodeMethod for the capability each call needs
+ */
+public interface NodeApi {
+  Api.Block getBlock(String hash) throws NodeApiException;
+
+  Api.BlockHeader getBlockHeader(String hash) throws NodeApiException;
+
+  Api.Block getBlockByHeight(long height) throws NodeApiException;
+
+  String getBlockHash(long height) throws NodeApiException;
+
+  Api.ChainTip getChainTip() throws NodeApiException;
+
+  long getBlockHeight() throws NodeApiException;
+
+  Api.Transaction getTransaction(String txid) throws NodeApiException;
+
+  List<Api.MempoolEntry> getMempoolTransactions() throws NodeApiException;
+
+  Api.MempoolEntry getMempoolTransaction(String txid) throws NodeApiException;
+
+  Api.MempoolSize getMempoolSize() throws NodeApiException;
+
+  Api.FeeEstimate getFeeEstimate(int targetBlocks) throws NodeApiException;
+
+  Api.NetworkStats getNetworkStats() throws NodeApiException;
+
+  List<Api.PeerInfo> getNetworkPeers() throws NodeApiException;
+
+  Api.BlockTemplate getBlockTemplate() throws NodeApiException;
+
+  Api.SubmitBlockResult submitBlock(String blockHex) throws NodeApiException;
+
+  List<Api.ModuleInfo> discoverModules() throws NodeApiException;
+
+  void reportMetric(String name, double value, Map<String, String> labels) throws NodeApiException;
+
+  /**
+   * Publishes a module event; {@code type} must be namespaced ({@code "mymodule.topic"}), the node
+   * stamps the source.
+   *
+   * @return how many subscribers it was delivered to
+   */
+  int publishEvent(String type, JsonNode payload) throws NodeApiException;
+
+  /** Calls a method another module serves; returns whatever that module answered. */
+  JsonNode callModule(String target, String method, JsonNode params) throws NodeApiException;
+
+  /**
+   * Any catalog method with untyped result. {@code params} is a {@link JsonNode}, the method's
+   * params record ({@link NodeMethod#paramsType()}) or null.
+   */
+  JsonNode call(NodeMethod method, Object params) throws NodeApiException;
+}

@@ -1,0 +1,40 @@
+package org.blvm.sdk;
+
+import org.blvm.protocol.Codec;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.ProtocolException;
+
+/**
+ * One event handler: typed (a core event, payload decoded to {@code payloadType}) or custom (a
+ * module topic, payload left as a tree).
+ */
+final class Subscription {
+  private final Class<?> payloadType;
+  private final ModuleClient.EventHandler<?> typed;
+  private final ModuleClient.CustomEventHandler custom;
+
+  Subscription(
+      Class<?> payloadType,
+      ModuleClient.EventHandler<?> typed,
+      ModuleClient.CustomEventHandler custom) {
+    this.payloadType = payloadType;
+    this.typed = typed;
+    this.custom = custom;
+  }
+
+  /**
+   * Decodes the payload (typed handlers) and runs the handler.
+   *
+   * @throws ProtocolException when the payload does not match the event's schema
+   * @throws Exception whatever the handler throws
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void deliver(Codec codec, Message.Event event) throws Exception {
+    if (custom != null) {
+      custom.handle(event);
+      return;
+    }
+    Object payload = codec.toValue(event.payload(), payloadType);
+    ((ModuleClient.EventHandler) typed).handle(event, payload);
+  }
+}

@@ -1,0 +1,693 @@
+package org.blvm.sdk;
+
+import static org.blvm.sdk.FakeNode.CODEC;
+import static org.blvm.sdk.FakeNode.JSON;
+import static org.blvm.sdk.FakeNode.TOKEN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.Capability;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
+import org.blvm.protocol.Frames;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.NodeMethod;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+final class ModuleClientTest {
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  @TempDir Path tmp;
+  private FakeNode node;
+  private ModuleClient client;
+
+  @BeforeEach
+  void startNode() throws Exception {
+    node = FakeNode.start(tmp);
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    node.close();
+  }
+
+  // ------------------------------------------------------------------ handshake and setup
+
+  @Test
+  void connect_withHandlersAndMethods_sendsHelloSubscribeRegisterReadyInOrder() throws Exception {
+    client =
+        node.builder()
+            .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> {})
+            .onCustomEvent("other.topic", e -> {})
+            .serve("echo", (caller, params) -> params)
+            .connect();
+
+    assertEquals("mod-a", client.context().moduleId());
+    assertEquals(List.of(Capability.READ_BLOCKCHAIN), client.context().capabilities());
+    Message.Hello hello = assertInstanceOf(Message.Hello.class, node.next(WAIT));
+    assertEquals(List.of(1), hello.versions());
+    assertEquals(TOKEN, hello.token());
+    Message.Request subscribe = assertInstanceOf(Message.Request.class, node.next(WAIT));
+    assertEquals("subscribe_events", subscribe.method());
+    assertEquals(1, subscribe.id());
+    assertEquals(
+        new Api.SubscribeParams(List.of("NewBlock", "other.topic")),
+        CODEC.toValue(subscribe.params(), Api.SubscribeParams.class));
+    Message.Request register = assertInstanceOf(Message.Request.class, node.next(WAIT));
+    assertEquals("register_module_api", register.method());
+    assertEquals(2, register.id());
+    assertEquals(
+        new Api.RegisterApiParams(List.of("echo")),
+        CODEC.toValue(register.params(), Api.RegisterApiParams.class));
+    Message.Request ready = assertInstanceOf(Message.Request.class, node.next(WAIT));
+    assertEquals(NodeMethod.READY, ready.method());
+    assertEquals(3, ready.id());
+    assertNull(ready.params());
+    assertTrue(client.isOpen());
+  }
+
+  @Test
+  void connect_noHandlers_sendsOnlyHelloAndReady() throws Exception {
+    client = node.builder().connect();
+
+    assertInstanceOf(Message.Hello.class, node.next(WAIT));
+    Message.Request ready = assertInstanceOf(Message.Request.class, node.next(WAIT));
+    assertEquals(NodeMethod.READY, ready.method());
+    assertEquals(1, ready.id());
+  }
+
+  @Test
+  void connect_wrongToken_throwsWithCloseCode() {
+    String wrong = "cd".repeat(32);
+    ModuleConnectException e =
+        assertThrows(ModuleConnectException.class, () -> node.builder().token(wrong).connect());
+
+    assertEquals(ModuleConnectException.Reason.REJECTED, e.reason());
+    assertEquals(ErrorCode.UNAUTHENTICATED, e.error().code());
+    assertEquals("bad token", e.error().message());
+    assertFalse(e.getMessage().contains(wrong), "the message must not contain the token");
+  }
+
+  @Test
+  void connect_nodeNeverAnswersHello_throwsTimeout() {
+    node.ignoreHello = true;
+    long start = System.nanoTime();
+    ModuleConnectException e =
+        assertThrows(
+            ModuleConnectException.class,
+            () -> node.builder().handshakeTimeout(Duration.ofMillis(200)).connect());
+
+    assertEquals(ModuleConnectException.Reason.TIMEOUT, e.reason());
+    assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0);
+  }
+
+  @Test
+  void connect_setupRequestRefused_throwsSetupFailedWithError() {
+    node.responder =
+        r ->
+            r.method().equals("subscribe_events")
+                ? Message.Response.error(
+                    r.id(), ErrorValue.notCapable(Capability.READ_MEMPOOL, "no mempool for you"))
+                : null;
+    ModuleConnectException e =
+        assertThrows(
+            ModuleConnectException.class,
+            () ->
+                node.builder()
+                    .onEvent(
+                        EventType.MempoolTransactionAdded,
+                        EventPayloads.MempoolTransactionAdded.class,
+                        (ev, p) -> {})
+                    .connect());
+
+    assertEquals(ModuleConnectException.Reason.SETUP_FAILED, e.reason());
+    assertEquals(ErrorCode.NOT_CAPABLE, e.error().code());
+    assertEquals(Capability.READ_MEMPOOL, e.error().capability());
+  }
+
+  @Test
+  void connect_socketDirMode0755_refusedBeforeConnecting() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("open"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (FakeNode open = new FakeNode(dir)) {
+      ModuleConnectException e =
+          assertThrows(ModuleConnectException.class, () -> open.builder().connect());
+
+      assertEquals(ModuleConnectException.Reason.UNSAFE_SOCKET_DIRECTORY, e.reason());
+      assertTrue(e.getMessage().contains("mode 0755, expected 0700"), e.getMessage());
+      open.server().configureBlocking(false);
+      assertNull(open.server().accept(), "the module must not have connected");
+    }
+  }
+
+  @Test
+  void connect_socketDirIsSymlink_refusedBeforeConnecting() throws Exception {
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), node.dir);
+    ModuleConnectException e =
+        assertThrows(
+            ModuleConnectException.class,
+            () -> node.builder().socket(link.resolve("node.sock")).connect());
+
+    assertEquals(ModuleConnectException.Reason.UNSAFE_SOCKET_DIRECTORY, e.reason());
+    assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+    assertTrue(node.inbox.isEmpty(), "the module must not have sent anything");
+  }
+
+  @Test
+  void verifyPrivate_dirOwnedByAnotherUid_refused() throws Exception {
+    long mine = (Integer) Files.getAttribute(node.dir, "unix:uid");
+    ModuleConnectException e =
+        assertThrows(
+            ModuleConnectException.class,
+            () -> SocketDirectory.verifyPrivate(node.socket, mine + 1));
+
+    assertEquals(ModuleConnectException.Reason.UNSAFE_SOCKET_DIRECTORY, e.reason());
+    assertTrue(
+        e.getMessage().contains("owned by uid " + mine + ", expected this process's uid"),
+        e.getMessage());
+  }
+
+  @Test
+  void builder_argsOverrideEnvironment() throws Exception {
+    Map<String, String> env =
+        Map.of(
+            ModuleClient.ENV_SOCKET, tmp.resolve("nowhere.sock").toString(),
+            ModuleClient.ENV_TOKEN, "00".repeat(32));
+    String[] args = {"--verbose", "--blvm-socket=" + node.socket, "--blvm-token=" + TOKEN};
+
+    client = new ModuleClient.Builder(env, args).connect();
+
+    assertEquals(TOKEN, assertInstanceOf(Message.Hello.class, node.next(WAIT)).token());
+  }
+
+  @Test
+  void builder_noToken_throwsConfiguration() {
+    Map<String, String> env = Map.of(ModuleClient.ENV_SOCKET, node.socket.toString());
+    ModuleConnectException e =
+        assertThrows(
+            ModuleConnectException.class,
+            () -> new ModuleClient.Builder(env, new String[0]).connect());
+
+    assertEquals(ModuleConnectException.Reason.CONFIGURATION, e.reason());
+    assertTrue(e.getMessage().contains("BLVM_TOKEN"), e.getMessage());
+  }
+
+  @Test
+  void builder_shortToken_throwsConfigurationWithoutEchoingIt() {
+    ModuleConnectException e =
+        assertThrows(
+            ModuleConnectException.class, () -> node.builder().token("0123abcd").connect());
+
+    assertEquals(ModuleConnectException.Reason.CONFIGURATION, e.reason());
+    assertEquals("the token must be 64 hex characters, found 8 characters", e.getMessage());
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  @Test
+  void api_getBlock_sendsWireParamsAndDecodesResult() throws Exception {
+    Api.Block block =
+        new Api.Block(
+            new Api.BlockHeader(hash(7), hash(6), hash(99), 7, 1_700_000_000L, 0x1d00ffff, 42, 4),
+            List.of(hash(1000), hash(1001)),
+            512);
+    node.responder =
+        r ->
+            r.method().equals("get_block")
+                ? Message.Response.ok(r.id(), CODEC.toTree(block))
+                : null;
+    client = node.builder().connect();
+
+    assertEquals(block, client.api().getBlock(hash(7)));
+
+    Message.Request sent = lastRequest("get_block");
+    assertEquals(JSON.objectNode().put("hash", hash(7)), sent.params());
+  }
+
+  @Test
+  void call_errorAnswer_throwsWithErrorValueAndConnectionStaysUsable() throws Exception {
+    node.responder =
+        r ->
+            switch (r.method()) {
+              case "get_mempool_size" ->
+                  Message.Response.error(
+                      r.id(),
+                      ErrorValue.notCapable(Capability.READ_MEMPOOL, "read_mempool needed"));
+              case "get_block_height" ->
+                  Message.Response.ok(r.id(), JSON.objectNode().put("height", 12));
+              default -> null;
+            };
+    client = node.builder().connect();
+
+    NodeApiException e = assertThrows(NodeApiException.class, () -> client.api().getMempoolSize());
+
+    assertEquals("get_mempool_size", e.method());
+    assertEquals(ErrorCode.NOT_CAPABLE, e.code());
+    assertEquals(Capability.READ_MEMPOOL, e.capability());
+    assertEquals("read_mempool needed", e.error().message());
+    assertEquals(12, client.api().getBlockHeight());
+  }
+
+  @Test
+  void call_noAnswerInTime_throwsTimeoutAndLateAnswerIsIgnored() throws Exception {
+    List<Message.Request> held = Collections.synchronizedList(new ArrayList<>());
+    node.responder =
+        r -> {
+          if (r.method().equals("get_block_height")) {
+            if (held.isEmpty()) {
+              held.add(r); // first one: hold it, answer it late
+              return null;
+            }
+            return Message.Response.ok(r.id(), JSON.objectNode().put("height", 2));
+          }
+          return null;
+        };
+    client = node.builder().requestTimeout(Duration.ofMillis(200)).connect();
+
+    NodeApiException e = assertThrows(NodeApiException.class, () -> client.api().getBlockHeight());
+
+    assertEquals(ErrorCode.TIMEOUT, e.code());
+    node.send(Message.Response.ok(held.get(0).id(), JSON.objectNode().put("height", 1)));
+    assertEquals(2, client.api().getBlockHeight());
+    assertTrue(client.isOpen());
+  }
+
+  @Test
+  void api_concurrentCallsWhileEventsStream_eachCallerGetsItsOwnAnswer() throws Exception {
+    int threads = 8;
+    int callsEach = 25;
+    int eventCount = 500;
+    List<Message.Request> batch = new ArrayList<>();
+    node.responder =
+        r -> {
+          if (!r.method().equals("get_block_hash")) {
+            return null;
+          }
+          List<Message.Request> answerNow = null;
+          synchronized (batch) {
+            batch.add(r);
+            if (batch.size() == threads) { // every caller waiting: answer in reverse order
+              answerNow = new ArrayList<>(batch);
+              batch.clear();
+            }
+          }
+          if (answerNow != null) {
+            Collections.reverse(answerNow);
+            for (Message.Request q : answerNow) {
+              long height = q.params().get("height").longValue();
+              sendQuietly(Message.Response.ok(q.id(), JSON.objectNode().put("hash", hash(height))));
+            }
+          }
+          return null;
+        };
+    List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
+    client =
+        node.builder()
+            .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> seqs.add(e.seq()))
+            .connect();
+
+    Thread streamer =
+        new Thread(
+            () -> {
+              for (int i = 1; i <= eventCount; i++) {
+                sendQuietly(newBlockEvent(i, i));
+              }
+            });
+    streamer.start();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int base = t * 1000;
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < callsEach; i++) {
+                    long height = base + i;
+                    assertEquals(hash(height), client.api().getBlockHash(height));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : results) {
+        f.get(20, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    streamer.join();
+    pollUntil(() -> seqs.size() == eventCount, "all events delivered");
+    List<Long> expected = new ArrayList<>();
+    for (long i = 1; i <= eventCount; i++) {
+      expected.add(i);
+    }
+    assertEquals(expected, seqs);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  @Test
+  void events_typedAndCustom_deliveredInArrivalOrderOnOneThread() throws Exception {
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    client =
+        node.builder()
+            .onEvent(
+                EventType.NewBlock,
+                EventPayloads.NewBlock.class,
+                (e, p) ->
+                    seen.add(
+                        e.seq() + ":block:" + p.height() + ":" + Thread.currentThread().getName()))
+            .onCustomEvent(
+                "peer.topic",
+                e ->
+                    seen.add(
+                        e.seq() + ":custom:" + e.source() + ":" + Thread.currentThread().getName()))
+            .connect();
+
+    node.send(newBlockEvent(1, 100));
+    node.send(new Message.Event(2, "peer.topic", "mod-b", JSON.objectNode()));
+    node.send(new Message.Event(3, "not.subscribed", "mod-b", JSON.objectNode()));
+    node.send(newBlockEvent(4, 101));
+    pollUntil(() -> seen.size() == 3, "three events delivered");
+
+    assertEquals(
+        List.of(
+            "1:block:100:blvm-sdk-events",
+            "2:custom:mod-b:blvm-sdk-events",
+            "4:block:101:blvm-sdk-events"),
+        seen);
+  }
+
+  @Test
+  void events_handlerThrows_laterEventsStillDelivered() throws Exception {
+    List<Long> seen = Collections.synchronizedList(new ArrayList<>());
+    client =
+        node.builder()
+            .onEvent(
+                EventType.NewBlock,
+                EventPayloads.NewBlock.class,
+                (e, p) -> {
+                  seen.add(e.seq());
+                  if (e.seq() == 1) {
+                    throw new IllegalStateException("boom");
+                  }
+                })
+            .connect();
+
+    node.send(newBlockEvent(1, 1));
+    node.send(newBlockEvent(2, 2));
+    pollUntil(() -> seen.size() == 2, "both events delivered");
+
+    Message.Log log = node.nextOf(Message.Log.class, WAIT);
+    assertEquals(Message.LogLevel.ERROR, log.level());
+    assertTrue(log.message().contains("boom"), log.message());
+  }
+
+  // ------------------------------------------------------------------ invokes
+
+  @Test
+  void invoke_servedMethod_answeredWithHandlerResultOnInvokeThread() throws Exception {
+    client =
+        node.builder()
+            .serve(
+                "echo",
+                (caller, params) ->
+                    JSON.objectNode()
+                        .put("caller", caller)
+                        .put("thread", Thread.currentThread().getName())
+                        .set("params", params))
+            .connect();
+
+    node.send(new Message.Invoke(7, "echo", JSON.objectNode().put("x", 1), "mod-b"));
+    Message.Response r = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(7, r.id());
+    assertNull(r.error());
+    assertEquals("mod-b", r.result().get("caller").textValue());
+    assertTrue(r.result().get("thread").textValue().startsWith("blvm-sdk-invoke-"));
+    assertEquals(JSON.objectNode().put("x", 1), r.result().get("params"));
+  }
+
+  @Test
+  void invoke_unknownMethod_answersUnknownMethod() throws Exception {
+    client = node.builder().serve("echo", (caller, params) -> params).connect();
+
+    node.send(new Message.Invoke(8, "nope", null, "mod-b"));
+    Message.Response r = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(8, r.id());
+    assertEquals(ErrorCode.UNKNOWN_METHOD, r.error().code());
+    assertTrue(r.error().message().contains("\"nope\""), r.error().message());
+  }
+
+  @Test
+  void invoke_handlerThrows_answersInternal() throws Exception {
+    client =
+        node.builder()
+            .serve(
+                "fail",
+                (caller, params) -> {
+                  throw new IllegalStateException("broken on purpose");
+                })
+            .connect();
+
+    node.send(new Message.Invoke(9, "fail", null, "mod-b"));
+    Message.Response r = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(9, r.id());
+    assertEquals(ErrorCode.INTERNAL, r.error().code());
+    assertTrue(r.error().message().contains("broken on purpose"), r.error().message());
+    assertTrue(client.isOpen());
+  }
+
+  @Test
+  void invoke_handlerCallsBackIntoNode_answersWithoutDeadlock() throws Exception {
+    CompletableFuture<Message.Request> callModule = new CompletableFuture<>();
+    node.responder =
+        r -> {
+          if (r.method().equals("call_module")) {
+            // route the call back into this same module; answer call_module after it answered
+            callModule.complete(r);
+            sendQuietly(new Message.Invoke(501, "echo", r.params().get("params"), "mod-a"));
+          }
+          return null;
+        };
+    client =
+        node.builder()
+            .serve("echo", (caller, params) -> params)
+            .serve("call_back", (caller, params) -> client.api().callModule(caller, "echo", params))
+            .connect();
+
+    node.send(new Message.Invoke(500, "call_back", JSON.objectNode().put("n", 5), "mod-b"));
+    Message.Response echo = node.nextOf(Message.Response.class, WAIT);
+    assertEquals(501, echo.id());
+    Message.Request request = callModule.get(5, TimeUnit.SECONDS);
+    assertEquals("mod-b", request.params().get("target").textValue());
+    assertEquals("echo", request.params().get("method").textValue());
+    node.send(Message.Response.ok(request.id(), echo.result()));
+    Message.Response outer = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(500, outer.id());
+    assertEquals(JSON.objectNode().put("n", 5), outer.result());
+  }
+
+  @Test
+  void invoke_stop_runsOnStopAnswersAndShutsDown() throws Exception {
+    CountDownLatch stopped = new CountDownLatch(1);
+    client = node.builder().onStop(stopped::countDown).connect();
+
+    node.send(new Message.Invoke(41, "stop", JSON.objectNode().put("grace_ms", 1000), null));
+    Message.Response r = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(41, r.id());
+    assertEquals(JSON.objectNode(), r.result());
+    assertEquals(0, stopped.getCount(), "onStop must run before the answer");
+    assertTrue(client.awaitShutdown(WAIT));
+    assertEquals(ErrorCode.SHUTDOWN, client.closeReason().orElseThrow().code());
+    assertEquals(ErrorCode.SHUTDOWN, node.nextOf(Message.Close.class, WAIT).code());
+    NodeApiException e = assertThrows(NodeApiException.class, () -> client.api().getChainTip());
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+  }
+
+  @Test
+  void invoke_stopFromAModule_isNotLifecycle() throws Exception {
+    CountDownLatch stopped = new CountDownLatch(1);
+    client = node.builder().onStop(stopped::countDown).connect();
+
+    node.send(new Message.Invoke(42, "stop", null, "mod-b"));
+    Message.Response r = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(ErrorCode.UNKNOWN_METHOD, r.error().code());
+    assertEquals(1, stopped.getCount());
+    assertTrue(client.isOpen());
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  @Test
+  void connectionDropped_pendingCallFailsUnavailable() throws Exception {
+    client = node.builder().connect();
+    CompletableFuture<Long> call = async(() -> client.api().getBlockHeight());
+    lastRequest("get_block_height");
+
+    node.drop();
+
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> call.get(5, TimeUnit.SECONDS));
+    assertEquals(
+        ErrorCode.UNAVAILABLE, assertInstanceOf(NodeApiException.class, e.getCause()).code());
+    assertTrue(client.awaitShutdown(WAIT));
+    assertEquals(ErrorCode.UNAVAILABLE, client.closeReason().orElseThrow().code());
+  }
+
+  @Test
+  void nodeSendsClose_pendingCallFailsAndReasonRecorded() throws Exception {
+    client = node.builder().connect();
+    CompletableFuture<Long> call = async(() -> client.api().getBlockHeight());
+    lastRequest("get_block_height");
+
+    node.send(new Message.Close(ErrorCode.SHUTDOWN, "node stopping"));
+
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> call.get(5, TimeUnit.SECONDS));
+    NodeApiException cause = assertInstanceOf(NodeApiException.class, e.getCause());
+    assertEquals(ErrorCode.UNAVAILABLE, cause.code());
+    assertTrue(cause.getMessage().contains("node stopping"), cause.getMessage());
+    assertTrue(client.awaitShutdown(WAIT));
+    assertEquals(
+        ErrorValue.of(ErrorCode.SHUTDOWN, "node stopping"), client.closeReason().orElseThrow());
+  }
+
+  @Test
+  void undecodableFrame_closesWithProtocolErrorAndFailsPendingCalls() throws Exception {
+    client = node.builder().connect();
+    CompletableFuture<Long> call = async(() -> client.api().getBlockHeight());
+    lastRequest("get_block_height");
+
+    node.sendRaw(Frames.frame(new byte[] {(byte) 0xff, 0x00, 0x01}));
+
+    Message.Close close = node.nextOf(Message.Close.class, WAIT);
+    assertEquals(ErrorCode.PROTOCOL_ERROR, close.code());
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> call.get(5, TimeUnit.SECONDS));
+    assertEquals(
+        ErrorCode.UNAVAILABLE, assertInstanceOf(NodeApiException.class, e.getCause()).code());
+    assertTrue(client.awaitShutdown(WAIT));
+    assertEquals(ErrorCode.PROTOCOL_ERROR, client.closeReason().orElseThrow().code());
+  }
+
+  @Test
+  void close_calledTwice_sendsOneCloseAndReleasesAwait() throws Exception {
+    client = node.builder().connect();
+
+    client.close();
+    client.close();
+
+    assertTrue(client.awaitShutdown(WAIT));
+    assertTrue(node.awaitDisconnect(WAIT), "the module must close the socket");
+    assertEquals(1, node.inbox.stream().filter(m -> m instanceof Message.Close).count());
+    assertEquals(ErrorCode.SHUTDOWN, node.nextOf(Message.Close.class, WAIT).code());
+  }
+
+  @Test
+  void log_sendsLogMessage() throws Exception {
+    client = node.builder().connect();
+
+    client.log(Message.LogLevel.INFO, "hello node");
+
+    Message.Log log = node.nextOf(Message.Log.class, WAIT);
+    assertEquals(Message.LogLevel.INFO, log.level());
+    assertEquals("hello node", log.message());
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static String hash(long n) {
+    return String.format("%064x", n);
+  }
+
+  private static Message.Event newBlockEvent(long seq, long height) {
+    JsonNode payload =
+        CODEC.toTree(
+            new EventPayloads.NewBlock(hash(height), height, hash(height - 1), 1_700_000_000L, 3));
+    return new Message.Event(seq, EventType.NewBlock.wireName(), null, payload);
+  }
+
+  private void sendQuietly(Message m) {
+    try {
+      node.send(m);
+    } catch (Exception e) {
+      throw new AssertionError("fake node could not send " + m, e);
+    }
+  }
+
+  /** Waits for the module's next request with this method, skipping other messages. */
+  private Message.Request lastRequest(String method) throws InterruptedException {
+    while (true) {
+      Message.Request r = node.nextOf(Message.Request.class, WAIT);
+      if (r.method().equals(method)) {
+        return r;
+      }
+    }
+  }
+
+  private static <T> CompletableFuture<T> async(Callable<T> task) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(task.call());
+              } catch (Throwable e) {
+                f.completeExceptionally(e);
+              }
+            },
+            "test-caller");
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  private static void pollUntil(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for: " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+}
