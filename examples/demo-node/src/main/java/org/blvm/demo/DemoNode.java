@@ -58,7 +58,17 @@ public final class DemoNode implements Callable<Integer> {
   private final Map<String, List<Long>> reported = new ConcurrentHashMap<>();
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new DemoNode()).execute(args));
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty(
+          "java.util.logging.SimpleFormatter.format", "loader %4$s: %5$s%6$s%n");
+    }
+    CommandLine cli = new CommandLine(new DemoNode());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("blvm-demo: " + e.getMessage());
+          return 1;
+        });
+    System.exit(cli.execute(args));
   }
 
   @Override
@@ -199,7 +209,9 @@ public final class DemoNode implements Callable<Integer> {
               "description = \"Reports every block it sees, after fetching it with get_block\"",
               "runtime = \"java\"",
               "entry = \"module.jar\"",
-              "capabilities = [\"read_blockchain\", \"subscribe_events\", \"publish_events\"]",
+              "capabilities = [\"read_blockchain\", \"subscribe_events\", \"publish_events\","
+                  + " \"register_module_api\"]",
+              "provides = [\"echo\", \"call_back\"]",
               ""));
       names.add(name);
     }
