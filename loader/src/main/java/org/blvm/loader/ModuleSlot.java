@@ -454,6 +454,7 @@ final class ModuleSlot {
     }
     if (wasCurrent && conn.isAuthenticated() && live) {
       // The token is one-time: a module that lost its connection cannot come back, so end it.
+      fail("connection lost: " + conn.closeReason());
       LaunchedProcess p;
       synchronized (this) {
         p = process;
@@ -461,7 +462,6 @@ final class ModuleSlot {
       if (p != null) {
         p.kill();
       }
-      fail("connection lost: " + conn.closeReason());
     }
   }
 

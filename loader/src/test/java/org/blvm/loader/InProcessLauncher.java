@@ -32,6 +32,18 @@ final class InProcessLauncher implements ModuleLauncher {
     return specs.get(module).environment().get("BLVM_SOCKET");
   }
 
+  /** Waits (bounded) until the loader sent {@code signal} ("TERM" or "KILL") to the module. */
+  boolean awaitSignal(String module, String signal) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (!signals.contains(module + ":" + signal)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.onSpinWait();
+    }
+    return true;
+  }
+
   void exit(String module, int status) {
     processes.get(module).exit.complete(status);
   }

@@ -150,7 +150,7 @@ class MalformedInputTest {
       assertTrue(close.message().contains("second hello"), close.message());
     }
     assertTrue(fx.manager.awaitState("alpha", ModuleState.FAILED, Duration.ofSeconds(5)));
-    assertTrue(fx.launcher.signals.contains("alpha:KILL"));
+    assertTrue(fx.launcher.awaitSignal("alpha", "KILL"));
     assertOtherModuleServes();
   }
 

@@ -122,7 +122,7 @@ class ModuleManagerTest {
       }
     }
     assertTrue(fx.manager.awaitState("alpha", ModuleState.FAILED, Duration.ofSeconds(5)));
-    assertTrue(fx.launcher.signals.contains("alpha:KILL"));
+    assertTrue(fx.launcher.awaitSignal("alpha", "KILL"));
     try (RawClient c = fx.connect("alpha")) {
       assertTrue(c.closedByNode());
     } catch (java.io.IOException refusedAtConnect) {
@@ -396,6 +396,63 @@ class ModuleManagerTest {
       assertEquals(ModuleState.FAILED, s.state());
       assertTrue(s.detail().contains("at most 107"), s.detail());
       assertTrue(f2.launcher.specs.isEmpty(), "nothing may be launched");
+    }
+  }
+
+  @Test
+  void publish_moduleStopsReading_disconnectedWhileOtherModuleGetsEverything() throws Exception {
+    LoaderFixture f2 =
+        new LoaderFixture(tmp.resolve("q"))
+            .module("stalled", "\"read_blockchain\", \"subscribe_events\"", "")
+            .module("reader", "\"read_blockchain\", \"subscribe_events\"", "");
+    try (f2) {
+      f2.start(b -> b.eventQueue(64, 16L << 20));
+      RawClient stalled = f2.handshake("stalled");
+      RawClient reader = f2.handshake("reader");
+      for (RawClient c : List.of(stalled, reader)) {
+        c.send(request(1, "subscribe_events", new Api.SubscribeParams(List.of("NewBlock")), c));
+        c.expect(Message.Response.class);
+      }
+      java.util.concurrent.atomic.AtomicLong received =
+          new java.util.concurrent.atomic.AtomicLong();
+      Thread drain =
+          new Thread(
+              () -> {
+                try {
+                  for (Message m; (m = reader.read()) != null; ) {
+                    if (m instanceof Message.Event e) {
+                      assertEquals(received.incrementAndGet(), e.seq());
+                    }
+                  }
+                } catch (Exception e) {
+                  // closed at the end of the test
+                }
+              });
+      drain.start();
+      int published = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (f2.manager.status("stalled").orElseThrow().state() != ModuleState.FAILED) {
+        f2.manager.publish(
+            EventType.NewBlock, new EventPayloads.NewBlock(H1, ++published, H0, 1, 1));
+        // lockstep with the reading module, so only the stalled one can fall behind
+        while (received.get() < published && System.nanoTime() < deadline) {
+          Thread.onSpinWait();
+        }
+        assertTrue(System.nanoTime() < deadline, "stalled module never disconnected");
+      }
+      assertTrue(
+          f2.manager.status("stalled").orElseThrow().detail().contains("not reading"),
+          f2.manager.status("stalled").orElseThrow().detail());
+      assertTrue(f2.launcher.awaitSignal("stalled", "KILL"));
+      int total = published;
+      long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (received.get() < total && System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
+      assertEquals(total, received.get(), "the reading module lost events");
+      stalled.close();
+      reader.close();
+      drain.join(5000);
     }
   }
 
