@@ -138,6 +138,29 @@ class FirstEndToEndIT {
     }
   }
 
+  @Test
+  void moduleCallsAnotherThatCallsBack_answeredWithAuthenticatedCallersAndNoDeadlock()
+      throws Exception {
+    ModuleFixture.install(tmp.resolve("modules"), "caller", CAPS, "call_on_block = \"callee\"");
+    ModuleFixture.install(tmp.resolve("modules"), "callee", CAPS, "");
+    SimulatedChain chain = new SimulatedChain();
+    try (ModuleManager modules = manager(chain)) {
+      modules.start();
+      modules.awaitAllStarted(Duration.ofSeconds(60));
+      for (int i = 0; i < 10; i++) {
+        modules.publish(EventType.NewBlock, chain.mineBlock(0));
+      }
+      await(() -> count("caller") == 10, "10 reports with a call each");
+      for (int i = 0; i < 10; i++) {
+        JsonNode call = reports.get("caller").get(i).get("call");
+        // callee.call_back ran with caller = "caller", then called caller.echo, whose answer
+        // names its own authenticated caller: "callee".
+        assertEquals("callee", call.get("caller").asText(), call.toString());
+        assertEquals(i + 1, call.get("params").get("height").asLong());
+      }
+    }
+  }
+
   private void assertReportsMatch(
       String module, SimulatedChain chain, List<EventPayloads.NewBlock> mined, long firstSeq) {
     List<JsonNode> got = reports.get(module);

@@ -25,6 +25,9 @@ import org.blvm.sdk.NodeApiException;
  *       {@code echo} through the node and returns its answer).
  *   <li>Config {@code "ignore_stop": true}: the stop is answered but the process keeps running, and
  *       also ignores SIGTERM, until it is killed (SIGKILL).
+ *   <li>Config {@code "call_on_block": "<module>"}: on each block, also calls that module's {@code
+ *       call_back} (which calls this module's {@code echo}) and adds the answer to the report as
+ *       {@code call}.
  *   <li>Config {@code "exit_after_blocks": N}: exits with status 3 after handling N blocks.
  * </ul>
  *
@@ -81,6 +84,12 @@ public final class TestModule {
     seen.put("hash", full.header().hash());
     seen.put("tx_count", txCount);
     seen.put("seq", event.seq());
+    String target = c.context().config().path("call_on_block").asText("");
+    if (!target.isEmpty()) {
+      // A module-to-module call whose target calls straight back into this module.
+      ObjectNode params = JSON.objectNode().put("height", full.header().height());
+      seen.set("call", c.api().callModule(target, "call_back", params));
+    }
     c.api().publishEvent(BLOCK_SEEN, seen);
     c.log(
         Message.LogLevel.INFO,
