@@ -136,6 +136,9 @@ class FirstEndToEndIT {
           modules.status("crasher").orElseThrow().detail());
       await(() -> count("steady") == 5, "steady receives all 5 blocks");
     }
+    // The module's stderr went to its output log, not to the node's terminal.
+    String out = java.nio.file.Files.readString(tmp.resolve("run").resolve("crasher.out.log"));
+    assertTrue(out.contains("exit_after_blocks=2 reached"), out);
   }
 
   @Test
