@@ -59,8 +59,7 @@ public final class DemoNode implements Callable<Integer> {
 
   public static void main(String[] args) {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-      System.setProperty(
-          "java.util.logging.SimpleFormatter.format", "loader %4$s: %5$s%6$s%n");
+      System.setProperty("java.util.logging.SimpleFormatter.format", "loader %4$s: %5$s%6$s%n");
     }
     CommandLine cli = new CommandLine(new DemoNode());
     cli.setExecutionExceptionHandler(
