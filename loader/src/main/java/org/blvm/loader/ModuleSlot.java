@@ -46,6 +46,9 @@ final class ModuleSlot {
   /** sun_path holds 108 bytes including the terminating NUL. */
   private static final int MAX_SOCKET_PATH_BYTES = 107;
 
+  /** How long a dropped connection waits for the process exit that may have caused it. */
+  private static final long EXIT_RACE_MS = 500;
+
   private final ModuleManager manager;
   private final String id;
   private final ModuleManifest manifest;
@@ -453,12 +456,17 @@ final class ModuleSlot {
       live = state.isLive();
     }
     if (wasCurrent && conn.isAuthenticated() && live) {
-      // The token is one-time: a module that lost its connection cannot come back, so end it.
-      fail("connection lost: " + conn.closeReason());
       LaunchedProcess p;
       synchronized (this) {
         p = process;
       }
+      // A process that is exiting closes its socket first: give the exit a moment to be seen, so
+      // the module is reported as crashed with its exit status rather than as disconnected.
+      if (p != null && waitExit(p, EXIT_RACE_MS)) {
+        return;
+      }
+      // The token is one-time: a module that lost its connection cannot come back, so end it.
+      fail("connection lost: " + conn.closeReason());
       if (p != null) {
         p.kill();
       }
