@@ -1,7 +1,8 @@
-/** Module manifests, signatures, operator policy and the admission decision. */
+/** Module manifests, minisign signatures, the operator policy and the admission decision. */
 module org.blvm.policy {
   requires transitive org.blvm.protocol;
   requires com.fasterxml.jackson.dataformat.toml;
+  requires org.bouncycastle.provider;
 
   exports org.blvm.policy;
 }

@@ -3,7 +3,7 @@ package org.blvm.policy;
 import java.nio.file.Path;
 
 /** A module.toml that cannot be accepted; the message names the file and the key. */
-public final class ManifestException extends Exception {
+public final class ManifestException extends AdmissionException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;

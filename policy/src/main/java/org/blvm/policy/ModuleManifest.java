@@ -14,17 +14,28 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.blvm.protocol.Capability;
+import org.blvm.protocol.EventType;
 
 /**
  * A module's {@code module.toml}: who it is, how to run it, what it asks for. Parsed strictly:
  * unknown keys, wrong types and oversized files are {@link ManifestException}s naming the key.
  *
- * <p>This is the subset the loader needs to run a module; signatures, the pinned binary digest and
- * the remaining keys arrive with the trust issue.
+ * <p>The manifest is what module authors sign (see docs/signing.md): it pins the binary by SHA-256
+ * and size in its {@code [binary]} table. {@link #read} and {@link #parse} only check form; a
+ * manifest is trusted only after {@link Admission} has verified its signatures over the exact bytes
+ * it then parses.
+ *
+ * @param binary the pinned binary, or null when the manifest has no {@code [binary]} table (an
+ *     unsigned development manifest; {@link Admission} requires it)
+ * @param publishes custom event topics the module publishes
+ * @param dependencies modules this one needs, with acceptable versions
+ * @param sandboxProfile the sandbox profile the module asks for, or null for the policy's choice
  */
 public record ModuleManifest(
     String name,
@@ -35,15 +46,24 @@ public record ModuleManifest(
     String mainClass,
     Set<Capability> capabilities,
     List<String> provides,
-    JsonNode config) {
+    JsonNode config,
+    BinaryPin binary,
+    List<String> publishes,
+    List<Dependency> dependencies,
+    String sandboxProfile) {
 
   /** Largest accepted manifest. */
   public static final int MAX_BYTES = 64 * 1024;
 
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-  private static final Pattern VERSION =
-      Pattern.compile(
-          "(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})(-[0-9A-Za-z.-]{1,64})?");
+  private static final Pattern TOPIC =
+      Pattern.compile("[a-z0-9_-]{1,64}(\\.[a-z0-9_-]{1,64}){1,4}");
+  private static final Pattern PROFILE = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
+  private static final int MAX_LIST = 256;
+
+  /** Largest binary a manifest may pin (4 GiB). */
+  public static final long MAX_BINARY_SIZE = 4L << 30;
+
   private static final Pattern METHOD = Pattern.compile("[a-z][a-z0-9_]{0,63}");
   private static final Pattern CLASS_NAME =
       Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
@@ -57,7 +77,12 @@ public record ModuleManifest(
           "main_class",
           "capabilities",
           "provides",
-          "config");
+          "config",
+          "binary",
+          "publishes",
+          "dependencies",
+          "sandbox_profile");
+  private static final Set<String> BINARY_KEYS = Set.of("sha256", "size");
 
   /** How the entry is run. */
   public enum Runtime {
@@ -75,6 +100,18 @@ public record ModuleManifest(
     capabilities = Set.copyOf(capabilities);
     provides = List.copyOf(provides);
     config = config == null ? JsonNodeFactory.instance.objectNode() : config.deepCopy();
+    publishes = publishes == null ? List.of() : List.copyOf(publishes);
+    dependencies = dependencies == null ? List.of() : List.copyOf(dependencies);
+  }
+
+  /** The version as an ordered value (the text was validated when parsed). */
+  public SemVer semVer() {
+    return SemVer.parse(version);
+  }
+
+  /** The dependency on {@code module}, if declared. */
+  public Optional<Dependency> dependency(String module) {
+    return dependencies.stream().filter(d -> d.name().equals(module)).findFirst();
   }
 
   /** The default config as a fresh copy (the record holds its own). */
@@ -108,7 +145,16 @@ public record ModuleManifest(
     try {
       root = new TomlMapper().readTree(bytes);
     } catch (JacksonException e) {
-      throw new ManifestException(file, null, "not valid TOML: " + e.getOriginalMessage(), e);
+      throw new ManifestException(
+          file,
+          null,
+          "not valid TOML"
+              + (TomlLines.errorLine(e.getLocation()) == 0
+                  ? ""
+                  : " at line " + TomlLines.errorLine(e.getLocation()))
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     } catch (IOException e) {
       throw new ManifestException(file, null, "not valid TOML: " + e.getMessage(), e);
     }
@@ -127,7 +173,7 @@ public record ModuleManifest(
           file, "name", "must match " + NAME.pattern() + ", found \"" + name + "\"");
     }
     String version = text(file, root, "version", true);
-    if (!VERSION.matcher(version).matches()) {
+    if (!SemVer.PATTERN.matcher(version).matches() || version.length() > 96) {
       throw new ManifestException(
           file, "version", "must be a semantic version like 1.2.3, found \"" + version + "\"");
     }
@@ -195,6 +241,31 @@ public record ModuleManifest(
     if (config != null && !config.isObject()) {
       throw new ManifestException(file, "config", "must be a table");
     }
+    BinaryPin binary = binary(file, root.get("binary"));
+    List<String> publishes = textList(file, root, "publishes");
+    Set<String> topics = new LinkedHashSet<>();
+    for (String t : publishes) {
+      if (!TOPIC.matcher(t).matches() || EventType.fromWire(t).isPresent()) {
+        throw new ManifestException(
+            file,
+            "publishes",
+            "must be a custom dotted topic like \"lightning.invoice_paid\" (not a core event),"
+                + " found \""
+                + t
+                + "\"");
+      }
+      if (!topics.add(t)) {
+        throw new ManifestException(file, "publishes", "\"" + t + "\" is listed twice");
+      }
+    }
+    List<Dependency> dependencies = dependencies(file, root.get("dependencies"), name);
+    String profile = text(file, root, "sandbox_profile", false);
+    if (profile != null && !PROFILE.matcher(profile).matches()) {
+      throw new ManifestException(
+          file,
+          "sandbox_profile",
+          "must match " + PROFILE.pattern() + ", found \"" + profile + "\"");
+    }
     return new ModuleManifest(
         name,
         version,
@@ -204,7 +275,84 @@ public record ModuleManifest(
         mainClass,
         caps,
         provides,
-        config == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) config);
+        config == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) config,
+        binary,
+        publishes,
+        dependencies,
+        profile);
+  }
+
+  private static BinaryPin binary(Path file, JsonNode n) throws ManifestException {
+    if (n == null) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw new ManifestException(file, "binary", "must be a table with sha256 and size");
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!BINARY_KEYS.contains(key)) {
+        throw new ManifestException(
+            file, "binary." + key, "unknown key; allowed: " + String.join(", ", BINARY_KEYS));
+      }
+    }
+    JsonNode sha = n.get("sha256");
+    if (sha == null || !sha.isTextual()) {
+      throw new ManifestException(
+          file, "binary.sha256", sha == null ? "missing" : "must be a string");
+    }
+    Sha256 digest;
+    try {
+      digest = Sha256.parse(sha.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new ManifestException(file, "binary.sha256", e.getMessage());
+    }
+    JsonNode size = n.get("size");
+    if (size == null) {
+      throw new ManifestException(file, "binary.size", "missing");
+    }
+    if (!size.isIntegralNumber()
+        || !size.canConvertToLong()
+        || size.longValue() < 0
+        || size.longValue() > MAX_BINARY_SIZE) {
+      throw new ManifestException(
+          file,
+          "binary.size",
+          "must be an integer from 0 to " + MAX_BINARY_SIZE + ", found " + size);
+    }
+    return new BinaryPin(digest, size.longValue());
+  }
+
+  private static List<Dependency> dependencies(Path file, JsonNode n, String self)
+      throws ManifestException {
+    List<Dependency> out = new ArrayList<>();
+    if (n == null) {
+      return out;
+    }
+    if (!n.isObject()) {
+      throw new ManifestException(
+          file, "dependencies", "must be a table of module name = \"version range\"");
+    }
+    if (n.size() > MAX_LIST) {
+      throw new ManifestException(file, "dependencies", "more than " + MAX_LIST + " entries");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = "dependencies." + e.getKey();
+      if (!NAME.matcher(e.getKey()).matches() || e.getKey().equals(self)) {
+        throw new ManifestException(file, key, "must name another module (" + NAME.pattern() + ")");
+      }
+      if (!e.getValue().isTextual()) {
+        throw new ManifestException(
+            file, key, "must be a version range string like \">=1.0.0, <2.0.0\"");
+      }
+      try {
+        out.add(new Dependency(e.getKey(), VersionRange.parse(e.getValue().textValue())));
+      } catch (IllegalArgumentException ex) {
+        throw new ManifestException(file, key, "not a version range: " + ex.getMessage());
+      }
+    }
+    return out;
   }
 
   private static String text(Path file, JsonNode root, String key, boolean required)
@@ -231,6 +379,9 @@ public record ModuleManifest(
     }
     if (!n.isArray()) {
       throw new ManifestException(file, key, "must be an array of strings");
+    }
+    if (n.size() > MAX_LIST) {
+      throw new ManifestException(file, key, "more than " + MAX_LIST + " entries");
     }
     for (JsonNode e : n) {
       if (!e.isTextual()) {

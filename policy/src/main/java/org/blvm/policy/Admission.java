@@ -1,0 +1,345 @@
+package org.blvm.policy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.blvm.protocol.Capability;
+
+/**
+ * Decides whether a module directory may run, without starting anything:
+ *
+ * <ol>
+ *   <li>read {@code module.toml} with a size bound (nothing in it is trusted yet);
+ *   <li>verify every signature file over those exact bytes: well-formed, by a trusted key that is
+ *       not revoked and is within its validity window; a signature by a trusted key that does not
+ *       verify is fatal; distinct key ids must reach the threshold;
+ *   <li>parse the verified bytes; the name must match the directory; every counted signature's
+ *       trusted comment must be {@code blvm-module/1 name=<name> version=<version>};
+ *   <li>version ratchet: not lower than the highest version accepted before, and the same version
+ *       only with the same binary and manifest digests;
+ *   <li>granted capabilities = declared ∩ allowed (reject or drop the rest, per policy);
+ *   <li>copy the binary into the content-addressed store, hashing while copying, and check SHA-256
+ *       and size against the manifest's pin; record the version.
+ * </ol>
+ *
+ * <p>Signature files are {@code module.toml.minisig} (minisign's default name) and {@code
+ * module.toml.<signer>.minisig}, one per signer. See docs/signing.md.
+ *
+ * <p>Thread-safe. Not safe to share a state directory between two loader processes other than
+ * through this class (the version file is locked while it changes).
+ */
+public final class Admission {
+  /** The fixed prefix of every module signature's trusted comment: the domain separation. */
+  public static final String COMMENT_PREFIX = "blvm-module/1 ";
+
+  /** At most this many signature files per module. */
+  public static final int MAX_SIGNATURES = 16;
+
+  static final Pattern SIGNATURE_FILE =
+      Pattern.compile("module\\.toml(?:\\.([A-Za-z0-9_-]{1,64}))?\\.minisig");
+
+  private final Policy policy;
+  private final Clock clock;
+  private final int maxManifestBytes;
+  private final ContentStore store;
+  private final VersionRatchet ratchet;
+  private final Path stateDir;
+
+  private Admission(Builder b) {
+    this.policy = b.policy;
+    this.clock = b.clock;
+    this.maxManifestBytes = b.maxManifestBytes;
+    this.stateDir = b.stateDir;
+    this.store = b.stateDir == null ? null : new ContentStore(b.stateDir.resolve("store"));
+    this.ratchet = b.stateDir == null ? null : new VersionRatchet(b.stateDir);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The trusted comment a module's signatures must carry. */
+  public static String trustedComment(String name, String version) {
+    return COMMENT_PREFIX + "name=" + name + " version=" + version;
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /**
+   * Admits the module in {@code moduleDir}: every check, then the binary is copied into the store
+   * and the version is recorded. Run {@link AdmittedModule#binaryPath()}, never the original.
+   *
+   * @throws IllegalStateException when built without a state directory
+   */
+  public AdmittedModule admit(Path moduleDir) throws AdmissionException {
+    if (stateDir == null) {
+      throw new IllegalStateException("admit needs a state directory; use check for a dry run");
+    }
+    return run(moduleDir, true);
+  }
+
+  /**
+   * Every check {@link #admit} makes (the ratchet only when a state directory is set, read-only),
+   * writing nothing: for {@code blvm-sign verify} and {@code blvm-loader policy check}. The
+   * returned binary path is the original file and must not be executed.
+   */
+  public AdmittedModule check(Path moduleDir) throws AdmissionException {
+    return run(moduleDir, false);
+  }
+
+  private record Counted(Path file, MinisignSignature signature, TrustedKey key) {}
+
+  private AdmittedModule run(Path moduleDir, boolean commit) throws AdmissionException {
+    Path dir = moduleDir.toAbsolutePath().normalize();
+    String module = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+    Path manifestFile = dir.resolve("module.toml");
+    byte[] manifestBytes = readManifest(manifestFile);
+    ModulePolicy mp = policy.forModule(module);
+
+    // Signatures over the exact bytes, before anything in them is believed.
+    List<Path> sigFiles = signatureFiles(dir);
+    List<Counted> counted = new ArrayList<>();
+    List<AdmissionException> notCounted = new ArrayList<>();
+    Instant now = clock.instant();
+    for (Path f : sigFiles) {
+      MinisignSignature sig = MinisignSignature.parse(f, readSignature(f));
+      KeyId id = sig.keyId();
+      TrustedKey key = policy.trustedKey(id).orElse(null);
+      if (policy.isRevoked(id)) {
+        notCounted.add(new RevokedKeyException(module, f, id));
+        continue;
+      }
+      if (key == null) {
+        notCounted.add(new UntrustedKeyException(module, f, id));
+        continue;
+      }
+      sig.verify(key.key(), manifestBytes, f, module);
+      if (!key.validAt(now)) {
+        notCounted.add(
+            new KeyExpiredException(module, f, id, key.notBefore(), key.notAfter(), now));
+        continue;
+      }
+      if (!sig.trustedComment().startsWith(COMMENT_PREFIX)) {
+        throw new TrustedCommentMismatchException(
+            f, trustedComment("<name>", "<version>"), sig.trustedComment());
+      }
+      counted.add(new Counted(f, sig, key));
+    }
+    Set<KeyId> signers = new LinkedHashSet<>();
+    for (Counted c : counted) {
+      signers.add(c.key().keyId());
+    }
+    boolean unsigned = sigFiles.isEmpty();
+    if (unsigned && !mp.allowUnsigned()) {
+      throw new UnsignedModuleException(module, dir);
+    }
+    if (!unsigned && signers.size() < mp.threshold()) {
+      if (signers.isEmpty() && notCounted.size() == 1) {
+        throw notCounted.get(0);
+      }
+      List<String> reasons = new ArrayList<>();
+      for (AdmissionException e : notCounted) {
+        reasons.add(e.getMessage());
+      }
+      if (counted.size() > signers.size()) {
+        reasons.add(
+            (counted.size() - signers.size())
+                + " more signature file(s) by a key already counted (each key counts once)");
+      }
+      throw new ThresholdNotMetException(module, mp.threshold(), signers.size(), reasons);
+    }
+
+    // Verified: now parse, and bind the signatures to this name and version.
+    ModuleManifest manifest = ModuleManifest.parse(manifestFile, manifestBytes);
+    if (!manifest.name().equals(module)) {
+      throw new ManifestException(
+          manifestFile,
+          "name",
+          "is \"" + manifest.name() + "\" but the directory is \"" + module + "\"");
+    }
+    String expected = trustedComment(manifest.name(), manifest.version());
+    for (Counted c : counted) {
+      if (!c.signature().trustedComment().equals(expected)) {
+        throw new TrustedCommentMismatchException(
+            c.file(), expected, c.signature().trustedComment());
+      }
+    }
+    BinaryPin pin = manifest.binary();
+    if (pin == null && !unsigned) {
+      throw new ManifestException(
+          manifestFile,
+          "binary",
+          "missing: a signed manifest must pin its binary (blvm-sign sign writes [binary])");
+    }
+    Sha256 manifestSha = Sha256.digest(manifestBytes);
+    SemVer version = manifest.semVer();
+    if (!unsigned && ratchet != null) {
+      ratchet.check(module, version, pin.sha256(), manifestSha);
+    }
+
+    Set<Capability> granted = EnumSet.noneOf(Capability.class);
+    Set<Capability> dropped = EnumSet.noneOf(Capability.class);
+    for (Capability c : manifest.capabilities()) {
+      (mp.capabilities().contains(c) ? granted : dropped).add(c);
+    }
+    if (!dropped.isEmpty()
+        && mp.onDisallowedCapability() == ModulePolicy.DisallowedCapability.REJECT) {
+      throw new CapabilityNotAllowedException(module, dropped);
+    }
+
+    Path entry = dir.resolve(manifest.entry());
+    if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+      throw new BinaryException(entry, "entry is not a regular file (symlinks are refused)");
+    }
+    Path binary;
+    Sha256 binarySha;
+    if (commit) {
+      binary = store.put(entry, pin);
+      binarySha = Sha256.parse(binary.getFileName().toString());
+      if (!unsigned) {
+        ratchet.commit(module, version, pin.sha256(), manifestSha);
+      }
+    } else {
+      ContentStore.Hashed h =
+          ContentStore.hash(
+              entry, pin == null ? ModuleManifest.MAX_BINARY_SIZE + 1 : pin.size() + 1);
+      if (pin != null) {
+        ContentStore.checkPin(entry, pin, h);
+      }
+      binary = entry;
+      binarySha = h.sha256();
+    }
+    return new AdmittedModule(
+        manifest, granted, dropped, binary, binarySha, signers, mp, manifestSha);
+  }
+
+  private byte[] readManifest(Path file) throws AdmissionException {
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw new ManifestException(file, null, "not a regular file (symlinks are refused)");
+      }
+      try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+        byte[] bytes = in.readNBytes(maxManifestBytes + 1);
+        if (bytes.length > maxManifestBytes) {
+          long size;
+          try {
+            size = Files.size(file);
+          } catch (IOException e) {
+            size = bytes.length;
+          }
+          throw new ManifestTooLargeException(file, maxManifestBytes, size);
+        }
+        return bytes;
+      }
+    } catch (IOException e) {
+      throw new ManifestException(file, null, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] readSignature(Path f) throws MalformedSignatureException {
+    try {
+      if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        throw new MalformedSignatureException(f, "not a regular file (symlinks are refused)");
+      }
+      try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
+        return in.readNBytes(MinisignSignature.MAX_FILE_BYTES + 1);
+      }
+    } catch (IOException e) {
+      throw new MalformedSignatureException(f, "cannot read: " + e.getMessage());
+    }
+  }
+
+  /** The signature files in {@code dir}, sorted by name. */
+  static List<Path> signatureFiles(Path dir) throws AdmissionException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "module.toml*.minisig")) {
+      for (Path p : ds) {
+        if (SIGNATURE_FILE.matcher(p.getFileName().toString()).matches()) {
+          out.add(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new ManifestException(dir, null, "cannot list the module directory: " + e, e);
+    }
+    if (out.size() > MAX_SIGNATURES) {
+      throw new MalformedSignatureException(
+          dir, out.size() + " signature files, at most " + MAX_SIGNATURES + " are read");
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Configures an {@link Admission}. */
+  public static final class Builder {
+    private Policy policy;
+    private Clock clock = Clock.systemUTC();
+    private Path stateDir;
+    private int maxManifestBytes = ModuleManifest.MAX_BYTES;
+
+    private Builder() {}
+
+    /** The operator's policy (required). */
+    public Builder policy(Policy policy) {
+      this.policy = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /** Time source for key validity windows. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /**
+     * The loader-owned directory (made 0700) holding the version ratchet ({@code versions}, 0600)
+     * and the binary store ({@code store/}). Required for {@link #admit}.
+     */
+    public Builder stateDir(Path dir) {
+      this.stateDir = dir.toAbsolutePath().normalize();
+      return this;
+    }
+
+    /** Bound on the manifest size (default {@link ModuleManifest#MAX_BYTES}). */
+    public Builder maxManifestBytes(int n) {
+      if (n < 1 || n > ModuleManifest.MAX_BYTES) {
+        throw new IllegalArgumentException(
+            "maxManifestBytes must be from 1 to " + ModuleManifest.MAX_BYTES + ", found " + n);
+      }
+      this.maxManifestBytes = n;
+      return this;
+    }
+
+    /**
+     * Builds it; creates the state directory 0700 when one is set.
+     *
+     * @throws AdmissionStateException when the state directory cannot be made private
+     */
+    public Admission build() throws AdmissionStateException {
+      if (policy == null) {
+        throw new IllegalStateException("policy is required");
+      }
+      if (stateDir != null) {
+        try {
+          StateFiles.privateDir(stateDir);
+        } catch (IOException e) {
+          throw new AdmissionStateException(stateDir, "cannot make the state directory: " + e, e);
+        }
+      }
+      return new Admission(this);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package org.blvm.policy;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.blvm.protocol.Capability;
+
+/**
+ * What the operator's policy says about one module: the policy's {@code [defaults]} with the
+ * module's {@code [modules.<name>]} keys laid over them, validated and frozen.
+ *
+ * @param section "defaults" or "modules.&lt;name&gt;" (where the module's own keys came from)
+ * @param overrides the keys the module's own section set (everything else is from defaults)
+ * @param threshold signatures by distinct trusted keys this module needs
+ */
+public record ModulePolicy(
+    String section,
+    Set<String> overrides,
+    Set<Capability> capabilities,
+    String sandboxProfile,
+    ResourceLimits limits,
+    List<String> configSections,
+    Set<String> callableModules,
+    EventOverflow eventOverflow,
+    RestartRule restart,
+    DisallowedCapability onDisallowedCapability,
+    boolean allowUnsigned,
+    int threshold) {
+
+  /** What happens when a module's event queue is full. */
+  public enum EventOverflow {
+    /** Drop the oldest queued events and tell the module how many with EventsDropped. */
+    DROP_OLDEST,
+    /** Disconnect the module (it is then restarted per its restart rule). */
+    DISCONNECT
+  }
+
+  /** What happens when a module declares a capability the policy does not allow it. */
+  public enum DisallowedCapability {
+    /** Refuse to admit the module (the default). */
+    REJECT,
+    /** Admit it without those capabilities. */
+    DROP
+  }
+
+  public ModulePolicy {
+    Objects.requireNonNull(section);
+    overrides = Set.copyOf(overrides);
+    capabilities = Set.copyOf(capabilities);
+    Objects.requireNonNull(sandboxProfile);
+    Objects.requireNonNull(limits);
+    configSections = List.copyOf(configSections);
+    callableModules = Set.copyOf(callableModules);
+    Objects.requireNonNull(eventOverflow);
+    Objects.requireNonNull(restart);
+    Objects.requireNonNull(onDisallowedCapability);
+  }
+
+  /** Whether {@code key} came from the module's own section rather than {@code [defaults]}. */
+  public boolean overrides(String key) {
+    return overrides.contains(key);
+  }
+}

@@ -1,0 +1,71 @@
+package org.blvm.policy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** Private directories and atomic, durable file replacement for the loader's own state. */
+final class StateFiles {
+  static final Set<PosixFilePermission> DIR_0700 = PosixFilePermissions.fromString("rwx------");
+  static final Set<PosixFilePermission> FILE_0600 = PosixFilePermissions.fromString("rw-------");
+
+  private StateFiles() {}
+
+  /** Creates {@code dir} 0700, or forces an existing directory (not a symlink) to 0700. */
+  static void privateDir(Path dir) throws IOException {
+    try {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_0700));
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(dir + " exists and is not a directory (symlinks are refused)");
+      }
+    }
+    // Fails unless we own it; afterwards nobody else can add, remove or rename entries.
+    Files.setPosixFilePermissions(dir, DIR_0700);
+  }
+
+  /**
+   * Replaces {@code target} with {@code content}: write a 0600 temp file in the same directory,
+   * fsync it, rename it over the target atomically, fsync the directory.
+   */
+  static void writeAtomically(Path target, byte[] content, Set<PosixFilePermission> perms)
+      throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp =
+        Files.createTempFile(
+            dir,
+            "." + target.getFileName() + ".",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(FILE_0600));
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      Files.setPosixFilePermissions(tmp, perms);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      fsyncDir(dir);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  static void fsyncDir(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

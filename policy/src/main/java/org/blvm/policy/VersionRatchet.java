@@ -1,0 +1,154 @@
+package org.blvm.policy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The highest accepted version of each module, with the binary and manifest digests accepted at
+ * that version. One text file, 0600, replaced atomically on every change:
+ *
+ * <pre>
+ * # blvm version ratchet v1
+ * &lt;name&gt; &lt;version&gt; &lt;binary sha256&gt; &lt;manifest sha256&gt;
+ * </pre>
+ *
+ * An unreadable or malformed file refuses every admission (fail closed). Changes are serialised
+ * with this object's monitor and an exclusive lock on {@code versions.lock}.
+ */
+final class VersionRatchet {
+  static final String HEADER = "# blvm version ratchet v1";
+
+  record Entry(SemVer version, Sha256 binary, Sha256 manifest) {}
+
+  private final Path file;
+  private final Path lockFile;
+
+  VersionRatchet(Path stateDir) {
+    this.file = stateDir.resolve("versions");
+    this.lockFile = stateDir.resolve("versions.lock");
+  }
+
+  Path file() {
+    return file;
+  }
+
+  /** Throws if accepting this release would roll back or reuse a version. */
+  synchronized void check(String module, SemVer version, Sha256 binary, Sha256 manifest)
+      throws AdmissionException {
+    Entry e = read().get(module);
+    compare(module, e, version, binary, manifest);
+  }
+
+  /** Checks again under the lock and records the release as the module's highest. */
+  synchronized void commit(String module, SemVer version, Sha256 binary, Sha256 manifest)
+      throws AdmissionException {
+    try (FileChannel ch =
+            FileChannel.open(
+                lockFile,
+                Set.of(
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    StateFiles.FILE_0600));
+        FileLock lock = ch.lock()) {
+      Map<String, Entry> all = read();
+      Entry e = all.get(module);
+      compare(module, e, version, binary, manifest);
+      if (e != null && e.version().compareTo(version) == 0) {
+        return;
+      }
+      all.put(module, new Entry(version, binary, manifest));
+      StringBuilder sb = new StringBuilder(HEADER).append('\n');
+      for (Map.Entry<String, Entry> x : all.entrySet()) {
+        sb.append(x.getKey())
+            .append(' ')
+            .append(x.getValue().version())
+            .append(' ')
+            .append(x.getValue().binary())
+            .append(' ')
+            .append(x.getValue().manifest())
+            .append('\n');
+      }
+      StateFiles.writeAtomically(
+          file, sb.toString().getBytes(StandardCharsets.UTF_8), StateFiles.FILE_0600);
+    } catch (IOException ex) {
+      throw new AdmissionStateException(file, "cannot record the accepted version: " + ex, ex);
+    }
+  }
+
+  private static void compare(
+      String module, Entry e, SemVer version, Sha256 binary, Sha256 manifest)
+      throws AdmissionException {
+    if (e == null) {
+      return;
+    }
+    int c = version.compareTo(e.version());
+    if (c < 0) {
+      throw new RollbackException(module, e.version(), version);
+    }
+    if (c == 0) {
+      if (!e.binary().equals(binary)) {
+        throw new VersionReusedException(module, version, "binary", e.binary(), binary);
+      }
+      if (!e.manifest().equals(manifest)) {
+        throw new VersionReusedException(module, version, "manifest", e.manifest(), manifest);
+      }
+    }
+  }
+
+  /** The recorded entries; missing file = none. */
+  Map<String, Entry> read() throws AdmissionStateException {
+    Map<String, Entry> out = new TreeMap<>();
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return out;
+    }
+    String text;
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw new AdmissionStateException(file, "not a regular file");
+      }
+      Set<PosixFilePermission> perms =
+          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      if (!perms.equals(StateFiles.FILE_0600)) {
+        throw new AdmissionStateException(
+            file,
+            "mode is "
+                + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                + ", expected rw------- (0600)");
+      }
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AdmissionStateException(file, "cannot read: " + e, e);
+    }
+    String[] lines = text.split("\n", -1);
+    if (!lines[0].equals(HEADER)) {
+      throw new AdmissionStateException(file, "line 1: expected \"" + HEADER + "\"");
+    }
+    for (int i = 1; i < lines.length; i++) {
+      if (lines[i].isEmpty() && i == lines.length - 1) {
+        break;
+      }
+      String[] f = lines[i].split(" ", -1);
+      try {
+        if (f.length != 4 || out.containsKey(f[0])) {
+          throw new IllegalArgumentException(
+              "expected: name version binary-sha256 manifest-sha256");
+        }
+        out.put(f[0], new Entry(SemVer.parse(f[1]), Sha256.parse(f[2]), Sha256.parse(f[3])));
+      } catch (IllegalArgumentException e) {
+        throw new AdmissionStateException(
+            file, "line " + (i + 1) + " is corrupt: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+}

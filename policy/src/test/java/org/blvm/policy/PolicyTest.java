@@ -1,0 +1,231 @@
+package org.blvm.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.blvm.protocol.Capability;
+import org.junit.jupiter.api.Test;
+
+class PolicyTest {
+  private static final MinisignSecretKey K1 = Fixtures.key();
+  private static final MinisignSecretKey K2 = Fixtures.key();
+
+  private static PolicyException.Problem onlyProblem(String toml) {
+    PolicyException e = assertThrows(PolicyException.class, () -> Fixtures.policy(toml));
+    assertEquals(1, e.problems().size(), e.getMessage());
+    return e.problems().get(0);
+  }
+
+  @Test
+  void read_examplePolicy_isValidAndMeansWhatItsCommentsSay() throws Exception {
+    Policy p = Policy.read(Path.of("..", "examples", "policy", "policy.toml"));
+
+    assertEquals(1, p.threshold());
+    assertEquals(3, p.trustedKeys().size());
+    assertEquals(Set.of(KeyId.parse("B4282A5E0FB6DA29")), p.revoked());
+    assertEquals(Instant.parse("2027-01-01T00:00:00Z"), p.trustedKeys().get(0).notAfter());
+    ModulePolicy ln = p.forModule("lightning");
+    assertEquals(2, ln.threshold());
+    assertTrue(ln.capabilities().contains(Capability.NETWORK_ACCESS));
+    assertEquals(1024, ln.limits().memoryMb());
+    assertEquals(128, ln.limits().processes());
+    assertEquals(256, ln.limits().openFiles(), "limits are overridden key by key");
+    assertEquals(ModulePolicy.EventOverflow.DISCONNECT, ln.eventOverflow());
+    ModulePolicy fw = p.forModule("fee-watch");
+    assertEquals(ModulePolicy.DisallowedCapability.DROP, fw.onDisallowedCapability());
+    assertEquals(RestartRule.Mode.ALWAYS, fw.restart().mode());
+    assertEquals(5, fw.restart().maxRestarts());
+    assertTrue(p.forModule("my-dev-module").allowUnsigned());
+    ModulePolicy other = p.forModule("unknown-module");
+    assertEquals("defaults", other.section());
+    assertFalse(other.allowUnsigned());
+    assertEquals(ModulePolicy.DisallowedCapability.REJECT, other.onDisallowedCapability());
+  }
+
+  @Test
+  void parse_empty_refused() {
+    assertEquals("empty policy", onlyProblem("").message());
+  }
+
+  @Test
+  void parse_unknownRootKey_namesKeyAndLine() {
+    PolicyException.Problem p = onlyProblem("threshold = 1\n\nthreshhold = 2\n");
+
+    assertEquals("threshhold", p.key());
+    assertEquals(3, p.line());
+  }
+
+  @Test
+  void parse_unknownModuleKey_namesDottedKeyAndLine() {
+    PolicyException.Problem p =
+        onlyProblem("[modules.fee-watch]\ncapabilities = []\nmemory_mb = 5\n");
+
+    assertEquals("modules.fee-watch.memory_mb", p.key());
+    assertEquals(3, p.line());
+  }
+
+  @Test
+  void parse_duplicateKey_refusedWithLine() {
+    PolicyException.Problem p = onlyProblem("threshold = 1\nthreshold = 2\n");
+
+    assertEquals(2, p.line());
+    assertTrue(p.message().toLowerCase().contains("duplicate"), p.message());
+  }
+
+  @Test
+  void parse_wrongType_namesKey() {
+    PolicyException.Problem p = onlyProblem("[defaults.limits]\nmemory_mb = \"lots\"\n");
+
+    assertEquals("defaults.limits.memory_mb", p.key());
+    assertEquals(2, p.line());
+    assertTrue(p.message().contains("integer"), p.message());
+  }
+
+  @Test
+  void parse_outOfRange_namesValueAndRange() {
+    PolicyException.Problem p = onlyProblem("[defaults]\nlimits = { processes = 0 }\n");
+
+    assertEquals("defaults.limits.processes", p.key());
+    assertEquals(2, p.line());
+    assertTrue(p.message().contains("from 1 to 65536, found 0"), p.message());
+  }
+
+  @Test
+  void parse_unknownCapability_refused() {
+    PolicyException.Problem p = onlyProblem("[defaults]\ncapabilities = [\"root_shell\"]\n");
+
+    assertEquals("defaults.capabilities", p.key());
+    assertTrue(p.message().contains("root_shell"), p.message());
+  }
+
+  @Test
+  void parse_allowUnsignedInDefaults_refused() {
+    PolicyException.Problem p = onlyProblem("[defaults]\nallow_unsigned = true\n");
+
+    assertEquals("defaults.allow_unsigned", p.key());
+  }
+
+  @Test
+  void parse_badEnumValue_listsChoices() {
+    PolicyException.Problem p = onlyProblem("[defaults]\nevent_overflow = \"block\"\n");
+
+    assertTrue(p.message().contains("drop_oldest | disconnect"), p.message());
+  }
+
+  @Test
+  void parse_badPublicKey_namesKeyEntry() {
+    PolicyException.Problem p = onlyProblem("[[keys]]\nname = \"x\"\npublic_key = \"RWQ=\"\n");
+
+    assertEquals("keys[0].public_key", p.key());
+    assertEquals(3, p.line());
+  }
+
+  @Test
+  void parse_thresholdAboveUsableKeys_refused() {
+    PolicyException.Problem p =
+        onlyProblem(
+            "threshold = 2\nrevoked = [\""
+                + K2.keyId()
+                + "\"]\n"
+                + Fixtures.keyEntry("a", K1, "")
+                + Fixtures.keyEntry("b", K2, ""));
+
+    assertEquals("threshold", p.key());
+    assertTrue(p.message().contains("only 1"), p.message());
+  }
+
+  @Test
+  void parse_sameKeyTwice_refused() {
+    PolicyException.Problem p =
+        onlyProblem(Fixtures.keyEntry("a", K1, "") + Fixtures.keyEntry("b", K1, ""));
+
+    assertEquals("keys[1].public_key", p.key());
+  }
+
+  @Test
+  void parse_sameEd25519KeyUnderTwoKeyIds_refused() {
+    byte[] b = java.util.Base64.getDecoder().decode(K1.publicKey().encoded());
+    b[2] ^= 1;
+    String renamed = java.util.Base64.getEncoder().encodeToString(b);
+
+    PolicyException.Problem p =
+        onlyProblem(
+            Fixtures.keyEntry("a", K1, "")
+                + "[[keys]]\nname = \"b\"\npublic_key = \""
+                + renamed
+                + "\"\n");
+
+    assertEquals("keys[1].public_key", p.key());
+    assertTrue(p.message().contains("another key id"), p.message());
+  }
+
+  @Test
+  void parse_windowBackwards_refused() {
+    PolicyException.Problem p =
+        onlyProblem(
+            Fixtures.keyEntry(
+                "a", K1, "not_before = 2027-01-01T00:00:00Z\nnot_after = 2026-01-01T00:00:00Z"));
+
+    assertEquals("keys[0].not_after", p.key());
+  }
+
+  @Test
+  void parse_localDateTime_refusedAsNeedingOffset() {
+    PolicyException.Problem p =
+        onlyProblem(Fixtures.keyEntry("a", K1, "not_after = 2027-01-01T00:00:00"));
+
+    assertTrue(p.message().contains("offset"), p.message());
+  }
+
+  @Test
+  void parse_manyProblems_reportedTogether() {
+    PolicyException e =
+        assertThrows(
+            PolicyException.class,
+            () ->
+                Fixtures.policy(
+                    "threshold = 0\nbogus = 1\n[defaults]\nsandbox_profile = \"Bad!\"\n"
+                        + "[modules.Bad]\n[modules.ok]\nrestart = { mode = \"sometimes\" }\n"));
+
+    List<String> keys = e.problems().stream().map(PolicyException.Problem::key).toList();
+    assertEquals(
+        List.of(
+            "bogus",
+            "threshold",
+            "defaults.sandbox_profile",
+            "modules.Bad",
+            "modules.ok.restart.mode"),
+        keys);
+    assertTrue(e.getMessage().contains("[5 of 5]"), e.getMessage());
+  }
+
+  @Test
+  void forModule_sectionOverridesOnlyWhatItSets() throws Exception {
+    Policy p =
+        Fixtures.policy(
+            "[defaults]\ncapabilities = [\"read_blockchain\"]\nconfig_sections = [\"network\"]\n"
+                + "[defaults.restart]\nmax_restarts = 2\n"
+                + "[modules.m]\nrestart = { mode = \"never\" }\n");
+
+    ModulePolicy m = p.forModule("m");
+    assertEquals(Set.of(Capability.READ_BLOCKCHAIN), m.capabilities());
+    assertEquals(List.of("network"), m.configSections());
+    assertEquals(RestartRule.Mode.NEVER, m.restart().mode());
+    assertEquals(2, m.restart().maxRestarts());
+    assertEquals(Set.of("restart"), m.overrides());
+  }
+
+  @Test
+  void forModule_noDefaultsSection_allowsNothing() throws Exception {
+    Policy p = Fixtures.policy(Fixtures.keyEntry("a", K1, ""));
+
+    assertTrue(p.forModule("x").capabilities().isEmpty());
+    assertEquals(ResourceLimits.DEFAULT, p.forModule("x").limits());
+  }
+}

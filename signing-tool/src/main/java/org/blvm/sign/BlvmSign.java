@@ -1,0 +1,48 @@
+package org.blvm.sign;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code blvm-sign}: make keys, sign modules, verify and inspect signed modules. */
+@Command(
+    name = "blvm-sign",
+    mixinStandardHelpOptions = true,
+    version = "blvm-sign 0.1.0",
+    description = "Signs blvm modules with minisign-compatible Ed25519 signatures.",
+    subcommands = {
+      KeygenCommand.class,
+      SignCommand.class,
+      VerifyCommand.class,
+      InspectCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:done; verify: the module would be admitted",
+      "1:refused: a signature, pin or policy rule said no",
+      "2:wrong command line",
+      "3:bad input: missing/unreadable file, malformed key, wrong password, existing output",
+      "70:internal error"
+    })
+public final class BlvmSign implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (for tests and the launcher). */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line (tests set its output streams). */
+  static CommandLine commandLine() {
+    return Cli.configure(new CommandLine(new BlvmSign()));
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+}

@@ -1,0 +1,223 @@
+package org.blvm.sign;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.ModulePolicy;
+import org.blvm.policy.Policy;
+import org.blvm.policy.PolicyException;
+import org.blvm.policy.TrustedKey;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code blvm-loader policy check FILE [--modules DIR]}. */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Validates a policy file and prints every problem (key and line).",
+      "With --modules, runs admission (read only) on each module directory and prints what each",
+      "module would get and why, or why it would be refused."
+    })
+final class PolicyCheckCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "FILE", description = "The policy file (TOML).")
+  Path file;
+
+  @Option(
+      names = "--modules",
+      paramLabel = "DIR",
+      description = "Directory of module directories (<DIR>/<name>/module.toml).")
+  Path modules;
+
+  @Option(
+      names = "--state",
+      paramLabel = "DIR",
+      description = "The loader's state directory: also check the version ratchet (read only).")
+  Path state;
+
+  Clock clock = Clock.systemUTC();
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Policy policy;
+    try {
+      policy = Policy.read(file);
+    } catch (PolicyException e) {
+      out.println(e.getMessage());
+      out.flush();
+      return ExitCodes.REFUSED;
+    } catch (IOException e) {
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot read " + file + ": " + e);
+    }
+    Instant now = clock.instant();
+    out.println(file + ": valid");
+    out.println("threshold: " + policy.threshold());
+    if (policy.trustedKeys().isEmpty()) {
+      out.println("keys: none trusted: only modules with allow_unsigned = true can be admitted");
+    }
+    for (TrustedKey k : policy.trustedKeys()) {
+      String status =
+          policy.isRevoked(k.keyId()) ? "REVOKED" : k.validAt(now) ? "valid now" : "NOT valid now";
+      out.println(
+          "key "
+              + k.name()
+              + " ("
+              + k.keyId()
+              + "): "
+              + status
+              + (k.notBefore() == null ? "" : ", from " + k.notBefore())
+              + (k.notAfter() == null ? "" : ", until " + k.notAfter()));
+    }
+    if (modules == null) {
+      out.println("defaults (modules without a section):");
+      printPolicy(out, policy.defaults());
+      for (String name : policy.modules().keySet()) {
+        out.println("section modules." + name + ":");
+        printPolicy(out, policy.forModule(name));
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+    List<Path> dirs = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(modules)) {
+      for (Path d : ds) {
+        if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+          dirs.add(d);
+        }
+      }
+    } catch (IOException e) {
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot list " + modules + ": " + e);
+    }
+    dirs.sort(null);
+    Admission admission;
+    try {
+      Admission.Builder b = Admission.builder().policy(policy).clock(clock);
+      admission = (state == null ? b : b.stateDir(state)).build();
+    } catch (AdmissionException e) {
+      return Cli.fail(spec, ExitCodes.INPUT, e.getMessage());
+    }
+    int refused = 0;
+    TreeSet<String> seen = new TreeSet<>();
+    for (Path d : dirs) {
+      String name = d.getFileName().toString();
+      seen.add(name);
+      ModulePolicy mp = policy.forModule(name);
+      try {
+        AdmittedModule a = admission.check(d);
+        out.println("module " + name + " " + a.manifest().version() + ": ADMIT");
+        out.println("  signed by:     " + Describe.signers(policy, a));
+        out.println("  granted:       " + Describe.caps(a.grantedCapabilities()));
+        if (!a.droppedCapabilities().isEmpty()) {
+          out.println(
+              "  dropped:       "
+                  + Describe.caps(a.droppedCapabilities())
+                  + " (declared, not allowed; on_disallowed_capability = \"drop\")");
+        }
+        if (a.manifest().sandboxProfile() != null
+            && !a.manifest().sandboxProfile().equals(mp.sandboxProfile())) {
+          out.println(
+              "  note:          requests sandbox profile \""
+                  + a.manifest().sandboxProfile()
+                  + "\"; the policy assigns \""
+                  + mp.sandboxProfile()
+                  + "\"");
+        }
+      } catch (AdmissionException e) {
+        refused++;
+        out.println("module " + name + ": REFUSE (" + e.getClass().getSimpleName() + ")");
+        out.println("  why:           " + e.getMessage().replace("\n", "\n                 "));
+      }
+      printPolicy(out, mp);
+    }
+    for (String name : policy.modules().keySet()) {
+      if (!seen.contains(name)) {
+        out.println("section modules." + name + ": no directory " + modules.resolve(name));
+      }
+    }
+    if (state == null) {
+      out.println("(version ratchet not checked: give --state DIR to check it)");
+    }
+    out.println(
+        dirs.size()
+            + " module(s): "
+            + (dirs.size() - refused)
+            + " admitted, "
+            + refused
+            + " refused");
+    out.flush();
+    return refused == 0 ? ExitCodes.OK : ExitCodes.REFUSED;
+  }
+
+  private static void printPolicy(PrintWriter out, ModulePolicy mp) {
+    out.println(
+        "  policy:        from ["
+            + mp.section()
+            + "]"
+            + (mp.overrides().isEmpty()
+                ? ""
+                : ", own keys: " + String.join(", ", new TreeSet<>(mp.overrides())))
+            + "; everything else from [defaults]");
+    out.println("  allowed:       " + Describe.caps(mp.capabilities()));
+    out.println(
+        "  signatures:    "
+            + mp.threshold()
+            + " needed"
+            + (mp.allowUnsigned()
+                ? "; allow_unsigned = true (only if no signature file at all)"
+                : ""));
+    out.println("  sandbox:       profile \"" + mp.sandboxProfile() + "\"");
+    out.println(
+        "  limits:        memory "
+            + mp.limits().memoryMb()
+            + " MB, cpu "
+            + (mp.limits().cpuSeconds() == 0 ? "unlimited" : mp.limits().cpuSeconds() + " s")
+            + ", open files "
+            + mp.limits().openFiles()
+            + ", processes "
+            + mp.limits().processes()
+            + ", disk "
+            + mp.limits().diskMb()
+            + " MB");
+    out.println(
+        "  config:        "
+            + (mp.configSections().isEmpty()
+                ? "(own section only)"
+                : String.join(", ", mp.configSections())));
+    out.println(
+        "  may call:      "
+            + (mp.callableModules().isEmpty()
+                ? "(none)"
+                : String.join(", ", new TreeSet<>(mp.callableModules()))));
+    out.println("  on overflow:   " + mp.eventOverflow().name().toLowerCase(java.util.Locale.ROOT));
+    out.println(
+        "  restart:       "
+            + mp.restart().mode().name().toLowerCase(java.util.Locale.ROOT)
+            + ", at most "
+            + mp.restart().maxRestarts()
+            + " in "
+            + mp.restart().windowSeconds()
+            + " s, backoff "
+            + mp.restart().backoffInitialMs()
+            + "–"
+            + mp.restart().backoffMaxMs()
+            + " ms");
+  }
+}

@@ -1,0 +1,69 @@
+package org.blvm.sign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.blvm.policy.MinisignPublicKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyCheckCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void check_examplePolicy_valid() {
+    Run r = Run.loader("policy", "check", "../examples/policy/policy.toml");
+
+    assertEquals(ExitCodes.OK, r.code(), r.toString());
+    assertTrue(r.out().contains("section modules.lightning:"), r.toString());
+  }
+
+  @Test
+  void check_badPolicy_printsEveryProblemWithLines() throws Exception {
+    Path p = tmp.resolve("p.toml");
+    Files.writeString(p, "threshold = 0\n[defaults]\ncapabilities = [\"sudo\"]\nbogus = 1\n");
+
+    Run r = Run.loader("policy", "check", p.toString());
+
+    assertEquals(ExitCodes.REFUSED, r.code(), r.toString());
+    assertTrue(r.out().contains("3 problems"), r.toString());
+    assertTrue(r.out().contains("line 1: key \"threshold\""), r.toString());
+    assertTrue(r.out().contains("line 3: key \"defaults.capabilities\""), r.toString());
+    assertTrue(r.out().contains("line 4: key \"defaults.bogus\""), r.toString());
+  }
+
+  @Test
+  void check_withModules_explainsAdmitAndRefuse() throws Exception {
+    Path modules = tmp.resolve("modules");
+    Run.sign(
+        "keygen",
+        "-W",
+        "-p",
+        tmp.resolve("k.pub").toString(),
+        "-s",
+        tmp.resolve("k.key").toString());
+    Path good = BlvmSignTest.module(modules, "good", "1.0.0");
+    Run.sign("sign", "-s", tmp.resolve("k.key").toString(), good.toString());
+    BlvmSignTest.module(modules, "unsigned", "1.0.0");
+    Path p = tmp.resolve("p.toml");
+    Files.writeString(
+        p,
+        "[[keys]]\nname = \"dev\"\npublic_key = \""
+            + MinisignPublicKey.read(tmp.resolve("k.pub")).encoded()
+            + "\"\n[defaults]\ncapabilities = [\"read_blockchain\"]\n"
+            + "on_disallowed_capability = \"drop\"\n[modules.absent]\n");
+
+    Run r = Run.loader("policy", "check", p.toString(), "--modules", modules.toString());
+
+    assertEquals(ExitCodes.REFUSED, r.code(), r.toString());
+    assertTrue(r.out().contains("module good 1.0.0: ADMIT"), r.toString());
+    assertTrue(r.out().contains("signed by:     dev ("), r.toString());
+    assertTrue(r.out().contains("granted:       read_blockchain"), r.toString());
+    assertTrue(r.out().contains("dropped:       network_access"), r.toString());
+    assertTrue(r.out().contains("module unsigned: REFUSE (UnsignedModuleException)"), r.toString());
+    assertTrue(r.out().contains("section modules.absent: no directory"), r.toString());
+    assertTrue(r.out().contains("2 module(s): 1 admitted, 1 refused"), r.toString());
+  }
+}
