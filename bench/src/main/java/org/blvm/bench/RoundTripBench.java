@@ -3,6 +3,7 @@ package org.blvm.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
+import org.blvm.policy.Admission;
+import org.blvm.policy.MinisignSecretKey;
+import org.blvm.policy.ModuleSigner;
+import org.blvm.policy.Policy;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.Message;
 
@@ -56,9 +61,17 @@ public final class RoundTripBench {
               "request_bytes = " + requestBytes,
               "raw_socket = \"" + rawSocket + "\"",
               ""));
+      MinisignSecretKey key = MinisignSecretKey.generate(new SecureRandom());
+      ModuleSigner.sign(module, key, null, true);
+      Admission admission =
+          Admission.builder()
+              .policy(Policy.trusting(java.util.List.of(key.publicKey()), 1))
+              .stateDir(work.resolve("state"))
+              .build();
       CompletableFuture<JsonNode> result = new CompletableFuture<>();
       try (ModuleManager modules =
           ModuleManager.builder()
+              .admission(admission)
               .modulesDir(work.resolve("modules"))
               .runtimeDir(work.resolve("run"))
               .backend(chain)

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param dataDir the module's own writable directory
  * @param socketDir the private directory holding the module's socket
  * @param outputLog where the process's stdout and stderr go
+ * @param binary the verified binary to run (the admission store's copy, never the original)
  */
 public record LaunchSpec(
     String moduleId,
@@ -23,7 +24,8 @@ public record LaunchSpec(
     Path moduleDir,
     Path dataDir,
     Path socketDir,
-    Path outputLog) {
+    Path outputLog,
+    Path binary) {
   public LaunchSpec {
     Objects.requireNonNull(moduleId, "moduleId");
     command = List.copyOf(command);
@@ -32,6 +34,7 @@ public record LaunchSpec(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(socketDir, "socketDir");
     Objects.requireNonNull(outputLog, "outputLog");
+    Objects.requireNonNull(binary, "binary");
     if (command.isEmpty()) {
       throw new IllegalArgumentException("command is empty");
     }

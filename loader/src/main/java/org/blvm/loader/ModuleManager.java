@@ -14,15 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import org.blvm.policy.ManifestException;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
 import org.blvm.protocol.Api;
-import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
@@ -54,7 +53,7 @@ public final class ModuleManager implements AutoCloseable {
 
   private final LoaderConfig config;
   private final ModuleLauncher launcher;
-  private final Function<ModuleManifest, Set<Capability>> grants;
+  private final Admission admission;
   private final Codec codec;
   private final Dispatcher dispatcher;
   private final ModuleEventListener eventListener;
@@ -67,7 +66,7 @@ public final class ModuleManager implements AutoCloseable {
   private ModuleManager(Builder b, LoaderConfig config) {
     this.config = config;
     this.launcher = b.launcher;
-    this.grants = b.grants;
+    this.admission = b.admission;
     this.codec = new Codec(b.limits);
     this.dispatcher = new Dispatcher(this, b.backend, codec);
     this.eventListener = b.eventListener;
@@ -117,16 +116,10 @@ public final class ModuleManager implements AutoCloseable {
   public ModuleStatus startModule(Path dir) {
     ensureOpen();
     String dirName = dir.getFileName().toString();
-    ModuleManifest manifest;
+    AdmittedModule admitted;
     try {
-      manifest = ModuleManifest.read(dir.resolve("module.toml"));
-      if (!manifest.name().equals(dirName)) {
-        throw new ManifestException(
-            dir.resolve("module.toml"),
-            "name",
-            "is \"" + manifest.name() + "\" but the directory is \"" + dirName + "\"");
-      }
-    } catch (ManifestException e) {
+      admitted = admission.admit(dir);
+    } catch (AdmissionException e) {
       LOG.log(System.Logger.Level.WARNING, "module {0} refused: {1}", dirName, e.getMessage());
       ModuleStatus s =
           new ModuleStatus(
@@ -134,12 +127,25 @@ public final class ModuleManager implements AutoCloseable {
       refused.put(dirName, s);
       return s;
     }
+    ModuleManifest manifest = admitted.manifest();
+    if (!admitted.droppedCapabilities().isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: capabilities not allowed by the policy were dropped: {1}",
+          dirName,
+          admitted.droppedCapabilities());
+    }
+    if (admitted.unsigned()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0} runs UNSIGNED: the policy allows it for this module (development only)",
+          dirName);
+    }
     byte[] token =
         HexFormat.of()
             .formatHex(randomBytes(32))
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    ModuleSlot slot =
-        new ModuleSlot(this, manifest, grants.apply(manifest), dir, config, codec, token);
+    ModuleSlot slot = new ModuleSlot(this, admitted, dir, config, codec, token);
     ModuleSlot previous = slots.putIfAbsent(manifest.name(), slot);
     if (previous != null) {
       throw new IllegalStateException("module " + manifest.name() + " is already loaded");
@@ -354,7 +360,7 @@ public final class ModuleManager implements AutoCloseable {
     private Path dataDir;
     private NodeBackend backend = new NodeBackend() {};
     private ModuleLauncher launcher = ModuleLauncher.plainProcesses();
-    private Function<ModuleManifest, Set<Capability>> grants = ModuleManifest::capabilities;
+    private Admission admission;
     private Limits limits = Limits.DEFAULT;
     private Duration helloTimeout = Duration.ofSeconds(10);
     private Duration stopGrace = Duration.ofSeconds(5);
@@ -403,11 +409,12 @@ public final class ModuleManager implements AutoCloseable {
     }
 
     /**
-     * Which capabilities a module gets (default: what its manifest declares). The trust issue's
-     * policy plugs in here.
+     * Decides which modules may run and with what (required): signatures, pinned binary, version
+     * ratchet, granted capabilities = declared ∩ allowed by the operator's policy. Modules run from
+     * its content-addressed store.
      */
-    public Builder grants(Function<ModuleManifest, Set<Capability>> grants) {
-      this.grants = Objects.requireNonNull(grants);
+    public Builder admission(Admission admission) {
+      this.admission = Objects.requireNonNull(admission);
       return this;
     }
 
@@ -480,6 +487,9 @@ public final class ModuleManager implements AutoCloseable {
       }
       if (runtimeDir == null) {
         problems.add("runtimeDir is required");
+      }
+      if (admission == null) {
+        problems.add("admission is required (the operator's policy decides what may run)");
       }
       positive(problems, "helloTimeout", helloTimeout);
       positive(problems, "stopGrace", stopGrace);

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
@@ -54,6 +55,7 @@ final class ModuleSlot {
   private final ModuleManifest manifest;
   private final Set<Capability> granted;
   private final Path moduleDir;
+  private final Path binary;
   private final Path socketDir;
   private final Path dataDir;
   private final LoaderConfig config;
@@ -78,17 +80,17 @@ final class ModuleSlot {
 
   ModuleSlot(
       ModuleManager manager,
-      ModuleManifest manifest,
-      Set<Capability> granted,
+      AdmittedModule admitted,
       Path moduleDir,
       LoaderConfig config,
       Codec codec,
       byte[] token) {
     this.manager = manager;
+    this.manifest = admitted.manifest();
     this.id = manifest.name();
-    this.manifest = manifest;
-    this.granted = Set.copyOf(granted);
+    this.granted = Set.copyOf(admitted.grantedCapabilities());
     this.moduleDir = moduleDir;
+    this.binary = admitted.binaryPath();
     this.socketDir = config.runtimeDir().resolve(id);
     this.dataDir = config.dataDir().resolve(id);
     this.config = config;
@@ -182,7 +184,8 @@ final class ModuleSlot {
             moduleDir,
             dataDir,
             socketDir,
-            config.runtimeDir().resolve(id + ".out.log"));
+            config.runtimeDir().resolve(id + ".out.log"),
+            binary);
     LaunchedProcess p = launcher.launch(spec);
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started slot.
@@ -203,7 +206,9 @@ final class ModuleSlot {
   }
 
   private List<String> command() {
-    Path entry = moduleDir.resolve(manifest.entry());
+    // The admitted copy in the loader's store: a file swapped in the module directory after its
+    // signature was checked is never run.
+    Path entry = binary;
     List<String> cmd = new ArrayList<>();
     if (manifest.runtime() == ModuleManifest.Runtime.JAVA) {
       cmd.add(config.javaExecutable().toString());

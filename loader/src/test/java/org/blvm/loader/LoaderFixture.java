@@ -3,12 +3,18 @@ package org.blvm.loader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.MinisignSecretKey;
+import org.blvm.policy.ModuleSigner;
+import org.blvm.policy.Policy;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Message;
 
@@ -18,6 +24,10 @@ final class LoaderFixture implements AutoCloseable {
   static final String H1 = "11".repeat(32);
 
   final Path root;
+
+  /** The one signing key the fixture's policy trusts; generated per fixture, never stored. */
+  final MinisignSecretKey key = MinisignSecretKey.generate(new SecureRandom());
+
   final InProcessLauncher launcher = new InProcessLauncher();
   final Map<String, List<String>> logs = new ConcurrentHashMap<>();
   ModuleManager manager;
@@ -40,12 +50,34 @@ final class LoaderFixture implements AutoCloseable {
             + "]\nprovides = ["
             + provides
             + "]\n[config]\ngreeting = \"hi\"\n");
+    Files.writeString(dir.resolve("mod"), "the binary of " + name + "\n");
+    sign(dir);
     return this;
   }
 
+  /** Pins the binary in the manifest and signs it with {@link #key}. */
+  void sign(Path moduleDir) throws IOException {
+    try {
+      ModuleSigner.sign(moduleDir, key, null, true);
+    } catch (AdmissionException e) {
+      throw new IOException(e);
+    }
+  }
+
   LoaderFixture start(Consumer<ModuleManager.Builder> custom) throws IOException {
+    Admission admission;
+    try {
+      admission =
+          Admission.builder()
+              .policy(Policy.trusting(List.of(key.publicKey()), 1))
+              .stateDir(root.resolve("state"))
+              .build();
+    } catch (AdmissionException e) {
+      throw new IOException(e);
+    }
     ModuleManager.Builder b =
         ModuleManager.builder()
+            .admission(admission)
             .modulesDir(root.resolve("modules"))
             .runtimeDir(root.resolve("run"))
             .launcher(launcher)

@@ -344,24 +344,51 @@ class ModuleManagerTest {
   }
 
   @Test
-  void manifest_invalid_moduleFailedOthersStart() throws Exception {
+  void admission_refusedModules_failedWithReasonOthersStart() throws Exception {
     Path root = tmp.resolve("m");
     LoaderFixture f2 = new LoaderFixture(root).module("good", "", "");
+    // an invalid manifest cannot even be signed: it is refused as unsigned
     Path bad = root.resolve("modules/bad");
     Files.createDirectories(bad);
     Files.writeString(bad.resolve("module.toml"), "name = \"bad\"\nversion = \"1\"\n");
+    // validly signed, but the manifest names another module than its directory
     Path mismatch = root.resolve("modules/other");
     Files.createDirectories(mismatch);
+    Files.writeString(mismatch.resolve("m"), "binary");
     Files.writeString(
         mismatch.resolve("module.toml"),
         "name = \"good2\"\nversion = \"1.0.0\"\nruntime = \"native\"\nentry = \"m\"\n");
+    f2.sign(mismatch);
+    // signed, then its binary was changed
+    f2.module("tampered", "", "");
+    Files.writeString(root.resolve("modules/tampered/mod"), "the binary of tamperex\n");
     try (f2) {
       f2.start(b -> {});
       assertEquals(ModuleState.FAILED, f2.manager.status("bad").orElseThrow().state());
-      assertTrue(f2.manager.status("bad").orElseThrow().detail().contains("version"));
-      assertTrue(f2.manager.status("other").orElseThrow().detail().contains("directory"));
+      assertTrue(
+          f2.manager.status("bad").orElseThrow().detail().contains("no signature found"),
+          f2.manager.status("bad").orElseThrow().detail());
+      assertTrue(
+          f2.manager.status("other").orElseThrow().detail().contains("directory"),
+          f2.manager.status("other").orElseThrow().detail());
+      assertTrue(
+          f2.manager.status("tampered").orElseThrow().detail().contains("SHA-256 is"),
+          f2.manager.status("tampered").orElseThrow().detail());
       assertEquals(ModuleState.LOADED, f2.manager.status("good").orElseThrow().state());
+      assertEquals(
+          java.util.Set.of("good"), f2.launcher.specs.keySet(), "only admitted modules run");
     }
+  }
+
+  @Test
+  void launch_runsTheStoredCopy_notTheModuleDirectory() throws Exception {
+    LaunchSpec spec = fx.launcher.specs.get("alpha");
+    Path original = tmp.resolve("modules/alpha/mod");
+    assertTrue(spec.command().contains(spec.binary().toString()), spec.command().toString());
+    assertFalse(spec.command().contains(original.toString()), spec.command().toString());
+    // swapping the original after admission does not change what runs
+    Files.writeString(original, "swapped\n");
+    assertEquals("the binary of alpha\n", Files.readString(spec.binary()));
   }
 
   @Test

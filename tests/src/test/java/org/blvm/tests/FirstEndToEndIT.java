@@ -39,6 +39,7 @@ class FirstEndToEndIT {
 
   private ModuleManager manager(SimulatedChain chain) {
     return ModuleManager.builder()
+        .admission(ModuleFixture.admission(tmp.resolve("state")))
         .modulesDir(tmp.resolve("modules"))
         .runtimeDir(tmp.resolve("run"))
         .backend(chain)

@@ -4,10 +4,36 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.List;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.MinisignSecretKey;
+import org.blvm.policy.ModuleSigner;
+import org.blvm.policy.Policy;
 
-/** Lays out real module directories that run the SDK test module jar. */
+/**
+ * Lays out real module directories that run the SDK test module jar, signed with a key generated
+ * for this test run (never stored), and the admission that trusts exactly that key.
+ */
 final class ModuleFixture {
+  private static final MinisignSecretKey KEY = MinisignSecretKey.generate(new SecureRandom());
+
   private ModuleFixture() {}
+
+  /**
+   * An admission trusting the run's key, with its state (ratchet, binary store) under {@code dir}.
+   */
+  static Admission admission(Path stateDir) {
+    try {
+      return Admission.builder()
+          .policy(Policy.trusting(List.of(KEY.publicKey()), 1))
+          .stateDir(stateDir)
+          .build();
+    } catch (AdmissionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   static Path testModuleJar() {
     String p = System.getProperty("blvm.testModuleJar");
@@ -36,5 +62,10 @@ final class ModuleFixture {
             + "]\nprovides = [\"echo\", \"call_back\"]\n[config]\n"
             + configToml
             + "\n");
+    try {
+      ModuleSigner.sign(dir, KEY, null, true);
+    } catch (AdmissionException e) {
+      throw new IOException(e);
+    }
   }
 }

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,6 +19,11 @@ import java.util.stream.Stream;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.MinisignSecretKey;
+import org.blvm.policy.ModuleSigner;
+import org.blvm.policy.Policy;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
 import picocli.CommandLine;
@@ -81,10 +87,19 @@ public final class DemoNode implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--module-jar " + moduleJar + " is not a file");
     }
-    List<String> names = layOutModules();
+    // A signing key for this run only: the demo signs its modules like an author would, and its
+    // policy trusts exactly that key. The secret half is never written anywhere.
+    MinisignSecretKey key = MinisignSecretKey.generate(new SecureRandom());
+    List<String> names = layOutModules(key);
+    Admission admission =
+        Admission.builder()
+            .policy(Policy.trusting(List.of(key.publicKey()), 1))
+            .stateDir(workDir.resolve("state"))
+            .build();
     Path runtime = Files.createTempDirectory("blvm-demo-");
     SimulatedChain chain = new SimulatedChain();
     out.println("blvm demo node: " + names.size() + " modules, " + blockCount + " blocks");
+    out.println("modules signed with a fresh key " + key.keyId() + "; the policy trusts only it");
     out.println(
         "NOTE: modules run as plain child processes; the bubblewrap/seccomp sandbox is not"
             + " built yet.");
@@ -92,6 +107,7 @@ public final class DemoNode implements Callable<Integer> {
     boolean ok;
     try (ModuleManager modules =
         ModuleManager.builder()
+            .admission(admission)
             .modulesDir(workDir.resolve("modules"))
             .runtimeDir(runtime)
             .dataDir(workDir.resolve("data"))
@@ -191,7 +207,7 @@ public final class DemoNode implements Callable<Integer> {
     return ok;
   }
 
-  private List<String> layOutModules() throws IOException {
+  private List<String> layOutModules(MinisignSecretKey key) throws IOException, AdmissionException {
     deleteTree(workDir);
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= moduleCount; i++) {
@@ -212,6 +228,7 @@ public final class DemoNode implements Callable<Integer> {
                   + " \"register_module_api\"]",
               "provides = [\"echo\", \"call_back\"]",
               ""));
+      ModuleSigner.sign(dir, key, null, true);
       names.add(name);
     }
     return names;
