@@ -35,11 +35,13 @@ final class Dispatcher {
   private final ModuleManager manager;
   private final NodeBackend backend;
   private final Codec codec;
+  private final AuditLog audit;
 
-  Dispatcher(ModuleManager manager, NodeBackend backend, Codec codec) {
+  Dispatcher(ModuleManager manager, NodeBackend backend, Codec codec, AuditLog audit) {
     this.manager = manager;
     this.backend = backend;
     this.codec = codec;
+    this.audit = audit;
   }
 
   /** Answers one request; the answer may arrive later (call_module). */
@@ -55,7 +57,9 @@ final class Dispatcher {
           error(id, ErrorCode.UNKNOWN_METHOD, "no NodeAPI method \"" + req.method() + "\""));
     }
     NodeMethod method = found.get();
-    if (!caller.granted().contains(method.capability())) {
+    boolean allowed = caller.granted().contains(method.capability());
+    audit.record(caller.id(), method.wireName(), method.capability().wireName(), allowed);
+    if (!allowed) {
       caller.countDenied();
       return done(
           Message.Response.error(
@@ -165,7 +169,9 @@ final class Dispatcher {
       Optional<EventType> core = EventType.fromWire(name);
       if (core.isPresent()) {
         Capability needed = core.get().capability();
-        if (!caller.granted().contains(needed)) {
+        boolean allowed = caller.granted().contains(needed);
+        audit.record(caller.id(), "subscribe_events:" + name, needed.wireName(), allowed);
+        if (!allowed) {
           caller.countDenied();
           return done(
               Message.Response.error(
@@ -198,6 +204,8 @@ final class Dispatcher {
   private CompletableFuture<Message.Response> publish(
       ModuleSlot caller, long id, Api.PublishEventParams p) {
     if (EventType.fromWire(p.type()).isPresent()) {
+      audit.record(
+          caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), false);
       caller.countDenied();
       return done(
           Message.Response.error(

@@ -15,4 +15,5 @@ record LoaderConfig(
     int maxPendingInvokes,
     int maxModules,
     Path javaExecutable,
-    int moduleHeapMb) {}
+    int moduleHeapMb,
+    Path auditLog) {}

@@ -56,6 +56,7 @@ public final class ModuleManager implements AutoCloseable {
   private final Admission admission;
   private final Codec codec;
   private final Dispatcher dispatcher;
+  private final AuditLog audit;
   private final ModuleEventListener eventListener;
   private final ModuleLogListener logListener;
   private final SecureRandom random;
@@ -68,7 +69,10 @@ public final class ModuleManager implements AutoCloseable {
     this.launcher = b.launcher;
     this.admission = b.admission;
     this.codec = new Codec(b.limits);
-    this.dispatcher = new Dispatcher(this, b.backend, codec);
+    this.audit =
+        new AuditLog(
+            config.auditLog(), b.auditMaxBytes, b.auditKeep, 65_536, java.time.Clock.systemUTC());
+    this.dispatcher = new Dispatcher(this, b.backend, codec, audit);
     this.eventListener = b.eventListener;
     this.logListener = b.logListener;
     this.random = b.random;
@@ -235,6 +239,12 @@ public final class ModuleManager implements AutoCloseable {
         break;
       }
     }
+    audit.close();
+  }
+
+  /** The JSON-lines file recording every permission decision. */
+  public Path auditLog() {
+    return config.auditLog();
   }
 
   // ------------------------------------------------------------------ events
@@ -376,8 +386,22 @@ public final class ModuleManager implements AutoCloseable {
         (id, level, message) ->
             System.getLogger("blvm.module." + id).log(toSystemLevel(level), message);
     private SecureRandom random = new SecureRandom();
+    private Path auditLog;
+    private long auditMaxBytes = 16L << 20;
+    private int auditKeep = 5;
 
     private Builder() {}
+
+    /**
+     * Where every permission decision is appended as JSON lines (default: runtimeDir/audit.jsonl),
+     * rotated at {@code maxBytes} keeping {@code keep} old files.
+     */
+    public Builder auditLog(Path file, long maxBytes, int keep) {
+      this.auditLog = Objects.requireNonNull(file);
+      this.auditMaxBytes = maxBytes;
+      this.auditKeep = keep;
+      return this;
+    }
 
     /** Where module directories are found (required). */
     public Builder modulesDir(Path dir) {
@@ -504,6 +528,13 @@ public final class ModuleManager implements AutoCloseable {
                 + ", found "
                 + eventQueueBytes);
       }
+      if (auditMaxBytes < 4096 || auditKeep < 1 || auditKeep > 100) {
+        problems.add(
+            "auditLog needs maxBytes >= 4096 and keep in 1..100, found "
+                + auditMaxBytes
+                + " and "
+                + auditKeep);
+      }
       if (maxModules < 1) {
         problems.add("maxModules must be >= 1, found " + maxModules);
       }
@@ -528,7 +559,8 @@ public final class ModuleManager implements AutoCloseable {
               maxPendingInvokes,
               maxModules,
               javaExecutable,
-              moduleHeapMb);
+              moduleHeapMb,
+              auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath());
       return new ModuleManager(this, config);
     }
 

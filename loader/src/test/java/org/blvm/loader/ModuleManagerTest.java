@@ -484,6 +484,44 @@ class ModuleManagerTest {
   }
 
   @Test
+  void audit_everyDecisionAllowedAndDeniedRecorded_andRotated() throws Exception {
+    LoaderFixture f2 =
+        new LoaderFixture(tmp.resolve("a")).module("auditee", "\"read_blockchain\"", "");
+    Path log = tmp.resolve("a/audit/audit.jsonl");
+    try (f2) {
+      f2.start(b -> b.auditLog(log, 4096, 2));
+      try (RawClient c = f2.handshake("auditee")) {
+        c.send(new Message.Request(1, "get_chain_tip", null));
+        assertNull(c.expect(Message.Response.class).error());
+        c.send(new Message.Request(2, "get_mempool_size", null));
+        assertEquals(ErrorCode.NOT_CAPABLE, c.expect(Message.Response.class).error().code());
+        for (int i = 3; i < 100; i++) {
+          c.send(new Message.Request(i, "get_chain_tip", null));
+          c.expect(Message.Response.class);
+        }
+      }
+    }
+    // closing the manager flushed the log; 99 lines of ~150 bytes, rotated at 4 KiB, keeping 2
+    List<String> lines = new java.util.ArrayList<>();
+    for (String name : List.of("audit.jsonl.2", "audit.jsonl.1", "audit.jsonl")) {
+      Path p = log.resolveSibling(name);
+      assertTrue(Files.exists(p), name);
+      assertTrue(Files.size(p) <= 4096, name + " is " + Files.size(p) + " bytes");
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+      lines.addAll(Files.readAllLines(p));
+    }
+    assertFalse(Files.exists(log.resolveSibling("audit.jsonl.3")));
+    String denied = lines.stream().filter(l -> l.contains("\"denied\"")).findFirst().orElseThrow();
+    com.fasterxml.jackson.databind.JsonNode d =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(denied);
+    assertEquals("auditee", d.get("module").asText());
+    assertEquals("get_mempool_size", d.get("method").asText());
+    assertEquals("read_mempool", d.get("capability").asText());
+    assertTrue(lines.stream().anyMatch(l -> l.contains("\"allowed\"")));
+    assertTrue(lines.get(lines.size() - 1).contains("get_chain_tip"));
+  }
+
+  @Test
   void builder_invalidSettings_allReportedAtOnce() {
     IllegalArgumentException e =
         assertThrows(

@@ -1,0 +1,164 @@
+package org.blvm.loader;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Appends one JSON line per permission decision (allowed and denied) to {@code audit.jsonl}: {@code
+ * {"time", "module", "method", "capability", "decision"}}. Recording never blocks the dispatcher:
+ * lines go through a bounded queue to the thread {@code blvm-audit}; if the queue is full the line
+ * is counted and a {@code {"dropped": n}} line is written when there is room again. The file is
+ * rotated at {@code maxBytes} ({@code audit.jsonl.1} … {@code .keep}), mode 0600.
+ */
+final class AuditLog implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.audit");
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] STOP = new byte[0];
+
+  private final Path file;
+  private final long maxBytes;
+  private final int keep;
+  private final Clock clock;
+  private final ArrayBlockingQueue<byte[]> queue;
+  private final AtomicLong dropped = new AtomicLong();
+  private final Thread writer;
+  private long size;
+
+  AuditLog(Path file, long maxBytes, int keep, int queueLines, Clock clock) {
+    this.file = file;
+    this.maxBytes = maxBytes;
+    this.keep = keep;
+    this.clock = clock;
+    this.queue = new ArrayBlockingQueue<>(queueLines + 1);
+    this.writer = new Thread(this::writeLoop, "blvm-audit");
+    this.writer.setDaemon(true);
+    this.writer.start();
+  }
+
+  /** Records one decision; never blocks. {@code capability} may be null (lifecycle calls). */
+  void record(String module, String method, String capability, boolean allowed) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(160);
+    try (JsonGenerator g = JSON.createGenerator(buf)) {
+      g.writeStartObject();
+      g.writeStringField("time", clock.instant().toString());
+      g.writeStringField("module", module);
+      g.writeStringField("method", method);
+      g.writeStringField("capability", capability);
+      g.writeStringField("decision", allowed ? "allowed" : "denied");
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    buf.write('\n');
+    if (!queue.offer(buf.toByteArray())) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  long droppedLines() {
+    return dropped.get();
+  }
+
+  private void writeLoop() {
+    OutputStream out = null;
+    List<byte[]> batch = new ArrayList<>();
+    try {
+      while (true) {
+        batch.add(queue.take());
+        if (out == null) {
+          out = open(); // lazily: the manager creates its directories on start
+        }
+        queue.drainTo(batch, 255);
+        long lost = dropped.getAndSet(0);
+        if (lost > 0) {
+          batch.add(
+              0,
+              ("{\"dropped\":" + lost + "}\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        boolean stop = false;
+        for (byte[] line : batch) {
+          if (line == STOP) {
+            stop = true;
+            break;
+          }
+          if (size + line.length > maxBytes) {
+            out.close();
+            rotate();
+            out = open();
+          }
+          out.write(line);
+          size += line.length;
+        }
+        batch.clear();
+        out.flush();
+        if (stop) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "audit log " + file + " failed; decisions are no longer recorded",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          LOG.log(System.Logger.Level.WARNING, "closing audit log: {0}", e.toString());
+        }
+      }
+    }
+  }
+
+  private OutputStream open() throws IOException {
+    Files.createDirectories(
+        file.toAbsolutePath().getParent(),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    if (!Files.exists(file)) {
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+    size = Files.size(file);
+    return Files.newOutputStream(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+  }
+
+  private void rotate() throws IOException {
+    for (int i = keep - 1; i >= 1; i--) {
+      Path from = Path.of(file + "." + i);
+      if (Files.exists(from)) {
+        Files.move(from, Path.of(file + "." + (i + 1)), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    Files.move(file, Path.of(file + ".1"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Writes what is queued, then stops the writer (bounded wait). */
+  @Override
+  public void close() {
+    try {
+      queue.put(STOP);
+      writer.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
