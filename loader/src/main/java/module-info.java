@@ -3,6 +3,7 @@ module org.blvm.loader {
   requires transitive org.blvm.protocol;
   requires transitive org.blvm.policy;
   requires org.newsclub.net.unix;
+  requires transitive org.blvm.sandbox;
 
   exports org.blvm.loader;
 }

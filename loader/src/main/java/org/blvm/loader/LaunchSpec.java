@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param socketDir the private directory holding the module's socket
  * @param outputLog where the process's stdout and stderr go
  * @param binary the verified binary to run (the admission store's copy, never the original)
+ * @param java whether {@code command} runs a JVM (command[0] is the java launcher)
+ * @param network whether the module was granted network access
  */
 public record LaunchSpec(
     String moduleId,
@@ -25,7 +27,32 @@ public record LaunchSpec(
     Path dataDir,
     Path socketDir,
     Path outputLog,
-    Path binary) {
+    Path binary,
+    boolean java,
+    boolean network) {
+  /** A native program without network access. */
+  public LaunchSpec(
+      String moduleId,
+      List<String> command,
+      Map<String, String> environment,
+      Path moduleDir,
+      Path dataDir,
+      Path socketDir,
+      Path outputLog,
+      Path binary) {
+    this(
+        moduleId,
+        command,
+        environment,
+        moduleDir,
+        dataDir,
+        socketDir,
+        outputLog,
+        binary,
+        false,
+        false);
+  }
+
   public LaunchSpec {
     Objects.requireNonNull(moduleId, "moduleId");
     command = List.copyOf(command);

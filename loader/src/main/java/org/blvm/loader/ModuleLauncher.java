@@ -11,6 +11,14 @@ public interface ModuleLauncher {
   /** Starts the process described by {@code spec}. */
   LaunchedProcess launch(LaunchSpec spec) throws IOException;
 
+  /**
+   * What keeps this launcher from starting modules, one line per missing piece with what to install
+   * or enable; empty when it can launch. The manager logs these at start.
+   */
+  default java.util.List<String> problems() {
+    return java.util.List.of();
+  }
+
   /** Unconfined child processes; peers are recognised by process ancestry. */
   static ModuleLauncher plainProcesses() {
     return new PlainProcessLauncher();

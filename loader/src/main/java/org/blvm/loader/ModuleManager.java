@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeoutException;
@@ -90,6 +91,14 @@ public final class ModuleManager implements AutoCloseable {
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
+    List<String> problems = launcher.problems();
+    if (!problems.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "modules cannot be launched; {0} problem(s):\n{1}",
+          problems.size(),
+          String.join("\n", problems));
+    }
     PrivateDirs.create(config.runtimeDir());
     PrivateDirs.create(config.dataDir());
     List<Path> dirs = new ArrayList<>();
@@ -389,6 +398,13 @@ public final class ModuleManager implements AutoCloseable {
     private Path auditLog;
     private long auditMaxBytes = 16L << 20;
     private int auditKeep = 5;
+    private org.blvm.sandbox.SandboxOptions sandboxOptions;
+    private Set<String> unsandboxed = Set.of();
+    private String javaProfile = "default";
+    private String nativeProfile = "default";
+    private org.blvm.sandbox.ResourceLimits javaLimits;
+    private org.blvm.sandbox.ResourceLimits nativeLimits =
+        org.blvm.sandbox.ResourceLimits.nativeDefaults();
 
     private Builder() {}
 
@@ -400,6 +416,43 @@ public final class ModuleManager implements AutoCloseable {
       this.auditLog = Objects.requireNonNull(file);
       this.auditMaxBytes = maxBytes;
       this.auditKeep = keep;
+      return this;
+    }
+
+    /**
+     * Runs every module in a bubblewrap sandbox (namespaces, seccomp profile, rlimits). The sandbox
+     * is preflighted at build time; if it cannot be built, no module starts (each is FAILED with
+     * the full list of what is missing). Replaces {@link #launcher}.
+     */
+    public Builder sandbox(org.blvm.sandbox.SandboxOptions options) {
+      this.sandboxOptions = Objects.requireNonNull(options);
+      return this;
+    }
+
+    /**
+     * DEVELOPMENT ONLY: these modules run without the sandbox even when {@link #sandbox} is set.
+     * Logged at ERROR level at build and at every launch.
+     */
+    public Builder unsandboxedForDevelopment(Set<String> moduleIds) {
+      this.unsandboxed = Set.copyOf(moduleIds);
+      return this;
+    }
+
+    /** seccomp profiles (names in native-profiles/) for JVM and native modules. */
+    public Builder sandboxProfiles(String java, String nativeModules) {
+      this.javaProfile = Objects.requireNonNull(java);
+      this.nativeProfile = Objects.requireNonNull(nativeModules);
+      return this;
+    }
+
+    /**
+     * Resource limits for JVM and native modules (default: {@code jvmDefaults()} with the heap of
+     * {@link #moduleHeapMb}, {@code nativeDefaults()}).
+     */
+    public Builder sandboxLimits(
+        org.blvm.sandbox.ResourceLimits java, org.blvm.sandbox.ResourceLimits nativeModules) {
+      this.javaLimits = Objects.requireNonNull(java);
+      this.nativeLimits = Objects.requireNonNull(nativeModules);
       return this;
     }
 
@@ -561,6 +614,19 @@ public final class ModuleManager implements AutoCloseable {
               javaExecutable,
               moduleHeapMb,
               auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath());
+      if (sandboxOptions != null) {
+        launcher =
+            new SandboxLauncher(
+                sandboxOptions,
+                unsandboxed,
+                new SandboxLauncher.SandboxPolicy(
+                    javaProfile,
+                    nativeProfile,
+                    javaLimits != null
+                        ? javaLimits
+                        : org.blvm.sandbox.ResourceLimits.jvmDefaults().withHeapMb(moduleHeapMb),
+                    nativeLimits));
+      }
       return new ModuleManager(this, config);
     }
 

@@ -185,7 +185,9 @@ final class ModuleSlot {
             dataDir,
             socketDir,
             config.runtimeDir().resolve(id + ".out.log"),
-            binary);
+            binary,
+            manifest.runtime() == ModuleManifest.Runtime.JAVA,
+            granted.contains(Capability.NETWORK_ACCESS));
     LaunchedProcess p = launcher.launch(spec);
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started slot.

@@ -1,6 +1,6 @@
 /**
- * Placeholder owned by the sandbox issue: bubblewrap launcher, seccomp compiler and rlimits. Until
- * it lands the loader starts modules as plain child processes (see {@code ModuleLauncher} in
- * loader).
+ * Confinement of module processes: bubblewrap namespaces, seccomp profiles compiled to BPF with
+ * libseccomp, and race-free resource limits. Knows nothing of modules or the protocol. Entry point:
+ * {@link org.blvm.sandbox.Sandboxes}.
  */
 package org.blvm.sandbox;

@@ -35,6 +35,15 @@ final class ModuleFixture {
     }
   }
 
+  /** Signs (and pins) the module in {@code dir} with the run's key. */
+  static void sign(Path dir) throws IOException {
+    try {
+      ModuleSigner.sign(dir, KEY, null, true);
+    } catch (AdmissionException e) {
+      throw new IOException(e);
+    }
+  }
+
   static Path testModuleJar() {
     String p = System.getProperty("blvm.testModuleJar");
     if (p == null || !Files.isRegularFile(Path.of(p))) {

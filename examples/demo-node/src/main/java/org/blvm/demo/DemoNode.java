@@ -26,6 +26,7 @@ import org.blvm.policy.ModuleSigner;
 import org.blvm.policy.Policy;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
+import org.blvm.sandbox.SandboxOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -100,14 +101,17 @@ public final class DemoNode implements Callable<Integer> {
     SimulatedChain chain = new SimulatedChain();
     out.println("blvm demo node: " + names.size() + " modules, " + blockCount + " blocks");
     out.println("modules signed with a fresh key " + key.keyId() + "; the policy trusts only it");
+    SandboxOptions sandbox = SandboxOptions.defaults();
     out.println(
-        "NOTE: modules run as plain child processes; the bubblewrap/seccomp sandbox is not"
-            + " built yet.");
+        "modules run sandboxed: bubblewrap namespaces, the \"default\" seccomp profile and"
+            + " rlimits"
+            + (isRoot() ? ", as host user " + sandbox.user() : ""));
     out.flush();
     boolean ok;
     try (ModuleManager modules =
         ModuleManager.builder()
             .admission(admission)
+            .sandbox(sandbox)
             .modulesDir(workDir.resolve("modules"))
             .runtimeDir(runtime)
             .dataDir(workDir.resolve("data"))
@@ -121,7 +125,14 @@ public final class DemoNode implements Callable<Integer> {
                 })
             .build()) {
       for (ModuleStatus s : modules.start()) {
-        out.println("loaded " + s.name() + " " + s.version() + ": " + s.state());
+        out.println(
+            "loaded "
+                + s.name()
+                + " "
+                + s.version()
+                + ": "
+                + s.state()
+                + (s.detail() == null ? "" : " (" + s.detail() + ")"));
       }
       modules.awaitAllStarted(Duration.ofSeconds(60));
       out.println("all modules started");
@@ -150,6 +161,10 @@ public final class DemoNode implements Callable<Integer> {
     }
     out.println(ok ? "demo finished: every module saw every block it should" : "demo FAILED");
     return ok ? 0 : 1;
+  }
+
+  private static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
   }
 
   private void onModuleEvent(String source, String type, JsonNode payload) {

@@ -1,0 +1,513 @@
+package org.blvm.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Launches programs under bubblewrap. bwrap is spawned with posix_spawn from one long-lived
+ * launcher thread (bwrap's --die-with-parent fires when the spawning <em>thread</em> exits), with
+ * exactly the descriptors it needs: 0 /dev/null, 1+2 the output log, 3 --info-fd, 4 --block-fd, 5
+ * --seccomp, 6.. passwd/group data and --bind-fd sources; everything else is closed (closefrom).
+ */
+final class BubblewrapSandbox implements Sandbox {
+  private static final System.Logger LOG = System.getLogger("blvm.sandbox");
+
+  /** The one thread that spawns every bwrap; lives as long as the JVM. */
+  private static final ExecutorService LAUNCHER =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "blvm-sandbox-launcher");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private static final int FD_INFO = 3;
+  private static final int FD_BLOCK = 4;
+  private static final int FD_SECCOMP = 5;
+  private static final Pattern CHILD_PID = Pattern.compile("\"child-pid\"\\s*:\\s*(\\d+)");
+  private static final Pattern PID_NS = Pattern.compile("\"pid-namespace\"\\s*:\\s*(\\d+)");
+  private static final Map<Path, List<Path>> JDK_ETC = new ConcurrentHashMap<>();
+
+  private final SandboxOptions options;
+  private final int uid;
+  private final int gid;
+  private final boolean switchUser;
+
+  private BubblewrapSandbox(SandboxOptions options, int uid, int gid, boolean switchUser) {
+    this.options = options;
+    this.uid = uid;
+    this.gid = gid;
+    this.switchUser = switchUser;
+  }
+
+  static BubblewrapSandbox create(SandboxOptions options) throws SandboxException {
+    try {
+      Libc.requireSymbols();
+      Seccomp.requireLibrary();
+    } catch (UnsatisfiedLinkError e) {
+      throw new SandboxException("native libraries for the sandbox missing: " + e.getMessage(), e);
+    }
+    int euid = Libc.geteuid();
+    if (euid != 0) {
+      return new BubblewrapSandbox(options, euid, -1, false);
+    }
+    int[] ug;
+    try {
+      ug = options.resolveUser();
+    } catch (IOException e) {
+      throw new SandboxException("cannot read /etc/passwd: " + e.getMessage(), e);
+    }
+    if (ug == null || ug[0] == 0) {
+      throw new SandboxException(
+          "the loader runs as root but no unprivileged sandbox user is configured (found "
+              + options.user()
+              + "); create one (useradd --system --no-create-home blvm-sandbox) and set it");
+    }
+    return new BubblewrapSandbox(options, ug[0], ug[1], true);
+  }
+
+  @Override
+  public int hostUid() {
+    return uid;
+  }
+
+  @Override
+  public int hostGid() {
+    return gid;
+  }
+
+  @Override
+  public void grantTraversal(Path dir) throws IOException {
+    if (switchUser) {
+      Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
+    }
+  }
+
+  @Override
+  public void giveToSandbox(Path dir) throws IOException {
+    if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(dir + " is not a real directory");
+    }
+    if (switchUser) {
+      Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    }
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Override
+  public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
+    List<Integer> toClose = new ArrayList<>();
+    int infoRead = -1;
+    int blockWrite = -1;
+    try {
+      int[] info = Libc.pipe();
+      int[] block = Libc.pipe();
+      infoRead = info[0];
+      blockWrite = block[1];
+      toClose.add(info[1]);
+      toClose.add(block[0]);
+      int seccomp = spec.profile().compileToMemfd(spec.network() ? Set.of("network") : Set.of());
+      toClose.add(seccomp);
+      int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
+      toClose.add(devNull);
+      int log =
+          Libc.open(
+              spec.outputLog().toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0600);
+      toClose.add(log);
+
+      List<Integer> childFds =
+          new ArrayList<>(List.of(devNull, log, log, info[1], block[0], seccomp));
+      List<String> argv = new ArrayList<>();
+      argv.add(options.bwrap().toString());
+      argv.addAll(bwrapArgs(spec, childFds, toClose));
+      if (switchUser) {
+        argv.addAll(
+            0,
+            List.of(
+                options.setpriv().toString(),
+                "--reuid=" + uid,
+                "--regid=" + gid,
+                "--clear-groups",
+                "--"));
+      }
+
+      String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
+      int[] fds = childFds.stream().mapToInt(Integer::intValue).toArray();
+      String exe = argv.get(0);
+      String[] av = argv.toArray(new String[0]);
+      Future<Integer> f = LAUNCHER.submit(() -> Libc.spawn(exe, av, envp, fds));
+      int pid = get(f);
+      for (int fd : toClose) {
+        Libc.closeQuietly(fd);
+      }
+      toClose.clear();
+
+      BwrapProcess p;
+      try {
+        String json = readInfo(infoRead);
+        Matcher m1 = CHILD_PID.matcher(json);
+        Matcher m2 = PID_NS.matcher(json);
+        if (!m1.find() || !m2.find()) {
+          throw new SandboxException(
+              "bwrap --info-fd of " + spec.name() + " lacks child-pid or pid-namespace: " + json);
+        }
+        p =
+            new BwrapProcess(
+                spec.name(), pid, Integer.parseInt(m1.group(1)), Long.parseLong(m2.group(1)));
+        try {
+          applyLimits((int) p.sandboxInitPid(), spec);
+        } catch (NativeException e) {
+          if (!switchUser || e.errno() != 1) {
+            throw e;
+          }
+          // Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's
+          // process; the sandbox user may: run util-linux prlimit as that user on pid 1.
+          applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec);
+        }
+        verifyLimits((int) p.sandboxInitPid(), spec);
+      } catch (IOException | RuntimeException e) {
+        Libc.kill(pid, Libc.SIGKILL);
+        BwrapProcess.reapInBackground(pid, spec.name());
+        throw e instanceof SandboxException
+            ? (SandboxException) e
+            : new SandboxException(
+                "sandbox of "
+                    + spec.name()
+                    + " failed to start: "
+                    + e.getMessage()
+                    + " (see "
+                    + spec.outputLog()
+                    + ")",
+                e);
+      }
+      // Limits are in place: let bwrap run the program.
+      Libc.write(blockWrite, new byte[] {1});
+      p.startReaper();
+      return p;
+    } catch (SandboxException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new SandboxException(
+          "cannot start the sandbox of " + spec.name() + ": " + e.getMessage(), e);
+    } finally {
+      for (int fd : toClose) {
+        Libc.closeQuietly(fd);
+      }
+      Libc.closeQuietly(infoRead);
+      Libc.closeQuietly(blockWrite);
+    }
+  }
+
+  private static int get(Future<Integer> f) throws SandboxException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while spawning bwrap", e);
+    } catch (ExecutionException e) {
+      throw new SandboxException(
+          "spawning bwrap failed: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Reads bwrap's info JSON up to its closing brace (bwrap's child keeps the pipe open). */
+  private static String readInfo(int fd) throws IOException {
+    StringBuilder b = new StringBuilder();
+    byte[] buf = new byte[4096];
+    while (b.length() < 65536) {
+      int n = Libc.read(fd, buf);
+      if (n == 0) {
+        throw new SandboxException(
+            "bwrap exited before reporting its sandbox (info-fd closed after \"" + b + "\")");
+      }
+      b.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+      if (b.indexOf("}") >= 0) {
+        return b.toString();
+      }
+    }
+    throw new SandboxException("bwrap info too long");
+  }
+
+  /**
+   * prlimit on the sandbox's pid 1, then read back: soft = hard, so the program cannot raise them.
+   */
+  private static void applyLimits(int pid, SandboxSpec spec)
+      throws NativeException, SandboxException {
+    ResourceLimits l = spec.limits();
+    set(pid, Libc.RLIMIT_NOFILE, "RLIMIT_NOFILE", l.openFiles());
+    set(pid, Libc.RLIMIT_NPROC, "RLIMIT_NPROC", l.processes());
+    set(pid, Libc.RLIMIT_CPU, "RLIMIT_CPU", l.cpuSeconds());
+    set(pid, Libc.RLIMIT_FSIZE, "RLIMIT_FSIZE", l.fileSizeBytes());
+    set(pid, Libc.RLIMIT_CORE, "RLIMIT_CORE", 0);
+    if (l.addressSpaceBytes() > 0) {
+      set(pid, Libc.RLIMIT_AS, "RLIMIT_AS", l.addressSpaceBytes());
+    }
+  }
+
+  private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec) throws IOException {
+    ResourceLimits l = spec.limits();
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                options.setpriv().toString(),
+                "--reuid=" + uid,
+                "--regid=" + gid,
+                "--clear-groups",
+                "--",
+                options.prlimit().toString(),
+                "--pid",
+                String.valueOf(pid),
+                "--nofile=" + l.openFiles() + ":" + l.openFiles(),
+                "--nproc=" + l.processes() + ":" + l.processes(),
+                "--cpu=" + l.cpuSeconds() + ":" + l.cpuSeconds(),
+                "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
+                "--core=0:0"));
+    if (l.addressSpaceBytes() > 0) {
+      argv.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
+    }
+    int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
+    int log =
+        Libc.open(spec.outputLog().toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0600);
+    try {
+      String[] av = argv.toArray(new String[0]);
+      int[] fds = {devNull, log, log};
+      int helper =
+          get(
+              LAUNCHER.submit(
+                  () -> Libc.spawn(av[0], av, new String[] {"PATH=/usr/bin:/bin"}, fds)));
+      int code = Libc.exitCode(Libc.waitFor(helper));
+      if (code != 0) {
+        throw new SandboxException(
+            "prlimit as the sandbox user on pid " + pid + " exited with " + code);
+      }
+    } finally {
+      Libc.closeQuietly(devNull);
+      Libc.closeQuietly(log);
+    }
+  }
+
+  /** Reads the limits back from /proc/PID/limits: probe, apply, read back. */
+  private static void verifyLimits(int pid, SandboxSpec spec) throws IOException {
+    ResourceLimits l = spec.limits();
+    Map<String, Long> want = new java.util.LinkedHashMap<>();
+    want.put("Max open files", l.openFiles());
+    want.put("Max processes", l.processes());
+    want.put("Max cpu time", l.cpuSeconds());
+    want.put("Max file size", l.fileSizeBytes());
+    want.put("Max core file size", 0L);
+    if (l.addressSpaceBytes() > 0) {
+      want.put("Max address space", l.addressSpaceBytes());
+    }
+    List<String> lines = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "limits"));
+    for (Map.Entry<String, Long> e : want.entrySet()) {
+      String found = null;
+      for (String line : lines) {
+        if (line.startsWith(e.getKey() + " ")) {
+          String[] f = line.substring(e.getKey().length()).trim().split("\\s+");
+          found = f[0] + "/" + f[1];
+        }
+      }
+      String expected = e.getValue() + "/" + e.getValue();
+      if (!expected.equals(found)) {
+        throw new SandboxException(
+            e.getKey() + " of sandbox pid " + pid + " is " + found + ", expected " + expected);
+      }
+    }
+  }
+
+  private static void set(int pid, int res, String name, long v)
+      throws NativeException, SandboxException {
+    long[] got = Libc.prlimit(pid, res, v, v);
+    if (got[0] != v || got[1] != v) {
+      throw new SandboxException(
+          name
+              + " of pid "
+              + pid
+              + " reads back "
+              + got[0]
+              + "/"
+              + got[1]
+              + ", expected "
+              + v
+              + "/"
+              + v);
+    }
+  }
+
+  private List<String> bwrapArgs(SandboxSpec spec, List<Integer> childFds, List<Integer> toClose)
+      throws IOException {
+    List<String> a = new ArrayList<>();
+    a.add("--unshare-all");
+    a.add("--unshare-user");
+    a.add("--disable-userns");
+    if (spec.network()) {
+      a.add("--share-net");
+    }
+    a.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"));
+    for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+      a.addAll(List.of("--setenv", e.getKey(), e.getValue()));
+    }
+    // runtime: libraries, the loader, and nothing of the host's /etc beyond what is named
+    for (String top : List.of("/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")) {
+      Path p = Path.of(top);
+      if (Files.isSymbolicLink(p)) {
+        a.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), top));
+      } else if (Files.isDirectory(p)) {
+        a.addAll(List.of("--ro-bind", top, top));
+      }
+    }
+    for (String dir : List.of("/usr/lib", "/usr/lib64", "/usr/lib32")) {
+      if (Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
+        a.addAll(List.of("--ro-bind", dir, dir));
+      }
+    }
+    for (String f : List.of("/etc/ld.so.cache", "/etc/localtime")) {
+      a.addAll(List.of("--ro-bind-try", f, f));
+    }
+    if (spec.runtime() == SandboxSpec.Runtime.JAVA) {
+      Path home = spec.executable().toRealPath().getParent().getParent();
+      if (!home.startsWith("/usr/lib")) {
+        a.addAll(List.of("--ro-bind", home.toString(), home.toString()));
+      }
+      for (Path etc : jdkEtc(home)) {
+        a.addAll(List.of("--ro-bind", etc.toString(), etc.toString()));
+      }
+    }
+    // a synthetic passwd/group naming only the sandbox user: the host's are not shown, and JDK 17
+    // (UnixSystem, user.name) needs getpwuid() to succeed to report the uid at all
+    int u = switchUser ? uid : Libc.geteuid();
+    int g = switchUser ? gid : Libc.getegid();
+    String passwd = "blvm:x:" + u + ":" + g + ":blvm module:/nonexistent:/usr/sbin/nologin\n";
+    a.addAll(List.of("--ro-bind-data", "" + dataFd(passwd, childFds, toClose), "/etc/passwd"));
+    String group = "blvm:x:" + g + ":\n";
+    a.addAll(List.of("--ro-bind-data", "" + dataFd(group, childFds, toClose), "/etc/group"));
+    a.addAll(
+        List.of(
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            String.valueOf(64L << 20),
+            "--tmpfs",
+            "/tmp"));
+    // module paths: opened here (as the loader) and handed over as descriptors
+    for (Path p : spec.readOnly()) {
+      if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        // A single file (the verified binary): its bytes are copied in through a descriptor the
+        // loader opened, read-only and executable. The sandbox user needs no access to its host
+        // directory (e.g. a root-only content-addressed store), and what runs is what was opened.
+        int fd = Libc.open(p.toString(), Libc.O_RDONLY | Libc.O_NOFOLLOW, 0);
+        toClose.add(fd);
+        childFds.add(fd);
+        a.addAll(
+            List.of("--perms", "0555", "--ro-bind-data", "" + (childFds.size() - 1), p.toString()));
+      } else {
+        a.addAll(
+            List.of("--ro-bind-fd", String.valueOf(pathFd(p, childFds, toClose)), p.toString()));
+      }
+    }
+    for (Path p : spec.readWrite()) {
+      a.addAll(List.of("--bind-fd", String.valueOf(pathFd(p, childFds, toClose)), p.toString()));
+    }
+    if (spec.socketDir() != null) {
+      a.addAll(
+          List.of(
+              "--bind-fd",
+              String.valueOf(pathFd(spec.socketDir(), childFds, toClose)),
+              SandboxSpec.SOCKET_DIR));
+    }
+    // the sandbox's root is a tmpfs: read-only, so it cannot be used to pin memory
+    a.addAll(List.of("--remount-ro", "/"));
+    a.addAll(List.of("--chdir", spec.workDir().toString()));
+    a.addAll(
+        List.of(
+            "--info-fd", "" + FD_INFO, "--block-fd", "" + FD_BLOCK, "--seccomp", "" + FD_SECCOMP));
+    a.add("--");
+    a.add(spec.executable().toString());
+    if (spec.runtime() == SandboxSpec.Runtime.JAVA) {
+      a.addAll(jvmFlags(spec.limits()));
+    }
+    a.addAll(spec.args());
+    return a;
+  }
+
+  static List<String> jvmFlags(ResourceLimits l) {
+    List<String> f = new ArrayList<>();
+    f.add("-Xmx" + l.heapMb() + "m");
+    f.add("-XX:ActiveProcessorCount=" + l.processors());
+    f.add("-XX:-UsePerfData");
+    f.add("-XX:+DisableAttachMechanism");
+    if (l.addressSpaceBytes() > 0) {
+      f.add("-XX:CompressedClassSpaceSize=64m");
+      f.add("-XX:ReservedCodeCacheSize=64m");
+      f.add("-XX:MaxMetaspaceSize=96m");
+    }
+    return f;
+  }
+
+  private static int dataFd(String content, List<Integer> childFds, List<Integer> toClose)
+      throws NativeException {
+    int fd = Libc.memfd("blvm-etc");
+    toClose.add(fd);
+    Libc.write(fd, content.getBytes(StandardCharsets.UTF_8));
+    Libc.rewind(fd);
+    childFds.add(fd);
+    return childFds.size() - 1;
+  }
+
+  private static int pathFd(Path p, List<Integer> childFds, List<Integer> toClose)
+      throws NativeException {
+    int fd = Libc.open(p.toString(), Libc.O_PATH | Libc.O_NOFOLLOW, 0);
+    toClose.add(fd);
+    childFds.add(fd);
+    return childFds.size() - 1;
+  }
+
+  /** Directories outside the JDK that its symlinks point into (Debian: /etc/java-17-openjdk). */
+  private static List<Path> jdkEtc(Path home) {
+    return JDK_ETC.computeIfAbsent(
+        home,
+        h -> {
+          Set<Path> dirs = new LinkedHashSet<>();
+          try (Stream<Path> s = Files.walk(h, 4)) {
+            s.filter(Files::isSymbolicLink)
+                .forEach(
+                    l -> {
+                      try {
+                        Path t = l.toRealPath();
+                        if (!t.startsWith(h)
+                            && !t.startsWith("/usr/lib")
+                            && t.getParent() != null) {
+                          dirs.add(Files.isDirectory(t) ? t : t.getParent());
+                        }
+                      } catch (IOException e) {
+                        // dangling link: nothing to bind
+                      }
+                    });
+          } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot scan JDK {0}: {1}", h, e);
+          }
+          return List.copyOf(dirs);
+        });
+  }
+}

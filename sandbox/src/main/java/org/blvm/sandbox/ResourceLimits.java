@@ -1,0 +1,79 @@
+package org.blvm.sandbox;
+
+/**
+ * Kernel resource limits of one sandbox, applied with prlimit to the sandbox's pid 1 before the
+ * program runs (soft = hard, so the program cannot raise them). Zero means "not limited" for {@code
+ * addressSpaceBytes} only; every other limit is always applied.
+ *
+ * @param openFiles RLIMIT_NOFILE
+ * @param processes RLIMIT_NPROC: processes and threads of the sandbox's uid (a JVM starts ~20)
+ * @param cpuSeconds RLIMIT_CPU: SIGXCPU then SIGKILL when used up
+ * @param fileSizeBytes RLIMIT_FSIZE: largest file the program may write
+ * @param addressSpaceBytes RLIMIT_AS, or 0 for none (JVMs get sized heap/metaspace flags with it)
+ * @param heapMb JVM only: -Xmx
+ * @param processors JVM only: -XX:ActiveProcessorCount
+ */
+public record ResourceLimits(
+    long openFiles,
+    long processes,
+    long cpuSeconds,
+    long fileSizeBytes,
+    long addressSpaceBytes,
+    int heapMb,
+    int processors) {
+  public ResourceLimits {
+    positive("openFiles", openFiles);
+    positive("processes", processes);
+    positive("cpuSeconds", cpuSeconds);
+    positive("fileSizeBytes", fileSizeBytes);
+    if (addressSpaceBytes < 0) {
+      throw new IllegalArgumentException(
+          "addressSpaceBytes must be >= 0, found " + addressSpaceBytes);
+    }
+    positive("heapMb", heapMb);
+    positive("processors", processors);
+  }
+
+  /**
+   * Defaults for a JVM module: 256 files, 96 threads, 1 h CPU, 256 MiB files, no AS, 64 MiB heap.
+   */
+  public static ResourceLimits jvmDefaults() {
+    return new ResourceLimits(256, 96, 3600, 256L << 20, 0, 64, 2);
+  }
+
+  /** Defaults for a native module: like the JVM's, plus 512 MiB address space. */
+  public static ResourceLimits nativeDefaults() {
+    return new ResourceLimits(256, 32, 3600, 256L << 20, 512L << 20, 64, 2);
+  }
+
+  public ResourceLimits withProcesses(long n) {
+    return new ResourceLimits(
+        openFiles, n, cpuSeconds, fileSizeBytes, addressSpaceBytes, heapMb, processors);
+  }
+
+  public ResourceLimits withCpuSeconds(long s) {
+    return new ResourceLimits(
+        openFiles, processes, s, fileSizeBytes, addressSpaceBytes, heapMb, processors);
+  }
+
+  public ResourceLimits withFileSizeBytes(long b) {
+    return new ResourceLimits(
+        openFiles, processes, cpuSeconds, b, addressSpaceBytes, heapMb, processors);
+  }
+
+  public ResourceLimits withAddressSpaceBytes(long b) {
+    return new ResourceLimits(
+        openFiles, processes, cpuSeconds, fileSizeBytes, b, heapMb, processors);
+  }
+
+  public ResourceLimits withHeapMb(int mb) {
+    return new ResourceLimits(
+        openFiles, processes, cpuSeconds, fileSizeBytes, addressSpaceBytes, mb, processors);
+  }
+
+  private static void positive(String name, long v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(name + " must be > 0, found " + v);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.blvm.sandbox;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to run and how to confine it. Paths are host paths; read-only and read-write binds appear at
+ * the same path inside the sandbox, the socket directory at {@link #SOCKET_DIR}.
+ *
+ * @param name a short name for threads and logs
+ * @param runtime native executable, or a JVM program run by {@code executable} (a java binary)
+ * @param executable absolute path of the program (for JAVA: the java launcher)
+ * @param args arguments after the executable (for JAVA: JVM options, then -jar/-cp, main, args)
+ * @param environment the complete environment inside the sandbox
+ * @param readOnly host paths bound read-only (the verified binary's directory)
+ * @param readWrite host paths bound read-write (the module's own data directory)
+ * @param socketDir host directory bound read-write at {@link #SOCKET_DIR}
+ * @param workDir working directory inside the sandbox
+ * @param profile the seccomp profile
+ * @param limits resource limits
+ * @param network whether the sandbox shares the host network namespace (and may open AF_INET)
+ * @param outputLog file that receives stdout and stderr (appended)
+ */
+public record SandboxSpec(
+    String name,
+    Runtime runtime,
+    Path executable,
+    List<String> args,
+    Map<String, String> environment,
+    List<Path> readOnly,
+    List<Path> readWrite,
+    Path socketDir,
+    Path workDir,
+    Profile profile,
+    ResourceLimits limits,
+    boolean network,
+    Path outputLog) {
+
+  /** Where the socket directory appears inside every sandbox. */
+  public static final String SOCKET_DIR = "/run/blvm";
+
+  /** How the program is run. */
+  public enum Runtime {
+    NATIVE,
+    JAVA
+  }
+
+  public SandboxSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(runtime, "runtime");
+    args = List.copyOf(args);
+    environment = Map.copyOf(environment);
+    readOnly = List.copyOf(readOnly);
+    readWrite = List.copyOf(readWrite);
+    Objects.requireNonNull(profile, "profile");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(outputLog, "outputLog");
+    absolute("executable", executable);
+    absolute("workDir", workDir);
+    if (socketDir != null) {
+      absolute("socketDir", socketDir);
+    }
+    readOnly.forEach(p -> absolute("readOnly", p));
+    readWrite.forEach(p -> absolute("readWrite", p));
+    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException(
+          "name must be 1-64 of [A-Za-z0-9._-], found \"" + name + "\"");
+    }
+  }
+
+  private static void absolute(String what, Path p) {
+    if (p == null || !p.isAbsolute()) {
+      throw new IllegalArgumentException(what + " must be an absolute path, found " + p);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package org.blvm.sandbox;
+
+import java.util.concurrent.CompletableFuture;
+
+/** A program running in a sandbox. */
+public interface SandboxedProcess {
+  /** Host pid of bwrap (the process the loader spawned and reaps). */
+  long pid();
+
+  /** Host pid of the sandbox's pid 1 (bwrap's reaper inside the new pid namespace). */
+  long sandboxInitPid();
+
+  /** Inode of the sandbox's pid namespace, as reported by bwrap's --info-fd. */
+  long pidNamespace();
+
+  /** Completes with the exit code (status, or 128 + signal) once bwrap has been reaped. */
+  CompletableFuture<Integer> onExit();
+
+  /**
+   * Whether host pid {@code pid} (e.g. from SO_PEERCRED) is a process of this sandbox: its pid
+   * namespace is the sandbox's and it descends from the sandbox's pid 1.
+   */
+  boolean isInside(long pid);
+
+  /** SIGTERM to every process of the sandbox except its pid 1 (which exits with the program). */
+  void terminate();
+
+  /** SIGKILL to the sandbox's pid 1 (the kernel then kills the whole pid namespace) and bwrap. */
+  void kill();
+}

@@ -1,0 +1,275 @@
+/* Attack helper for the sandbox integration tests, in the style of bubblewrap's try-syscall:
+ * each syscall is made with deliberately bad arguments, so an allowed call fails harmlessly
+ * (EFAULT, EBADF, EINVAL, ESRCH) and a blocked one returns the errno of the seccomp profile.
+ * Output: one "name result" line per attempt, result = "ok" or the errno name/number. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#define WRONG ((long) 1)
+#define X32 0x40000000L
+
+static void report(const char *name, long rc) {
+  if (rc >= 0) printf("%s ok\n", name);
+  else printf("%s %d\n", name, errno);
+  fflush(stdout);
+}
+
+static long sys6(long nr, long a, long b, long c, long d, long e, long f) {
+  return syscall(nr, a, b, c, d, e, f);
+}
+
+static int syscalls(void) {
+  report("ptrace", sys6(SYS_ptrace, 16 /*ATTACH*/, -1, 0, 0, 0, 0));
+  report("mount", sys6(SYS_mount, WRONG, WRONG, WRONG, 0, 0, 0));
+  report("umount2", sys6(SYS_umount2, WRONG, 0, 0, 0, 0, 0));
+  report("unshare", sys6(SYS_unshare, -1, 0, 0, 0, 0, 0));
+  report("setns", sys6(SYS_setns, -1, 0, 0, 0, 0, 0));
+  report("keyctl", sys6(SYS_keyctl, 0x7fffffff, 0, 0, 0, 0, 0));
+  report("add_key", sys6(SYS_add_key, WRONG, WRONG, 0, 0, 0, 0));
+  report("bpf", sys6(SYS_bpf, -1, WRONG, 0, 0, 0, 0));
+  report("userfaultfd", sys6(SYS_userfaultfd, -1, 0, 0, 0, 0, 0));
+  report("perf_event_open", sys6(SYS_perf_event_open, WRONG, 0, -1, -1, 0, 0));
+  report("process_vm_readv", sys6(SYS_process_vm_readv, 0, 0, 0, 0, 0, 1 /* bad flags */));
+  report("ioctl_tiocsti", sys6(SYS_ioctl, -1, 0x5412, WRONG, 0, 0, 0));
+  report("ioctl_tiocsti_hi", sys6(SYS_ioctl, -1, 0x100005412L, WRONG, 0, 0, 0));
+  report("ioctl_tioclinux", sys6(SYS_ioctl, -1, 0x541C, WRONG, 0, 0, 0));
+  report("ioctl_tcgets", sys6(SYS_ioctl, -1, 0x5401, WRONG, 0, 0, 0));
+  report("clone3", sys6(SYS_clone3, WRONG, 88, 0, 0, 0, 0));
+  /* CLONE_NEWUSER | CLONE_THREAD without CLONE_SIGHAND: invalid, so an allowed call fails EINVAL */
+  report("clone_newuser", sys6(SYS_clone, 0x10000000 | 0x00010000, 0, 0, 0, 0, 0));
+  report("fsopen", sys6(SYS_fsopen, WRONG, 0, 0, 0, 0, 0));
+  report("open_tree", sys6(SYS_open_tree, -1, WRONG, 0, 0, 0, 0));
+  report("io_uring_setup", sys6(SYS_io_uring_setup, 0, WRONG, 0, 0, 0, 0));
+  report("chroot", sys6(SYS_chroot, WRONG, 0, 0, 0, 0, 0));
+  report("pivot_root", sys6(SYS_pivot_root, WRONG, WRONG, 0, 0, 0, 0));
+  /* socket families: 64-bit garbage in the upper half of the int must not bypass the rule */
+  report("socket_unix", sys6(SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0, 0, 0));
+  report("socket_inet", sys6(SYS_socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0));
+  report("socket_inet_hi", sys6(SYS_socket, 0x100000000L | AF_INET, SOCK_STREAM, 0, 0, 0, 0));
+  report("socket_inet6", sys6(SYS_socket, AF_INET6, SOCK_STREAM, 0, 0, 0, 0));
+  report("socket_netlink", sys6(SYS_socket, AF_NETLINK, SOCK_RAW, 0, 0, 0, 0));
+  report("socket_packet", sys6(SYS_socket, 17 /*AF_PACKET*/, SOCK_RAW, 0, 0, 0, 0));
+  /* x32 numbers (nr | 0x40000000) of denied calls: x32 ptrace is 521, process_vm_readv 539 */
+  report("x32_mount", sys6(X32 | SYS_mount, WRONG, WRONG, WRONG, 0, 0, 0));
+  report("x32_unshare", sys6(X32 | SYS_unshare, -1, 0, 0, 0, 0, 0));
+  report("x32_setns", sys6(X32 | SYS_setns, -1, 0, 0, 0, 0, 0));
+  report("x32_keyctl", sys6(X32 | SYS_keyctl, 0x7fffffff, 0, 0, 0, 0, 0));
+  report("x32_ptrace", sys6(X32 | 521, 16, -1, 0, 0, 0, 0));
+  report("x32_process_vm_readv", sys6(X32 | 539, 0, 0, 0, 0, 0, 1));
+  report("x32_getpid", sys6(X32 | SYS_getpid, 0, 0, 0, 0, 0, 0));
+  /* an allowed call, for comparison */
+  report("getpid", sys6(SYS_getpid, 0, 0, 0, 0, 0, 0));
+  report("close_bad", sys6(SYS_close, -1, 0, 0, 0, 0, 0));
+  return 0;
+}
+
+static int readf(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) { printf("read %s %d\n", path, errno); return 0; }
+  char buf[64];
+  long n = read(fd, buf, sizeof buf);
+  printf("read %s %s\n", path, n >= 0 ? "ok" : "fail");
+  close(fd);
+  return 0;
+}
+
+static int writef(const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) { printf("write %s %d\n", path, errno); return 0; }
+  long n = write(fd, "x", 1);
+  printf("write %s %s\n", path, n == 1 ? "ok" : "fail");
+  close(fd);
+  return 0;
+}
+
+static int lsdir(const char *path) {
+  DIR *d = opendir(path);
+  if (!d) { printf("ls %s %d\n", path, errno); return 0; }
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] != '.') printf("ls %s %s\n", path, e->d_name);
+  }
+  closedir(d);
+  printf("ls %s end\n", path);
+  return 0;
+}
+
+static int fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) { printf("fds error %d\n", errno); return 1; }
+  int self = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    int fd = atoi(e->d_name);
+    if (fd == self) continue;
+    char link[64], target[512];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    long n = readlink(link, target, sizeof target - 1);
+    target[n < 0 ? 0 : n] = 0;
+    printf("fd %d %s\n", fd, target);
+  }
+  closedir(d);
+  return 0;
+}
+
+static int tcp(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) { printf("tcp socket %d\n", errno); return 0; }
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, (struct sockaddr *) &a, sizeof a) < 0) printf("tcp connect %d\n", errno);
+  else printf("tcp connect ok\n");
+  return 0;
+}
+
+static int forkbomb(void) {
+  int n = 0;
+  for (;;) {
+    pid_t p = fork();
+    if (p == 0) { pause(); _exit(0); }
+    if (p < 0) { printf("forkbomb stopped after %d errno %d\n", n, errno); fflush(stdout); return 0; }
+    if (++n >= 5000) { printf("forkbomb unbounded %d\n", n); fflush(stdout); return 0; }
+  }
+}
+
+static int membomb(void) {
+  long mb = 0;
+  for (;;) {
+    char *p = malloc(16 << 20);
+    if (!p) { printf("membomb stopped at %ld MiB\n", mb); return 0; }
+    memset(p, 1, 16 << 20);
+    mb += 16;
+    if (mb >= 8192) { printf("membomb unbounded %ld\n", mb); return 0; }
+  }
+}
+
+static int bigfile(const char *path, long bytes) {
+  signal(SIGXFSZ, SIG_IGN);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) { printf("bigfile open %d\n", errno); return 0; }
+  static char buf[65536];
+  long done = 0;
+  while (done < bytes) {
+    long n = write(fd, buf, sizeof buf);
+    if (n < 0) { printf("bigfile stopped at %ld errno %d\n", done, errno); return 0; }
+    done += n;
+  }
+  printf("bigfile wrote %ld\n", done);
+  return 0;
+}
+
+static int limits(void) {
+  int r[] = {RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_CORE, RLIMIT_AS};
+  const char *n[] = {"nofile", "nproc", "cpu", "fsize", "core", "as"};
+  for (int i = 0; i < 6; i++) {
+    struct rlimit l;
+    getrlimit(r[i], &l);
+    printf("limit %s %lld %lld\n", n[i], (long long) l.rlim_cur, (long long) l.rlim_max);
+  }
+  printf("uid %d\n", (int) getuid());
+  return 0;
+}
+
+/* A minimal native module: connects to $BLVM_SOCKET, says hello with $BLVM_TOKEN (or a wrong
+ * one), prints the kind of the answer, then stays alive. */
+static int module(int wrong_token) {
+  const char *path = getenv("BLVM_SOCKET");
+  const char *token = getenv("BLVM_TOKEN");
+  if (!path || !token || strlen(token) != 64) { printf("module no socket/token\n"); return 3; }
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+  if (connect(s, (struct sockaddr *) &a, sizeof a) < 0) { printf("module connect %d\n", errno); return 3; }
+  unsigned char f[256];
+  int n = 0;
+  const unsigned char head[] = {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x65, 'h', 'e', 'l', 'l', 'o',
+                                0x68, 'v', 'e', 'r', 's', 'i', 'o', 'n', 's', 0x81, 0x01,
+                                0x65, 't', 'o', 'k', 'e', 'n', 0x78, 0x40};
+  n = 4;
+  memcpy(f + n, head, sizeof head);
+  n += sizeof head;
+  memcpy(f + n, token, 64);
+  if (wrong_token) f[n] = f[n] == '0' ? '1' : '0';
+  n += 64;
+  unsigned len = n - 4;
+  f[0] = 0; f[1] = 0; f[2] = len >> 8; f[3] = len & 0xff;
+  if (write(s, f, n) != n) { printf("module write %d\n", errno); return 3; }
+  unsigned char in[4096];
+  long r = read(s, in, sizeof in);
+  if (r <= 0) { printf("module answer none\n"); }
+  else if (memmem(in, r, "welcome", 7)) printf("module answer welcome\n");
+  else if (memmem(in, r, "close", 5)) printf("module answer close\n");
+  else printf("module answer other\n");
+  fflush(stdout);
+  for (;;) pause();
+}
+
+/* The mode of a native test module: a trailer "BLVMMODE=<mode>\n" appended to the binary (the
+ * loader runs a verified copy under a digest name, so argv[0] cannot carry it). */
+static const char *trailer_mode(void) {
+  static char buf[65];
+  int fd = open("/proc/self/exe", O_RDONLY);
+  if (fd < 0) return NULL;
+  off_t end = lseek(fd, 0, SEEK_END);
+  if (end < 64 || pread(fd, buf, 64, end - 64) != 64) { close(fd); return NULL; }
+  close(fd);
+  buf[64] = 0;
+  char *m = NULL;
+  for (int i = 0; i + 9 <= 64; i++) {
+    if (!memcmp(buf + i, "BLVMMODE=", 9)) m = buf + i + 9;
+  }
+  if (!m) return NULL;
+  char *nl = strchr(m, '\n');
+  if (nl) *nl = 0;
+  return m;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  const char *base = strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  const char *tm = trailer_mode();
+  if (tm) base = tm;
+  if (!strcmp(base, "mod-ok")) return module(0);
+  if (!strcmp(base, "mod-badtoken")) return module(1);
+  if (!strcmp(base, "forkbomb")) return forkbomb();
+  if (!strcmp(base, "membomb")) return membomb();
+  if (!strcmp(base, "spin")) { for (;;) {} }
+  if (argc < 2) return 2;
+  const char *c = argv[1];
+  if (!strcmp(c, "syscalls")) return syscalls();
+  if (!strcmp(c, "fds")) return fds();
+  if (!strcmp(c, "limits")) return limits();
+  if (!strcmp(c, "forkbomb")) return forkbomb();
+  if (!strcmp(c, "membomb")) return membomb();
+  if (!strcmp(c, "spin")) { for (;;) {} }
+  if (!strcmp(c, "sleep")) { sleep(600); return 0; }
+  if (!strcmp(c, "tcp") && argc > 2) return tcp(atoi(argv[2]));
+  if (!strcmp(c, "bigfile") && argc > 3) return bigfile(argv[2], atol(argv[3]));
+  if (!strcmp(c, "files")) {
+    /* files r:PATH w:PATH l:PATH ... */
+    for (int i = 2; i < argc; i++) {
+      if (argv[i][0] == 'r') readf(argv[i] + 2);
+      else if (argv[i][0] == 'w') writef(argv[i] + 2);
+      else if (argv[i][0] == 'l') lsdir(argv[i] + 2);
+    }
+    return 0;
+  }
+  return 2;
+}
