@@ -71,6 +71,8 @@ public final class RoundTripBench {
       CompletableFuture<JsonNode> result = new CompletableFuture<>();
       try (ModuleManager modules =
           ModuleManager.builder()
+              // unconfined, so the module can reach the raw baseline's socket in the same run
+              .launcher(org.blvm.loader.ModuleLauncher.plainProcesses())
               .admission(admission)
               .modulesDir(work.resolve("modules"))
               .runtimeDir(work.resolve("run"))

@@ -378,7 +378,7 @@ public final class ModuleManager implements AutoCloseable {
     private Path runtimeDir;
     private Path dataDir;
     private NodeBackend backend = new NodeBackend() {};
-    private ModuleLauncher launcher = ModuleLauncher.plainProcesses();
+    private ModuleLauncher launcher;
     private Admission admission;
     private Limits limits = Limits.DEFAULT;
     private Duration helloTimeout = Duration.ofSeconds(10);
@@ -420,9 +420,10 @@ public final class ModuleManager implements AutoCloseable {
     }
 
     /**
-     * Runs every module in a bubblewrap sandbox (namespaces, seccomp profile, rlimits). The sandbox
-     * is preflighted at build time; if it cannot be built, no module starts (each is FAILED with
-     * the full list of what is missing). Replaces {@link #launcher}.
+     * Runs every module in a bubblewrap sandbox (namespaces, seccomp profile, rlimits). This is the
+     * default, with {@link org.blvm.sandbox.SandboxOptions#defaults()}. The sandbox is preflighted
+     * at build time; if it cannot be built, no module starts (each is FAILED with the full list of
+     * what is missing) — there is no silent fallback to running unsandboxed.
      */
     public Builder sandbox(org.blvm.sandbox.SandboxOptions options) {
       this.sandboxOptions = Objects.requireNonNull(options);
@@ -479,7 +480,11 @@ public final class ModuleManager implements AutoCloseable {
       return this;
     }
 
-    /** How module processes are started (default: plain child processes). */
+    /**
+     * Replaces the sandbox with another launcher, for example {@link
+     * ModuleLauncher#plainProcesses()} in development and tests (which logs every unconfined launch
+     * as a warning). Cannot be combined with {@link #sandbox}.
+     */
     public Builder launcher(ModuleLauncher launcher) {
       this.launcher = Objects.requireNonNull(launcher);
       return this;
@@ -614,7 +619,14 @@ public final class ModuleManager implements AutoCloseable {
               javaExecutable,
               moduleHeapMb,
               auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath());
-      if (sandboxOptions != null) {
+      if (launcher != null && sandboxOptions != null) {
+        throw new IllegalArgumentException(
+            "invalid module manager settings: both a sandbox and another launcher were set");
+      }
+      if (launcher == null) {
+        if (sandboxOptions == null) {
+          sandboxOptions = org.blvm.sandbox.SandboxOptions.defaults();
+        }
         launcher =
             new SandboxLauncher(
                 sandboxOptions,

@@ -7,8 +7,14 @@ import java.util.concurrent.CompletableFuture;
 /** Runs a module as an ordinary child process with a cleared environment. */
 final class PlainProcessLauncher implements ModuleLauncher {
 
+  private static final System.Logger LOG = System.getLogger("blvm.loader");
+
   @Override
   public LaunchedProcess launch(LaunchSpec spec) throws IOException {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "module {0} runs UNSANDBOXED as a plain child process (development/test launcher)",
+        spec.moduleId());
     ProcessBuilder pb = new ProcessBuilder(spec.command());
     pb.environment().clear();
     pb.environment().putAll(spec.environment());

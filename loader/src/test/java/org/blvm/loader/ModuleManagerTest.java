@@ -522,6 +522,29 @@ class ModuleManagerTest {
   }
 
   @Test
+  void builder_sandboxAndAnotherLauncher_refused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ModuleManager.builder()
+                    .modulesDir(tmp)
+                    .runtimeDir(tmp)
+                    .admission(admissionFor(tmp))
+                    .launcher(ModuleLauncher.plainProcesses())
+                    .sandbox(org.blvm.sandbox.SandboxOptions.defaults())
+                    .build());
+    assertTrue(e.getMessage().contains("both a sandbox and another launcher"), e.getMessage());
+  }
+
+  private static org.blvm.policy.Admission admissionFor(Path dir) throws Exception {
+    return org.blvm.policy.Admission.builder()
+        .policy(org.blvm.policy.Policy.trusting(List.of(), 1))
+        .stateDir(dir.resolve("st"))
+        .build();
+  }
+
+  @Test
   void builder_invalidSettings_allReportedAtOnce() {
     IllegalArgumentException e =
         assertThrows(

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.blvm.demo.SimulatedChain;
+import org.blvm.loader.ModuleLauncher;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
@@ -38,7 +39,10 @@ class FirstEndToEndIT {
   private final Map<String, List<JsonNode>> reports = new ConcurrentHashMap<>();
 
   private ModuleManager manager(SimulatedChain chain) {
+    // Plain processes on purpose: these tests are about the protocol loop; SandboxedModulesIT runs
+    // the same module sandboxed.
     return ModuleManager.builder()
+        .launcher(ModuleLauncher.plainProcesses())
         .admission(ModuleFixture.admission(tmp.resolve("state")))
         .modulesDir(tmp.resolve("modules"))
         .runtimeDir(tmp.resolve("run"))

@@ -87,6 +87,7 @@ class SandboxColdStartIT {
             .modulesDir(plainModules)
             .runtimeDir(tmp.resolve("prun"))
             .backend(new SimulatedChain())
+            .launcher(org.blvm.loader.ModuleLauncher.plainProcesses())
             .build()) {
       m.start();
       for (int i = 0; i < RUNS; i++) {

@@ -5,7 +5,6 @@ import java.time.Duration;
 import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleStatus;
-import org.blvm.sandbox.SandboxOptions;
 
 /**
  * A loader in its own JVM, for the test that kills the loader: installs a JVM and a native module
@@ -26,7 +25,8 @@ public final class SandboxLoaderMain {
             .modulesDir(tmp.resolve("modules"))
             .runtimeDir(tmp.resolve("run"))
             .backend(new SimulatedChain())
-            .sandbox(SandboxOptions.defaults())
+            // no .sandbox(...) and no .launcher(...): the default must be the sandbox, which the
+            // kill test relies on (plain child processes would outlive a SIGKILLed loader)
             .build();
     m.start();
     m.awaitState("jvm-one", org.blvm.loader.ModuleState.STARTED, Duration.ofSeconds(60));
