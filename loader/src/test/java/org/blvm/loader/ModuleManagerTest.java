@@ -381,6 +381,18 @@ class ModuleManagerTest {
   }
 
   @Test
+  void launch_environmentHoldsOnlyTheModulesOwnSettings() {
+    LaunchSpec spec = fx.launcher.specs.get("alpha");
+    assertEquals(
+        java.util.Set.of("BLVM_SOCKET", "BLVM_TOKEN", "BLVM_DATA_DIR", "HOME", "PATH", "LANG"),
+        spec.environment().keySet());
+    assertEquals(64, spec.environment().get("BLVM_TOKEN").length());
+    assertFalse(
+        spec.environment().get("BLVM_TOKEN").equals(fx.launcher.token("beta")),
+        "each module gets its own token");
+  }
+
+  @Test
   void launch_runsTheStoredCopy_notTheModuleDirectory() throws Exception {
     LaunchSpec spec = fx.launcher.specs.get("alpha");
     Path original = tmp.resolve("modules/alpha/mod");
