@@ -58,8 +58,15 @@ final class DefaultModuleClient implements ModuleClient {
   private final AtomicLong ids = new AtomicLong(1);
   private final Map<Long, CompletableFuture<Message.Response>> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<ModuleContext> welcome = new CompletableFuture<>();
-  private final BlockingQueue<Message.Event> events;
-  private final AtomicLong droppedEvents = new AtomicLong();
+
+  /** Events for the handler thread, each with how many events were dropped just before it. */
+  private final BlockingQueue<Queued> events;
+
+  /** Dropped since the last queued event; touched only by the reader thread. */
+  private long droppedSinceQueued;
+
+  private record Queued(Message.Event event, long droppedBefore) {}
+
   private final ThreadPoolExecutor invokes;
   private final Thread reader;
   private final Thread eventThread;
@@ -440,8 +447,10 @@ final class DefaultModuleClient implements ModuleClient {
       return null;
     }
     if (m instanceof Message.Event e) {
-      if (!events.offer(e)) {
-        droppedEvents.incrementAndGet();
+      if (events.offer(new Queued(e, droppedSinceQueued))) {
+        droppedSinceQueued = 0;
+      } else {
+        droppedSinceQueued++;
       }
       return null;
     }
@@ -469,8 +478,9 @@ final class DefaultModuleClient implements ModuleClient {
     try {
       started.await();
       while (!closed.get()) {
-        Message.Event e = events.take();
-        long dropped = droppedEvents.getAndSet(0);
+        Queued q = events.take();
+        Message.Event e = q.event();
+        long dropped = q.droppedBefore();
         if (dropped > 0) {
           log(
               Message.LogLevel.WARN,

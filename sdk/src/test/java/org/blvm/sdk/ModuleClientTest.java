@@ -411,6 +411,45 @@ final class ModuleClientTest {
   }
 
   @Test
+  void events_handlerQueueFull_laterEventsDroppedWithWarningAndSeqGap() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Long> seen = Collections.synchronizedList(new ArrayList<>());
+    node.responder =
+        r ->
+            r.method().equals("get_chain_tip")
+                ? Message.Response.ok(r.id(), CODEC.toTree(new Api.ChainTip(hash(1), 1)))
+                : null;
+    client =
+        node.builder()
+            .eventQueueCapacity(2)
+            .onEvent(
+                EventType.NewBlock,
+                EventPayloads.NewBlock.class,
+                (e, p) -> {
+                  seen.add(e.seq());
+                  if (e.seq() == 1) {
+                    release.await();
+                  }
+                })
+            .connect();
+    node.send(newBlockEvent(1, 1));
+    pollUntil(() -> seen.size() == 1, "the first event is being handled");
+    for (int i = 2; i <= 10; i++) {
+      node.send(newBlockEvent(i, i));
+    }
+    // the reader handles frames in order: once this answer is read, all ten events were too
+    client.api().getChainTip();
+    release.countDown();
+    node.send(newBlockEvent(11, 11));
+    pollUntil(() -> seen.contains(11L), "the event after the gap delivered");
+
+    assertEquals(List.of(1L, 2L, 3L, 11L), seen);
+    Message.Log warn = node.nextOf(Message.Log.class, WAIT);
+    assertEquals(Message.LogLevel.WARN, warn.level());
+    assertTrue(warn.message().contains("7 events dropped before seq 11"), warn.message());
+  }
+
+  @Test
   void events_handlerThrows_laterEventsStillDelivered() throws Exception {
     List<Long> seen = Collections.synchronizedList(new ArrayList<>());
     client =
