@@ -440,6 +440,7 @@ final class ModuleClientTest {
     // the reader handles frames in order: once this answer is read, all ten events were too
     client.api().getChainTip();
     release.countDown();
+    pollUntil(() -> seen.contains(3L), "the two queued events delivered");
     node.send(newBlockEvent(11, 11));
     pollUntil(() -> seen.contains(11L), "the event after the gap delivered");
 
