@@ -21,6 +21,8 @@ public record ModulePolicy(
     ResourceLimits limits,
     List<String> configSections,
     Set<String> callableModules,
+    List<String> configSecrets,
+    RateLimit rateLimit,
     EventOverflow eventOverflow,
     RestartRule restart,
     DisallowedCapability onDisallowedCapability,
@@ -51,10 +53,20 @@ public record ModulePolicy(
     Objects.requireNonNull(limits);
     configSections = List.copyOf(configSections);
     callableModules = Set.copyOf(callableModules);
+    configSecrets = List.copyOf(configSecrets);
+    Objects.requireNonNull(rateLimit);
     Objects.requireNonNull(eventOverflow);
     Objects.requireNonNull(restart);
     Objects.requireNonNull(onDisallowedCapability);
   }
+
+  /** Whether {@code callable_modules} lets this module call {@code target} ({@code "*"}: any). */
+  public boolean mayCall(String target) {
+    return callableModules.contains(ANY_MODULE) || callableModules.contains(target);
+  }
+
+  /** In {@code callable_modules}: every module. */
+  public static final String ANY_MODULE = "*";
 
   /** Whether {@code key} came from the module's own section rather than {@code [defaults]}. */
   public boolean overrides(String key) {

@@ -54,6 +54,8 @@ public final class Policy {
               "limits",
               "config_sections",
               "callable_modules",
+              "config_secrets",
+              "rate_limit",
               "event_overflow",
               "restart",
               "on_disallowed_capability",
@@ -61,6 +63,10 @@ public final class Policy {
               "threshold"));
   private static final Set<String> LIMIT_KEYS =
       new TreeSet<>(List.of("memory_mb", "cpu_seconds", "open_files", "processes", "disk_mb"));
+  private static final Set<String> RATE_KEYS =
+      new TreeSet<>(List.of("requests_per_second", "burst"));
+  private static final Pattern CONFIG_KEY_PATH =
+      Pattern.compile("[A-Za-z0-9_-]{1,64}(\\.[A-Za-z0-9_-]{1,64}){0,7}");
   private static final Set<String> RESTART_KEYS =
       new TreeSet<>(
           List.of(
@@ -97,8 +103,25 @@ public final class Policy {
     for (MinisignPublicKey k : keys) {
       tk.add(new TrustedKey(k.keyId().toString(), k, null, null));
     }
-    ModulePolicy d =
+    ModulePolicy b =
         builtInDefaults(threshold, EnumSet.allOf(Capability.class), "command line keys");
+    // Trusting the keys means trusting the modules: any module may call any other, no rate limit.
+    ModulePolicy d =
+        new ModulePolicy(
+            b.section(),
+            b.overrides(),
+            b.capabilities(),
+            b.sandboxProfile(),
+            b.limits(),
+            b.configSections(),
+            Set.of(ModulePolicy.ANY_MODULE),
+            b.configSecrets(),
+            RateLimit.UNLIMITED,
+            b.eventOverflow(),
+            b.restart(),
+            b.onDisallowedCapability(),
+            b.allowUnsigned(),
+            b.threshold());
     return new Policy("command line", tk, Set.of(), threshold, d, Map.of());
   }
 
@@ -111,6 +134,8 @@ public final class Policy {
         ResourceLimits.DEFAULT,
         List.of(),
         Set.of(),
+        List.of(),
+        RateLimit.DEFAULT,
         ModulePolicy.EventOverflow.DISCONNECT,
         RestartRule.DEFAULT,
         caps.size() == Capability.values().length
@@ -356,13 +381,47 @@ public final class Policy {
     if (n.has("callable_modules")) {
       callable = new LinkedHashSet<>();
       for (String s : p.strings(n, "callable_modules", at + ".callable_modules")) {
-        if (!MODULE_NAME.matcher(s).matches()) {
+        if (!MODULE_NAME.matcher(s).matches() && !s.equals(ModulePolicy.ANY_MODULE)) {
           p.add(
               at + ".callable_modules",
               "module name must match " + MODULE_NAME.pattern() + ", found \"" + s + "\"");
         } else if (!callable.add(s)) {
           p.add(at + ".callable_modules", "\"" + s + "\" is listed twice");
         }
+      }
+    }
+    List<String> secrets = base.configSecrets();
+    if (n.has("config_secrets")) {
+      secrets = p.strings(n, "config_secrets", at + ".config_secrets");
+      Set<String> seen = new HashSet<>();
+      for (String s : secrets) {
+        if (!CONFIG_KEY_PATH.matcher(s).matches()) {
+          p.add(
+              at + ".config_secrets",
+              "must be a dotted key path like \"rpc.password\", found \"" + s + "\"");
+        } else if (!seen.add(s)) {
+          p.add(at + ".config_secrets", "\"" + s + "\" is listed twice");
+        }
+      }
+    }
+    RateLimit rate = base.rateLimit();
+    JsonNode rl = n.get("rate_limit");
+    if (rl != null) {
+      if (!rl.isObject()) {
+        p.add(at + ".rate_limit", "must be a table");
+      } else {
+        String r = at + ".rate_limit";
+        p.unknownKeys(rl, r, RATE_KEYS);
+        int rps =
+            p.integer(
+                rl,
+                "requests_per_second",
+                r + ".requests_per_second",
+                0,
+                1_000_000,
+                rate.requestsPerSecond());
+        int burst = p.integer(rl, "burst", r + ".burst", 1, 1_000_000, Math.max(1, rate.burst()));
+        rate = rps == 0 ? RateLimit.UNLIMITED : new RateLimit(rps, burst);
       }
     }
     ModulePolicy.EventOverflow overflow =
@@ -438,6 +497,8 @@ public final class Policy {
         limits,
         sections,
         callable,
+        secrets,
+        rate,
         overflow,
         restart,
         onDisallowed,

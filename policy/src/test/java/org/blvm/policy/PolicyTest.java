@@ -37,6 +37,10 @@ class PolicyTest {
     assertEquals(128, ln.limits().processes());
     assertEquals(256, ln.limits().openFiles(), "limits are overridden key by key");
     assertEquals(ModulePolicy.EventOverflow.DISCONNECT, ln.eventOverflow());
+    assertEquals(List.of("network.proxy_password"), ln.configSecrets());
+    assertEquals(new RateLimit(5000, 2000), ln.rateLimit(), "rate_limit is overridden key by key");
+    assertTrue(ln.mayCall("fee-watch"));
+    assertFalse(ln.mayCall("lightning"));
     ModulePolicy fw = p.forModule("fee-watch");
     assertEquals(ModulePolicy.DisallowedCapability.DROP, fw.onDisallowedCapability());
     assertEquals(RestartRule.Mode.ALWAYS, fw.restart().mode());
@@ -44,6 +48,8 @@ class PolicyTest {
     assertTrue(p.forModule("my-dev-module").allowUnsigned());
     ModulePolicy other = p.forModule("unknown-module");
     assertEquals("defaults", other.section());
+    assertEquals(RateLimit.DEFAULT, other.rateLimit());
+    assertEquals(List.of(), other.configSecrets());
     assertFalse(other.allowUnsigned());
     assertEquals(ModulePolicy.DisallowedCapability.REJECT, other.onDisallowedCapability());
   }
@@ -94,6 +100,33 @@ class PolicyTest {
     assertEquals("defaults.limits.processes", p.key());
     assertEquals(2, p.line());
     assertTrue(p.message().contains("from 1 to 65536, found 0"), p.message());
+  }
+
+  @Test
+  void parse_rateLimitZero_meansUnlimited_andBurstMustBePositive() throws Exception {
+    assertTrue(
+        Fixtures.policy("[defaults]\nrate_limit = { requests_per_second = 0 }\n")
+            .defaults()
+            .rateLimit()
+            .unlimited());
+    PolicyException.Problem p =
+        onlyProblem("[defaults]\nrate_limit = { requests_per_second = 5, burst = 0 }\n");
+    assertEquals("defaults.rate_limit.burst", p.key());
+  }
+
+  @Test
+  void parse_configSecretsMustBeKeyPaths() {
+    PolicyException.Problem p = onlyProblem("[defaults]\nconfig_secrets = [\"rpc..password\"]\n");
+
+    assertEquals("defaults.config_secrets", p.key());
+    assertTrue(p.message().contains("dotted key path"), p.message());
+  }
+
+  @Test
+  void parse_callableModulesWildcard_allowsEveryModule() throws Exception {
+    ModulePolicy d = Fixtures.policy("[defaults]\ncallable_modules = [\"*\"]\n").defaults();
+
+    assertTrue(d.mayCall("anything"));
   }
 
   @Test

@@ -206,6 +206,18 @@ final class PolicyCheckCommand implements Callable<Integer> {
             + (mp.callableModules().isEmpty()
                 ? "(none)"
                 : String.join(", ", new TreeSet<>(mp.callableModules()))));
+    out.println(
+        "  secrets:       "
+            + (mp.configSecrets().isEmpty()
+                ? "(all redacted)"
+                : String.join(", ", mp.configSecrets())));
+    out.println(
+        "  rate limit:    "
+            + (mp.rateLimit().unlimited()
+                ? "unlimited"
+                : mp.rateLimit().requestsPerSecond()
+                    + " requests/s, burst "
+                    + mp.rateLimit().burst()));
     out.println("  on overflow:   " + mp.eventOverflow().name().toLowerCase(java.util.Locale.ROOT));
     out.println(
         "  restart:       "
