@@ -52,6 +52,14 @@ final class AuditLog implements AutoCloseable {
 
   /** Records one decision; never blocks. {@code capability} may be null (lifecycle calls). */
   void record(String module, String method, String capability, boolean allowed) {
+    record(module, method, capability, allowed ? "allowed" : "denied", 0);
+  }
+
+  /**
+   * Records one decision ({@code allowed}, {@code denied} or {@code rate_limited}); {@code count}
+   * &gt; 0 adds how many requests the line stands for.
+   */
+  void record(String module, String method, String capability, String decision, long count) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream(160);
     try (JsonGenerator g = JSON.createGenerator(buf)) {
       g.writeStartObject();
@@ -59,7 +67,10 @@ final class AuditLog implements AutoCloseable {
       g.writeStringField("module", module);
       g.writeStringField("method", method);
       g.writeStringField("capability", capability);
-      g.writeStringField("decision", allowed ? "allowed" : "denied");
+      g.writeStringField("decision", decision);
+      if (count > 0) {
+        g.writeNumberField("count", count);
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -6,18 +6,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
 import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.ProtocolException;
@@ -27,8 +31,9 @@ import org.newsclub.net.unix.AFUNIXSocket;
 /**
  * One module connection: a reader thread that decodes frames and dispatches them, and a writer
  * thread that drains a bounded queue of encoded frames, several per write. Nothing the node calls
- * on a connection blocks: sends only enqueue. A full queue disconnects the module (its events would
- * otherwise be silently lost); see docs/concurrency.md.
+ * on a connection blocks: sends only enqueue. A full queue applies the module's overflow rule:
+ * disconnect, or drop the oldest queued events and send an EventsDropped marker before the next
+ * event; see docs/concurrency.md.
  */
 final class Connection {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
@@ -42,9 +47,21 @@ final class Connection {
   private final AFUNIXSocket socket;
   private final Codec codec;
   private final LoaderConfig config;
-  private final ArrayBlockingQueue<byte[]> out;
-  private final AtomicLong queuedBytes = new AtomicLong();
+  private final ModulePolicy.EventOverflow overflowRule;
+
+  /** Outgoing frames in order; guarded by sendLock, which the writer waits on. */
+  private final ArrayDeque<Outgoing> out = new ArrayDeque<>();
+
   private final Object sendLock = new Object();
+
+  /** Guarded by sendLock: bytes in {@link #out}. */
+  private long queuedBytes;
+
+  /** Guarded by sendLock: events dropped since the last EventsDropped marker (0: none). */
+  private long droppedCount;
+
+  private long droppedFirst;
+  private long droppedLast;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<Long, CompletableFuture<Message.Response>> pendingInvokes =
       new ConcurrentHashMap<>();
@@ -65,8 +82,11 @@ final class Connection {
     this.peerPid = peerPid;
     this.codec = codec;
     this.config = config;
-    this.out = new ArrayBlockingQueue<>(config.eventQueueFrames() + 1);
+    this.overflowRule = slot.eventOverflow();
   }
+
+  /** One queued frame; {@code seq} is the event's sequence number, 0 for other messages. */
+  private record Outgoing(byte[] frame, long seq) {}
 
   void start() {
     String name = slot.id();
@@ -113,7 +133,7 @@ final class Connection {
         return false;
       }
       byte[] frame = codec.eventFrame(event, eventSeq + 1);
-      if (!offer(frame)) {
+      if (!offer(frame, eventSeq + 1)) {
         return false;
       }
       eventSeq++;
@@ -123,19 +143,57 @@ final class Connection {
 
   private boolean enqueue(byte[] frame) {
     synchronized (sendLock) {
-      return !closed.get() && offer(frame);
+      return !closed.get() && offer(frame, 0);
     }
   }
 
-  /** Caller holds sendLock. */
-  private boolean offer(byte[] frame) {
-    long bytes = queuedBytes.get() + frame.length;
-    if (bytes > config.eventQueueBytes() || !out.offer(frame)) {
-      overflow();
-      return false;
+  /**
+   * Caller holds sendLock. Queues the frame if it fits; otherwise applies the overflow rule: drop
+   * the oldest queued events to make room (never other messages), or disconnect.
+   */
+  private boolean offer(byte[] frame, long seq) {
+    if (!fits(frame.length)) {
+      if (overflowRule == ModulePolicy.EventOverflow.DROP_OLDEST) {
+        dropOldestEvents(frame.length);
+      }
+      if (!fits(frame.length)) {
+        overflow();
+        return false;
+      }
     }
-    queuedBytes.addAndGet(frame.length);
+    if (out.isEmpty()) {
+      sendLock.notifyAll();
+    }
+    out.addLast(new Outgoing(frame, seq));
+    queuedBytes += frame.length;
     return true;
+  }
+
+  private boolean fits(int length) {
+    return out.size() < config.eventQueueFrames()
+        && queuedBytes + length <= config.eventQueueBytes();
+  }
+
+  /** Caller holds sendLock. Drops queued events, oldest first, until {@code length} fits. */
+  private void dropOldestEvents(int length) {
+    long n = 0;
+    for (Iterator<Outgoing> it = out.iterator(); it.hasNext() && !fits(length); ) {
+      Outgoing o = it.next();
+      if (o.seq() == 0) {
+        continue; // responses, invokes and the close are never dropped
+      }
+      it.remove();
+      queuedBytes -= o.frame().length;
+      if (droppedCount == 0) {
+        droppedFirst = o.seq();
+      }
+      droppedLast = o.seq();
+      droppedCount++;
+      n++;
+    }
+    if (n > 0) {
+      slot.countDropped(n);
+    }
   }
 
   private void overflow() {
@@ -143,7 +201,7 @@ final class Connection {
         "outgoing queue full ("
             + out.size()
             + " frames, "
-            + queuedBytes.get()
+            + queuedBytes
             + " bytes): the module is not reading; disconnected";
     LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", slot.id(), reason);
     slot.countOverflow();
@@ -205,12 +263,11 @@ final class Connection {
         return;
       }
       byte[] frame = codec.encodeFrame(new Message.Close(code, message));
-      out.offer(frame);
+      out.addLast(new Outgoing(frame, 0));
+      out.addLast(new Outgoing(END, 0));
+      sendLock.notifyAll();
       closeReason = code + ": " + message;
       closed.set(true);
-      if (!out.offer(END)) {
-        closeSocket();
-      }
     }
     failPending();
   }
@@ -223,8 +280,9 @@ final class Connection {
       }
       closed.set(true);
       out.clear();
-      queuedBytes.set(0);
-      out.offer(END);
+      queuedBytes = 0;
+      out.addLast(new Outgoing(END, 0));
+      sendLock.notifyAll();
     }
     closeSocket();
     failPending();
@@ -266,19 +324,16 @@ final class Connection {
   // ------------------------------------------------------------------ threads
 
   private void writeLoop() {
-    List<byte[]> batch = new ArrayList<>(MAX_BATCH);
+    List<byte[]> batch = new ArrayList<>(MAX_BATCH + 1);
     try (OutputStream os = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024)) {
       while (true) {
-        byte[] first = out.take();
-        batch.add(first);
-        out.drainTo(batch, MAX_BATCH - 1);
+        takeBatch(batch);
         boolean end = false;
         for (byte[] frame : batch) {
           if (frame == END) {
             end = true;
             break;
           }
-          queuedBytes.addAndGet(-frame.length);
           os.write(frame);
         }
         batch.clear();
@@ -296,6 +351,42 @@ final class Connection {
     } finally {
       closeSocket();
     }
+  }
+
+  /**
+   * Waits for frames and moves up to {@link #MAX_BATCH} of them into {@code batch}, preceded by an
+   * EventsDropped marker when events were dropped since the last one.
+   */
+  private void takeBatch(List<byte[]> batch) throws InterruptedException {
+    synchronized (sendLock) {
+      while (out.isEmpty()) {
+        sendLock.wait();
+      }
+      if (droppedCount > 0 && !closed.get()) {
+        batch.add(droppedMarker());
+        droppedCount = 0;
+      }
+      for (int i = 0; i < MAX_BATCH && !out.isEmpty(); i++) {
+        Outgoing o = out.pollFirst();
+        queuedBytes -= o.frame().length;
+        batch.add(o.frame());
+      }
+    }
+  }
+
+  /** Caller holds sendLock. The marker's seq is the last dropped one: seq stays contiguous. */
+  private byte[] droppedMarker() {
+    EventPayloads.EventsDropped p =
+        new EventPayloads.EventsDropped(droppedCount, droppedFirst, droppedLast);
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "module {0}: {1} events dropped (seq {2}..{3}): its queue was full",
+        slot.id(),
+        droppedCount,
+        droppedFirst,
+        droppedLast);
+    return codec.eventFrame(
+        codec.encodeShared(EventType.EventsDropped.wireName(), null, codec.toTree(p)), droppedLast);
   }
 
   private void readLoop() {

@@ -30,6 +30,10 @@ final class Dispatcher {
   static final Pattern CUSTOM_TOPIC = Pattern.compile("[a-z0-9_-]{1,64}(\\.[a-z0-9_-]{1,64}){1,4}");
 
   private static final int MAX_SUBSCRIPTIONS = 256;
+
+  /** Encoded size bound of a module-published event payload. */
+  static final int MAX_PUBLISH_PAYLOAD_BYTES = 64 * 1024;
+
   private static final int MAX_METRICS = 1000;
 
   private final ModuleManager manager;
@@ -47,6 +51,9 @@ final class Dispatcher {
   /** Answers one request; the answer may arrive later (call_module). */
   CompletableFuture<Message.Response> dispatch(ModuleSlot caller, Message.Request req) {
     long id = req.id();
+    if (!caller.tryRequest()) {
+      return rateLimited(caller, req);
+    }
     if (NodeMethod.READY.equals(req.method())) {
       caller.markReady();
       return done(Message.Response.ok(id, codec.toTree(new Api.Empty())));
@@ -95,6 +102,27 @@ final class Dispatcher {
           e);
       return done(error(id, ErrorCode.INTERNAL, method.wireName() + " failed inside the node"));
     }
+  }
+
+  private CompletableFuture<Message.Response> rateLimited(ModuleSlot caller, Message.Request req) {
+    String capability =
+        NodeMethod.fromWire(req.method()).map(m -> m.capability().wireName()).orElse(null);
+    long n = caller.rateLimitedToAudit(System.nanoTime());
+    if (n > 0) {
+      audit.record(caller.id(), req.method(), capability, "rate_limited", n);
+    }
+    org.blvm.policy.RateLimit limit = caller.policy().rateLimit();
+    return done(
+        error(
+            req.id(),
+            ErrorCode.RATE_LIMITED,
+            "module "
+                + caller.id()
+                + " is over its rate limit of "
+                + limit.requestsPerSecond()
+                + " requests/s (burst "
+                + limit.burst()
+                + "); slow down and retry"));
   }
 
   private CompletableFuture<Message.Response> call(
@@ -223,27 +251,90 @@ final class Dispatcher {
                   + p.type()
                   + "\" is not a custom topic like \"lightning.invoice_paid\""));
     }
+    if (!caller.manifest().publishes().contains(p.type())) {
+      audit.record(
+          caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), false);
+      caller.countDenied();
+      return done(
+          Message.Response.error(
+              id,
+              ErrorValue.notCapable(
+                  Capability.PUBLISH_EVENTS,
+                  "module "
+                      + caller.id()
+                      + " did not declare \""
+                      + p.type()
+                      + "\" in module.toml \"publishes\"")));
+    }
     JsonNode payload =
         p.payload() == null
             ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
             : p.payload();
+    if (!payload.isObject() && !payload.isNull()) {
+      return done(
+          error(
+              id,
+              ErrorCode.INVALID_PARAMS,
+              "the payload of a custom event must be a map or null, found "
+                  + payload.getNodeType()));
+    }
+    int size = codec.writeCbor(payload).length;
+    if (size > MAX_PUBLISH_PAYLOAD_BYTES) {
+      return done(
+          error(
+              id,
+              ErrorCode.INVALID_PARAMS,
+              "event payload of "
+                  + size
+                  + " bytes exceeds the limit of "
+                  + MAX_PUBLISH_PAYLOAD_BYTES));
+    }
+    audit.record(
+        caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), true);
     int delivered = manager.publishFromModule(caller.id(), p.type(), payload);
     return ok(id, new Api.Published(delivered));
   }
 
+  /**
+   * Routes a module-to-module call: the caller must be allowed by the operator ({@code
+   * callable_modules}) and the target must serve the method. A target the caller may neither call
+   * nor discover is reported exactly like one that does not exist.
+   */
   private CompletableFuture<Message.Response> callModule(
       ModuleSlot caller, long id, Api.CallModuleParams p) {
     Optional<ModuleSlot> target = manager.slot(p.target());
-    if (target.isEmpty() || target.get() == caller) {
+    boolean allowedPair = caller.policy().mayCall(p.target());
+    boolean visible =
+        target.isPresent()
+            && target.get() != caller
+            && (allowedPair || caller.granted().contains(Capability.DISCOVER_MODULES));
+    if (!visible) {
       return done(
           error(
               id,
               ErrorCode.NOT_FOUND,
-              target.isEmpty()
-                  ? "no module \"" + p.target() + "\""
-                  : "a module cannot call itself through the node"));
+              target.isPresent() && target.get() == caller
+                  ? "a module cannot call itself through the node"
+                  : "no module \"" + p.target() + "\""));
     }
     ModuleSlot t = target.get();
+    String what = "call_module:" + t.id() + "." + p.method();
+    audit.record(caller.id(), what, Capability.CALL_MODULE.wireName(), allowedPair);
+    if (!allowedPair) {
+      caller.countDenied();
+      return done(
+          Message.Response.error(
+              id,
+              ErrorValue.notCapable(
+                  Capability.CALL_MODULE,
+                  "the operator's policy does not let module "
+                      + caller.id()
+                      + " call module "
+                      + t.id()
+                      + " (add it to callable_modules in [modules."
+                      + caller.id()
+                      + "])")));
+    }
     if (!t.serves(p.method())) {
       return done(
           error(

@@ -325,6 +325,21 @@ public final class ModuleManager implements AutoCloseable {
     return requireSlot(id).deniedCalls();
   }
 
+  /** Requests refused because the module was over its rate limit. */
+  public long rateLimitedCalls(String id) {
+    return requireSlot(id).rateLimitedCalls();
+  }
+
+  /** Events dropped from the module's queue under the drop_oldest overflow rule. */
+  public long droppedEvents(String id) {
+    return requireSlot(id).droppedEvents();
+  }
+
+  /** Times the module was disconnected because its outgoing queue was full. */
+  public long queueOverflows(String id) {
+    return requireSlot(id).overflows();
+  }
+
   /** Protocol violations seen from the module (each closed its connection). */
   public long protocolErrors(String id) {
     return requireSlot(id).protocolErrors();

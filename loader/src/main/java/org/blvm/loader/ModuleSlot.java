@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
+import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
@@ -54,6 +55,8 @@ final class ModuleSlot {
   private final String id;
   private final ModuleManifest manifest;
   private final Set<Capability> granted;
+  private final ModulePolicy policy;
+  private final TokenBucket requests;
   private final Path moduleDir;
   private final Path binary;
   private final Path socketDir;
@@ -68,6 +71,8 @@ final class ModuleSlot {
   private final AtomicLong protocolErrors = new AtomicLong();
   private final AtomicLong denied = new AtomicLong();
   private final AtomicLong overflows = new AtomicLong();
+  private final AtomicLong droppedEvents = new AtomicLong();
+  private final AtomicLong rateLimited = new AtomicLong();
 
   // guarded by this
   private ModuleState state = ModuleState.LOADED;
@@ -77,6 +82,8 @@ final class ModuleSlot {
   private boolean tokenUsed;
   private AFUNIXServerSocket server;
   private Thread acceptor;
+  private long rateLimitedUnaudited;
+  private long rateLimitAuditedAt;
 
   ModuleSlot(
       ModuleManager manager,
@@ -89,6 +96,8 @@ final class ModuleSlot {
     this.manifest = admitted.manifest();
     this.id = manifest.name();
     this.granted = Set.copyOf(admitted.grantedCapabilities());
+    this.policy = admitted.modulePolicy();
+    this.requests = TokenBucket.of(policy.rateLimit());
     this.moduleDir = moduleDir;
     this.binary = admitted.binaryPath();
     this.socketDir = config.runtimeDir().resolve(id);
@@ -108,6 +117,46 @@ final class ModuleSlot {
 
   Set<Capability> granted() {
     return granted;
+  }
+
+  /** What the operator's policy says about this module. */
+  ModulePolicy policy() {
+    return policy;
+  }
+
+  ModulePolicy.EventOverflow eventOverflow() {
+    return policy.eventOverflow();
+  }
+
+  /**
+   * Takes one request token; false when the module is over its rate limit (which is counted).
+   * Called only from the module's reader thread.
+   */
+  boolean tryRequest() {
+    if (requests == null || requests.tryTake(System.nanoTime())) {
+      return true;
+    }
+    rateLimited.incrementAndGet();
+    return false;
+  }
+
+  /**
+   * How many rate-limited requests the next audit line should stand for: all of them since the last
+   * line, at most one line per second per module (0: no line due yet).
+   */
+  synchronized long rateLimitedToAudit(long nowNanos) {
+    rateLimitedUnaudited++;
+    if (rateLimitAuditedAt != 0 && nowNanos - rateLimitAuditedAt < 1_000_000_000L) {
+      return 0;
+    }
+    rateLimitAuditedAt = nowNanos;
+    long n = rateLimitedUnaudited;
+    rateLimitedUnaudited = 0;
+    return n;
+  }
+
+  long rateLimitedCalls() {
+    return rateLimited.get();
   }
 
   Path socketPath() {
@@ -145,6 +194,18 @@ final class ModuleSlot {
 
   void countOverflow() {
     overflows.incrementAndGet();
+  }
+
+  void countDropped(long n) {
+    droppedEvents.addAndGet(n);
+  }
+
+  long droppedEvents() {
+    return droppedEvents.get();
+  }
+
+  long overflows() {
+    return overflows.get();
   }
 
   Map<String, Double> metrics() {

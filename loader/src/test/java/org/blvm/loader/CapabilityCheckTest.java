@@ -86,7 +86,8 @@ class CapabilityCheckTest {
         Arrays.stream(Capability.values())
             .map(cap -> "\"" + cap.wireName() + "\"")
             .collect(Collectors.joining(", "));
-    try (LoaderFixture fx = new LoaderFixture(tmp).module("full", all, "").start(b -> {});
+    try (LoaderFixture fx =
+            new LoaderFixture(tmp).module("full", all, "", "\"x.topic\"").start(b -> {});
         RawClient c = fx.handshake("full")) {
       long id = 0;
       for (Map.Entry<NodeMethod, Object> e : samples().entrySet()) {

@@ -15,6 +15,7 @@ import org.blvm.policy.AdmissionException;
 import org.blvm.policy.MinisignSecretKey;
 import org.blvm.policy.ModuleSigner;
 import org.blvm.policy.Policy;
+import org.blvm.policy.PolicyException;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Message;
 
@@ -38,6 +39,12 @@ final class LoaderFixture implements AutoCloseable {
   }
 
   LoaderFixture module(String name, String capabilities, String provides) throws IOException {
+    return module(name, capabilities, provides, "");
+  }
+
+  /** A module that also declares custom topics it publishes ({@code "\"a.b\", \"a.c\""}). */
+  LoaderFixture module(String name, String capabilities, String provides, String publishes)
+      throws IOException {
     Path dir = root.resolve("modules").resolve(name);
     Files.createDirectories(dir);
     Files.writeString(
@@ -49,6 +56,8 @@ final class LoaderFixture implements AutoCloseable {
             + capabilities
             + "]\nprovides = ["
             + provides
+            + "]\npublishes = ["
+            + publishes
             + "]\n[config]\ngreeting = \"hi\"\n");
     Files.writeString(dir.resolve("mod"), "the binary of " + name + "\n");
     sign(dir);
@@ -64,15 +73,34 @@ final class LoaderFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Uses an operator policy with these {@code [defaults]} / {@code [modules.<name>]} tables (the
+   * fixture adds its key) instead of one that trusts every module with everything.
+   */
+  LoaderFixture policy(String tables) {
+    this.policyTables = tables;
+    return this;
+  }
+
+  private String policyTables;
+
+  private Policy policy() throws PolicyException {
+    if (policyTables == null) {
+      return Policy.trusting(List.of(key.publicKey()), 1);
+    }
+    String text =
+        "[[keys]]\nname = \"fixture\"\npublic_key = \""
+            + key.publicKey().encoded()
+            + "\"\n\n"
+            + policyTables;
+    return Policy.parse("test policy", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   LoaderFixture start(Consumer<ModuleManager.Builder> custom) throws IOException {
     Admission admission;
     try {
-      admission =
-          Admission.builder()
-              .policy(Policy.trusting(List.of(key.publicKey()), 1))
-              .stateDir(root.resolve("state"))
-              .build();
-    } catch (AdmissionException e) {
+      admission = Admission.builder().policy(policy()).stateDir(root.resolve("state")).build();
+    } catch (AdmissionException | PolicyException e) {
       throw new IOException(e);
     }
     ModuleManager.Builder b =

@@ -40,7 +40,8 @@ class ModuleManagerTest {
             .module(
                 "beta",
                 "\"subscribe_events\", \"publish_events\", \"register_module_api\"",
-                "\"echo\"")
+                "\"echo\"",
+                "\"beta.news\"")
             .start(b -> b.helloTimeout(Duration.ofMillis(800)));
   }
 

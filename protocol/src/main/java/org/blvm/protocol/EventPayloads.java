@@ -104,6 +104,27 @@ public final class EventPayloads {
     }
   }
 
+  // delivery
+  /**
+   * Takes the place of events the node dropped from this connection's queue (overflow rule {@code
+   * drop_oldest}): events {@code first_seq} … {@code last_seq}, {@code count} of them, were never
+   * sent. Sent to every module whose events were dropped, subscribed or not; its own {@code seq} is
+   * {@code last_seq}, so sequence numbers stay contiguous across it.
+   */
+  public record EventsDropped(long count, long firstSeq, long lastSeq) {
+    public EventsDropped {
+      if (count < 1 || firstSeq < 1 || lastSeq < firstSeq) {
+        throw new IllegalArgumentException(
+            "EventsDropped needs count >= 1 and 1 <= first_seq <= last_seq, found "
+                + count
+                + ", "
+                + firstSeq
+                + ", "
+                + lastSeq);
+      }
+    }
+  }
+
   // configuration
   /** {@code config_json} holds only what the module may read; null when nothing is visible. */
   public record ConfigLoaded(List<String> changedSections, String configJson) {

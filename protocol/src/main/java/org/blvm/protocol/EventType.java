@@ -55,7 +55,10 @@ public enum EventType {
 
   NodeStartupCompleted(
       Group.NODE, Capability.SUBSCRIBE_EVENTS, EventPayloads.NodeStartupCompleted.class),
-  NodeShutdown(Group.NODE, Capability.SUBSCRIBE_EVENTS, EventPayloads.NodeShutdown.class);
+  NodeShutdown(Group.NODE, Capability.SUBSCRIBE_EVENTS, EventPayloads.NodeShutdown.class),
+
+  /** Sent without subscription when the node dropped events for this module; see the payload. */
+  EventsDropped(Group.DELIVERY, Capability.SUBSCRIBE_EVENTS, EventPayloads.EventsDropped.class);
 
   /** Event groups, as listed in docs/protocol.md. */
   public enum Group {
@@ -67,7 +70,8 @@ public enum EventType {
     GOVERNANCE,
     PAYMENTS,
     MINING,
-    NODE
+    NODE,
+    DELIVERY
   }
 
   private final Group group;

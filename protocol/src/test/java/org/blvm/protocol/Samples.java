@@ -95,6 +95,7 @@ final class Samples {
     put(m, new EventPayloads.ShareSubmitted("job-9", 65_536.0, true));
     put(m, new EventPayloads.NodeStartupCompleted("mainnet", 840_000));
     put(m, new EventPayloads.NodeShutdown("operator"));
+    put(m, new EventPayloads.EventsDropped(3, 8190, 8192));
     return m;
   }
 
