@@ -4,6 +4,7 @@ import static org.blvm.loader.LoaderFixture.H1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -78,6 +79,7 @@ class CapabilityCheckTest {
       }
       assertEquals(NodeMethod.values().length, fx.manager.deniedCalls("bare"));
     }
+    assertAudited("bare", "denied");
   }
 
   @Test
@@ -104,6 +106,29 @@ class CapabilityCheckTest {
         }
       }
       assertEquals(0, fx.manager.deniedCalls("full"));
+    }
+    assertAudited("full", "allowed");
+  }
+
+  /** Every catalog method has an audit line for the module with the decision and capability. */
+  private void assertAudited(String module, String decision) throws Exception {
+    List<JsonNode> lines = new java.util.ArrayList<>();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String l : java.nio.file.Files.readAllLines(tmp.resolve("run/audit.jsonl"))) {
+      lines.add(json.readTree(l));
+    }
+    for (NodeMethod m : NodeMethod.values()) {
+      assertTrue(
+          lines.stream()
+              .anyMatch(
+                  l ->
+                      l.get("module").asText().equals(module)
+                          && l.get("method").asText().equals(m.wireName())
+                          && l.get("capability").asText().equals(m.capability().wireName())
+                          && l.get("decision").asText().equals(decision)
+                          && !l.get("time").asText().isEmpty()),
+          "no " + decision + " audit line for " + m.wireName());
     }
   }
 }
