@@ -33,6 +33,7 @@ import org.blvm.protocol.Api;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventType;
 import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.ModuleContext;
@@ -499,6 +500,17 @@ final class DefaultModuleClient implements ModuleClient {
   }
 
   private void deliver(Message.Event e) {
+    if (e.source() == null && EventType.EventsDropped.wireName().equals(e.type())) {
+      log(
+          Message.LogLevel.WARN,
+          "the node dropped "
+              + e.payload().path("count").asLong()
+              + " events (seq "
+              + e.payload().path("first_seq").asLong()
+              + ".."
+              + e.payload().path("last_seq").asLong()
+              + "): this module did not keep up");
+    }
     Subscription s = config.subscriptions().get(e.type());
     if (s == null) {
       return; // not subscribed (or a marker this SDK does not know): nothing to run

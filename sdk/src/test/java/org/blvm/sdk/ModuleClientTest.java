@@ -451,6 +451,33 @@ final class ModuleClientTest {
   }
 
   @Test
+  void events_nodeDroppedEvents_warningLoggedAndHandlerCalledWhenRegistered() throws Exception {
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    client =
+        node.builder()
+            .onEvent(
+                EventType.NewBlock,
+                EventPayloads.NewBlock.class,
+                (e, p) -> seen.add("block:" + e.seq()))
+            .onEvent(
+                EventType.EventsDropped,
+                EventPayloads.EventsDropped.class,
+                (e, p) -> seen.add("dropped:" + p.count() + ":" + p.firstSeq() + ":" + p.lastSeq()))
+            .connect();
+    node.send(newBlockEvent(1, 1));
+    node.send(
+        new Message.Event(
+            4, "EventsDropped", null, CODEC.toTree(new EventPayloads.EventsDropped(3, 2, 4))));
+    node.send(newBlockEvent(5, 5));
+    pollUntil(() -> seen.size() == 3, "three events delivered");
+
+    assertEquals(List.of("block:1", "dropped:3:2:4", "block:5"), seen);
+    Message.Log warn = node.nextOf(Message.Log.class, WAIT);
+    assertEquals(Message.LogLevel.WARN, warn.level());
+    assertTrue(warn.message().contains("dropped 3 events (seq 2..4)"), warn.message());
+  }
+
+  @Test
   void events_handlerThrows_laterEventsStillDelivered() throws Exception {
     List<Long> seen = Collections.synchronizedList(new ArrayList<>());
     client =
