@@ -16,12 +16,18 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
+import org.blvm.policy.RestartRule;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
@@ -63,6 +69,15 @@ public final class ModuleManager implements AutoCloseable {
   private final SecureRandom random;
   private final Map<String, ModuleSlot> slots = new ConcurrentSkipListMap<>();
   private final Map<String, ModuleStatus> refused = new ConcurrentSkipListMap<>();
+  private final Map<String, java.util.ArrayDeque<Long>> restartTimes = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> restartCounts = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService restarter =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "blvm-restart");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile boolean closed;
 
   private ModuleManager(Builder b, LoaderConfig config) {
@@ -227,6 +242,91 @@ public final class ModuleManager implements AutoCloseable {
     }
   }
 
+  // ------------------------------------------------------------------ restarts
+
+  /**
+   * Applies the module's restart rule after it failed while running (crash, lost connection,
+   * disconnect on queue overflow): at most {@code max_restarts} within {@code window_seconds}, with
+   * exponential backoff; {@code on_failure} does not restart a module that exited with status 0.
+   * Runs on the thread that saw the failure and only schedules: never blocks.
+   */
+  void moduleFailed(ModuleSlot slot, Integer exitStatus) {
+    RestartRule rule = slot.policy().restart();
+    if (closed
+        || rule.mode() == RestartRule.Mode.NEVER
+        || (rule.mode() == RestartRule.Mode.ON_FAILURE && exitStatus != null && exitStatus == 0)) {
+      return;
+    }
+    long now = System.nanoTime();
+    long window = TimeUnit.SECONDS.toNanos(rule.windowSeconds());
+    java.util.ArrayDeque<Long> times =
+        restartTimes.computeIfAbsent(slot.id(), k -> new java.util.ArrayDeque<>());
+    long delayMs;
+    int attempt;
+    synchronized (times) {
+      while (!times.isEmpty() && now - times.peekFirst() > window) {
+        times.pollFirst();
+      }
+      if (times.size() >= rule.maxRestarts()) {
+        String why =
+            "not restarted: "
+                + times.size()
+                + " restarts within "
+                + rule.windowSeconds()
+                + " s already (max_restarts)";
+        LOG.log(System.Logger.Level.ERROR, "module {0} {1}", slot.id(), why);
+        slot.appendDetail(why);
+        return;
+      }
+      attempt = times.size() + 1;
+      delayMs =
+          Math.min(
+              rule.backoffMaxMs(), (long) rule.backoffInitialMs() << Math.min(20, attempt - 1));
+      times.addLast(now);
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "module {0} will be restarted in {1} ms (restart {2} of at most {3} in {4} s)",
+        slot.id(),
+        delayMs,
+        attempt,
+        rule.maxRestarts(),
+        rule.windowSeconds());
+    try {
+      restarter.schedule(() -> restart(slot), delayMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  private void restart(ModuleSlot old) {
+    if (closed || slots.get(old.id()) != old || old.state() != ModuleState.FAILED) {
+      return; // stopped, unloaded or replaced meanwhile
+    }
+    if (!old.awaitExit(5000)) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "module {0} not restarted: its previous process has not ended",
+          old.id());
+      old.appendDetail("not restarted: the previous process did not end");
+      return;
+    }
+    old.closeEndpoints("restarting");
+    if (!slots.remove(old.id(), old)) {
+      return;
+    }
+    restartCounts.computeIfAbsent(old.id(), k -> new AtomicLong()).incrementAndGet();
+    // Admission runs again: a module whose signature or pin no longer checks out stays down.
+    ModuleStatus s = startModule(old.moduleDir());
+    LOG.log(System.Logger.Level.INFO, "module {0} restarted: {1}", old.id(), s.state());
+  }
+
+  /** How many times the module was restarted after failing. */
+  public long restarts(String id) {
+    AtomicLong n = restartCounts.get(id);
+    return n == null ? 0 : n.get();
+  }
+
   /** Stops every module (all at once, each with the grace period) and closes the manager. */
   @Override
   public void close() {
@@ -234,6 +334,7 @@ public final class ModuleManager implements AutoCloseable {
       return;
     }
     closed = true;
+    restarter.shutdownNow();
     List<Thread> stoppers = new ArrayList<>();
     for (ModuleSlot s : slots.values()) {
       Thread t = new Thread(() -> s.stop(config.stopGraceMs()), "blvm-" + s.id() + "-stop");

@@ -83,6 +83,7 @@ final class ModuleSlot {
   private AFUNIXServerSocket server;
   private Thread acceptor;
   private long rateLimitedUnaudited;
+  private boolean endpointsClosed;
   private long rateLimitAuditedAt;
 
   ModuleSlot(
@@ -534,7 +535,7 @@ final class ModuleSlot {
         return;
       }
       // The token is one-time: a module that lost its connection cannot come back, so end it.
-      fail("connection lost: " + conn.closeReason());
+      fail("connection lost: " + conn.closeReason(), null);
       if (p != null) {
         p.kill();
       }
@@ -547,7 +548,7 @@ final class ModuleSlot {
       crashed = state.isLive();
     }
     if (crashed) {
-      fail("process exited with status " + status);
+      fail("process exited with status " + status, status);
       manager.publishCore(
           EventType.ModuleCrashed,
           new EventPayloads.ModuleCrashed(id, status, "process exited with status " + status));
@@ -557,15 +558,38 @@ final class ModuleSlot {
     closeEndpoints("process ended");
   }
 
-  private void fail(String why) {
+  /** A running module ended unexpectedly: FAILED, then the manager applies the restart rule. */
+  private void fail(String why, Integer exitStatus) {
     LOG.log(System.Logger.Level.WARNING, "module {0} failed: {1}", id, why);
-    transition(
-        ModuleState.FAILED,
-        why,
-        ModuleState.LOADED,
-        ModuleState.INITIALIZED,
-        ModuleState.SUBSCRIBED,
-        ModuleState.STARTED);
+    boolean failed =
+        transition(
+            ModuleState.FAILED,
+            why,
+            ModuleState.LOADED,
+            ModuleState.INITIALIZED,
+            ModuleState.SUBSCRIBED,
+            ModuleState.STARTED);
+    if (failed) {
+      manager.moduleFailed(this, exitStatus);
+    }
+  }
+
+  Path moduleDir() {
+    return moduleDir;
+  }
+
+  /** Adds to the status detail (e.g. why the module is not restarted). */
+  synchronized void appendDetail(String more) {
+    detail = detail == null ? more : detail + "; " + more;
+  }
+
+  /** Waits (bounded) for the process to end; true when it has. */
+  boolean awaitExit(long ms) {
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    return p == null || waitExit(p, ms);
   }
 
   /**
@@ -631,6 +655,10 @@ final class ModuleSlot {
     Connection c;
     AFUNIXServerSocket s;
     synchronized (this) {
+      if (endpointsClosed) {
+        return; // once only: after a restart the socket path belongs to the new slot
+      }
+      endpointsClosed = true;
       c = connection;
       s = server;
     }

@@ -497,6 +497,86 @@ class RuntimeTest {
     }
   }
 
+  // ------------------------------------------------------------------ restart
+
+  /** Waits until the launcher launched the module again (a new launch token). */
+  private static String awaitRelaunch(LoaderFixture fx, String module, String oldToken)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      String t = fx.launcher.token(module);
+      if (!t.equals(oldToken)) {
+        return t;
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError(module + " was not restarted");
+  }
+
+  @Test
+  void restart_disconnectOnOverflowAndCrash_restartedUpToMaxThenStaysFailed() throws Exception {
+    try (LoaderFixture fx =
+        new LoaderFixture(tmp)
+            .policy(
+                "[defaults]\ncapabilities = [\"read_blockchain\", \"subscribe_events\"]\n"
+                    + "event_overflow = \"disconnect\"\n"
+                    + "restart = { mode = \"on_failure\", max_restarts = 2, window_seconds = 600,"
+                    + " backoff_initial_ms = 10, backoff_max_ms = 40 }\n")
+            .module("flaky", READER, "")) {
+      fx.start(b -> b.eventQueue(16, 16L << 20));
+      String token = fx.launcher.token("flaky");
+      RawClient first = fx.handshake("flaky");
+      subscribe(first, "NewBlock");
+      // 1: it stops reading; its queue overflows; disconnect, then restart
+      for (int i = 1; fx.manager.queueOverflows("flaky") == 0 && i < 1_000_000; i++) {
+        fx.manager.publish(EventType.NewBlock, block(i));
+      }
+      token = awaitRelaunch(fx, "flaky", token);
+      assertEquals(1, fx.manager.restarts("flaky"));
+      first.close();
+      // the restarted module has a fresh token and works
+      try (RawClient second = fx.handshake("flaky")) {
+        second.send(new Message.Request(2, "get_chain_tip", null));
+        assertNull(second.expect(Message.Response.class).error());
+        // 2: it crashes; restarted again
+        fx.launcher.exit("flaky", 3);
+        token = awaitRelaunch(fx, "flaky", token);
+      }
+      assertEquals(2, fx.manager.restarts("flaky"));
+      try (RawClient third = fx.handshake("flaky")) {
+        // 3: the budget of 2 restarts is spent: it stays FAILED and says why
+        fx.launcher.exit("flaky", 3);
+        assertTrue(fx.manager.awaitState("flaky", ModuleState.FAILED, Duration.ofSeconds(5)));
+        Thread.sleep(300); // longer than any backoff: no restart may follow
+        assertEquals(token, fx.launcher.token("flaky"));
+        assertEquals(2, fx.manager.restarts("flaky"));
+        ModuleStatus st = fx.manager.status("flaky").orElseThrow();
+        assertEquals(ModuleState.FAILED, st.state());
+        assertTrue(st.detail().contains("max_restarts"), st.detail());
+      }
+    }
+  }
+
+  @Test
+  void restart_modeNever_failedModuleStaysDown() throws Exception {
+    try (LoaderFixture fx =
+        new LoaderFixture(tmp)
+            .policy(
+                "[defaults]\ncapabilities = [\"read_blockchain\"]\n"
+                    + "restart = { mode = \"never\", backoff_initial_ms = 10 }\n")
+            .module("once", "\"read_blockchain\"", "")) {
+      fx.start(b -> {});
+      String token = fx.launcher.token("once");
+      try (RawClient c = fx.handshake("once")) {
+        fx.launcher.exit("once", 1);
+        assertTrue(fx.manager.awaitState("once", ModuleState.FAILED, Duration.ofSeconds(5)));
+        Thread.sleep(300);
+        assertEquals(token, fx.launcher.token("once"));
+        assertEquals(0, fx.manager.restarts("once"));
+      }
+    }
+  }
+
   @Test
   void eventsDropped_isInTheCatalogAndNeedsNoSubscription() {
     assertNotNull(EventType.fromWire("EventsDropped").orElse(null));

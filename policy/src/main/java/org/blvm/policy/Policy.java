@@ -95,8 +95,9 @@ public final class Policy {
   }
 
   /**
-   * A policy that trusts exactly {@code keys} and allows every capability (with {@code drop}): for
-   * checking signatures and pins against given public keys, as {@code blvm-sign verify -p} does.
+   * A policy that trusts exactly {@code keys} and allows every capability (with {@code drop}), any
+   * module-to-module call, no rate limit and no restarts: for checking signatures and pins against
+   * given public keys, as {@code blvm-sign verify -p} does, and for tests and the demo.
    */
   public static Policy trusting(List<MinisignPublicKey> keys, int threshold) {
     List<TrustedKey> tk = new ArrayList<>();
@@ -105,7 +106,8 @@ public final class Policy {
     }
     ModulePolicy b =
         builtInDefaults(threshold, EnumSet.allOf(Capability.class), "command line keys");
-    // Trusting the keys means trusting the modules: any module may call any other, no rate limit.
+    // Trusting the keys means trusting the modules: any module may call any other, no rate limit;
+    // a failed module is not restarted (what failed stays visible).
     ModulePolicy d =
         new ModulePolicy(
             b.section(),
@@ -118,7 +120,7 @@ public final class Policy {
             b.configSecrets(),
             RateLimit.UNLIMITED,
             b.eventOverflow(),
-            b.restart(),
+            new RestartRule(RestartRule.Mode.NEVER, 0, 600, 1000, 60_000),
             b.onDisallowedCapability(),
             b.allowUnsigned(),
             b.threshold());
