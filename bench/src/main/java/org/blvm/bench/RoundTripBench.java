@@ -55,6 +55,7 @@ public final class RoundTripBench {
               "entry = \"bench.jar\"",
               "main_class = \"org.blvm.bench.RoundTripModule\"",
               "capabilities = [\"read_blockchain\", \"publish_events\"]",
+              "publishes = [\"bench.result\"]",
               "[config]",
               "calls = " + calls,
               "warmup = " + warmup,

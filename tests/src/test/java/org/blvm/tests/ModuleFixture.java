@@ -68,7 +68,7 @@ final class ModuleFixture {
             + "\"\nversion = \"1.0.0\"\nruntime = \"java\"\nentry = \"module.jar\"\n"
             + "capabilities = ["
             + capabilities
-            + "]\nprovides = [\"echo\", \"call_back\"]\n[config]\n"
+            + "]\nprovides = [\"echo\", \"call_back\"]\npublishes = [\"test.block_seen\"]\n[config]\n"
             + configToml
             + "\n");
     try {

@@ -242,6 +242,7 @@ public final class DemoNode implements Callable<Integer> {
               "capabilities = [\"read_blockchain\", \"subscribe_events\", \"publish_events\","
                   + " \"register_module_api\"]",
               "provides = [\"echo\", \"call_back\"]",
+              "publishes = [\"test.block_seen\"]",
               ""));
       ModuleSigner.sign(dir, key, null, true);
       names.add(name);
