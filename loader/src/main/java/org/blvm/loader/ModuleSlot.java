@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
+import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
@@ -54,6 +55,7 @@ final class ModuleSlot {
   private final String id;
   private final ModuleManifest manifest;
   private final Set<Capability> granted;
+  private final ModulePolicy modulePolicy;
   private final Path moduleDir;
   private final Path binary;
   private final Path socketDir;
@@ -89,6 +91,7 @@ final class ModuleSlot {
     this.manifest = admitted.manifest();
     this.id = manifest.name();
     this.granted = Set.copyOf(admitted.grantedCapabilities());
+    this.modulePolicy = admitted.modulePolicy();
     this.moduleDir = moduleDir;
     this.binary = admitted.binaryPath();
     this.socketDir = config.runtimeDir().resolve(id);
@@ -108,6 +111,11 @@ final class ModuleSlot {
 
   Set<Capability> granted() {
     return granted;
+  }
+
+  /** What the operator's policy says about this module. */
+  ModulePolicy modulePolicy() {
+    return modulePolicy;
   }
 
   Path socketPath() {
@@ -353,7 +361,7 @@ final class ModuleSlot {
     ModuleContext ctx =
         new ModuleContext(
             id,
-            manifest.config(),
+            manager.contextConfig(this),
             dataDir.toString(),
             socketPath().toString(),
             new ArrayList<>(granted));
@@ -377,6 +385,7 @@ final class ModuleSlot {
                         req.id(), ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node"));
               }
               conn.send(resp);
+              manager.afterResponse(this, req, resp);
             });
   }
 
