@@ -235,6 +235,12 @@ final class ConfigReloader implements AutoCloseable {
         if (!changed.isEmpty()) {
           current = next;
           generation++;
+        }
+        // status first: a module told of the change may ask for it at once
+        r = new ConfigReload(trigger, clock.instant(), generation, changed, null);
+        last = r;
+        lastError = null;
+        if (!changed.isEmpty()) {
           for (ModuleSlot s : manager.slotsForConfig()) {
             if (primed.contains(s)) {
               ObjectNode before = view(old, s);
@@ -246,9 +252,6 @@ final class ConfigReloader implements AutoCloseable {
             }
           }
         }
-        r = new ConfigReload(trigger, clock.instant(), generation, changed, null);
-        last = r;
-        lastError = null;
       }
       LOG.log(
           System.Logger.Level.INFO,
