@@ -3,6 +3,8 @@ module org.blvm.loader {
   requires transitive org.blvm.protocol;
   requires transitive org.blvm.policy;
   requires org.newsclub.net.unix;
+  requires com.fasterxml.jackson.dataformat.toml;
+  requires jdk.unsupported;
   requires transitive org.blvm.sandbox;
 
   exports org.blvm.loader;

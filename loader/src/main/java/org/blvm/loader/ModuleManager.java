@@ -78,6 +78,7 @@ public final class ModuleManager implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final ConfigReloader configReloader;
   private volatile boolean closed;
 
   private ModuleManager(Builder b, LoaderConfig config) {
@@ -92,6 +93,17 @@ public final class ModuleManager implements AutoCloseable {
     this.eventListener = b.eventListener;
     this.logListener = b.logListener;
     this.random = b.random;
+    this.configReloader =
+        b.nodeConfig == null
+            ? null
+            : new ConfigReloader(
+                this,
+                codec,
+                b.nodeConfig,
+                b.watchNodeConfig,
+                b.reloadConfigOnSighup,
+                b.nodeConfigDebounce,
+                java.time.Clock.systemUTC());
   }
 
   public static Builder builder() {
@@ -106,6 +118,9 @@ public final class ModuleManager implements AutoCloseable {
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
+    if (configReloader != null) {
+      configReloader.start(); // a bad node config at start is fatal: NodeConfigException
+    }
     List<String> problems = launcher.problems();
     if (!problems.isEmpty()) {
       LOG.log(
@@ -335,6 +350,9 @@ public final class ModuleManager implements AutoCloseable {
     }
     closed = true;
     restarter.shutdownNow();
+    if (configReloader != null) {
+      configReloader.close();
+    }
     List<Thread> stoppers = new ArrayList<>();
     for (ModuleSlot s : slots.values()) {
       Thread t = new Thread(() -> s.stop(config.stopGraceMs()), "blvm-" + s.id() + "-stop");
@@ -369,6 +387,12 @@ public final class ModuleManager implements AutoCloseable {
       throw new IllegalArgumentException(
           type + " takes a " + type.payloadType().getSimpleName() + " payload, got " + payload);
     }
+    if (type == EventType.ConfigLoaded) {
+      // one payload for every subscriber would bypass per-module filtering and redaction
+      throw new IllegalArgumentException(
+          "ConfigLoaded is built per module by the loader from the node config; use"
+              + " Builder.nodeConfig and reloadConfig()");
+    }
     return fanOut(codec.encodeShared(type.wireName(), null, codec.toTree(payload)));
   }
 
@@ -397,6 +421,63 @@ public final class ModuleManager implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  // ------------------------------------------------------------------ node config
+
+  /**
+   * The admin call: re-reads the node config now and, if it is valid, sends each subscribed module
+   * the sections visible to it that changed. A broken or missing file keeps the old config and
+   * sends nothing; the result says why. Waits at most 10 s. See docs/config.md.
+   *
+   * @throws IllegalStateException when no {@link Builder#nodeConfig node config} was set or the
+   *     manager was not started
+   */
+  public ConfigReload reloadConfig() {
+    return requireConfig().reloadNow();
+  }
+
+  /** The outcome of the last load or reload of the node config; empty without a node config. */
+  public Optional<ConfigReload> configStatus() {
+    return Optional.ofNullable(configReloader == null ? null : configReloader.last());
+  }
+
+  /** Why the last reload was refused, or empty when it was applied (or there is none). */
+  public Optional<String> lastConfigError() {
+    return Optional.ofNullable(configReloader == null ? null : configReloader.lastError());
+  }
+
+  private ConfigReloader requireConfig() {
+    if (configReloader == null || configReloader.last() == null) {
+      throw new IllegalStateException(
+          configReloader == null
+              ? "no node config file was set (Builder.nodeConfig)"
+              : "the module manager was not started");
+    }
+    return configReloader;
+  }
+
+  /** The welcome's context config: manifest defaults, overlaid with the node config's section. */
+  JsonNode contextConfig(ModuleSlot slot) {
+    return configReloader == null ? slot.manifest().config() : configReloader.contextConfig(slot);
+  }
+
+  /** Called once a response was queued for a module (first ConfigLoaded after subscribing). */
+  void afterResponse(
+      ModuleSlot slot,
+      org.blvm.protocol.Message.Request req,
+      org.blvm.protocol.Message.Response resp) {
+    if (resp.error() != null) {
+      return;
+    }
+    if (configReloader != null
+        && org.blvm.protocol.NodeMethod.SUBSCRIBE_EVENTS.wireName().equals(req.method())) {
+      configReloader.subscribed(slot);
+    }
+  }
+
+  java.util.Collection<ModuleSlot> slotsForConfig() {
+    return slots.values();
   }
 
   // ------------------------------------------------------------------ views
@@ -521,8 +602,46 @@ public final class ModuleManager implements AutoCloseable {
     private org.blvm.sandbox.ResourceLimits javaLimits;
     private org.blvm.sandbox.ResourceLimits nativeLimits =
         org.blvm.sandbox.ResourceLimits.nativeDefaults();
+    private Path nodeConfig;
+    private boolean watchNodeConfig = true;
+    private boolean reloadConfigOnSighup;
+    private Duration nodeConfigDebounce = Duration.ofMillis(200);
 
     private Builder() {}
+
+    /**
+     * The node's TOML config (optional). Read at {@link ModuleManager#start()}, where a missing or
+     * invalid file is an error; re-read by {@link ModuleManager#reloadConfig()}, on file change
+     * (see {@link #watchNodeConfig}) and on SIGHUP (see {@link #reloadConfigOnSighup}). Each module
+     * sees only what its policy allows, as {@code ConfigLoaded} events and in its welcome's context
+     * config. See docs/config.md.
+     */
+    public Builder nodeConfig(Path file) {
+      this.nodeConfig = Objects.requireNonNull(file);
+      return this;
+    }
+
+    /** Whether a change of the node config file triggers a reload (default true). */
+    public Builder watchNodeConfig(boolean watch) {
+      this.watchNodeConfig = watch;
+      return this;
+    }
+
+    /**
+     * Whether SIGHUP to this process reloads the node config (default false: an embedded library
+     * should not take over a process-wide signal unasked). Replaces the JVM's default SIGHUP
+     * action, which is to exit.
+     */
+    public Builder reloadConfigOnSighup(boolean reload) {
+      this.reloadConfigOnSighup = reload;
+      return this;
+    }
+
+    /** How long the config file must be quiet after a change before it is re-read (200 ms). */
+    public Builder nodeConfigDebounce(Duration d) {
+      this.nodeConfigDebounce = d;
+      return this;
+    }
 
     /**
      * Where every permission decision is appended as JSON lines (default: runtimeDir/audit.jsonl),
@@ -692,6 +811,7 @@ public final class ModuleManager implements AutoCloseable {
       positive(problems, "helloTimeout", helloTimeout);
       positive(problems, "stopGrace", stopGrace);
       positive(problems, "callTimeout", callTimeout);
+      positive(problems, "nodeConfigDebounce", nodeConfigDebounce);
       if (eventQueueFrames < 16) {
         problems.add("eventQueue frames must be >= 16, found " + eventQueueFrames);
       }

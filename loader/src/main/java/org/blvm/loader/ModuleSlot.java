@@ -415,7 +415,7 @@ final class ModuleSlot {
     ModuleContext ctx =
         new ModuleContext(
             id,
-            manifest.config(),
+            manager.contextConfig(this),
             dataDir.toString(),
             socketPath().toString(),
             new ArrayList<>(granted));
@@ -439,6 +439,7 @@ final class ModuleSlot {
                         req.id(), ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node"));
               }
               conn.send(resp);
+              manager.afterResponse(this, req, resp);
             });
   }
 

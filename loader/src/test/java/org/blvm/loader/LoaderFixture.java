@@ -1,6 +1,7 @@
 package org.blvm.loader;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -15,7 +16,6 @@ import org.blvm.policy.AdmissionException;
 import org.blvm.policy.MinisignSecretKey;
 import org.blvm.policy.ModuleSigner;
 import org.blvm.policy.Policy;
-import org.blvm.policy.PolicyException;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Message;
 
@@ -32,6 +32,34 @@ final class LoaderFixture implements AutoCloseable {
   final InProcessLauncher launcher = new InProcessLauncher();
   final Map<String, List<String>> logs = new ConcurrentHashMap<>();
   ModuleManager manager;
+
+  /** Operator policy TOML without [[keys]] (see {@link #policy}); null: trust-everything policy. */
+  private String policyToml;
+
+  /**
+   * Uses a real operator policy: {@code toml} (module sections, defaults; no {@code [[keys]]}) with
+   * a {@code [[keys]]} entry for {@link #key} appended.
+   */
+  LoaderFixture policy(String toml) {
+    this.policyToml = toml;
+    return this;
+  }
+
+  private Policy policy() throws IOException {
+    if (policyToml == null) {
+      return Policy.trusting(List.of(key.publicKey()), 1);
+    }
+    String text =
+        policyToml
+            + "\n[[keys]]\nname = \"fixture\"\npublic_key = \""
+            + key.publicKey().encoded()
+            + "\"\n";
+    try {
+      return Policy.parse("fixture-policy.toml", text.getBytes(StandardCharsets.UTF_8));
+    } catch (org.blvm.policy.PolicyException e) {
+      throw new IOException(e);
+    }
+  }
 
   LoaderFixture(Path root) throws IOException {
     this.root = root;
@@ -73,34 +101,11 @@ final class LoaderFixture implements AutoCloseable {
     }
   }
 
-  /**
-   * Uses an operator policy with these {@code [defaults]} / {@code [modules.<name>]} tables (the
-   * fixture adds its key) instead of one that trusts every module with everything.
-   */
-  LoaderFixture policy(String tables) {
-    this.policyTables = tables;
-    return this;
-  }
-
-  private String policyTables;
-
-  private Policy policy() throws PolicyException {
-    if (policyTables == null) {
-      return Policy.trusting(List.of(key.publicKey()), 1);
-    }
-    String text =
-        "[[keys]]\nname = \"fixture\"\npublic_key = \""
-            + key.publicKey().encoded()
-            + "\"\n\n"
-            + policyTables;
-    return Policy.parse("test policy", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-  }
-
   LoaderFixture start(Consumer<ModuleManager.Builder> custom) throws IOException {
     Admission admission;
     try {
       admission = Admission.builder().policy(policy()).stateDir(root.resolve("state")).build();
-    } catch (AdmissionException | PolicyException e) {
+    } catch (AdmissionException e) {
       throw new IOException(e);
     }
     ModuleManager.Builder b =

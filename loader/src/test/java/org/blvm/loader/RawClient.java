@@ -21,12 +21,23 @@ final class RawClient implements Closeable {
   private final InputStream in;
   private final OutputStream out;
 
+  /** Every payload read, when {@link #recording} was asked for (test for leaks). */
+  final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+
+  private boolean recording;
+
   RawClient(String socketPath) throws IOException {
     socket = AFUNIXSocket.newInstance();
     socket.connect(AFUNIXSocketAddress.of(new java.io.File(socketPath)));
     socket.setSoTimeout(10_000);
     in = new BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
+  }
+
+  /** From now on, keeps every payload read in {@link #received}. */
+  RawClient recording() {
+    recording = true;
+    return this;
   }
 
   void send(Message m) throws IOException {
@@ -46,6 +57,9 @@ final class RawClient implements Closeable {
   /** The next message, or null when the node closed the connection. */
   Message read() throws IOException, ProtocolException {
     byte[] p = Frames.read(in, codec.limits().maxFrameBytes());
+    if (p != null && recording) {
+      received.write(p);
+    }
     return p == null ? null : codec.decode(p);
   }
 

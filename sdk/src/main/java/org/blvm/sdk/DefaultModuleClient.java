@@ -33,6 +33,7 @@ import org.blvm.protocol.Api;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
 import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
@@ -80,6 +81,12 @@ final class DefaultModuleClient implements ModuleClient {
   private final NodeApi api;
   private volatile ErrorValue closeReason;
   private volatile ModuleContext context;
+
+  /** The module's own config: the welcome's, then each ConfigLoaded's {@code modules.<id>}. */
+  private volatile JsonNode ownConfig;
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private DefaultModuleClient(ClientConfig config, SocketChannel channel) {
     this.config = config;
@@ -150,6 +157,9 @@ final class DefaultModuleClient implements ModuleClient {
     Duration timeout = config.handshakeTimeout();
     try {
       context = welcome.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (ownConfig == null) {
+        ownConfig = context.config();
+      }
     } catch (TimeoutException e) {
       throw new ModuleConnectException(
           ModuleConnectException.Reason.TIMEOUT,
@@ -212,6 +222,12 @@ final class DefaultModuleClient implements ModuleClient {
   @Override
   public ModuleContext context() {
     return context;
+  }
+
+  @Override
+  public JsonNode config() {
+    JsonNode c = ownConfig;
+    return c == null ? NullNode.getInstance() : c.deepCopy();
   }
 
   @Override
@@ -448,6 +464,12 @@ final class DefaultModuleClient implements ModuleClient {
       return null;
     }
     if (m instanceof Message.Event e) {
+      if (e.source() == null && EventType.ConfigLoaded.wireName().equals(e.type())) {
+        JsonNode own = ownSection(e);
+        if (own != null) {
+          ownConfig = own; // before any handler runs, even if the event queue is full
+        }
+      }
       if (events.offer(new Queued(e, droppedSinceQueued))) {
         droppedSinceQueued = 0;
       } else {
@@ -499,6 +521,25 @@ final class DefaultModuleClient implements ModuleClient {
     }
   }
 
+  /** The visible config of a ConfigLoaded event, or null when its payload is malformed. */
+  private JsonNode visibleConfig(Message.Event e) {
+    try {
+      EventPayloads.ConfigLoaded p = codec.toValue(e.payload(), EventPayloads.ConfigLoaded.class);
+      return p.configJson() == null ? null : JSON.readTree(p.configJson());
+    } catch (ProtocolException | IOException | RuntimeException x) {
+      return null;
+    }
+  }
+
+  /** This module's own section ({@code modules.<id>}) of a ConfigLoaded event, or null. */
+  private JsonNode ownSection(Message.Event e) {
+    JsonNode visible = visibleConfig(e);
+    ModuleContext ctx = context;
+    String id = ctx != null ? ctx.moduleId() : null;
+    JsonNode own = visible == null || id == null ? null : visible.path("modules").get(id);
+    return own != null && own.isObject() ? own : null;
+  }
+
   private void deliver(Message.Event e) {
     if (e.source() == null && EventType.EventsDropped.wireName().equals(e.type())) {
       log(
@@ -516,6 +557,17 @@ final class DefaultModuleClient implements ModuleClient {
       return; // not subscribed (or a marker this SDK does not know): nothing to run
     }
     try {
+      if (s.configHandler() != null) {
+        EventPayloads.ConfigLoaded p = codec.toValue(e.payload(), EventPayloads.ConfigLoaded.class);
+        JsonNode visible = visibleConfig(e);
+        JsonNode own = ownSection(e);
+        s.configHandler()
+            .onConfig(
+                own != null ? own : config(),
+                visible != null ? visible : JsonNodeFactory.instance.objectNode(),
+                p.changedSections());
+        return;
+      }
       s.deliver(codec, e);
     } catch (ProtocolException x) {
       log(

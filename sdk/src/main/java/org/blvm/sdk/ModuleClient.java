@@ -55,6 +55,15 @@ public interface ModuleClient extends AutoCloseable {
   /** What the node told this module in the welcome. */
   ModuleContext context();
 
+  /**
+   * The module's current config: {@code context().config()} at first, replaced by the module's own
+   * entry ({@code modules.<id>} of {@code config_json}) of every {@code ConfigLoaded} event the
+   * node sends (subscribe with {@link Builder#onConfig}). It is the manifest's {@code [config]}
+   * overlaid with the operator's {@code [modules.<id>]} section (docs/config.md). Updated as soon
+   * as the event is read, before handlers run.
+   */
+  JsonNode config();
+
   /** The typed NodeAPI. */
   NodeApi api();
 
@@ -105,6 +114,18 @@ public interface ModuleClient extends AutoCloseable {
   @FunctionalInterface
   interface MethodHandler {
     JsonNode handle(String caller, JsonNode params) throws Exception;
+  }
+
+  /**
+   * Runs (on the event thread) for each {@code ConfigLoaded}: {@code config} is the module's own
+   * current config (as {@link #config()} returns it), {@code visible} the whole {@code config_json}
+   * the node let this module see, {@code changedSections} what changed (all visible sections in the
+   * first event after subscribing).
+   */
+  @FunctionalInterface
+  interface ConfigHandler {
+    void onConfig(JsonNode config, JsonNode visible, java.util.List<String> changedSections)
+        throws Exception;
   }
 
   /** Runs when the node stops the module, before the stop is answered. */
@@ -166,6 +187,18 @@ public interface ModuleClient extends AutoCloseable {
                 + (payloadType == null ? "null" : payloadType.getName()));
       }
       add(type.wireName(), new Subscription(payloadType, handler, null));
+      return this;
+    }
+
+    /**
+     * Subscribes to {@code ConfigLoaded} and runs {@code handler} for each; the first arrives right
+     * after connecting with everything this module may see. Needs only {@code subscribe_events};
+     * sections beyond the module's own need {@code read_config} and the operator's {@code
+     * config_sections}.
+     */
+    public Builder onConfig(ConfigHandler handler) {
+      Objects.requireNonNull(handler, "handler");
+      add(EventType.ConfigLoaded.wireName(), Subscription.config(handler));
       return this;
     }
 

@@ -12,6 +12,7 @@ final class Subscription {
   private final Class<?> payloadType;
   private final ModuleClient.EventHandler<?> typed;
   private final ModuleClient.CustomEventHandler custom;
+  private final ModuleClient.ConfigHandler config;
 
   Subscription(
       Class<?> payloadType,
@@ -20,6 +21,24 @@ final class Subscription {
     this.payloadType = payloadType;
     this.typed = typed;
     this.custom = custom;
+    this.config = null;
+  }
+
+  private Subscription(ModuleClient.ConfigHandler config) {
+    this.payloadType = null;
+    this.typed = null;
+    this.custom = null;
+    this.config = config;
+  }
+
+  /** The {@code ConfigLoaded} handler of {@link ModuleClient.Builder#onConfig}. */
+  static Subscription config(ModuleClient.ConfigHandler handler) {
+    return new Subscription(handler);
+  }
+
+  /** The config handler, or null for other subscriptions (the client runs it itself). */
+  ModuleClient.ConfigHandler configHandler() {
+    return config;
   }
 
   /**

@@ -62,6 +62,13 @@ public final class DemoNode implements Callable<Integer> {
   @Option(names = "--blocks", defaultValue = "5", description = "How many blocks to mine (1-1000).")
   int blockCount;
 
+  @Option(
+      names = "--config",
+      description =
+          "The node config (TOML) whose sections modules may read per the policy; reloaded on"
+              + " change and on SIGHUP (docs/config.md).")
+  Path nodeConfig;
+
   private final Map<String, List<Long>> reported = new ConcurrentHashMap<>();
 
   public static void main(String[] args) {
@@ -108,8 +115,12 @@ public final class DemoNode implements Callable<Integer> {
             + (isRoot() ? ", as host user " + sandbox.user() : ""));
     out.flush();
     boolean ok;
+    ModuleManager.Builder builder = ModuleManager.builder();
+    if (nodeConfig != null) {
+      builder.nodeConfig(nodeConfig).reloadConfigOnSighup(true);
+    }
     try (ModuleManager modules =
-        ModuleManager.builder()
+        builder
             .admission(admission)
             .sandbox(sandbox)
             .modulesDir(workDir.resolve("modules"))

@@ -1,0 +1,49 @@
+package org.blvm.loader;
+
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/**
+ * Collects every formatted line logged under a java.util.logging logger (where System.Logger output
+ * goes by default), at every level. The caller's module must read java.logging.
+ */
+final class LogCapture extends Handler {
+  private final SimpleFormatter formatter = new SimpleFormatter();
+  private final List<String> lines;
+  private final Logger logger;
+  private final Level oldLevel;
+
+  private LogCapture(Logger logger, List<String> lines) {
+    this.logger = logger;
+    this.lines = lines;
+    this.oldLevel = logger.getLevel();
+    setLevel(Level.ALL);
+  }
+
+  static LogCapture install(String name, List<String> lines) {
+    LogCapture c = new LogCapture(Logger.getLogger(name), lines);
+    c.logger.setLevel(Level.ALL);
+    c.logger.addHandler(c);
+    return c;
+  }
+
+  void uninstall() {
+    logger.removeHandler(this);
+    logger.setLevel(oldLevel);
+  }
+
+  @Override
+  public void publish(LogRecord r) {
+    lines.add(formatter.format(r));
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public void close() {}
+}

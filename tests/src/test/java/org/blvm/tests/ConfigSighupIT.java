@@ -1,0 +1,95 @@
+package org.blvm.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real SIGHUP, sent with {@code kill -HUP} to a loader running in its own JVM, reloads the node
+ * config; a broken file on SIGHUP is refused and the JVM survives (the JVM's default SIGHUP action
+ * would have ended it). A child JVM rather than the test JVM, so that a mistake cannot kill the
+ * test runner.
+ */
+class ConfigSighupIT {
+  @TempDir Path tmp;
+
+  @Test
+  void sighup_reloadsNodeConfig_andBrokenFileIsRefusedWithoutKillingTheNode() throws Exception {
+    Path cfg = tmp.resolve("node.toml");
+    Files.writeString(cfg, "[network]\nport = 8333\n");
+    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p =
+        new ProcessBuilder(
+                javaBin.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ConfigSighupMain.class.getName(),
+                tmp.resolve("loader").toString(),
+                cfg.toString())
+            .redirectErrorStream(true)
+            .start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) {
+                  lines.add(l);
+                }
+              } catch (java.io.IOException e) {
+                // process gone
+              }
+            });
+    t.setDaemon(true);
+    t.start();
+    try {
+      awaitLine(lines, "ready");
+      Files.writeString(cfg, "[network]\nport = 8334\n[rpc]\nport = 8332\n");
+      hup(p.pid());
+      assertEquals("reload SIGHUP applied [network, rpc]", awaitLine(lines, "reload"));
+
+      Files.writeString(cfg, "[network]\nport = 1\nport = 2\n");
+      hup(p.pid());
+      assertEquals("reload SIGHUP refused", awaitLine(lines, "reload"));
+      assertTrue(p.isAlive(), "SIGHUP must not end the node");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void hup(long pid) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(0, kill.exitValue());
+  }
+
+  /** The next line starting with {@code prefix} (other output is skipped), within 30 s. */
+  private static String awaitLine(BlockingQueue<String> lines, String prefix) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    StringBuilder seen = new StringBuilder();
+    while (System.nanoTime() < deadline) {
+      String l = lines.poll(100, TimeUnit.MILLISECONDS);
+      if (l != null && l.startsWith(prefix)) {
+        return l;
+      }
+      if (l != null) {
+        seen.append(l).append('\n');
+      }
+    }
+    throw new AssertionError("no line starting with \"" + prefix + "\"; output:\n" + seen);
+  }
+}
