@@ -393,6 +393,10 @@ public final class ModuleManager implements AutoCloseable {
           "ConfigLoaded is built per module by the loader from the node config; use"
               + " Builder.nodeConfig and reloadConfig()");
     }
+    if (type == EventType.EventsDropped) {
+      throw new IllegalArgumentException(
+          "EventsDropped is sent by each connection when its own events were dropped");
+    }
     return fanOut(codec.encodeShared(type.wireName(), null, codec.toTree(payload)));
   }
 

@@ -578,8 +578,16 @@ class RuntimeTest {
   }
 
   @Test
-  void eventsDropped_isInTheCatalogAndNeedsNoSubscription() {
+  void eventsDropped_isInTheCatalog_andOnlyConnectionsSendIt() throws Exception {
     assertNotNull(EventType.fromWire("EventsDropped").orElse(null));
     assertFalse(Dispatcher.CUSTOM_TOPIC.matcher("EventsDropped").matches());
+    try (LoaderFixture fx = new LoaderFixture(tmp).module("m", READER, "")) {
+      fx.start(b -> {});
+      org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              fx.manager.publish(
+                  EventType.EventsDropped, new EventPayloads.EventsDropped(1, 1, 1)));
+    }
   }
 }
