@@ -309,6 +309,15 @@ final class Dispatcher {
             && target.get() != caller
             && (allowedPair || caller.granted().contains(Capability.DISCOVER_MODULES));
     if (!visible) {
+      if (target.isPresent() && target.get() != caller) {
+        // a policy decision the caller must not be able to tell from "no such module"
+        audit.record(
+            caller.id(),
+            "call_module:" + p.target() + "." + p.method(),
+            Capability.CALL_MODULE.wireName(),
+            false);
+        caller.countDenied();
+      }
       return done(
           error(
               id,

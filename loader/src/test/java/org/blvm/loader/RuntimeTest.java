@@ -388,6 +388,7 @@ class RuntimeTest {
       Message.Response notSeen = call(hidden, 9, "target", "echo");
       Message.Response absent = call(hidden, 9, "no-such-module", "echo");
       assertEquals(ErrorCode.NOT_FOUND, notSeen.error().code());
+      assertEquals(1, fx.manager.deniedCalls("hidden"), "counted (and audited) all the same");
       assertEquals(
           absent.error().message().replace("no-such-module", "target"), notSeen.error().message());
       assertEquals(ErrorCode.NOT_FOUND, call(caller, 10, "caller", "ping").error().code());

@@ -35,6 +35,24 @@ final class ModuleFixture {
     }
   }
 
+  /**
+   * An admission with a real operator policy: {@code tables} ({@code [defaults]}, {@code
+   * [modules.<name>]}) plus a {@code [[keys]]} entry trusting the run's key.
+   */
+  static Admission admission(Path stateDir, String tables) {
+    String text =
+        tables + "\n[[keys]]\nname = \"run\"\npublic_key = \"" + KEY.publicKey().encoded() + "\"\n";
+    try {
+      return Admission.builder()
+          .policy(
+              Policy.parse("test policy", text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .stateDir(stateDir)
+          .build();
+    } catch (AdmissionException | org.blvm.policy.PolicyException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Signs (and pins) the module in {@code dir} with the run's key. */
   static void sign(Path dir) throws IOException {
     try {
@@ -68,7 +86,7 @@ final class ModuleFixture {
             + "\"\nversion = \"1.0.0\"\nruntime = \"java\"\nentry = \"module.jar\"\n"
             + "capabilities = ["
             + capabilities
-            + "]\nprovides = [\"echo\", \"call_back\"]\npublishes = [\"test.block_seen\"]\n[config]\n"
+            + "]\nprovides = [\"echo\", \"call_back\"]\npublishes = [\"test.block_seen\", \"test.probe\"]\n[config]\n"
             + configToml
             + "\n");
     try {

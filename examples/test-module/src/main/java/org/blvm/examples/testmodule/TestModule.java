@@ -29,6 +29,11 @@ import org.blvm.sdk.NodeApiException;
  *       call_back} (which calls this module's {@code echo}) and adds the answer to the report as
  *       {@code call}.
  *   <li>Config {@code "exit_after_blocks": N}: exits with status 3 after handling N blocks.
+ *   <li>Config {@code "probe": {...}}: right after connecting, tries what a hostile module would
+ *       (publish a core event and an undeclared topic, call the modules named in {@code
+ *       call_targets}, send {@code flood} requests as fast as it can) and publishes what the node
+ *       answered as {@code test.probe} {@code {results: {name: "ok" | error code}, flood_ok,
+ *       flood_rate_limited}}.
  * </ul>
  *
  * <p>Exit status: 0 after a stop, 2 when connecting fails (reason on stderr), 3 for
@@ -36,6 +41,7 @@ import org.blvm.sdk.NodeApiException;
  */
 public final class TestModule {
   static final String BLOCK_SEEN = "test.block_seen";
+  static final String PROBE = "test.probe";
   static final int EXIT_CONNECT_FAILED = 2;
   static final int EXIT_AFTER_BLOCKS = 3;
 
@@ -66,6 +72,10 @@ public final class TestModule {
       return;
     }
     module.client.complete(client);
+    JsonNode probe = client.context().config().path("probe");
+    if (probe.isObject()) {
+      probe(client, probe);
+    }
     client.awaitShutdown();
     if (ignoreStop(client.context())) {
       hangUntilKilled();
@@ -105,6 +115,73 @@ public final class TestModule {
     if (limit > 0 && blocks.incrementAndGet() >= limit) {
       System.err.println("blvm-test-module: exit_after_blocks=" + limit + " reached; exiting 3");
       System.exit(EXIT_AFTER_BLOCKS);
+    }
+  }
+
+  /** Tries what the node must refuse and reports every answer (see the class comment). */
+  private static void probe(ModuleClient c, JsonNode probe) {
+    ObjectNode results = JSON.objectNode();
+    results.put("publish_core", outcome(() -> c.api().publishEvent("NewBlock", JSON.objectNode())));
+    results.put(
+        "publish_undeclared",
+        outcome(() -> c.api().publishEvent("other.topic", JSON.objectNode())));
+    for (JsonNode target : probe.path("call_targets")) {
+      results.put(
+          "call_" + target.asText(),
+          outcome(
+              () -> {
+                JsonNode answer = c.api().callModule(target.asText(), "echo", JSON.objectNode());
+                if (!c.context().moduleId().equals(answer.path("caller").asText())) {
+                  throw new IllegalStateException("the target saw caller " + answer);
+                }
+              }));
+    }
+    long ok = 0;
+    long limited = 0;
+    for (int i = 0; i < probe.path("flood").asInt(0); i++) {
+      String r = outcome(() -> c.api().getChainTip());
+      if (r.equals("ok")) {
+        ok++;
+      } else if (r.equals("RATE_LIMITED")) {
+        limited++;
+      }
+    }
+    ObjectNode report = JSON.objectNode();
+    report.set("results", results);
+    report.put("flood_ok", ok);
+    report.put("flood_rate_limited", limited);
+    // the flood emptied the rate-limit bucket: wait for a token (bounded)
+    for (int attempt = 0; attempt < 100; attempt++) {
+      try {
+        c.api().publishEvent(PROBE, report);
+        return;
+      } catch (NodeApiException e) {
+        if (e.error().code() != org.blvm.protocol.ErrorCode.RATE_LIMITED) {
+          c.log(Message.LogLevel.ERROR, "cannot publish the probe report: " + e.getMessage());
+          return;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private interface Attempt {
+    void run() throws Exception;
+  }
+
+  private static String outcome(Attempt a) {
+    try {
+      a.run();
+      return "ok";
+    } catch (NodeApiException e) {
+      return e.error().code().name();
+    } catch (Exception e) {
+      return "failed: " + e;
     }
   }
 
