@@ -35,6 +35,28 @@ final class ModuleFixture {
     }
   }
 
+  /**
+   * An admission under a real operator policy: the run's key as the only trusted key (threshold 1),
+   * followed by {@code policyToml} ({@code [defaults]}, {@code [modules.<name>]} sections).
+   */
+  static Admission admission(Path stateDir, String policyToml) {
+    String toml =
+        "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
+            + KEY.publicKey().encoded()
+            + "\"\n"
+            + policyToml;
+    try {
+      return Admission.builder()
+          .policy(
+              Policy.parse(
+                  "test-policy.toml", toml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .stateDir(stateDir)
+          .build();
+    } catch (AdmissionException | org.blvm.policy.PolicyException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Signs (and pins) the module in {@code dir} with the run's key. */
   static void sign(Path dir) throws IOException {
     try {
