@@ -186,6 +186,58 @@ static int limits(void) {
   return 0;
 }
 
+/* Probes the limits it runs under, then behaves as mod-ok: prints its rlimits, how many files it
+ * could open (of 40), processes it could fork (of 100), MiB it could allocate (of 2048) and bytes
+ * it could write to one file in $BLVM_DATA_DIR (of 4 MiB); frees everything before connecting. */
+static int module(int wrong_token);
+static int probe_limits(void) {
+  limits();
+  int fds[40], nf = 0, ferr = 0;
+  for (; nf < 40; nf++) {
+    fds[nf] = open("/dev/null", O_RDONLY);
+    if (fds[nf] < 0) { ferr = errno; break; }
+  }
+  printf("probe openfiles %d errno %d\n", nf, ferr);
+  for (int i = 0; i < nf; i++) close(fds[i]);
+  pid_t kids[100];
+  int np = 0, perr = 0;
+  for (; np < 100; np++) {
+    kids[np] = fork();
+    if (kids[np] == 0) { pause(); _exit(0); }
+    if (kids[np] < 0) { perr = errno; break; }
+  }
+  printf("probe forked %d errno %d\n", np, perr);
+  for (int i = 0; i < np; i++) { kill(kids[i], SIGKILL); waitpid(kids[i], NULL, 0); }
+  void *blocks[128];
+  int nb = 0;
+  for (; nb < 128; nb++) {
+    blocks[nb] = malloc(16 << 20);
+    if (!blocks[nb]) break;
+    memset(blocks[nb], 1, 16 << 20);
+  }
+  printf("probe allocated %d MiB\n", nb * 16);
+  for (int i = 0; i < nb; i++) free(blocks[i]);
+  const char *data = getenv("BLVM_DATA_DIR");
+  if (data) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/probe-big", data);
+    signal(SIGXFSZ, SIG_IGN);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    static char buf[65536];
+    long done = 0, werr = 0;
+    while (fd >= 0 && done < (4L << 20)) {
+      long n = write(fd, buf, sizeof buf);
+      if (n < 0) { werr = errno; break; }
+      done += n;
+    }
+    if (fd >= 0) close(fd);
+    unlink(path);
+    printf("probe wrote %ld errno %ld\n", done, werr);
+  }
+  fflush(stdout);
+  return module(0);
+}
+
 /* A minimal native module: connects to $BLVM_SOCKET, says hello with $BLVM_TOKEN (or a wrong
  * one), prints the kind of the answer, then stays alive. */
 static int module(int wrong_token) {
@@ -248,6 +300,7 @@ int main(int argc, char **argv) {
   if (tm) base = tm;
   if (!strcmp(base, "mod-ok")) return module(0);
   if (!strcmp(base, "mod-badtoken")) return module(1);
+  if (!strcmp(base, "mod-limits")) return probe_limits();
   if (!strcmp(base, "forkbomb")) return forkbomb();
   if (!strcmp(base, "membomb")) return membomb();
   if (!strcmp(base, "spin")) { for (;;) {} }

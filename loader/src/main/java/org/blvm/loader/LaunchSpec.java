@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.blvm.policy.ModulePolicy;
 
 /**
  * Everything a {@link ModuleLauncher} needs to start one module process.
@@ -18,6 +19,9 @@ import java.util.Objects;
  * @param binary the verified binary to run (the admission store's copy, never the original)
  * @param java whether {@code command} runs a JVM (command[0] is the java launcher)
  * @param network whether the module was granted network access
+ * @param policy the operator's policy for the module ({@code sandbox_profile} and {@code limits}
+ *     the sandbox applies where the operator set them), or null for none: the launcher's own
+ *     defaults apply
  */
 public record LaunchSpec(
     String moduleId,
@@ -29,7 +33,34 @@ public record LaunchSpec(
     Path outputLog,
     Path binary,
     boolean java,
-    boolean network) {
+    boolean network,
+    ModulePolicy policy) {
+  /** No operator policy: the launcher's defaults apply. */
+  public LaunchSpec(
+      String moduleId,
+      List<String> command,
+      Map<String, String> environment,
+      Path moduleDir,
+      Path dataDir,
+      Path socketDir,
+      Path outputLog,
+      Path binary,
+      boolean java,
+      boolean network) {
+    this(
+        moduleId,
+        command,
+        environment,
+        moduleDir,
+        dataDir,
+        socketDir,
+        outputLog,
+        binary,
+        java,
+        network,
+        null);
+  }
+
   /** A native program without network access. */
   public LaunchSpec(
       String moduleId,

@@ -249,7 +249,8 @@ final class ModuleSlot {
             config.runtimeDir().resolve(id + ".out.log"),
             binary,
             manifest.runtime() == ModuleManifest.Runtime.JAVA,
-            granted.contains(Capability.NETWORK_ACCESS));
+            granted.contains(Capability.NETWORK_ACCESS),
+            policy);
     LaunchedProcess p = launcher.launch(spec);
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started slot.

@@ -15,6 +15,22 @@ final class PlainProcessLauncher implements ModuleLauncher {
         System.Logger.Level.WARNING,
         "module {0} runs UNSANDBOXED as a plain child process (development/test launcher)",
         spec.moduleId());
+    if (spec.policy() != null) {
+      java.util.List<String> set = new java.util.ArrayList<>();
+      for (String k : new java.util.TreeSet<>(spec.policy().explicitKeys())) {
+        if (k.equals("sandbox_profile") || k.startsWith("limits.")) {
+          set.add(k);
+        }
+      }
+      if (!set.isEmpty()) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "module {0}: the policy''s {1} are NOT applied: an unsandboxed module has no seccomp"
+                + " profile and no resource limits",
+            spec.moduleId(),
+            String.join(", ", set));
+      }
+    }
     ProcessBuilder pb = new ProcessBuilder(spec.command());
     pb.environment().clear();
     pb.environment().putAll(spec.environment());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.blvm.policy.ModulePolicy;
 import org.blvm.sandbox.PreflightReport;
 import org.blvm.sandbox.Profile;
 import org.blvm.sandbox.ProfileException;
@@ -41,12 +42,98 @@ final class SandboxLauncher implements ModuleLauncher {
   private final ModuleLauncher plain = new PlainProcessLauncher();
   private final SandboxPolicy policy;
 
-  /** How a module's profile and limits follow from its runtime and grants. */
+  /** The loader's own profile and limits per runtime (builder settings): the defaults. */
   record SandboxPolicy(
       String javaProfile,
       String nativeProfile,
       ResourceLimits javaLimits,
       ResourceLimits nativeLimits) {}
+
+  /**
+   * What one module runs with.
+   *
+   * @param profile the seccomp profile's name (in native-profiles/)
+   * @param profileFromPolicy whether the operator's policy named it (else the loader's default)
+   * @param limits the sandbox's resource limits
+   * @param heapFromPolicy JVM only: whether {@code limits.heapMb()} follows the policy's memory_mb
+   */
+  record Resolved(
+      String profile, boolean profileFromPolicy, ResourceLimits limits, boolean heapFromPolicy) {}
+
+  /** JVM heap for a policy memory_mb: half of it (the rest is metaspace, code, stacks, malloc). */
+  static int jvmHeapMb(int memoryMb) {
+    return Math.max(16, memoryMb / 2);
+  }
+
+  /**
+   * The profile and limits of one module: every {@code sandbox_profile} and {@code limits} value
+   * the operator wrote in the policy ({@link ModulePolicy#isExplicit}) replaces the loader's
+   * default for the module's runtime; values the policy does not set keep the loader's default.
+   * Pure: no file is read and nothing is checked beyond the mapping (the profile name is resolved
+   * at launch, where an unknown name fails the launch).
+   *
+   * <ul>
+   *   <li>open_files → RLIMIT_NOFILE
+   *   <li>processes → RLIMIT_NPROC (processes and threads, per uid in the sandbox's user namespace)
+   *   <li>cpu_seconds → RLIMIT_CPU; 0 → RLIM_INFINITY ({@link ResourceLimits#UNLIMITED})
+   *   <li>disk_mb → RLIMIT_FSIZE (the largest single file, not the directory's total)
+   *   <li>memory_mb → native: RLIMIT_AS; JVM: -Xmx of half of it (at least 16), RLIMIT_AS as the
+   *       loader's JVM default (none unless set): a JVM reserves ~450 MiB of address space beyond
+   *       its heap at start, so RLIMIT_AS = memory_mb would stop it starting
+   * </ul>
+   */
+  static Resolved resolve(SandboxPolicy loader, boolean java, ModulePolicy p) {
+    String profile = java ? loader.javaProfile() : loader.nativeProfile();
+    ResourceLimits l = java ? loader.javaLimits() : loader.nativeLimits();
+    if (p == null) {
+      return new Resolved(profile, false, l, false);
+    }
+    boolean fromPolicy = p.isExplicit("sandbox_profile");
+    if (fromPolicy) {
+      profile = p.sandboxProfile();
+    }
+    org.blvm.policy.ResourceLimits pl = p.limits();
+    if (p.isExplicit("limits.open_files")) {
+      l = l.withOpenFiles(pl.openFiles());
+    }
+    if (p.isExplicit("limits.processes")) {
+      l = l.withProcesses(pl.processes());
+    }
+    if (p.isExplicit("limits.cpu_seconds")) {
+      l = l.withCpuSeconds(pl.cpuSeconds() == 0 ? ResourceLimits.UNLIMITED : pl.cpuSeconds());
+    }
+    if (p.isExplicit("limits.disk_mb")) {
+      l = l.withFileSizeBytes((long) pl.diskMb() << 20);
+    }
+    boolean heap = false;
+    if (p.isExplicit("limits.memory_mb")) {
+      if (java) {
+        l = l.withHeapMb(jvmHeapMb(pl.memoryMb()));
+        heap = true;
+      } else {
+        l = l.withAddressSpaceBytes((long) pl.memoryMb() << 20);
+      }
+    }
+    return new Resolved(profile, fromPolicy, l, heap);
+  }
+
+  /**
+   * JVM arguments without the loader's own {@code -Xmx} options (before {@code -cp}/{@code -jar}),
+   * so that the sandbox's heap flag, which precedes them, is the one the JVM uses.
+   */
+  static List<String> withoutHeapFlags(List<String> jvmArgs) {
+    List<String> out = new ArrayList<>();
+    boolean options = true;
+    for (String a : jvmArgs) {
+      if (options && (a.equals("-cp") || a.equals("-jar") || !a.startsWith("-"))) {
+        options = false;
+      }
+      if (!(options && a.startsWith("-Xmx"))) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
 
   SandboxLauncher(SandboxOptions options, Set<String> unsandboxed, SandboxPolicy policy) {
     this.unsandboxed = Set.copyOf(unsandboxed);
@@ -105,25 +192,52 @@ final class SandboxLauncher implements ModuleLauncher {
     env.put(
         "BLVM_SOCKET", SandboxSpec.SOCKET_DIR + "/" + spec.socketDir().relativize(socketOf(spec)));
     List<String> cmd = spec.command();
+    Resolved r = resolve(policy, spec.java(), spec.policy());
     Profile profile;
     try {
-      profile = Profile.named(spec.java() ? policy.javaProfile() : policy.nativeProfile());
+      profile = Profile.named(r.profile());
     } catch (ProfileException e) {
-      throw new IOException("module " + spec.moduleId() + ": " + e.getMessage(), e);
+      // fail closed: never another profile instead of the one the operator named
+      throw new IOException(
+          "module "
+              + spec.moduleId()
+              + ": sandbox profile \""
+              + r.profile()
+              + "\""
+              + (r.profileFromPolicy()
+                  ? " named by the policy (sandbox_profile in ["
+                      + spec.policy().section()
+                      + "]"
+                      + " or [defaults])"
+                  : " (loader setting sandboxProfiles)")
+              + " cannot be used, refusing to start it: "
+              + e.getMessage(),
+          e);
     }
+    List<String> args = new ArrayList<>(cmd.subList(1, cmd.size()));
+    if (spec.java() && r.heapFromPolicy()) {
+      args = withoutHeapFlags(args);
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "module {0}: sandbox profile {1} ({2}), limits {3}",
+        spec.moduleId(),
+        r.profile(),
+        r.profileFromPolicy() ? "policy" : "loader default",
+        r.limits());
     SandboxSpec s =
         new SandboxSpec(
             spec.moduleId(),
             spec.java() ? SandboxSpec.Runtime.JAVA : SandboxSpec.Runtime.NATIVE,
             Path.of(cmd.get(0)),
-            new ArrayList<>(cmd.subList(1, cmd.size())),
+            args,
             env,
             readOnlyBinds(spec),
             List.of(spec.dataDir()),
             spec.socketDir(),
             spec.dataDir(),
             profile,
-            spec.java() ? policy.javaLimits() : policy.nativeLimits(),
+            r.limits(),
             spec.network(),
             spec.outputLog());
     SandboxedProcess p = sandbox.start(s);

@@ -12,6 +12,11 @@ import org.blvm.protocol.Capability;
  * @param section "defaults" or "modules.&lt;name&gt;" (where the module's own keys came from)
  * @param overrides the keys the module's own section set (everything else is from defaults)
  * @param threshold signatures by distinct trusted keys this module needs
+ * @param explicitKeys the keys the operator wrote for this module, in {@code [defaults]} or in its
+ *     own section: top-level keys ({@code "sandbox_profile"}) and, inside {@code limits}, {@code
+ *     rate_limit} and {@code restart}, dotted subkeys ({@code "limits.open_files"}). A key not in
+ *     this set holds its built-in default, which the loader may replace with its own (see {@link
+ *     #isExplicit})
  */
 public record ModulePolicy(
     String section,
@@ -27,7 +32,8 @@ public record ModulePolicy(
     RestartRule restart,
     DisallowedCapability onDisallowedCapability,
     boolean allowUnsigned,
-    int threshold) {
+    int threshold,
+    Set<String> explicitKeys) {
 
   /** What happens when a module's event queue is full. */
   public enum EventOverflow {
@@ -58,6 +64,55 @@ public record ModulePolicy(
     Objects.requireNonNull(eventOverflow);
     Objects.requireNonNull(restart);
     Objects.requireNonNull(onDisallowedCapability);
+    explicitKeys = Set.copyOf(explicitKeys);
+  }
+
+  /** A policy in which the operator wrote nothing explicitly (every value is a built-in one). */
+  public ModulePolicy(
+      String section,
+      Set<String> overrides,
+      Set<Capability> capabilities,
+      String sandboxProfile,
+      ResourceLimits limits,
+      List<String> configSections,
+      Set<String> callableModules,
+      List<String> configSecrets,
+      RateLimit rateLimit,
+      EventOverflow eventOverflow,
+      RestartRule restart,
+      DisallowedCapability onDisallowedCapability,
+      boolean allowUnsigned,
+      int threshold) {
+    this(
+        section,
+        overrides,
+        capabilities,
+        sandboxProfile,
+        limits,
+        configSections,
+        callableModules,
+        configSecrets,
+        rateLimit,
+        eventOverflow,
+        restart,
+        onDisallowedCapability,
+        allowUnsigned,
+        threshold,
+        Set.of());
+  }
+
+  /** {@code limits} keys, as written in the policy file. */
+  public static final List<String> LIMIT_KEYS =
+      List.of("memory_mb", "cpu_seconds", "open_files", "processes", "disk_mb");
+
+  /**
+   * Whether the operator wrote {@code key} (e.g. {@code "sandbox_profile"} or {@code
+   * "limits.memory_mb"}) in {@code [defaults]} or in this module's section. When false, the value
+   * of that key is the built-in default, and the loader applies its own setting instead (for {@code
+   * sandbox_profile} and {@code limits}: the loader's sandbox defaults).
+   */
+  public boolean isExplicit(String key) {
+    return explicitKeys.contains(key);
   }
 
   /** Whether {@code callable_modules} lets this module call {@code target} ({@code "*"}: any). */

@@ -61,8 +61,11 @@ public final class Policy {
               "on_disallowed_capability",
               "allow_unsigned",
               "threshold"));
-  private static final Set<String> LIMIT_KEYS =
-      new TreeSet<>(List.of("memory_mb", "cpu_seconds", "open_files", "processes", "disk_mb"));
+  private static final Set<String> LIMIT_KEYS = new TreeSet<>(ModulePolicy.LIMIT_KEYS);
+
+  /** Tables whose subkeys are recorded one by one in {@link ModulePolicy#explicitKeys}. */
+  private static final Set<String> SUBTABLES = Set.of("limits", "rate_limit", "restart");
+
   private static final Set<String> RATE_KEYS =
       new TreeSet<>(List.of("requests_per_second", "burst"));
   private static final Pattern CONFIG_KEY_PATH =
@@ -328,6 +331,18 @@ public final class Policy {
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       overrides.add(it.next());
     }
+    // what the operator wrote: the base's explicit keys plus this section's (subkeys dotted)
+    Set<String> explicit = new TreeSet<>(base.explicitKeys());
+    for (String k : overrides) {
+      JsonNode v = n.get(k);
+      if (SUBTABLES.contains(k) && v.isObject()) {
+        for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
+          explicit.add(k + "." + it.next());
+        }
+      } else {
+        explicit.add(k);
+      }
+    }
     Set<Capability> caps = base.capabilities();
     if (n.has("capabilities")) {
       Set<Capability> c = EnumSet.noneOf(Capability.class);
@@ -505,7 +520,8 @@ public final class Policy {
         restart,
         onDisallowed,
         allowUnsigned,
-        threshold);
+        threshold,
+        explicit);
   }
 
   /** Collects problems with their lines. */

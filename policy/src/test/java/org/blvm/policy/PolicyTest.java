@@ -255,6 +255,44 @@ class PolicyTest {
   }
 
   @Test
+  void explicitKeys_fromDefaultsAndModuleSection_builtInValuesAreNotExplicit() throws Exception {
+    Policy p =
+        Fixtures.policy(
+            "[defaults]\nsandbox_profile = \"default\"\n"
+                + "[defaults.limits]\nopen_files = 256\n"
+                + "[modules.m]\nlimits = { processes = 8, cpu_seconds = 0 }\n"
+                + "[modules.n]\nsandbox_profile = \"strict\"\n");
+
+    ModulePolicy m = p.forModule("m");
+    assertEquals(
+        Set.of("sandbox_profile", "limits.open_files", "limits.processes", "limits.cpu_seconds"),
+        m.explicitKeys());
+    assertTrue(m.isExplicit("limits.open_files"), "written in [defaults], same value as built-in");
+    assertTrue(m.isExplicit("limits.cpu_seconds"), "0 written is explicit (unlimited)");
+    assertFalse(m.isExplicit("limits.memory_mb"));
+    assertFalse(m.isExplicit("limits.disk_mb"));
+    assertFalse(m.isExplicit("limits"), "the table itself is recorded by its subkeys");
+    assertEquals(8, m.limits().processes());
+    assertEquals(Set.of("limits"), m.overrides());
+    ModulePolicy n = p.forModule("n");
+    assertEquals(Set.of("sandbox_profile", "limits.open_files"), n.explicitKeys());
+    assertEquals("strict", n.sandboxProfile());
+    assertEquals(Set.of("sandbox_profile", "limits.open_files"), p.defaults().explicitKeys());
+  }
+
+  @Test
+  void explicitKeys_nothingWritten_empty_andTrustingSetsNone() throws Exception {
+    Policy p = Fixtures.policy("[modules.m]\ncapabilities = []\n");
+
+    assertEquals(Set.of("capabilities"), p.forModule("m").explicitKeys());
+    assertEquals(Set.of(), p.forModule("other").explicitKeys());
+    assertFalse(p.forModule("m").isExplicit("sandbox_profile"));
+    ModulePolicy t = Policy.trusting(List.of(), 1).forModule("x");
+    assertEquals(Set.of(), t.explicitKeys());
+    assertEquals(ResourceLimits.DEFAULT, t.limits());
+  }
+
+  @Test
   void forModule_noDefaultsSection_allowsNothing() throws Exception {
     Policy p = Fixtures.policy(Fixtures.keyEntry("a", K1, ""));
 

@@ -278,7 +278,10 @@ final class BubblewrapSandbox implements Sandbox {
                 String.valueOf(pid),
                 "--nofile=" + l.openFiles() + ":" + l.openFiles(),
                 "--nproc=" + l.processes() + ":" + l.processes(),
-                "--cpu=" + l.cpuSeconds() + ":" + l.cpuSeconds(),
+                "--cpu="
+                    + ResourceLimits.text(l.cpuSeconds())
+                    + ":"
+                    + ResourceLimits.text(l.cpuSeconds()),
                 "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
                 "--core=0:0"));
     if (l.addressSpaceBytes() > 0) {
@@ -326,7 +329,7 @@ final class BubblewrapSandbox implements Sandbox {
           found = f[0] + "/" + f[1];
         }
       }
-      String expected = e.getValue() + "/" + e.getValue();
+      String expected = ResourceLimits.text(e.getValue()) + "/" + ResourceLimits.text(e.getValue());
       if (!expected.equals(found)) {
         throw new SandboxException(
             e.getKey() + " of sandbox pid " + pid + " is " + found + ", expected " + expected);

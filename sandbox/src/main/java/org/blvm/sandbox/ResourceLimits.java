@@ -3,11 +3,13 @@ package org.blvm.sandbox;
 /**
  * Kernel resource limits of one sandbox, applied with prlimit to the sandbox's pid 1 before the
  * program runs (soft = hard, so the program cannot raise them). Zero means "not limited" for {@code
- * addressSpaceBytes} only; every other limit is always applied.
+ * addressSpaceBytes} only (RLIMIT_AS is then left as inherited); {@code cpuSeconds} may be {@link
+ * #UNLIMITED}, which sets RLIMIT_CPU to the kernel's RLIM_INFINITY; every other limit is always
+ * applied with a finite value.
  *
  * @param openFiles RLIMIT_NOFILE
  * @param processes RLIMIT_NPROC: processes and threads of the sandbox's uid (a JVM starts ~20)
- * @param cpuSeconds RLIMIT_CPU: SIGXCPU then SIGKILL when used up
+ * @param cpuSeconds RLIMIT_CPU: SIGXCPU then SIGKILL when used up; {@link #UNLIMITED} for none
  * @param fileSizeBytes RLIMIT_FSIZE: largest file the program may write
  * @param addressSpaceBytes RLIMIT_AS, or 0 for none (JVMs get sized heap/metaspace flags with it)
  * @param heapMb JVM only: -Xmx
@@ -21,10 +23,15 @@ public record ResourceLimits(
     long addressSpaceBytes,
     int heapMb,
     int processors) {
+  /** RLIM_INFINITY as Java sees it (the kernel's all-ones value): allowed for cpuSeconds only. */
+  public static final long UNLIMITED = -1L;
+
   public ResourceLimits {
     positive("openFiles", openFiles);
     positive("processes", processes);
-    positive("cpuSeconds", cpuSeconds);
+    if (cpuSeconds != UNLIMITED) {
+      positive("cpuSeconds", cpuSeconds);
+    }
     positive("fileSizeBytes", fileSizeBytes);
     if (addressSpaceBytes < 0) {
       throw new IllegalArgumentException(
@@ -51,6 +58,12 @@ public record ResourceLimits(
         openFiles, n, cpuSeconds, fileSizeBytes, addressSpaceBytes, heapMb, processors);
   }
 
+  public ResourceLimits withOpenFiles(long n) {
+    return new ResourceLimits(
+        n, processes, cpuSeconds, fileSizeBytes, addressSpaceBytes, heapMb, processors);
+  }
+
+  /** {@link #UNLIMITED}: no CPU-time limit. */
   public ResourceLimits withCpuSeconds(long s) {
     return new ResourceLimits(
         openFiles, processes, s, fileSizeBytes, addressSpaceBytes, heapMb, processors);
@@ -75,5 +88,10 @@ public record ResourceLimits(
     if (v <= 0) {
       throw new IllegalArgumentException(name + " must be > 0, found " + v);
     }
+  }
+
+  /** A limit as prlimit(1) and /proc/PID/limits write it. */
+  static String text(long v) {
+    return v == UNLIMITED ? "unlimited" : Long.toString(v);
   }
 }

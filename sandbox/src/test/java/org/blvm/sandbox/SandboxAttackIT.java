@@ -327,6 +327,15 @@ class SandboxAttackIT {
   }
 
   @Test
+  void limits_cpuUnlimited_setToInfinityBeforeTheProgramRuns() throws Exception {
+    ResourceLimits l = ResourceLimits.nativeDefaults().withCpuSeconds(ResourceLimits.UNLIMITED);
+    String o = out(spec(Profile.named("default"), l, false, "limits"));
+    // RLIM_INFINITY printed as a signed long long by the helper
+    assertTrue(o.contains("limit cpu -1 -1\n"), o);
+    assertTrue(o.contains("limit nofile 256 256\n"), o);
+  }
+
+  @Test
   void forkBomb_stoppedByProcessLimit() throws Exception {
     String o =
         out(

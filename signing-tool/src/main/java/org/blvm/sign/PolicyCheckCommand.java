@@ -166,6 +166,10 @@ final class PolicyCheckCommand implements Callable<Integer> {
     return refused == 0 ? ExitCodes.OK : ExitCodes.REFUSED;
   }
 
+  private static String limit(ModulePolicy mp, String key, String value) {
+    return mp.isExplicit("limits." + key) ? value : "(loader default)";
+  }
+
   private static void printPolicy(PrintWriter out, ModulePolicy mp) {
     out.println(
         "  policy:        from ["
@@ -183,19 +187,26 @@ final class PolicyCheckCommand implements Callable<Integer> {
             + (mp.allowUnsigned()
                 ? "; allow_unsigned = true (only if no signature file at all)"
                 : ""));
-    out.println("  sandbox:       profile \"" + mp.sandboxProfile() + "\"");
+    // a value the policy does not set is replaced by the loader's own sandbox default
+    out.println(
+        "  sandbox:       profile "
+            + (mp.isExplicit("sandbox_profile")
+                ? "\"" + mp.sandboxProfile() + "\""
+                : "(loader default)"));
     out.println(
         "  limits:        memory "
-            + mp.limits().memoryMb()
-            + " MB, cpu "
-            + (mp.limits().cpuSeconds() == 0 ? "unlimited" : mp.limits().cpuSeconds() + " s")
+            + limit(mp, "memory_mb", mp.limits().memoryMb() + " MB")
+            + ", cpu "
+            + limit(
+                mp,
+                "cpu_seconds",
+                mp.limits().cpuSeconds() == 0 ? "unlimited" : mp.limits().cpuSeconds() + " s")
             + ", open files "
-            + mp.limits().openFiles()
+            + limit(mp, "open_files", "" + mp.limits().openFiles())
             + ", processes "
-            + mp.limits().processes()
-            + ", disk "
-            + mp.limits().diskMb()
-            + " MB");
+            + limit(mp, "processes", "" + mp.limits().processes())
+            + ", disk (largest file) "
+            + limit(mp, "disk_mb", mp.limits().diskMb() + " MB"));
     out.println(
         "  config:        "
             + (mp.configSections().isEmpty()

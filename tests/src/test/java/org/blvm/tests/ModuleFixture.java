@@ -36,16 +36,20 @@ final class ModuleFixture {
   }
 
   /**
-   * An admission with a real operator policy: {@code tables} ({@code [defaults]}, {@code
-   * [modules.<name>]}) plus a {@code [[keys]]} entry trusting the run's key.
+   * An admission under a real operator policy: the run's key as the only trusted key (threshold 1),
+   * followed by {@code policyToml} ({@code [defaults]}, {@code [modules.<name>]} sections).
    */
-  static Admission admission(Path stateDir, String tables) {
-    String text =
-        tables + "\n[[keys]]\nname = \"run\"\npublic_key = \"" + KEY.publicKey().encoded() + "\"\n";
+  static Admission admission(Path stateDir, String policyToml) {
+    String toml =
+        "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
+            + KEY.publicKey().encoded()
+            + "\"\n"
+            + policyToml;
     try {
       return Admission.builder()
           .policy(
-              Policy.parse("test policy", text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+              Policy.parse(
+                  "test-policy.toml", toml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
           .stateDir(stateDir)
           .build();
     } catch (AdmissionException | org.blvm.policy.PolicyException e) {
