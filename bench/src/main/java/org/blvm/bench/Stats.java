@@ -11,6 +11,10 @@ final class Stats {
     Arrays.sort(sorted);
   }
 
+  double maxMicros() {
+    return sorted[sorted.length - 1] / 1000.0;
+  }
+
   double percentileMicros(double p) {
     int i = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
     return sorted[Math.max(0, i)] / 1000.0;

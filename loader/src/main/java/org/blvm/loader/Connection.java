@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
@@ -27,6 +29,7 @@ import org.blvm.protocol.Message;
 import org.blvm.protocol.ProtocolException;
 import org.blvm.protocol.SharedEvent;
 import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * One module connection: a reader thread that decodes frames and dispatches them, and a writer
@@ -34,6 +37,12 @@ import org.newsclub.net.unix.AFUNIXSocket;
  * on a connection blocks: sends only enqueue. A full queue applies the module's overflow rule:
  * disconnect, or drop the oldest queued events and send an EventsDropped marker before the next
  * event; see docs/concurrency.md.
+ *
+ * <p>Fast path for responses ({@link #sendResponse}): the thread that produced a small response
+ * writes it to the socket itself, instead of handing it to the writer thread, when that cannot
+ * block — the write lock is free, every non-event frame queued before it has been written, and the
+ * kernel reports the socket writable ({@link SocketPoll}). Otherwise the response is queued as
+ * before. Events never take this path, so their order and sequence numbers are unchanged.
  */
 final class Connection {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
@@ -42,6 +51,9 @@ final class Connection {
   private static final byte[] END = new byte[0];
 
   private static final int MAX_BATCH = 256;
+
+  /** Upper bound of a directly written frame; the socket's send buffer lowers it (see below). */
+  private static final int DIRECT_MAX_BYTES = 4096;
 
   private final ModuleSlot slot;
   private final AFUNIXSocket socket;
@@ -68,6 +80,35 @@ final class Connection {
   private final AtomicLong nextInvokeId = new AtomicLong();
   private final long peerPid;
 
+  /**
+   * Serialises every write to the socket: held by the writer thread for a whole batch (across the
+   * blocking write, like before) and by a direct response write. Only the writer waits for it
+   * ({@code lock()}); a direct write only ever {@code tryLock()}s, so the thread that answers a
+   * request never waits for the writer or for the module.
+   */
+  private final ReentrantLock writeLock = new ReentrantLock();
+
+  /**
+   * The last non-event frame queued and not yet written, or null. While it is set a response may
+   * not overtake the queue: a welcome (or any other control frame) queued before a response is
+   * always written before it. Set under sendLock before the frame is offered; cleared by the writer
+   * (compare-and-set) once it has written that frame.
+   */
+  private final AtomicReference<byte[]> unwrittenControl = new AtomicReference<>();
+
+  /**
+   * The socket's file descriptor for {@link SocketPoll}, or -1: then nothing is written directly.
+   */
+  private final int fd;
+
+  /** The largest frame written directly: min(DIRECT_MAX_BYTES, SO_SNDBUF / 8). */
+  private final int directMaxBytes;
+
+  /** Written only by the writer thread (before it first takes the lock); guarded by writeLock. */
+  private volatile OutputStream os;
+
+  private final AtomicLong directWrites = new AtomicLong();
+
   /** Guarded by sendLock. */
   private long eventSeq;
 
@@ -83,6 +124,23 @@ final class Connection {
     this.codec = codec;
     this.config = config;
     this.overflowRule = slot.eventOverflow();
+    int nativeFd = -1;
+    int max = 0;
+    if (SocketPoll.available()) {
+      try {
+        nativeFd = FileDescriptorCast.using(socket.getFileDescriptor()).as(Integer.class);
+        max = Math.min(DIRECT_MAX_BYTES, socket.getSendBufferSize() / 8);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "module {0}: no direct response writes (cannot read the socket's fd: {1})",
+            slot.id(),
+            e.toString());
+        nativeFd = -1;
+      }
+    }
+    this.fd = nativeFd;
+    this.directMaxBytes = max;
   }
 
   /** One queued frame; {@code seq} is the event's sequence number, 0 for other messages. */
@@ -141,9 +199,73 @@ final class Connection {
     }
   }
 
+  /**
+   * Sends a response. Written at once by the calling thread when that cannot block (see the class
+   * comment and docs/concurrency.md), else queued like {@link #send}. A response may overtake
+   * queued events — they are a different stream with their own sequence numbers — but never a
+   * queued welcome, invoke, response or close.
+   */
+  boolean sendResponse(Message.Response r) {
+    byte[] frame = codec.encodeFrame(r);
+    switch (tryWriteDirect(frame)) {
+      case WRITTEN:
+        return true;
+      case FAILED:
+        return false;
+      default:
+        return enqueue(frame);
+    }
+  }
+
+  private enum Direct {
+    WRITTEN,
+    FAILED,
+    NOT_NOW
+  }
+
+  private Direct tryWriteDirect(byte[] frame) {
+    if (fd < 0
+        || frame.length > directMaxBytes
+        || unwrittenControl.get() != null
+        || closed.get()
+        || !writeLock.tryLock()) {
+      return Direct.NOT_NOW;
+    }
+    try {
+      OutputStream o = os;
+      // Re-checked under the lock: the writer clears unwrittenControl only while holding it.
+      if (o == null || unwrittenControl.get() != null || closed.get() || !SocketPoll.writable(fd)) {
+        return Direct.NOT_NOW;
+      }
+      // The writer flushes before it releases the lock, so the buffer is empty here and this is
+      // one write(2) of a frame far smaller than the free space poll(2) just reported.
+      o.write(frame);
+      o.flush();
+      directWrites.incrementAndGet();
+      return Direct.WRITTEN;
+    } catch (IOException e) {
+      if (!closed.get()) {
+        terminate("write failed: " + e.getMessage());
+      }
+      return Direct.FAILED;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Responses written directly by the thread that produced them (for tests and diagnostics). */
+  long directWrites() {
+    return directWrites.get();
+  }
+
   private boolean enqueue(byte[] frame) {
     synchronized (sendLock) {
-      return !closed.get() && offer(frame, 0);
+      if (closed.get()) {
+        return false;
+      }
+      // before the offer: the writer can only clear it after writing this very frame
+      unwrittenControl.set(frame);
+      return offer(frame, 0);
     }
   }
 
@@ -325,19 +447,26 @@ final class Connection {
 
   private void writeLoop() {
     List<byte[]> batch = new ArrayList<>(MAX_BATCH + 1);
-    try (OutputStream os = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024)) {
+    try (OutputStream o = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024)) {
+      os = o;
       while (true) {
         takeBatch(batch);
         boolean end = false;
-        for (byte[] frame : batch) {
-          if (frame == END) {
-            end = true;
-            break;
+        writeLock.lock();
+        try {
+          for (byte[] frame : batch) {
+            if (frame == END) {
+              end = true;
+              break;
+            }
+            o.write(frame);
+            unwrittenControl.compareAndSet(frame, null);
           }
-          os.write(frame);
+          o.flush();
+        } finally {
+          writeLock.unlock();
         }
         batch.clear();
-        os.flush();
         if (end) {
           break;
         }

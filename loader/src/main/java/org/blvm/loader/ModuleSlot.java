@@ -439,7 +439,7 @@ final class ModuleSlot {
                     Message.Response.error(
                         req.id(), ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node"));
               }
-              conn.send(resp);
+              conn.sendResponse(resp);
               manager.afterResponse(this, req, resp);
             });
   }

@@ -52,6 +52,19 @@ final class DefaultModuleClient implements ModuleClient {
   private static final int INVOKE_QUEUE = 256;
   private static final long CLOSE_WRITE_WAIT_MS = 250;
 
+  /** How long a caller spins on its answer before parking (see {@link #spinBriefly}). */
+  static final long SPIN_NANOS = 50_000;
+
+  private static final boolean SPIN = Runtime.getRuntime().availableProcessors() > 1;
+
+  static final int SPIN_PROBE_EVERY = 64;
+  private static final int SPIN_CREDIT_MAX = 8;
+
+  /** Adaptive spin state (see spinBriefly); plain volatile fields, races only skew a heuristic. */
+  private volatile int spinCredit = SPIN_CREDIT_MAX;
+
+  private volatile int callsWithoutSpin;
+
   private final ClientConfig config;
   private final Codec codec = Codec.withDefaults();
   private final SocketChannel channel;
@@ -303,6 +316,7 @@ final class DefaultModuleClient implements ModuleClient {
     Duration timeout = config.requestTimeout();
     Message.Response response;
     try {
+      spinBriefly(answer);
       response = answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       pending.remove(id);
@@ -323,6 +337,30 @@ final class DefaultModuleClient implements ModuleClient {
       throw new NodeApiException(method, response.error());
     }
     return response.result();
+  }
+
+  /**
+   * Waits up to {@link #SPIN_NANOS} for the answer without parking. A response to a local call
+   * often arrives within tens of microseconds; a parked caller then needs the reader to wake it (a
+   * futex wake plus a scheduling delay, which can be longer than the call itself). The spin is
+   * bounded, and adaptive: when answers keep arriving after the spin gave up (a loaded machine, a
+   * slow call), spinning only burns the CPU the node and this module's reader need, so the client
+   * stops spinning and tries again every {@link #SPIN_PROBE_EVERY} calls. Skipped on one CPU.
+   */
+  private void spinBriefly(CompletableFuture<?> answer) {
+    if (!SPIN || answer.isDone()) {
+      return;
+    }
+    int credit = spinCredit;
+    if (credit <= 0 && ++callsWithoutSpin % SPIN_PROBE_EVERY != 0) {
+      return;
+    }
+    long start = System.nanoTime();
+    do {
+      Thread.onSpinWait();
+    } while (!answer.isDone() && System.nanoTime() - start < SPIN_NANOS);
+    // racy read-modify-write between concurrent callers: a heuristic, any interleaving is fine
+    spinCredit = answer.isDone() ? Math.min(SPIN_CREDIT_MAX, credit + 1) : Math.max(0, credit - 2);
   }
 
   private NodeApiException unavailable(String method) {

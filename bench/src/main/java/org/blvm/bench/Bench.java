@@ -1,0 +1,38 @@
+package org.blvm.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs every benchmark once and prints a summary: each figure beside a baseline measured in the
+ * same run, the ratio, and PASS/MISS against its target. Usage: {@code Bench [calls] [warmup]
+ * [events] [idle-modules]} (defaults 10000, 5000, 5000, 32).
+ */
+public final class Bench {
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    int calls = arg(args, 0, 10_000);
+    int warmup = arg(args, 1, 5_000);
+    int events = arg(args, 2, 5_000);
+    int idle = arg(args, 3, 32);
+    long t0 = System.nanoTime();
+    List<Result> results = new ArrayList<>();
+    try (Harness h = new Harness()) {
+      results.addAll(RoundTripBench.run(h, calls, warmup));
+      results.addAll(EventBench.run(h, events));
+      results.addAll(MemoryBench.run(h, idle));
+    }
+    System.out.printf(
+        "%nSummary (%d cores, %s %s, %.0f s):%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.vm.name"),
+        System.getProperty("java.version"),
+        (System.nanoTime() - t0) / 1e9);
+    Result.printTable(results);
+  }
+
+  private static int arg(String[] args, int i, int dflt) {
+    return args.length > i ? Integer.parseInt(args[i]) : dflt;
+  }
+}

@@ -1,0 +1,30 @@
+package org.blvm.bench;
+
+import java.util.List;
+
+/** One line of the summary: a measured figure, the baseline measured in the same run, a verdict. */
+record Result(
+    String id,
+    String figure,
+    String measured,
+    String baseline,
+    double ratio,
+    String target,
+    Boolean pass) {
+
+  static void printTable(List<Result> results) {
+    String fmt = "%-4s %-58s %-22s %-30s %8s  %-22s %s%n";
+    System.out.printf(fmt, "", "figure", "blvm", "baseline (same run)", "ratio", "target", "");
+    for (Result r : results) {
+      System.out.printf(
+          fmt,
+          r.id(),
+          r.figure(),
+          r.measured(),
+          r.baseline(),
+          String.format("%.2fx", r.ratio()),
+          r.target(),
+          r.pass() == null ? "-" : r.pass() ? "PASS" : "MISS");
+    }
+  }
+}
