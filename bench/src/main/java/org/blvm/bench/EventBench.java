@@ -145,6 +145,13 @@ final class EventBench {
           "    the stalled module (queue %d frames, overflow rule: the default, disconnect) ended"
               + " %s: %s%n",
           QUEUE_FRAMES, st.state(), st.detail());
+      Path log = h.work.resolve("ev").resolve("stalled.out.log");
+      if (java.nio.file.Files.exists(log)) {
+        List<String> lines = java.nio.file.Files.readAllLines(log);
+        if (!lines.isEmpty()) {
+          System.out.println("    stalled module's last output: " + lines.get(lines.size() - 1));
+        }
+      }
       double p99 = withStall.percentileMicros(99);
       results.add(
           new Result(

@@ -44,9 +44,10 @@ import org.blvm.protocol.ProtocolException;
 /**
  * The one implementation of {@link ModuleClient}. Threads and locks (see package-info): the reader
  * {@code blvm-sdk-reader} owns the input side; {@code blvm-sdk-events} runs event handlers in
- * arrival order; {@code blvm-sdk-invoke-N} run served methods and the stop hook; callers block on a
- * per-request future. {@link #writeLock} serializes whole frames and is the only lock held across
- * I/O; no lock is held while a handler runs.
+ * arrival order; {@code blvm-sdk-invoke-N} run served methods and the stop hook; callers spin
+ * briefly (bounded, adaptive: {@link #spinBriefly}) and then block on a per-request future. {@link
+ * #writeLock} serializes whole frames and is the only lock held across I/O; no lock is held while a
+ * handler runs.
  */
 final class DefaultModuleClient implements ModuleClient {
   private static final int INVOKE_QUEUE = 256;
