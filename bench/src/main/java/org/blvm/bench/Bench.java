@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Runs every benchmark once and prints a summary: each figure beside a baseline measured in the
  * same run, the ratio, and PASS/MISS against its target. Usage: {@code Bench [calls] [warmup]
- * [events] [idle-modules]} (defaults 10000, 5000, 5000, 32).
+ * [events] [idle-modules]} (defaults 10000, 5000, 5000, 32); {@code -Dblvm.bench.only=a} (or any of
+ * {@code abcd}) runs only those parts.
  */
 public final class Bench {
   private Bench() {}
@@ -18,10 +19,17 @@ public final class Bench {
     int idle = arg(args, 3, 32);
     long t0 = System.nanoTime();
     List<Result> results = new ArrayList<>();
+    String only = System.getProperty("blvm.bench.only", "abcd");
     try (Harness h = new Harness()) {
-      results.addAll(RoundTripBench.run(h, calls, warmup));
-      results.addAll(EventBench.run(h, events));
-      results.addAll(MemoryBench.run(h, idle));
+      if (only.contains("a")) {
+        results.addAll(RoundTripBench.run(h, calls, warmup));
+      }
+      if (only.contains("b") || only.contains("c")) {
+        results.addAll(EventBench.run(h, events));
+      }
+      if (only.contains("d")) {
+        results.addAll(MemoryBench.run(h, idle));
+      }
     }
     System.out.printf(
         "%nSummary (%d cores, %s %s, %.0f s):%n",

@@ -142,9 +142,9 @@ final class EventBench {
           "    7 healthy + 1 stalled subscriber  : p50 %6.1f us   p99 %6.1f us   max %8.1f us%n",
           withStall.percentileMicros(50), withStall.percentileMicros(99), withStall.maxMicros());
       System.out.printf(
-          "    the stalled module (queue %d frames, overflow rule: the default, disconnect) ended"
-              + " %s: %s%n",
-          QUEUE_FRAMES, st.state(), st.detail());
+          "    the stalled module (queue %d frames, policy event_overflow = \"drop_oldest\"):"
+              + " %s, %,d events dropped from its queue, %d disconnects%n",
+          QUEUE_FRAMES, st.state(), m.droppedEvents("stalled"), m.queueOverflows("stalled"));
       Path log = h.work.resolve("ev").resolve("stalled.out.log");
       if (java.nio.file.Files.exists(log)) {
         List<String> lines = java.nio.file.Files.readAllLines(log);

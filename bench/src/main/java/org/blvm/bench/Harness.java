@@ -39,10 +39,33 @@ final class Harness implements AutoCloseable {
     key = MinisignSecretKey.generate(new SecureRandom());
     admission =
         Admission.builder()
-            .policy(Policy.trusting(List.of(key.publicKey()), 1))
+            .policy(Policy.parse("bench policy", policyToml().getBytes(StandardCharsets.UTF_8)))
             .stateDir(work.resolve("state"))
             .build();
     chain.mineBlock(1);
+  }
+
+  /**
+   * Trusts the bench's key; every bench module gets what it declares, with no rate limit and no
+   * restart. The module that stops reading gets the drop_oldest overflow rule (the default,
+   * disconnect, would end it when its queue fills).
+   */
+  private String policyToml() {
+    return String.join(
+        "\n",
+        "threshold = 1",
+        "[[keys]]",
+        "name = \"bench\"",
+        "public_key = \"" + key.publicKey().encoded() + "\"",
+        "[defaults]",
+        "capabilities = [\"read_blockchain\", \"read_mempool\", \"subscribe_events\","
+            + " \"report_metrics\", \"publish_events\"]",
+        "event_overflow = \"disconnect\"",
+        "rate_limit = { requests_per_second = 0 }",
+        "restart = { mode = \"never\" }",
+        "[modules.stalled]",
+        "event_overflow = \"drop_oldest\"",
+        "");
   }
 
   /** A module run by the JVM from the bench jar with {@code mainClass}; signed. */

@@ -4,6 +4,7 @@
 #   idle  - hello, ready, then read and discard everything until stop or EOF
 #   stall - hello, subscribe to NewBlock and MempoolTransactionAdded, ready, then never read again
 import os
+import signal
 import socket
 import struct
 import sys
@@ -74,7 +75,7 @@ def main():
     request(s, 2, "ready", bytes([0xF6]))
     if MODE == "stall":
         while True:
-            os.pause()  # never reads again; SIGTERM/SIGKILL end it
+            signal.pause()  # never reads again; SIGTERM/SIGKILL end it
     while True:
         f = read_frame(s)
         if text("invoke") in f or text("close") in f:
