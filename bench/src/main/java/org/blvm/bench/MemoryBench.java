@@ -49,9 +49,9 @@ final class MemoryBench {
       return List.of(
           new Result(
               "d",
-              "loader heap per idle connected module (" + n + " modules)",
+              "loader heap per idle connected module, " + n + " modules",
               String.format("%.3f MiB", perModule),
-              "target 2 MiB",
+              "(target 2 MiB)",
               perModule / TARGET_MIB,
               "<= 2 MiB",
               perModule <= TARGET_MIB));

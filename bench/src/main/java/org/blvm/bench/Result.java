@@ -13,7 +13,7 @@ record Result(
     Boolean pass) {
 
   static void printTable(List<Result> results) {
-    String fmt = "%-4s %-58s %-22s %-30s %8s  %-22s %s%n";
+    String fmt = "%-2s %-66s %-12s %-24s %7s  %-19s %s%n";
     System.out.printf(fmt, "", "figure", "blvm", "baseline (same run)", "ratio", "target", "");
     for (Result r : results) {
       System.out.printf(

@@ -69,7 +69,7 @@ final class RoundTripBench {
               "a",
               "get_chain_tip round trip p50",
               us(api50),
-              "raw ping-pong " + us(raw50),
+              "raw " + us(raw50),
               api50 / raw50,
               "<= 1.5x raw",
               api50 / raw50 <= 1.5),
@@ -77,7 +77,7 @@ final class RoundTripBench {
               "a",
               "get_chain_tip round trip p99",
               us(api99),
-              "raw ping-pong " + us(raw99),
+              "raw " + us(raw99),
               api99 / raw99,
               "(no target)",
               null));
