@@ -6,15 +6,15 @@ import java.util.List;
 /**
  * Runs every benchmark once and prints a summary: each figure beside a baseline measured in the
  * same run, the ratio, and PASS/MISS against its target. Usage: {@code Bench [calls] [warmup]
- * [events] [idle-modules]} (defaults 10000, 5000, 5000, 32); {@code -Dblvm.bench.only=a} (or any of
- * {@code abcd}) runs only those parts.
+ * [events] [idle-modules]} (defaults 10000, 40000, 5000, 32; the warm-up lets both JITs compile the
+ * call path); {@code -Dblvm.bench.only=a} (or any of {@code abcd}) runs only those parts.
  */
 public final class Bench {
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
     int calls = arg(args, 0, 10_000);
-    int warmup = arg(args, 1, 5_000);
+    int warmup = arg(args, 1, 40_000);
     int events = arg(args, 2, 5_000);
     int idle = arg(args, 3, 32);
     long t0 = System.nanoTime();
