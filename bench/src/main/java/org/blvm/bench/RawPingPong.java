@@ -52,15 +52,22 @@ final class RawPingPong {
     return t;
   }
 
-  /** Client side: {@code n} round trips, returns each one's nanoseconds. */
-  static long[] run(Path socket, int requestBytes, int warmup, int n) throws IOException {
-    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      ByteBuffer request = ByteBuffer.allocate(4 + requestBytes);
+  /** Client side: one connection, measured in rounds interleaved with the SDK's. */
+  static final class Client implements AutoCloseable {
+    private final SocketChannel c;
+    private final ByteBuffer request;
+    private final ByteBuffer header = ByteBuffer.allocate(4);
+    private final ByteBuffer body = ByteBuffer.allocate(1 << 16);
+
+    Client(Path socket, int requestBytes) throws IOException {
+      c = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+      request = ByteBuffer.allocate(4 + requestBytes);
       request.putInt(requestBytes);
-      ByteBuffer header = ByteBuffer.allocate(4);
-      ByteBuffer body = ByteBuffer.allocate(1 << 16);
-      long[] samples = new long[n];
-      for (int i = -warmup; i < n; i++) {
+    }
+
+    /** {@code n} round trips into {@code samples} from {@code offset} (null: unmeasured). */
+    void round(long[] samples, int offset, int n) throws IOException {
+      for (int i = 0; i < n; i++) {
         long t0 = System.nanoTime();
         request.clear();
         while (request.hasRemaining()) {
@@ -70,11 +77,15 @@ final class RawPingPong {
         readFully(c, header);
         body.clear().limit(header.getInt(0));
         readFully(c, body);
-        if (i >= 0) {
-          samples[i] = System.nanoTime() - t0;
+        if (samples != null) {
+          samples[offset + i] = System.nanoTime() - t0;
         }
       }
-      return samples;
+    }
+
+    @Override
+    public void close() throws IOException {
+      c.close();
     }
   }
 
