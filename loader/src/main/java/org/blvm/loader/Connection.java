@@ -460,7 +460,10 @@ final class Connection {
     try (OutputStream o = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024)) {
       os = o;
       while (true) {
-        takeBatch(batch);
+        String dropped = takeBatch(batch);
+        if (dropped != null) {
+          LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", slot.id(), dropped);
+        }
         boolean end = false;
         writeLock.lock();
         try {
@@ -495,15 +498,24 @@ final class Connection {
 
   /**
    * Waits for frames and moves up to {@link #MAX_BATCH} of them into {@code batch}, preceded by an
-   * EventsDropped marker when events were dropped since the last one.
+   * EventsDropped marker when events were dropped since the last one. Returns what to log about the
+   * drop (outside the lock), or null.
    */
-  private void takeBatch(List<byte[]> batch) throws InterruptedException {
+  private String takeBatch(List<byte[]> batch) throws InterruptedException {
+    String dropped = null;
     synchronized (sendLock) {
       while (out.isEmpty()) {
         sendLock.wait();
       }
       if (droppedCount > 0 && !closed.get()) {
         batch.add(droppedMarker());
+        dropped =
+            droppedCount
+                + " events dropped (seq "
+                + droppedFirst
+                + ".."
+                + droppedLast
+                + "): its queue was full";
         droppedCount = 0;
       }
       for (int i = 0; i < MAX_BATCH && !out.isEmpty(); i++) {
@@ -512,19 +524,13 @@ final class Connection {
         batch.add(o.frame());
       }
     }
+    return dropped;
   }
 
   /** Caller holds sendLock. The marker's seq is the last dropped one: seq stays contiguous. */
   private byte[] droppedMarker() {
     EventPayloads.EventsDropped p =
         new EventPayloads.EventsDropped(droppedCount, droppedFirst, droppedLast);
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "module {0}: {1} events dropped (seq {2}..{3}): its queue was full",
-        slot.id(),
-        droppedCount,
-        droppedFirst,
-        droppedLast);
     return codec.eventFrame(
         codec.encodeShared(EventType.EventsDropped.wireName(), null, codec.toTree(p)), droppedLast);
   }
