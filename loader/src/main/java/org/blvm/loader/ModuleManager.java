@@ -350,6 +350,15 @@ public final class ModuleManager implements AutoCloseable {
     }
     closed = true;
     restarter.shutdownNow();
+    try {
+      // a restart already running finishes (or fails on the closed manager) before the slots are
+      // stopped below, so no module is launched behind close()'s back
+      if (!restarter.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.ERROR, "a module restart did not finish within 10 s of close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (configReloader != null) {
       configReloader.close();
     }
