@@ -198,7 +198,10 @@ final class AuditLog implements AutoCloseable {
   @Override
   public void close() {
     try {
-      queue.put(STOP);
+      // bounded: a writer that died on an I/O error no longer drains the queue
+      if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.ERROR, "audit log {0}: not closed cleanly", file);
+      }
       LockSupport.unpark(writer);
       writer.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
