@@ -35,55 +35,6 @@ public record LaunchSpec(
     boolean java,
     boolean network,
     ModulePolicy policy) {
-  /** No operator policy: the launcher's defaults apply. */
-  public LaunchSpec(
-      String moduleId,
-      List<String> command,
-      Map<String, String> environment,
-      Path moduleDir,
-      Path dataDir,
-      Path socketDir,
-      Path outputLog,
-      Path binary,
-      boolean java,
-      boolean network) {
-    this(
-        moduleId,
-        command,
-        environment,
-        moduleDir,
-        dataDir,
-        socketDir,
-        outputLog,
-        binary,
-        java,
-        network,
-        null);
-  }
-
-  /** A native program without network access. */
-  public LaunchSpec(
-      String moduleId,
-      List<String> command,
-      Map<String, String> environment,
-      Path moduleDir,
-      Path dataDir,
-      Path socketDir,
-      Path outputLog,
-      Path binary) {
-    this(
-        moduleId,
-        command,
-        environment,
-        moduleDir,
-        dataDir,
-        socketDir,
-        outputLog,
-        binary,
-        false,
-        false);
-  }
-
   public LaunchSpec {
     Objects.requireNonNull(moduleId, "moduleId");
     command = List.copyOf(command);

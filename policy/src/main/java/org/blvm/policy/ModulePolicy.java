@@ -67,40 +67,6 @@ public record ModulePolicy(
     explicitKeys = Set.copyOf(explicitKeys);
   }
 
-  /** A policy in which the operator wrote nothing explicitly (every value is a built-in one). */
-  public ModulePolicy(
-      String section,
-      Set<String> overrides,
-      Set<Capability> capabilities,
-      String sandboxProfile,
-      ResourceLimits limits,
-      List<String> configSections,
-      Set<String> callableModules,
-      List<String> configSecrets,
-      RateLimit rateLimit,
-      EventOverflow eventOverflow,
-      RestartRule restart,
-      DisallowedCapability onDisallowedCapability,
-      boolean allowUnsigned,
-      int threshold) {
-    this(
-        section,
-        overrides,
-        capabilities,
-        sandboxProfile,
-        limits,
-        configSections,
-        callableModules,
-        configSecrets,
-        rateLimit,
-        eventOverflow,
-        restart,
-        onDisallowedCapability,
-        allowUnsigned,
-        threshold,
-        Set.of());
-  }
-
   /** {@code limits} keys, as written in the policy file. */
   public static final List<String> LIMIT_KEYS =
       List.of("memory_mb", "cpu_seconds", "open_files", "processes", "disk_mb");

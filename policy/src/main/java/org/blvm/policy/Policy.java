@@ -107,30 +107,32 @@ public final class Policy {
     for (MinisignPublicKey k : keys) {
       tk.add(new TrustedKey(k.keyId().toString(), k, null, null));
     }
-    ModulePolicy b =
-        builtInDefaults(threshold, EnumSet.allOf(Capability.class), "command line keys");
     // Trusting the keys means trusting the modules: any module may call any other, no rate limit;
     // a failed module is not restarted (what failed stays visible).
     ModulePolicy d =
-        new ModulePolicy(
-            b.section(),
-            b.overrides(),
-            b.capabilities(),
-            b.sandboxProfile(),
-            b.limits(),
-            b.configSections(),
+        builtInDefaults(
+            threshold,
+            EnumSet.allOf(Capability.class),
+            "command line keys",
             Set.of(ModulePolicy.ANY_MODULE),
-            b.configSecrets(),
             RateLimit.UNLIMITED,
-            b.eventOverflow(),
-            new RestartRule(RestartRule.Mode.NEVER, 0, 600, 1000, 60_000),
-            b.onDisallowedCapability(),
-            b.allowUnsigned(),
-            b.threshold());
+            new RestartRule(RestartRule.Mode.NEVER, 0, 600, 1000, 60_000));
     return new Policy("command line", tk, Set.of(), threshold, d, Map.of());
   }
 
   private static ModulePolicy builtInDefaults(int threshold, Set<Capability> caps, String section) {
+    return builtInDefaults(
+        threshold, caps, section, Set.of(), RateLimit.DEFAULT, RestartRule.DEFAULT);
+  }
+
+  /** Built-in values only: no key counts as written by the operator. */
+  private static ModulePolicy builtInDefaults(
+      int threshold,
+      Set<Capability> caps,
+      String section,
+      Set<String> callable,
+      RateLimit rate,
+      RestartRule restart) {
     return new ModulePolicy(
         section,
         Set.of(),
@@ -138,16 +140,17 @@ public final class Policy {
         "default",
         ResourceLimits.DEFAULT,
         List.of(),
-        Set.of(),
+        callable,
         List.of(),
-        RateLimit.DEFAULT,
+        rate,
         ModulePolicy.EventOverflow.DISCONNECT,
-        RestartRule.DEFAULT,
+        restart,
         caps.size() == Capability.values().length
             ? ModulePolicy.DisallowedCapability.DROP
             : ModulePolicy.DisallowedCapability.REJECT,
         false,
-        threshold);
+        threshold,
+        Set.of());
   }
 
   /** Reads and validates a policy file (at most {@link #MAX_BYTES}; symlinks are followed). */
