@@ -31,7 +31,7 @@ final class Dispatcher {
 
   private static final int MAX_SUBSCRIPTIONS = 256;
 
-  /** Encoded size bound of a module-published event payload. */
+  /** Encoded size bound of a module-published event (topic, source and payload). */
   static final int MAX_PUBLISH_PAYLOAD_BYTES = 64 * 1024;
 
   private static final int MAX_METRICS = 1000;
@@ -278,20 +278,21 @@ final class Dispatcher {
               "the payload of a custom event must be a map or null, found "
                   + payload.getNodeType()));
     }
-    int size = codec.writeCbor(payload).length;
-    if (size > MAX_PUBLISH_PAYLOAD_BYTES) {
+    // encoded once: the size check and every subscriber use the same bytes
+    org.blvm.protocol.SharedEvent event = codec.encodeShared(p.type(), caller.id(), payload);
+    if (event.tailLength() > MAX_PUBLISH_PAYLOAD_BYTES) {
       return done(
           error(
               id,
               ErrorCode.INVALID_PARAMS,
-              "event payload of "
-                  + size
-                  + " bytes exceeds the limit of "
+              "event of "
+                  + event.tailLength()
+                  + " bytes (topic, source and payload, encoded) exceeds the limit of "
                   + MAX_PUBLISH_PAYLOAD_BYTES));
     }
     audit.record(
         caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), true);
-    int delivered = manager.publishFromModule(caller.id(), p.type(), payload);
+    int delivered = manager.publishFromModule(event, caller.id(), payload);
     return ok(id, new Api.Published(delivered));
   }
 

@@ -416,10 +416,11 @@ public final class ModuleManager implements AutoCloseable {
     }
   }
 
-  int publishFromModule(String source, String type, JsonNode payload) {
-    int n = fanOut(codec.encodeShared(type, source, payload));
+  /** Fans out an event a module published (already encoded, with its stamped source). */
+  int publishFromModule(SharedEvent event, String source, JsonNode payload) {
+    int n = fanOut(event);
     try {
-      eventListener.onModuleEvent(source, type, payload);
+      eventListener.onModuleEvent(source, event.type(), payload);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "module event listener failed", e);
     }
