@@ -3,12 +3,14 @@ package org.blvm.sdk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Codec;
@@ -42,12 +45,15 @@ import org.blvm.protocol.NodeMethod;
 import org.blvm.protocol.ProtocolException;
 
 /**
- * The one implementation of {@link ModuleClient}. Threads and locks (see package-info): the reader
- * {@code blvm-sdk-reader} owns the input side; {@code blvm-sdk-events} runs event handlers in
- * arrival order; {@code blvm-sdk-invoke-N} run served methods and the stop hook; callers spin
- * briefly (bounded, adaptive: {@link #spinBriefly}) and then block on a per-request future. {@link
- * #writeLock} serializes whole frames and is the only lock held across I/O; no lock is held while a
- * handler runs.
+ * The one implementation of {@link ModuleClient}. Threads and locks (see package-info): whoever
+ * holds {@link #readLock} reads frames from the (non-blocking) socket and routes them — normally
+ * the reader {@code blvm-sdk-reader}, but a call made while no other call is waiting reads its own
+ * answer ({@link #readOwnAnswer}), which saves the hand-off from the reader to the caller (a thread
+ * wake-up). {@code blvm-sdk-events} runs event handlers in arrival order; {@code blvm-sdk-invoke-N}
+ * run served methods and the stop hook; other concurrent callers spin briefly (bounded, adaptive:
+ * {@link #spinBriefly}) and then block on a per-request future. {@link #writeLock} serializes whole
+ * frames; the two locks are the only ones held across I/O, and no lock is held while a handler
+ * runs.
  */
 final class DefaultModuleClient implements ModuleClient {
   private static final int INVOKE_QUEUE = 256;
@@ -68,9 +74,52 @@ final class DefaultModuleClient implements ModuleClient {
 
   private final ClientConfig config;
   private final Codec codec = Codec.withDefaults();
+
+  /**
+   * After a caller has read its own answer the reader thread stays off the socket this long (or
+   * until another caller needs it), so that a module making calls one after another reads each
+   * answer itself without waking the reader in between. Bytes arriving meanwhile (events, invokes)
+   * wait at most this long, unless the next call reads them first.
+   */
+  static final long READER_GRACE_NANOS = 250_000;
+
+  /** Bound of one wait for a full socket to drain, between checks for a closed client. */
+  private static final long WRITE_WAIT_SLICE_MS = 100;
+
   private final SocketChannel channel;
-  private final InputStream in;
+
+  /** Readiness to read; selected on only by the holder of {@link #readLock}. */
+  private final Selector readSelector;
+
+  /** Readiness to write; selected on only by the holder of {@link #writeLock}. */
+  private final Selector writeSelector;
+
+  /** Held by whoever reads from the socket: the reader thread, or a caller reading its answer. */
+  private final ReentrantLock readLock = new ReentrantLock();
+
+  /** Guarded by readLock. */
+  private final IncomingFrames incoming;
+
+  /** Guarded by readLock: the welcome has been read. */
+  private boolean welcomed;
+
+  /** Responses read by a calling thread rather than the reader thread (written under readLock). */
+  private volatile long answersReadByCallers;
+
+  /** Calls waiting for their answer. */
+  private final AtomicInteger callers = new AtomicInteger();
+
+  /** A caller reads (or is about to read) its own answer: the reader thread steps aside. */
+  private volatile boolean callerReads;
+
+  /** System.nanoTime() when the last caller that read its own answer finished. */
+  private volatile long callerReadEnded;
+
   private final ReentrantLock writeLock = new ReentrantLock();
+
+  /** Guarded by writeLock: a write gave up inside a frame, so no further frame may follow. */
+  private boolean streamBroken;
+
   private final AtomicLong ids = new AtomicLong(1);
   private final Map<Long, CompletableFuture<Message.Response>> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<ModuleContext> welcome = new CompletableFuture<>();
@@ -78,7 +127,7 @@ final class DefaultModuleClient implements ModuleClient {
   /** Events for the handler thread, each with how many events were dropped just before it. */
   private final BlockingQueue<Queued> events;
 
-  /** Dropped since the last queued event; touched only by the reader thread. */
+  /** Dropped since the last queued event; guarded by readLock. */
   private long droppedSinceQueued;
 
   private record Queued(Message.Event event, long droppedBefore) {}
@@ -102,10 +151,21 @@ final class DefaultModuleClient implements ModuleClient {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
-  private DefaultModuleClient(ClientConfig config, SocketChannel channel) {
+  private DefaultModuleClient(ClientConfig config, SocketChannel channel) throws IOException {
     this.config = config;
     this.channel = channel;
-    this.in = new BufferedInputStream(new ChannelInput(channel), 64 * 1024);
+    this.incoming = new IncomingFrames(codec.limits().maxFrameBytes());
+    this.callerReadEnded = System.nanoTime() - 2 * READER_GRACE_NANOS;
+    channel.configureBlocking(false);
+    this.readSelector = Selector.open();
+    try {
+      this.writeSelector = Selector.open();
+    } catch (IOException e) {
+      readSelector.close();
+      throw e;
+    }
+    channel.register(readSelector, SelectionKey.OP_READ);
+    channel.register(writeSelector, SelectionKey.OP_WRITE);
     this.events = new ArrayBlockingQueue<>(config.eventQueueCapacity());
     AtomicInteger invokeThreadIds = new AtomicInteger();
     this.invokes =
@@ -141,7 +201,14 @@ final class DefaultModuleClient implements ModuleClient {
           null,
           e);
     }
-    DefaultModuleClient client = new DefaultModuleClient(config, channel);
+    DefaultModuleClient client;
+    try {
+      client = new DefaultModuleClient(config, channel);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new ModuleConnectException(
+          ModuleConnectException.Reason.IO, "cannot set up the connection: " + e, null, e);
+    }
     client.reader.start();
     client.eventThread.start();
     try {
@@ -231,6 +298,11 @@ final class DefaultModuleClient implements ModuleClient {
     }
   }
 
+  /** Responses read by a calling thread itself, not handed over by the reader (for tests). */
+  long answersReadByCallers() {
+    return answersReadByCallers;
+  }
+
   // ------------------------------------------------------------------ public API
 
   @Override
@@ -304,6 +376,28 @@ final class DefaultModuleClient implements ModuleClient {
       pending.remove(id);
       throw unavailable(method);
     }
+    boolean alone = callers.incrementAndGet() == 1;
+    try {
+      return awaitAnswer(method, id, params, answer, alone);
+    } finally {
+      if (alone) {
+        callerReadEnded = System.nanoTime();
+      }
+      if (callers.decrementAndGet() > 0 && alone) {
+        LockSupport.unpark(reader); // calls that came meanwhile wait for the reader thread
+      }
+    }
+  }
+
+  private JsonNode awaitAnswer(
+      String method,
+      long id,
+      JsonNode params,
+      CompletableFuture<Message.Response> answer,
+      boolean alone)
+      throws NodeApiException {
+    Duration timeout = config.requestTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       send(new Message.Request(id, method, params));
     } catch (FrameTooLargeException e) {
@@ -314,11 +408,14 @@ final class DefaultModuleClient implements ModuleClient {
       throw new NodeApiException(
           method, ErrorValue.of(ErrorCode.UNAVAILABLE, "cannot send the request: " + e));
     }
-    Duration timeout = config.requestTimeout();
     Message.Response response;
     try {
-      spinBriefly(answer);
-      response = answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (alone) {
+        readOwnAnswer(answer, deadline);
+      } else {
+        spinBriefly(answer);
+      }
+      response = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       pending.remove(id);
       throw new NodeApiException(
@@ -338,6 +435,33 @@ final class DefaultModuleClient implements ModuleClient {
       throw new NodeApiException(method, response.error());
     }
     return response.result();
+  }
+
+  /**
+   * The calling thread reads from the socket itself until its answer arrives (or the deadline
+   * passes), routing whatever else arrives on the way as the reader thread would. If the reader
+   * thread holds the read lock it is waiting for bytes; waking its selector makes it step aside.
+   */
+  private void readOwnAnswer(CompletableFuture<?> answer, long deadline)
+      throws InterruptedException {
+    callerReads = true;
+    try {
+      if (!readLock.tryLock()) {
+        readSelector.wakeup();
+        if (!readLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          return; // the reader is still busy: the answer may yet come through it
+        }
+      }
+      try {
+        pump(answer, deadline);
+      } finally {
+        readLock.unlock();
+      }
+    } catch (ClosedSelectorException e) {
+      // the client closed meanwhile; the answer has been failed
+    } finally {
+      callerReads = false;
+    }
   }
 
   /**
@@ -391,14 +515,37 @@ final class DefaultModuleClient implements ModuleClient {
     boolean interrupted = Thread.interrupted();
     writeLock.lock();
     try {
-      while (frame.hasRemaining()) {
-        channel.write(frame);
+      if (streamBroken) {
+        throw new ClosedChannelException();
+      }
+      try {
+        while (frame.hasRemaining()) {
+          if (channel.write(frame) == 0) {
+            awaitWritable();
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        streamBroken |= frame.position() > 0;
+        throw e;
       }
     } finally {
       writeLock.unlock();
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Caller holds writeLock; the socket's send buffer is full. */
+  private void awaitWritable() throws IOException {
+    if (closed.get()) {
+      throw new ClosedChannelException();
+    }
+    try {
+      writeSelector.select(WRITE_WAIT_SLICE_MS);
+      writeSelector.selectedKeys().clear();
+    } catch (ClosedSelectorException e) {
+      throw new ClosedChannelException();
     }
   }
 
@@ -412,58 +559,133 @@ final class DefaultModuleClient implements ModuleClient {
 
   // ------------------------------------------------------------------ reader
 
+  /**
+   * The reader thread: reads whenever no caller reads its own answer, and stays away for {@link
+   * #READER_GRACE_NANOS} after one did, unless other calls are waiting.
+   */
   private void readLoop() {
-    boolean welcomed = false;
-    ErrorValue reason;
-    boolean tellNode = false;
-    ModuleConnectException.Reason handshakeFailure;
+    while (!closed.get()) {
+      Thread.interrupted(); // nothing interrupts the reader; a stray interrupt must not spin it
+      if (readerShouldYield()) {
+        LockSupport.parkNanos(this, READER_GRACE_NANOS);
+        continue;
+      }
+      readLock.lock();
+      try {
+        pump(null, 0);
+      } finally {
+        readLock.unlock();
+      }
+    }
+  }
+
+  private boolean readerShouldYield() {
+    return callerReads
+        || (callers.get() == 0 && System.nanoTime() - callerReadEnded < READER_GRACE_NANOS);
+  }
+
+  /**
+   * Caller holds readLock. Reads and routes frames until {@code answer} is done or the deadline
+   * passes (a caller), or until no bytes are waiting and a caller wants to read (the reader thread:
+   * {@code answer} is null and there is no deadline). A broken connection or a protocol violation
+   * shuts the client down ({@link #fail}), which also fails every waiting call.
+   */
+  private void pump(CompletableFuture<?> answer, long deadline) {
     try {
-      while (true) {
-        byte[] payload = Frames.read(in, codec.limits().maxFrameBytes());
-        if (payload == null) {
-          reason =
+      while (!closed.get()) {
+        if (answer != null && answer.isDone()) {
+          return;
+        }
+        byte[] payload = incoming.next();
+        if (payload != null) {
+          if (!handle(payload)) {
+            return;
+          }
+          continue;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+          return; // an interrupted channel read would close the connection
+        }
+        int n = incoming.readFrom(channel);
+        if (n > 0) {
+          continue;
+        }
+        if (n < 0) {
+          incoming.checkCleanEnd();
+          fail(
               ErrorValue.of(
-                  ErrorCode.UNAVAILABLE, "the node closed the connection without a close message");
-          handshakeFailure = ModuleConnectException.Reason.IO;
-          break;
+                  ErrorCode.UNAVAILABLE, "the node closed the connection without a close message"),
+              false,
+              ModuleConnectException.Reason.IO);
+          return;
         }
-        Message m = codec.decode(payload);
-        if (m instanceof Message.Close c) {
-          reason = ErrorValue.of(c.code(), c.message());
-          handshakeFailure = ModuleConnectException.Reason.REJECTED;
-          break;
-        }
-        String violation;
-        if (!welcomed) {
-          violation = onHandshake(m);
-          welcomed = violation == null;
+        long waitMs;
+        if (answer == null) {
+          if (readerShouldYield()) {
+            return;
+          }
+          waitMs = 0; // until bytes arrive, or a caller or the shutdown wakes the selector
         } else {
-          violation = dispatch(m);
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return;
+          }
+          waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
         }
-        if (violation != null) {
-          reason = ErrorValue.of(ErrorCode.PROTOCOL_ERROR, violation);
-          tellNode = true;
-          handshakeFailure = ModuleConnectException.Reason.PROTOCOL;
-          break;
-        }
+        readSelector.select(waitMs);
+        readSelector.selectedKeys().clear();
       }
     } catch (ProtocolException e) {
-      reason =
+      fail(
           ErrorValue.of(
-              ErrorCode.PROTOCOL_ERROR, "undecodable message from the node: " + e.getMessage());
-      tellNode = true;
-      handshakeFailure = ModuleConnectException.Reason.PROTOCOL;
-    } catch (IOException e) {
-      if (closed.get()) {
-        return; // closed locally; shutdown has done the rest
+              ErrorCode.PROTOCOL_ERROR, "undecodable message from the node: " + e.getMessage()),
+          true,
+          ModuleConnectException.Reason.PROTOCOL);
+    } catch (IOException | ClosedSelectorException e) {
+      if (!closed.get()) {
+        fail(
+            ErrorValue.of(ErrorCode.UNAVAILABLE, "reading from the node failed: " + e),
+            false,
+            ModuleConnectException.Reason.IO);
       }
-      reason = ErrorValue.of(ErrorCode.UNAVAILABLE, "reading from the node failed: " + e);
-      handshakeFailure = ModuleConnectException.Reason.IO;
     } catch (RuntimeException e) {
-      reason = ErrorValue.of(ErrorCode.INTERNAL, "SDK reader failed: " + e);
-      tellNode = true;
-      handshakeFailure = ModuleConnectException.Reason.IO;
+      fail(
+          ErrorValue.of(ErrorCode.INTERNAL, "SDK reader failed: " + e),
+          true,
+          ModuleConnectException.Reason.IO);
     }
+  }
+
+  /** Caller holds readLock. Decodes and routes one frame; false when the client shut down. */
+  private boolean handle(byte[] payload) throws ProtocolException {
+    Message m = codec.decode(payload);
+    if (m instanceof Message.Close c) {
+      fail(ErrorValue.of(c.code(), c.message()), false, ModuleConnectException.Reason.REJECTED);
+      return false;
+    }
+    String violation;
+    if (!welcomed) {
+      violation = onHandshake(m);
+      welcomed = violation == null;
+    } else {
+      violation = dispatch(m);
+    }
+    if (violation != null) {
+      fail(
+          ErrorValue.of(ErrorCode.PROTOCOL_ERROR, violation),
+          true,
+          ModuleConnectException.Reason.PROTOCOL);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The connection failed: fails a pending handshake, tells the node why when it is at fault (or
+   * the SDK is), and shuts down.
+   */
+  private void fail(
+      ErrorValue reason, boolean tellNode, ModuleConnectException.Reason handshakeFailure) {
     welcome.completeExceptionally(
         new ModuleConnectException(
             handshakeFailure,
@@ -496,6 +718,9 @@ final class DefaultModuleClient implements ModuleClient {
   /** Routes one message after the welcome; returns a protocol violation or null. */
   private String dispatch(Message m) {
     if (m instanceof Message.Response r) {
+      if (Thread.currentThread() != reader) {
+        answersReadByCallers++; // one writer at a time: the holder of readLock
+      }
       CompletableFuture<Message.Response> answer = pending.remove(r.id());
       if (answer != null) {
         answer.complete(r);
@@ -712,6 +937,11 @@ final class DefaultModuleClient implements ModuleClient {
       sendLast(last);
     }
     closeQuietly(channel);
+    // wakes a reader or caller waiting for bytes and a sender waiting for room; the channel's
+    // descriptor is released once both selectors have let go of it
+    closeQuietly(readSelector);
+    closeQuietly(writeSelector);
+    LockSupport.unpark(reader);
     for (Long id : new ArrayList<>(pending.keySet())) {
       CompletableFuture<Message.Response> f = pending.remove(id);
       if (f != null) {
@@ -731,15 +961,27 @@ final class DefaultModuleClient implements ModuleClient {
     shutdown.countDown();
   }
 
-  /** Best effort: a writer stuck on a full socket must not stop the close. */
+  /**
+   * Best effort, at most {@link #CLOSE_WRITE_WAIT_MS}: a sender stuck on a full socket, or a node
+   * that does not read, must not stop the close; nothing is written after a half-written frame.
+   */
   private void sendLast(Message.Close last) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WRITE_WAIT_MS);
     try {
       byte[] frame = Frames.frame(codec.encode(last));
       if (writeLock.tryLock(CLOSE_WRITE_WAIT_MS, TimeUnit.MILLISECONDS)) {
         try {
           ByteBuffer b = ByteBuffer.wrap(frame);
-          while (b.hasRemaining()) {
-            channel.write(b);
+          while (!streamBroken && b.hasRemaining()) {
+            if (channel.write(b) == 0) {
+              long left = deadline - System.nanoTime();
+              if (left <= 0) {
+                streamBroken = b.position() > 0;
+                return;
+              }
+              writeSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+              writeSelector.selectedKeys().clear();
+            }
           }
         } finally {
           writeLock.unlock();
@@ -752,7 +994,7 @@ final class DefaultModuleClient implements ModuleClient {
     }
   }
 
-  private static void closeQuietly(SocketChannel c) {
+  private static void closeQuietly(java.io.Closeable c) {
     try {
       c.close();
     } catch (IOException e) {
@@ -764,36 +1006,5 @@ final class DefaultModuleClient implements ModuleClient {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;
-  }
-
-  /**
-   * Reads straight from the channel. Not {@code Channels.newInputStream}: on JDK 17 its streams
-   * lock the channel's blocking lock, so a blocked read would stop every write.
-   */
-  private static final class ChannelInput extends InputStream {
-    private final SocketChannel channel;
-
-    ChannelInput(SocketChannel channel) {
-      this.channel = channel;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      int n;
-      do {
-        n = channel.read(ByteBuffer.wrap(b, off, len));
-      } while (n == 0);
-      return n;
-    }
   }
 }

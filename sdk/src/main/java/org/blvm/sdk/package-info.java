@@ -6,19 +6,21 @@
  * <h2>Threads (all daemon)</h2>
  *
  * <ul>
- *   <li>{@code blvm-sdk-reader}: reads and decodes every frame; completes the waiting call of a
- *       response, queues events, hands invokes to the invoke pool. It never runs module code.
+ *   <li>{@code blvm-sdk-reader}: reads and decodes frames; completes the waiting call of a
+ *       response, queues events, hands invokes to the invoke pool. It never runs module code. A
+ *       call made while no other call waits reads its own answer instead (and routes whatever
+ *       arrives before it the same way); the reader then stays off the socket for 250 µs.
  *   <li>{@code blvm-sdk-events}: runs event handlers one at a time, in arrival order, from a
  *       bounded queue (events arriving while it is full are dropped and a warning is logged).
  *   <li>{@code blvm-sdk-invoke-N}: a small pool running served methods and the stop hook.
- *   <li>Callers of {@link org.blvm.sdk.NodeApi} block on a per-request future, bounded by the
- *       request timeout.
+ *   <li>Callers of {@link org.blvm.sdk.NodeApi} wait for their answer bounded by the request
+ *       timeout: reading it themselves when no other call waits, else on a per-request future.
  * </ul>
  *
  * <h2>Locks</h2>
  *
- * <p>One write lock serializes whole frames on the socket; it is the only lock held across I/O and
- * is never held while module code runs. The last close message waits at most 250 ms for it.
+ * <p>One write lock serializes whole frames on the socket and one read lock the reading of
+ * frames; they are the only locks held across I/O and are never held while module code runs. The last close message waits at most 250 ms for it.
  * Handlers run only after {@code connect()} has returned, and may call the NodeAPI (including
  * {@code call_module} back into this module) without blocking the reader.
  */

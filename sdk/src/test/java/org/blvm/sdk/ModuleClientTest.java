@@ -376,6 +376,98 @@ final class ModuleClientTest {
     assertEquals(expected, seqs);
   }
 
+  // ------------------------------------------------------------------ callers reading answers
+
+  @Test
+  void call_oneAfterAnother_callerReadsItsOwnAnswerAndEventsOnTheWayKeepTheirOrder()
+      throws Exception {
+    int calls = 200;
+    java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
+    node.responder =
+        r -> {
+          if (!r.method().equals("get_block_height")) {
+            return null;
+          }
+          long s = seq.incrementAndGet();
+          sendQuietly(newBlockEvent(s, s)); // an event just before each answer
+          return Message.Response.ok(r.id(), JSON.objectNode().put("height", s));
+        };
+    List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
+    client =
+        node.builder()
+            .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> seqs.add(e.seq()))
+            .connect();
+
+    for (int i = 1; i <= calls; i++) {
+      assertEquals(i, client.api().getBlockHeight());
+    }
+
+    pollUntil(() -> seqs.size() == calls, "every event delivered");
+    for (int i = 0; i < calls; i++) {
+      assertEquals(i + 1, seqs.get(i));
+    }
+    long own = ((DefaultModuleClient) client).answersReadByCallers();
+    // the first call after the connect may find the reader thread reading; after that the caller
+    // reads its own answer (a wake-up less per call); allow for a slow machine
+    assertTrue(own >= calls / 2, own + " of " + calls + " answers read by the caller itself");
+  }
+
+  @Test
+  void call_interruptedWhileReadingItsAnswer_failsAndTheConnectionStaysUsable() throws Exception {
+    List<Message.Request> held = Collections.synchronizedList(new ArrayList<>());
+    node.responder =
+        r -> {
+          if (!r.method().equals("get_block_height")) {
+            return null;
+          }
+          if (held.isEmpty()) {
+            held.add(r); // never answered
+            return null;
+          }
+          return Message.Response.ok(r.id(), JSON.objectNode().put("height", 5));
+        };
+    client = node.builder().connect();
+    CompletableFuture<Thread> callerThread = new CompletableFuture<>();
+    CompletableFuture<Long> call =
+        async(
+            () -> {
+              callerThread.complete(Thread.currentThread());
+              return client.api().getBlockHeight();
+            });
+    lastRequest("get_block_height");
+
+    callerThread.get(5, TimeUnit.SECONDS).interrupt();
+
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> call.get(5, TimeUnit.SECONDS));
+    NodeApiException cause = assertInstanceOf(NodeApiException.class, e.getCause());
+    assertEquals(ErrorCode.UNAVAILABLE, cause.code());
+    assertTrue(cause.getMessage().contains("interrupted"), cause.getMessage());
+    assertTrue(client.isOpen(), "an interrupted caller must not close the connection");
+    assertEquals(5, client.api().getBlockHeight());
+  }
+
+  @Test
+  void events_afterACallEnds_deliveredWithoutFurtherCalls() throws Exception {
+    node.responder =
+        r ->
+            r.method().equals("get_block_height")
+                ? Message.Response.ok(r.id(), JSON.objectNode().put("height", 1))
+                : null;
+    CountDownLatch got = new CountDownLatch(3);
+    client =
+        node.builder()
+            .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> got.countDown())
+            .connect();
+    assertEquals(1, client.api().getBlockHeight());
+
+    for (int i = 1; i <= 3; i++) {
+      node.send(newBlockEvent(i, i)); // nobody calls again: the reader thread must pick these up
+    }
+
+    assertTrue(got.await(5, TimeUnit.SECONDS), "events after the last call were not delivered");
+  }
+
   // ------------------------------------------------------------------ events
 
   @Test
