@@ -591,6 +591,9 @@ final class DefaultModuleClient implements ModuleClient {
    * shuts the client down ({@link #fail}), which also fails every waiting call.
    */
   private void pump(CompletableFuture<?> answer, long deadline) {
+    // a caller has just sent its request: wait for readiness before the first read, rather than
+    // spend a read(2) that finds nothing (the selector reports bytes already there at once)
+    boolean tryRead = answer == null;
     try {
       while (!closed.get()) {
         if (answer != null && answer.isDone()) {
@@ -606,19 +609,23 @@ final class DefaultModuleClient implements ModuleClient {
         if (Thread.currentThread().isInterrupted()) {
           return; // an interrupted channel read would close the connection
         }
-        int n = incoming.readFrom(channel);
-        if (n > 0) {
-          continue;
+        if (tryRead) {
+          int n = incoming.readFrom(channel);
+          if (n > 0) {
+            continue;
+          }
+          if (n < 0) {
+            incoming.checkCleanEnd();
+            fail(
+                ErrorValue.of(
+                    ErrorCode.UNAVAILABLE,
+                    "the node closed the connection without a close message"),
+                false,
+                ModuleConnectException.Reason.IO);
+            return;
+          }
         }
-        if (n < 0) {
-          incoming.checkCleanEnd();
-          fail(
-              ErrorValue.of(
-                  ErrorCode.UNAVAILABLE, "the node closed the connection without a close message"),
-              false,
-              ModuleConnectException.Reason.IO);
-          return;
-        }
+        tryRead = true;
         long waitMs;
         if (answer == null) {
           if (readerShouldYield()) {

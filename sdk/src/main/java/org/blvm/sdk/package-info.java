@@ -19,9 +19,10 @@
  *
  * <h2>Locks</h2>
  *
- * <p>One write lock serializes whole frames on the socket and one read lock the reading of
- * frames; they are the only locks held across I/O and are never held while module code runs. The last close message waits at most 250 ms for it.
- * Handlers run only after {@code connect()} has returned, and may call the NodeAPI (including
- * {@code call_module} back into this module) without blocking the reader.
+ * <p>One write lock serializes whole frames on the socket and one read lock the reading of frames;
+ * they are the only locks held across I/O and are never held while module code runs. The last close
+ * message waits at most 250 ms for it. Handlers run only after {@code connect()} has returned, and
+ * may call the NodeAPI (including {@code call_module} back into this module) without blocking the
+ * reader.
  */
 package org.blvm.sdk;
