@@ -106,11 +106,17 @@ public enum EventType {
 
   /** Finds a core event type by its wire name; custom module topics are not found here. */
   public static Optional<EventType> fromWire(String name) {
+    return name == null ? Optional.empty() : Optional.ofNullable(BY_NAME.get(name));
+  }
+
+  /** Looked up for every published event: a map, not a scan of a fresh copy of values(). */
+  private static final java.util.Map<String, EventType> BY_NAME = byName();
+
+  private static java.util.Map<String, EventType> byName() {
+    java.util.Map<String, EventType> m = new java.util.HashMap<>();
     for (EventType t : values()) {
-      if (t.name().equals(name)) {
-        return Optional.of(t);
-      }
+      m.put(t.name(), t);
     }
-    return Optional.empty();
+    return java.util.Map.copyOf(m);
   }
 }

@@ -68,12 +68,18 @@ public enum NodeMethod {
   }
 
   public static Optional<NodeMethod> fromWire(String name) {
-    for (NodeMethod m : values()) {
-      if (m.wireName.equals(name)) {
-        return Optional.of(m);
-      }
+    return name == null ? Optional.empty() : Optional.ofNullable(BY_WIRE_NAME.get(name));
+  }
+
+  /** Looked up on every request: a map, not a scan of a fresh copy of values(). */
+  private static final java.util.Map<String, NodeMethod> BY_WIRE_NAME = byWireName();
+
+  private static java.util.Map<String, NodeMethod> byWireName() {
+    java.util.Map<String, NodeMethod> m = new java.util.HashMap<>();
+    for (NodeMethod method : values()) {
+      m.put(method.wireName, method);
     }
-    return Optional.empty();
+    return java.util.Map.copyOf(m);
   }
 
   /**
