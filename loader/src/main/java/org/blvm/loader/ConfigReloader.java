@@ -325,8 +325,7 @@ final class ConfigReloader implements AutoCloseable {
     }
     EventPayloads.ConfigLoaded payload = new EventPayloads.ConfigLoaded(changed, json);
     boolean sent =
-        s.deliver(
-            codec.encodeShared(EventType.ConfigLoaded.wireName(), null, codec.toTree(payload)));
+        s.deliver(codec.encodeShared(EventType.ConfigLoaded.wireName(), null, (Object) payload));
     if (sent) {
       LOG.log(System.Logger.Level.DEBUG, "module {0}: ConfigLoaded, changed {1}", s.id(), changed);
     }

@@ -37,7 +37,8 @@ import org.newsclub.net.unix.FileDescriptorCast;
  * thread that drains a bounded queue of encoded frames, several per write. Nothing the node calls
  * on a connection blocks: sends only enqueue. A full queue applies the module's overflow rule:
  * disconnect, or drop the oldest queued events and send an EventsDropped marker before the next
- * event; see docs/concurrency.md.
+ * event; see docs/concurrency.md. A publisher that queues an event for a waiting writer does not
+ * wake it: it hands the connection to the manager's {@link EventWaker}, which does.
  *
  * <p>Fast path for responses ({@link #sendResponse}): the thread that produced a small response
  * writes it to the socket itself, instead of handing it to the writer thread, when that cannot
@@ -55,9 +56,9 @@ final class Connection {
 
   /**
    * After writing a batch the writer waits this long before taking the next one, so that frames
-   * queued meanwhile go out together and a publishing node thread rarely has to wake the writer
-   * (each wake-up is a futex call on the publisher's time). An idle writer is woken at once by the
-   * first frame; this only delays frames that arrive while the connection is busy, by at most this
+   * queued meanwhile go out together and the writer is woken less often. An idle (waiting) writer
+   * is woken by the first frame: at once for a response, invoke or close, by the {@link EventWaker}
+   * for an event. This only delays frames that arrive while the connection is busy, by at most this
    * much. Direct response writes do not wait for it.
    */
   private static final long LINGER_NANOS = 200_000;
@@ -71,10 +72,28 @@ final class Connection {
   private final LoaderConfig config;
   private final ModulePolicy.EventOverflow overflowRule;
 
+  /**
+   * Notifies the writer when an event is queued for it while it waits, so the publishing thread
+   * does not; null (connections without a manager) means the publisher notifies it itself.
+   */
+  private final EventWaker waker;
+
   /** Outgoing frames in order; guarded by sendLock, which the writer waits on. */
   private final ArrayDeque<Outgoing> out = new ArrayDeque<>();
 
   private final Object sendLock = new Object();
+
+  /**
+   * Guarded by sendLock: the writer waits in {@code sendLock.wait()} and nobody has notified it
+   * yet. Whoever notifies it clears the flag, so each wait costs at most one wake-up.
+   */
+  private boolean writerWaiting;
+
+  /**
+   * Guarded by sendLock: this connection was handed to the {@link #waker} and it has not taken it
+   * yet; later events need not hand it over again (the waker looks at the queue when it comes).
+   */
+  private boolean wakeHandedOff;
 
   /** Guarded by sendLock: bytes in {@link #out}. */
   private long queuedBytes;
@@ -127,8 +146,15 @@ final class Connection {
   private Thread reader;
   private Thread writer;
 
-  Connection(ModuleSlot slot, AFUNIXSocket socket, long peerPid, Codec codec, LoaderConfig config) {
+  Connection(
+      ModuleSlot slot,
+      AFUNIXSocket socket,
+      long peerPid,
+      Codec codec,
+      LoaderConfig config,
+      EventWaker waker) {
     this.slot = slot;
+    this.waker = waker;
     this.socket = socket;
     this.peerPid = peerPid;
     this.codec = codec;
@@ -194,8 +220,13 @@ final class Connection {
     return enqueue(codec.encodeFrame(m));
   }
 
-  /** Enqueues an event with this connection's next sequence number. */
+  /**
+   * Enqueues an event with this connection's next sequence number. When the writer waits for work
+   * it is not notified here but by the {@link EventWaker} (if there is one), so that the publishing
+   * thread makes no wake-up system call; see docs/concurrency.md.
+   */
   boolean sendEvent(SharedEvent event) {
+    boolean handOff = false;
     synchronized (sendLock) {
       if (closed.get()) {
         return false;
@@ -205,8 +236,35 @@ final class Connection {
         return false;
       }
       eventSeq++;
-      return true;
+      if (writerWaiting) {
+        if (waker == null) {
+          notifyWriter();
+        } else if (!wakeHandedOff) {
+          wakeHandedOff = true;
+          handOff = true;
+        }
+      }
     }
+    if (handOff) {
+      waker.wakeLater(this);
+    }
+    return true;
+  }
+
+  /** Called by the {@link EventWaker}: notifies the writer if it still waits for queued frames. */
+  void wakeWriter() {
+    synchronized (sendLock) {
+      wakeHandedOff = false;
+      if (writerWaiting && !out.isEmpty()) {
+        notifyWriter();
+      }
+    }
+  }
+
+  /** Caller holds sendLock. The wake-up itself happens when the caller leaves the monitor. */
+  private void notifyWriter() {
+    writerWaiting = false;
+    sendLock.notifyAll();
   }
 
   /**
@@ -216,7 +274,17 @@ final class Connection {
    * queued welcome, invoke, response or close.
    */
   boolean sendResponse(Message.Response r) {
-    byte[] frame = codec.encodeFrame(r);
+    return sendResponseFrame(codec.encodeFrame(r));
+  }
+
+  /** Sends a dispatcher's answer like {@link #sendResponse}; a typed result is encoded directly. */
+  boolean sendResponse(Reply r) {
+    Message.Response m = r.response();
+    return sendResponseFrame(
+        m != null ? codec.encodeFrame(m) : codec.encodeResponseFrame(r.id(), r.result()));
+  }
+
+  private boolean sendResponseFrame(byte[] frame) {
     switch (tryWriteDirect(frame)) {
       case WRITTEN:
         return true;
@@ -275,7 +343,15 @@ final class Connection {
       }
       // before the offer: the writer can only clear it after writing this very frame
       unwrittenControl.set(frame);
-      return offer(frame, 0);
+      if (!offer(frame, 0)) {
+        return false;
+      }
+      // responses, invokes and the welcome wake the writer at once: they are not on a publisher's
+      // path and are latency-sensitive
+      if (writerWaiting) {
+        notifyWriter();
+      }
+      return true;
     }
   }
 
@@ -292,9 +368,6 @@ final class Connection {
         overflow();
         return false;
       }
-    }
-    if (out.isEmpty()) {
-      sendLock.notifyAll();
     }
     out.addLast(new Outgoing(frame, seq));
     queuedBytes += frame.length;
@@ -397,7 +470,7 @@ final class Connection {
       byte[] frame = codec.encodeFrame(new Message.Close(code, message));
       out.addLast(new Outgoing(frame, 0));
       out.addLast(new Outgoing(END, 0));
-      sendLock.notifyAll();
+      notifyWriter();
       closeReason = code + ": " + message;
       closed.set(true);
     }
@@ -414,7 +487,7 @@ final class Connection {
       out.clear();
       queuedBytes = 0;
       out.addLast(new Outgoing(END, 0));
-      sendLock.notifyAll();
+      notifyWriter();
     }
     closeSocket();
     failPending();
@@ -505,7 +578,12 @@ final class Connection {
     String dropped = null;
     synchronized (sendLock) {
       while (out.isEmpty()) {
-        sendLock.wait();
+        writerWaiting = true;
+        try {
+          sendLock.wait();
+        } finally {
+          writerWaiting = false;
+        }
       }
       if (droppedCount > 0 && !closed.get()) {
         batch.add(droppedMarker());
@@ -532,7 +610,7 @@ final class Connection {
     EventPayloads.EventsDropped p =
         new EventPayloads.EventsDropped(droppedCount, droppedFirst, droppedLast);
     return codec.eventFrame(
-        codec.encodeShared(EventType.EventsDropped.wireName(), null, codec.toTree(p)), droppedLast);
+        codec.encodeShared(EventType.EventsDropped.wireName(), null, (Object) p), droppedLast);
   }
 
   private void readLoop() {

@@ -49,14 +49,14 @@ final class Dispatcher {
   }
 
   /** Answers one request; the answer may arrive later (call_module). */
-  CompletableFuture<Message.Response> dispatch(ModuleSlot caller, Message.Request req) {
+  CompletableFuture<Reply> dispatch(ModuleSlot caller, Message.Request req) {
     long id = req.id();
     if (!caller.tryRequest()) {
       return rateLimited(caller, req);
     }
     if (NodeMethod.READY.equals(req.method())) {
       caller.markReady();
-      return done(Message.Response.ok(id, codec.toTree(new Api.Empty())));
+      return ok(id, new Api.Empty());
     }
     Optional<NodeMethod> found = NodeMethod.fromWire(req.method());
     if (found.isEmpty()) {
@@ -104,7 +104,7 @@ final class Dispatcher {
     }
   }
 
-  private CompletableFuture<Message.Response> rateLimited(ModuleSlot caller, Message.Request req) {
+  private CompletableFuture<Reply> rateLimited(ModuleSlot caller, Message.Request req) {
     String capability =
         NodeMethod.fromWire(req.method()).map(m -> m.capability().wireName()).orElse(null);
     long n = caller.rateLimitedToAudit(System.nanoTime());
@@ -125,8 +125,7 @@ final class Dispatcher {
                 + "); slow down and retry"));
   }
 
-  private CompletableFuture<Message.Response> call(
-      ModuleSlot caller, long id, NodeMethod method, Object p) {
+  private CompletableFuture<Reply> call(ModuleSlot caller, long id, NodeMethod method, Object p) {
     switch (method) {
       case GET_BLOCK:
         return found(id, backend.getBlock(((Api.HashParams) p).hash()), "block");
@@ -190,8 +189,7 @@ final class Dispatcher {
     }
   }
 
-  private CompletableFuture<Message.Response> subscribe(
-      ModuleSlot caller, long id, Api.SubscribeParams p) {
+  private CompletableFuture<Reply> subscribe(ModuleSlot caller, long id, Api.SubscribeParams p) {
     Set<String> wanted = new LinkedHashSet<>();
     for (String name : p.events()) {
       Optional<EventType> core = EventType.fromWire(name);
@@ -229,8 +227,7 @@ final class Dispatcher {
     return ok(id, new Api.Subscribed(new ArrayList<>(all)));
   }
 
-  private CompletableFuture<Message.Response> publish(
-      ModuleSlot caller, long id, Api.PublishEventParams p) {
+  private CompletableFuture<Reply> publish(ModuleSlot caller, long id, Api.PublishEventParams p) {
     if (EventType.fromWire(p.type()).isPresent()) {
       audit.record(
           caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), false);
@@ -301,8 +298,7 @@ final class Dispatcher {
    * callable_modules}) and the target must serve the method. A target the caller may neither call
    * nor discover is reported exactly like one that does not exist.
    */
-  private CompletableFuture<Message.Response> callModule(
-      ModuleSlot caller, long id, Api.CallModuleParams p) {
+  private CompletableFuture<Reply> callModule(ModuleSlot caller, long id, Api.CallModuleParams p) {
     Optional<ModuleSlot> target = manager.slot(p.target());
     boolean allowedPair = caller.policy().mayCall(p.target());
     boolean visible =
@@ -355,13 +351,13 @@ final class Dispatcher {
     return t.invoke(p.method(), p.params(), caller.id())
         .thenApply(
             r ->
-                r.error() != null
-                    ? Message.Response.error(id, r.error())
-                    : Message.Response.ok(id, r.result()));
+                Reply.of(
+                    r.error() != null
+                        ? Message.Response.error(id, r.error())
+                        : Message.Response.ok(id, r.result())));
   }
 
-  private CompletableFuture<Message.Response> register(
-      ModuleSlot caller, long id, Api.RegisterApiParams p) {
+  private CompletableFuture<Reply> register(ModuleSlot caller, long id, Api.RegisterApiParams p) {
     List<String> undeclared = new ArrayList<>();
     for (String m : p.methods()) {
       if (!caller.manifest().provides().contains(m)) {
@@ -380,18 +376,19 @@ final class Dispatcher {
     return ok(id, new Api.Empty());
   }
 
-  private CompletableFuture<Message.Response> found(long id, Optional<?> value, String what) {
+  private CompletableFuture<Reply> found(long id, Optional<?> value, String what) {
     return value.isPresent()
         ? ok(id, value.get())
         : done(error(id, ErrorCode.NOT_FOUND, what + " not found"));
   }
 
-  private CompletableFuture<Message.Response> ok(long id, Object value) {
-    return done(Message.Response.ok(id, codec.toTree(value)));
+  /** A successful answer; its typed result is encoded straight to CBOR when it is sent. */
+  private static CompletableFuture<Reply> ok(long id, Object value) {
+    return CompletableFuture.completedFuture(Reply.ok(id, value));
   }
 
-  private static CompletableFuture<Message.Response> done(Message.Response r) {
-    return CompletableFuture.completedFuture(r);
+  private static CompletableFuture<Reply> done(Message.Response r) {
+    return CompletableFuture.completedFuture(Reply.of(r));
   }
 
   private static Message.Response error(long id, ErrorCode code, String message) {

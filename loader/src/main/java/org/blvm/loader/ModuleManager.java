@@ -79,6 +79,10 @@ public final class ModuleManager implements AutoCloseable {
             return t;
           });
   private final ConfigReloader configReloader;
+
+  /** Wakes writers for publishing threads, so that {@link #publish} makes no wake-up call. */
+  private final EventWaker eventWaker;
+
   private volatile boolean closed;
 
   private ModuleManager(Builder b, LoaderConfig config) {
@@ -104,6 +108,7 @@ public final class ModuleManager implements AutoCloseable {
                 b.reloadConfigOnSighup,
                 b.nodeConfigDebounce,
                 java.time.Clock.systemUTC());
+    this.eventWaker = new EventWaker("blvm-event-waker");
   }
 
   public static Builder builder() {
@@ -376,7 +381,13 @@ public final class ModuleManager implements AutoCloseable {
         break;
       }
     }
+    // after the modules stopped; an event published later is notified by its publisher
+    eventWaker.close();
     audit.close();
+  }
+
+  EventWaker eventWaker() {
+    return eventWaker;
   }
 
   /** The JSON-lines file recording every permission decision. */
@@ -406,13 +417,13 @@ public final class ModuleManager implements AutoCloseable {
       throw new IllegalArgumentException(
           "EventsDropped is sent by each connection when its own events were dropped");
     }
-    return fanOut(codec.encodeShared(type.wireName(), null, codec.toTree(payload)));
+    return fanOut(codec.encodeShared(type.wireName(), null, (Object) payload));
   }
 
   /** For events the manager itself raises (module lifecycle). */
   void publishCore(EventType type, Record payload) {
     if (!closed || type == EventType.ModuleStateChanged || type == EventType.ModuleUnloaded) {
-      fanOut(codec.encodeShared(type.wireName(), null, codec.toTree(payload)));
+      fanOut(codec.encodeShared(type.wireName(), null, (Object) payload));
     }
   }
 
@@ -477,11 +488,8 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /** Called once a response was queued for a module (first ConfigLoaded after subscribing). */
-  void afterResponse(
-      ModuleSlot slot,
-      org.blvm.protocol.Message.Request req,
-      org.blvm.protocol.Message.Response resp) {
-    if (resp.error() != null) {
+  void afterResponse(ModuleSlot slot, org.blvm.protocol.Message.Request req, Reply resp) {
+    if (resp.isError()) {
       return;
     }
     if (configReloader != null

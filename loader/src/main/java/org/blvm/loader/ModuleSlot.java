@@ -352,7 +352,7 @@ final class ModuleSlot {
         refusal = "module " + id + "'s launch token was already used";
       } else {
         refusal = null;
-        conn = new Connection(this, sock, pid, codec, config);
+        conn = new Connection(this, sock, pid, codec, config, manager.eventWaker());
         if (connection != null) {
           connection.terminate("replaced by a new connection before hello");
         }
@@ -436,8 +436,10 @@ final class ModuleSlot {
               if (err != null) {
                 LOG.log(System.Logger.Level.ERROR, "module " + id + ": dispatch failed", err);
                 resp =
-                    Message.Response.error(
-                        req.id(), ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node"));
+                    Reply.of(
+                        Message.Response.error(
+                            req.id(),
+                            ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
               }
               conn.sendResponse(resp);
               manager.afterResponse(this, req, resp);

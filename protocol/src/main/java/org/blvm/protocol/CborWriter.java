@@ -1,10 +1,15 @@
 package org.blvm.protocol;
 
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** Writes the few CBOR heads the event fast path needs (RFC 8949 §3), into a growable buffer. */
-final class CborWriter {
+/**
+ * Writes the few CBOR heads the event and response fast paths need (RFC 8949 §3), into a growable
+ * buffer. Also an {@link OutputStream}, so that a Jackson generator can append a value to the heads
+ * without another copy.
+ */
+final class CborWriter extends OutputStream {
   private byte[] buf;
   private int len;
 
@@ -46,6 +51,32 @@ final class CborWriter {
     System.arraycopy(bytes, 0, buf, len, bytes.length);
     len += bytes.length;
     return this;
+  }
+
+  @Override
+  public void write(int b) {
+    ensure(1);
+    buf[len++] = (byte) b;
+  }
+
+  @Override
+  public void write(byte[] b, int off, int n) {
+    ensure(n);
+    System.arraycopy(b, off, buf, len, n);
+    len += n;
+  }
+
+  /** Bytes written so far. */
+  int size() {
+    return len;
+  }
+
+  /** Forgets everything written after the first {@code n} bytes. */
+  void truncate(int n) {
+    if (n < 0 || n > len) {
+      throw new IllegalArgumentException("truncate to " + n + " of " + len);
+    }
+    len = n;
   }
 
   byte[] toByteArray() {

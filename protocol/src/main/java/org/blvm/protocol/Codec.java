@@ -1,8 +1,10 @@
 package org.blvm.protocol;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORParser;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Encodes and decodes messages (the CBOR payload of a frame) and converts free-form trees to the
@@ -49,6 +53,16 @@ public final class Codec {
   private final CBORFactory factory;
   private final ObjectMapper cbor;
   private final ObjectMapper values;
+
+  /**
+   * Serialises typed values straight to CBOR, configured like {@link #values} for serialization
+   * (snake_case names, empty records allowed). Used through {@link DefiniteLengths} so the bytes
+   * are those of {@code writeCbor(toTree(value))}.
+   */
+  private final ObjectMapper valuesCbor;
+
+  /** Classes whose direct encoding failed once; they take the tree path from then on. */
+  private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
 
   public Codec(Limits limits) {
     this.limits = Objects.requireNonNull(limits);
@@ -78,6 +92,11 @@ public final class Codec {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             // a number, boolean or byte string is not a text string
             .addModule(new SimpleModule().addDeserializer(String.class, new StrictString()))
+            .build();
+    this.valuesCbor =
+        CBORMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
   }
 
@@ -181,9 +200,18 @@ public final class Codec {
    * #eventFrame} adds each connection's sequence number without re-encoding the payload.
    */
   public SharedEvent encodeShared(String type, String source, JsonNode payload) {
+    return encodeShared(type, source, (Object) payload);
+  }
+
+  /**
+   * Like {@link #encodeShared(String, String, JsonNode)} for a typed payload (a record, list or
+   * map), encoded straight to CBOR without building a tree first; the bytes are the same as {@code
+   * encodeShared(type, source, toTree(payload))}.
+   */
+  public SharedEvent encodeShared(String type, String source, Object payload) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(payload, "payload");
-    CborWriter w = new CborWriter(64);
+    CborWriter w = new CborWriter(256);
     w.text("type").text(type).text("source");
     if (source == null) {
       w.nullValue();
@@ -191,12 +219,120 @@ public final class Codec {
       w.text(source);
     }
     w.text("payload");
-    byte[] head = w.toByteArray();
-    byte[] body = writeCbor(payload);
-    byte[] tail = new byte[head.length + body.length];
-    System.arraycopy(head, 0, tail, 0, head.length);
-    System.arraycopy(body, 0, tail, head.length, body.length);
-    return new SharedEvent(type, tail);
+    writeValue(payload, w);
+    return new SharedEvent(type, w.toByteArray());
+  }
+
+  /**
+   * The frame of a successful response, {@code {kind:"response", id, result}}, with a typed result
+   * (a record, list, map, or a tree) encoded straight to CBOR: the same bytes as {@code
+   * encodeFrame(Message.Response.ok(id, toTree(result)))}.
+   */
+  public byte[] encodeResponseFrame(long id, Object result) {
+    Objects.requireNonNull(result, "result");
+    CborWriter w = new CborWriter(256);
+    w.skip(Frames.HEADER_BYTES);
+    w.mapHeader(3).text("kind").text("response").text("id").uint(id).text("result");
+    writeValue(result, w);
+    byte[] frame = w.toByteArray();
+    Frames.putHeader(frame, frame.length - Frames.HEADER_BYTES);
+    return frame;
+  }
+
+  /**
+   * Encodes a typed value (a record, a list, a map) as one CBOR item with snake_case keys, without
+   * building a tree first: the same bytes as {@code writeCbor(toTree(value))}.
+   */
+  public byte[] encodeValue(Object value) {
+    CborWriter w = new CborWriter(256);
+    writeValue(value, w);
+    return w.toByteArray();
+  }
+
+  /**
+   * Appends the CBOR of {@code value} to {@code w}. Jackson's record and map serializers start
+   * their maps without a size, which CBOR writes as indefinite-length maps; a tree knows its sizes
+   * and is written with definite lengths. {@link DefiniteLengths} supplies the sizes, so both paths
+   * give the same bytes. Anything it cannot size (another kind of bean, an iterable) fails the
+   * direct encoding, and that class is then encoded through a tree, as before.
+   */
+  private void writeValue(Object value, CborWriter w) {
+    if (value instanceof JsonNode node) {
+      w.raw(writeCbor(node));
+      return;
+    }
+    int mark = w.size();
+    if (value != null && !treeOnly.contains(value.getClass())) {
+      try (JsonGenerator g =
+          new DefiniteLengths(valuesCbor.getFactory().createGenerator((java.io.OutputStream) w))) {
+        valuesCbor.writeValue(g, value);
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (!(value instanceof Map<?, ?> || value instanceof java.util.Collection<?>)) {
+          // a record or bean class: its shape does not change, so do not try again (a container
+          // class is not remembered: the next instance may hold something that can be sized)
+          treeOnly.add(value.getClass());
+        }
+        w.truncate(mark);
+      }
+    }
+    w.raw(writeCbor(toTree(value)));
+  }
+
+  /** True when values of this class are encoded through a tree (for tests). */
+  boolean encodesThroughTree(Class<?> type) {
+    return treeOnly.contains(type);
+  }
+
+  /** Component counts of record classes, for {@link DefiniteLengths}. */
+  private static final ClassValue<Integer> RECORD_SIZES =
+      new ClassValue<>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+          return type.getRecordComponents().length;
+        }
+      };
+
+  /**
+   * Starts every map and array with its size, as writing a tree does: a record with its number of
+   * components, a map with its size. The CBOR generator checks the count when the map ends, so a
+   * serializer that writes another number of entries fails instead of producing different bytes.
+   * Maps and arrays of unknown size are refused (the caller then encodes through a tree).
+   */
+  private static final class DefiniteLengths extends JsonGeneratorDelegate {
+    DefiniteLengths(JsonGenerator d) {
+      super(d, false);
+    }
+
+    @Override
+    public void writeStartObject() throws IOException {
+      throw unsized("a map");
+    }
+
+    @Override
+    public void writeStartObject(Object forValue) throws IOException {
+      if (forValue instanceof Record) {
+        delegate.writeStartObject(forValue, RECORD_SIZES.get(forValue.getClass()));
+      } else if (forValue instanceof Map<?, ?> map) {
+        delegate.writeStartObject(forValue, map.size());
+      } else {
+        throw unsized("a map for " + (forValue == null ? "null" : forValue.getClass().getName()));
+      }
+    }
+
+    @Override
+    public void writeStartArray() throws IOException {
+      throw unsized("an array");
+    }
+
+    @Override
+    public void writeStartArray(Object forValue) throws IOException {
+      throw unsized("an array");
+    }
+
+    private IOException unsized(String what) {
+      return new IOException("cannot write " + what + " of unknown size directly");
+    }
   }
 
   /** One frame for one connection: {@code {kind:"event", seq, type, source, payload}}. */

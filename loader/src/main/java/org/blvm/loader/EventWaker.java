@@ -1,0 +1,146 @@
+package org.blvm.loader;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Wakes writer threads on behalf of the threads that publish events, so that a publisher never
+ * makes a wake-up system call itself (docs/concurrency.md). When {@link Connection#sendEvent}
+ * queues an event for a writer that waits for work, it hands the connection to this thread instead
+ * of notifying the writer; this thread then notifies it.
+ *
+ * <p>After it last had work the thread polls its queue every {@link #POLL_NANOS} for {@link
+ * #POLL_WINDOW_NANOS}, and only then parks until a publisher unparks it. So while events keep
+ * coming at least every few milliseconds a publisher does no system call at all (it only adds to a
+ * lock-free queue and reads a volatile), at the price of up to about {@code POLL_NANOS} plus the
+ * kernel's timer slack (50 µs by default) of extra latency for an event that finds its writer
+ * asleep. The first event after a quiet period costs its publisher one {@code unpark}.
+ *
+ * <p>Handing off is Dekker-style: a publisher adds the connection to the queue and then reads the
+ * state; this thread sets the state to PARKED and then checks the queue again before it parks. Both
+ * are sequentially consistent, so either this thread sees the connection or the publisher sees
+ * PARKED and unparks it. {@link #close} works the same way with the closed flag: after it, a
+ * publisher notifies the writer itself.
+ */
+final class EventWaker implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.waker");
+
+  /** How often the thread looks at its queue while it polls. */
+  static final long POLL_NANOS = 50_000;
+
+  /** How long it keeps polling after its last work before it parks until unparked. */
+  static final long POLL_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+  private static final int RUNNING = 0;
+  private static final int PARKED = 1;
+
+  private final ConcurrentLinkedQueue<Connection> pending = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger state = new AtomicInteger(RUNNING);
+  private final Thread thread;
+  private volatile boolean closed;
+
+  /** Publisher-side unparks (for tests and diagnostics). */
+  private final java.util.concurrent.atomic.AtomicLong unparks =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  EventWaker(String name) {
+    thread = new Thread(this::run, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * Asks for the writer of {@code c} to be notified soon. Called by a publisher after it queued an
+   * event for a waiting writer (not under the connection's lock). Never blocks; makes a system call
+   * only when the waker is parked for good (one {@code unpark}), or after {@link #close} (then the
+   * caller notifies the writer itself).
+   */
+  void wakeLater(Connection c) {
+    pending.offer(c);
+    if (closed) {
+      // the thread may have drained for the last time already: do its work here
+      drain();
+      return;
+    }
+    if (state.get() == PARKED && state.compareAndSet(PARKED, RUNNING)) {
+      unparks.incrementAndGet();
+      LockSupport.unpark(thread);
+    }
+  }
+
+  long unparks() {
+    return unparks.get();
+  }
+
+  boolean isAlive() {
+    return thread.isAlive();
+  }
+
+  /** True while the thread is parked until a publisher unparks it (for tests). */
+  boolean isParked() {
+    return state.get() == PARKED;
+  }
+
+  private void run() {
+    long lastWork = System.nanoTime();
+    while (true) {
+      Connection c = pending.poll();
+      if (c != null) {
+        wake(c);
+        lastWork = System.nanoTime();
+        continue;
+      }
+      if (closed) {
+        drain();
+        return;
+      }
+      Thread.interrupted(); // an interrupt must not turn the parks below into a busy loop
+      if (System.nanoTime() - lastWork < POLL_WINDOW_NANOS) {
+        LockSupport.parkNanos(this, POLL_NANOS);
+        continue;
+      }
+      state.set(PARKED);
+      if (!pending.isEmpty() || closed) {
+        state.set(RUNNING);
+        continue;
+      }
+      LockSupport.park(this);
+      state.set(RUNNING);
+      lastWork = System.nanoTime();
+    }
+  }
+
+  private void drain() {
+    Connection c;
+    while ((c = pending.poll()) != null) {
+      wake(c);
+    }
+  }
+
+  private static void wake(Connection c) {
+    try {
+      c.wakeWriter();
+    } catch (RuntimeException | Error e) {
+      LOG.log(System.Logger.Level.ERROR, "waking a writer failed", e);
+    }
+  }
+
+  /**
+   * Stops the thread after it has notified every writer handed to it; waits for it at most 2 s.
+   * Events queued afterwards are notified by their publisher.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // in case the thread did not get to it (it always drains before it ends)
+    drain();
+  }
+}

@@ -1,0 +1,30 @@
+package org.blvm.loader;
+
+import java.util.Objects;
+import org.blvm.protocol.Message;
+
+/**
+ * What the {@link Dispatcher} answers to a request: either a {@link Message.Response} (errors, and
+ * answers relayed from another module as trees), or the id and typed result of a successful answer,
+ * which {@link Connection#sendResponse(Reply)} encodes straight to CBOR without building a tree
+ * first ({@link org.blvm.protocol.Codec#encodeResponseFrame}).
+ */
+record Reply(long id, Object result, Message.Response response) {
+  Reply {
+    if ((result == null) == (response == null)) {
+      throw new IllegalArgumentException("exactly one of result and response must be set");
+    }
+  }
+
+  static Reply of(Message.Response r) {
+    return new Reply(r.id(), null, r);
+  }
+
+  static Reply ok(long id, Object result) {
+    return new Reply(id, Objects.requireNonNull(result, "result"), null);
+  }
+
+  boolean isError() {
+    return response != null && response.error() != null;
+  }
+}
