@@ -31,7 +31,7 @@ final class EventBench {
   private static final int PACE_PER_MS = 2;
 
   /** Unmeasured bursts before each measurement, so both JITs have compiled the event path. */
-  private static final int WARMUP_BURSTS = 6;
+  private static final int WARMUP_BURSTS = 20;
 
   private final Harness h;
   private final int n;

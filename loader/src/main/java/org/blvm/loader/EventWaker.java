@@ -28,7 +28,7 @@ final class EventWaker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.waker");
 
   /** How often the thread looks at its queue while it polls. */
-  static final long POLL_NANOS = 50_000;
+  static final long POLL_NANOS = 200_000;
 
   /** How long it keeps polling after its last work before it parks until unparked. */
   static final long POLL_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
