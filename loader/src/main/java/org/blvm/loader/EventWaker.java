@@ -6,10 +6,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Wakes writer threads on behalf of the threads that publish events, so that a publisher never
- * makes a wake-up system call itself (docs/concurrency.md). When {@link Connection#sendEvent}
- * queues an event for a writer that waits for work, it hands the connection to this thread instead
- * of notifying the writer; this thread then notifies it.
+ * Relays node events to their subscribers and wakes writer threads, on behalf of the threads that
+ * publish, so that a publishing node thread does no per-subscriber work and makes no wake-up system
+ * call itself (docs/concurrency.md).
+ *
+ * <p>Relay: {@link ModuleManager#publish} hands this thread one task per event (encode once, then
+ * queue it for every subscriber); tasks run one at a time in the order they were handed over, so
+ * every module sees node events in publish order. The backlog is bounded ({@link #MAX_BACKLOG}): a
+ * publisher that finds it full runs the queued tasks itself, in order (it then waits at most for
+ * the task in progress, which never waits on a module). {@link #flush} does the same on request.
+ *
+ * <p>Wake-ups: when {@link Connection#sendEvent} queues an event for a writer that waits for work,
+ * it hands the connection to this thread instead of notifying the writer; this thread then notifies
+ * it.
  *
  * <p>After it last had work the thread polls its queue every {@link #POLL_NANOS} for {@link
  * #POLL_WINDOW_NANOS}, and only then parks until a publisher unparks it. So while events keep
@@ -36,7 +45,17 @@ final class EventWaker implements AutoCloseable {
   private static final int RUNNING = 0;
   private static final int PARKED = 1;
 
+  /** Relay tasks not yet run beyond which a publisher runs them itself. */
+  static final int MAX_BACKLOG = 65_536;
+
   private final ConcurrentLinkedQueue<Connection> pending = new ConcurrentLinkedQueue<>();
+
+  /** Relay tasks in publish order; run only under {@link #relayLock}, so strictly in order. */
+  private final ConcurrentLinkedQueue<Runnable> relay = new ConcurrentLinkedQueue<>();
+
+  private final java.util.concurrent.locks.ReentrantLock relayLock =
+      new java.util.concurrent.locks.ReentrantLock();
+  private final AtomicInteger backlog = new AtomicInteger();
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   private final Thread thread;
   private volatile boolean closed;
@@ -70,6 +89,49 @@ final class EventWaker implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands over one relay task (a node event's fan-out). Never waits on a module; makes a system
+   * call only when the thread is parked for good (one {@code unpark}). With a full backlog, or
+   * after {@link #close}, the caller runs the queued tasks itself, in order.
+   */
+  void relay(Runnable task) {
+    relay.offer(task);
+    if (backlog.incrementAndGet() > MAX_BACKLOG || closed) {
+      runRelayed();
+      return;
+    }
+    if (state.get() == PARKED && state.compareAndSet(PARKED, RUNNING)) {
+      unparks.incrementAndGet();
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /**
+   * Runs every relay task handed over so far, on the calling thread if this thread is not already
+   * running them: when it returns, every event published before the call has been queued for its
+   * subscribers.
+   */
+  void flush() {
+    runRelayed();
+  }
+
+  private void runRelayed() {
+    relayLock.lock();
+    try {
+      Runnable r;
+      while ((r = relay.poll()) != null) {
+        backlog.decrementAndGet();
+        try {
+          r.run();
+        } catch (RuntimeException | Error e) {
+          LOG.log(System.Logger.Level.ERROR, "relaying an event failed", e);
+        }
+      }
+    } finally {
+      relayLock.unlock();
+    }
+  }
+
   long unparks() {
     return unparks.get();
   }
@@ -86,6 +148,11 @@ final class EventWaker implements AutoCloseable {
   private void run() {
     long lastWork = System.nanoTime();
     while (true) {
+      if (!relay.isEmpty()) {
+        runRelayed();
+        lastWork = System.nanoTime();
+        continue;
+      }
       Connection c = pending.poll();
       if (c != null) {
         wake(c);
@@ -93,6 +160,7 @@ final class EventWaker implements AutoCloseable {
         continue;
       }
       if (closed) {
+        runRelayed();
         drain();
         return;
       }
@@ -102,7 +170,7 @@ final class EventWaker implements AutoCloseable {
         continue;
       }
       state.set(PARKED);
-      if (!pending.isEmpty() || closed) {
+      if (!pending.isEmpty() || !relay.isEmpty() || closed) {
         state.set(RUNNING);
         continue;
       }
@@ -141,6 +209,7 @@ final class EventWaker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     // in case the thread did not get to it (it always drains before it ends)
+    runRelayed();
     drain();
   }
 }

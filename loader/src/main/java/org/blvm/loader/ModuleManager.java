@@ -398,8 +398,13 @@ public final class ModuleManager implements AutoCloseable {
   // ------------------------------------------------------------------ events
 
   /**
-   * Publishes a node event to every subscribed module. Encodes once and only enqueues: never blocks
-   * on a module. Returns how many modules it was queued for.
+   * Publishes a node event to every subscribed module. The calling thread only checks the payload,
+   * counts the subscribers and hands the event to the loader's {@code blvm-event-waker} thread,
+   * which encodes it once and queues it for each of them, in publish order (docs/concurrency.md);
+   * it never blocks on a module and does no per-subscriber work. Returns how many modules were
+   * connected and subscribed when it was called: each of them gets the event unless it disconnects
+   * first or its overflow rule drops it. {@link #flushEvents} waits until the events published so
+   * far have been queued.
    */
   public int publish(EventType type, Record payload) {
     Objects.requireNonNull(type, "type");
@@ -417,13 +422,30 @@ public final class ModuleManager implements AutoCloseable {
       throw new IllegalArgumentException(
           "EventsDropped is sent by each connection when its own events were dropped");
     }
-    return fanOut(codec.encodeShared(type.wireName(), null, (Object) payload));
+    String wire = type.wireName();
+    int subscribers = 0;
+    for (ModuleSlot s : slots.values()) {
+      if (s.wouldDeliver(wire)) {
+        subscribers++;
+      }
+    }
+    eventWaker.relay(() -> fanOut(codec.encodeShared(wire, null, (Object) payload)));
+    return subscribers;
   }
 
-  /** For events the manager itself raises (module lifecycle). */
+  /**
+   * Returns once every event published before the call has been queued for its subscribers (it runs
+   * the pending fan-outs on the calling thread if need be). For tests, and for a node that wants
+   * its events queued before it goes on (for example before stopping a module).
+   */
+  public void flushEvents() {
+    eventWaker.flush();
+  }
+
+  /** For events the manager itself raises (module lifecycle); relayed in order with node events. */
   void publishCore(EventType type, Record payload) {
     if (!closed || type == EventType.ModuleStateChanged || type == EventType.ModuleUnloaded) {
-      fanOut(codec.encodeShared(type.wireName(), null, (Object) payload));
+      eventWaker.relay(() -> fanOut(codec.encodeShared(type.wireName(), null, (Object) payload)));
     }
   }
 

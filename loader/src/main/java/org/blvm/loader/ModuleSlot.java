@@ -494,6 +494,15 @@ final class ModuleSlot {
     manager.logListener().onLog(id, l.level(), l.message());
   }
 
+  /** Whether an event of this type would be delivered now: connected and subscribed. */
+  boolean wouldDeliver(String type) {
+    Connection c;
+    synchronized (this) {
+      c = connection;
+    }
+    return c != null && c.isAuthenticated() && subscriptions.contains(type);
+  }
+
   /** Delivers an event if this module is connected and subscribed. */
   boolean deliver(SharedEvent event) {
     Connection c;

@@ -199,6 +199,91 @@ class EventWakerTest {
   }
 
   @Test
+  void relay_runsTasksInOrder_andAFullBacklogIsRunByThePublisherItself() throws Exception {
+    EventWaker w = new EventWaker("test-relay");
+    try {
+      CountDownLatch stuck = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      List<Integer> ran = java.util.Collections.synchronizedList(new ArrayList<>());
+      w.relay(
+          () -> {
+            stuck.countDown();
+            try {
+              release.await(); // the relay thread is busy with this task
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      assertTrue(stuck.await(5, TimeUnit.SECONDS));
+      for (int i = 0; i < EventWaker.MAX_BACKLOG; i++) {
+        int n = i;
+        w.relay(() -> ran.add(n)); // within the bound: only queued
+      }
+      assertEquals(0, ran.size(), "nothing runs while the relay thread is busy");
+      Thread releaser =
+          new Thread(
+              () -> {
+                LockSupport.parkNanos(200_000_000L);
+                release.countDown();
+              });
+      releaser.start();
+      int last = EventWaker.MAX_BACKLOG;
+      w.relay(() -> ran.add(last)); // over the bound: this caller runs the backlog, in order
+      assertEquals(EventWaker.MAX_BACKLOG + 1, ran.size(), "the publisher ran every queued task");
+      for (int i = 0; i <= last; i++) {
+        assertEquals(i, ran.get(i), "tasks run in the order they were handed over");
+      }
+      releaser.join();
+    } finally {
+      w.close();
+    }
+  }
+
+  @Test
+  void flushEvents_afterPublish_everyEventIsQueuedForItsSubscribers() throws Exception {
+    try (LoaderFixture fx =
+        new LoaderFixture(tmp)
+            .policy(
+                "[defaults]\ncapabilities = [\"read_blockchain\", \"subscribe_events\"]\n"
+                    + "event_overflow = \"drop_oldest\"\n")
+            .module("slow", READER, "")) {
+      fx.start(b -> b.eventQueue(16, 16L << 20));
+      RawClient c = fx.handshake("slow");
+      subscribe(c);
+      CountDownLatch stuck = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      fx.manager
+          .eventWaker()
+          .relay(
+              () -> {
+                stuck.countDown();
+                try {
+                  release.await(); // keeps the relay thread busy
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      assertTrue(stuck.await(5, TimeUnit.SECONDS));
+      for (int i = 1; i <= 3000; i++) {
+        assertEquals(1, fx.manager.publish(EventType.NewBlock, block(i)));
+      }
+      assertEquals(0, fx.manager.droppedEvents("slow"), "publish itself does not fan out");
+      Thread releaser =
+          new Thread(
+              () -> {
+                LockSupport.parkNanos(200_000_000L);
+                release.countDown();
+              });
+      releaser.start();
+      fx.manager.flushEvents();
+      // the module read nothing: its socket and queue of 16 are full, the rest was dropped already
+      assertTrue(fx.manager.droppedEvents("slow") > 0, "fan-out had not run when flush returned");
+      releaser.join();
+      c.close();
+    }
+  }
+
+  @Test
   void closingTheManager_endsTheWakerThread() throws Exception {
     EventWaker w;
     try (LoaderFixture fx = new LoaderFixture(tmp).module("one", READER, "")) {

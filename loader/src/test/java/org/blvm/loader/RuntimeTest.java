@@ -71,6 +71,7 @@ class RuntimeTest {
       for (int i = 1; i <= total; i++) {
         fx.manager.publish(EventType.NewBlock, block(i));
       }
+      fx.manager.flushEvents();
       long dropped = fx.manager.droppedEvents("slow");
       assertTrue(dropped > 0, "nothing was dropped");
       assertEquals(0, fx.manager.queueOverflows("slow"));
