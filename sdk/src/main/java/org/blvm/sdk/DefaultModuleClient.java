@@ -83,6 +83,12 @@ final class DefaultModuleClient implements ModuleClient {
    */
   static final long READER_GRACE_NANOS = 250_000;
 
+  /**
+   * While calls keep coming the reader thread checks back less and less often, up to this long: so
+   * bytes that arrive just after a long run of calls wait at most this long for it.
+   */
+  static final long READER_MAX_SLEEP_NANOS = 2_000_000;
+
   /** Bound of one wait for a full socket to drain, between checks for a closed client. */
   private static final long WRITE_WAIT_SLICE_MS = 100;
 
@@ -564,12 +570,16 @@ final class DefaultModuleClient implements ModuleClient {
    * #READER_GRACE_NANOS} after one did, unless other calls are waiting.
    */
   private void readLoop() {
+    long sleep = READER_GRACE_NANOS;
     while (!closed.get()) {
       Thread.interrupted(); // nothing interrupts the reader; a stray interrupt must not spin it
       if (readerShouldYield()) {
-        LockSupport.parkNanos(this, READER_GRACE_NANOS);
+        // while calls keep coming the callers read everything: look less and less often
+        LockSupport.parkNanos(this, sleep);
+        sleep = Math.min(2 * sleep, READER_MAX_SLEEP_NANOS);
         continue;
       }
+      sleep = READER_GRACE_NANOS;
       readLock.lock();
       try {
         pump(null, 0);
