@@ -500,7 +500,7 @@ final class ModuleSlot {
     synchronized (this) {
       c = connection;
     }
-    return c != null && c.isAuthenticated() && subscriptions.contains(type);
+    return c != null && c.isOpen() && c.isAuthenticated() && subscriptions.contains(type);
   }
 
   /** Delivers an event if this module is connected and subscribed. */
