@@ -285,6 +285,19 @@ public final class Codec {
   }
 
   /** Component counts of record classes, for {@link DefiniteLengths}. */
+  /**
+   * A reader per target type, with its type and root deserializer looked up once: {@code
+   * treeToValue} looks both up in Jackson's caches on every call, which showed up in profiles of
+   * the SDK's event thread. Same configuration, so the same strictness.
+   */
+  private final ClassValue<com.fasterxml.jackson.databind.ObjectReader> readers =
+      new ClassValue<>() {
+        @Override
+        protected com.fasterxml.jackson.databind.ObjectReader computeValue(Class<?> type) {
+          return values.readerFor(type);
+        }
+      };
+
   private static final ClassValue<Integer> RECORD_SIZES =
       new ClassValue<>() {
         @Override
@@ -547,7 +560,7 @@ public final class Codec {
   public <T> T toValue(JsonNode node, Class<T> type) throws ProtocolException {
     JsonNode n = node == null || node.isNull() ? NODES.objectNode() : node;
     try {
-      return values.treeToValue(n, type);
+      return type.cast(readers.get(type).readValue(n));
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new ProtocolException(ProtocolException.Reason.BAD_FIELD, cause.getMessage(), e);
