@@ -35,7 +35,9 @@ final class IncomingFrames {
    */
   int readFrom(ReadableByteChannel channel) throws IOException {
     makeRoom();
-    int n = channel.read(ByteBuffer.wrap(buf, end, buf.length - end));
+    // at most 64 KiB per read: the JDK copies through a per-thread cached direct buffer of the
+    // requested size, which must not grow to the largest frame on every thread that reads
+    int n = channel.read(ByteBuffer.wrap(buf, end, Math.min(buf.length - end, INITIAL)));
     if (n > 0) {
       end += n;
     }
