@@ -227,23 +227,29 @@ final class Connection {
    */
   boolean sendEvent(SharedEvent event) {
     boolean handOff = false;
+    boolean overflowed = false;
     synchronized (sendLock) {
       if (closed.get()) {
         return false;
       }
       byte[] frame = codec.eventFrame(event, eventSeq + 1);
       if (!offer(frame, eventSeq + 1)) {
-        return false;
-      }
-      eventSeq++;
-      if (writerWaiting) {
-        if (waker == null) {
-          notifyWriter();
-        } else if (!wakeHandedOff) {
-          wakeHandedOff = true;
-          handOff = true;
+        overflowed = true;
+      } else {
+        eventSeq++;
+        if (writerWaiting) {
+          if (waker == null) {
+            notifyWriter();
+          } else if (!wakeHandedOff) {
+            wakeHandedOff = true;
+            handOff = true;
+          }
         }
       }
+    }
+    if (overflowed) {
+      finishOverflow();
+      return false;
     }
     if (handOff) {
       waker.wakeLater(this);
@@ -343,16 +349,17 @@ final class Connection {
       }
       // before the offer: the writer can only clear it after writing this very frame
       unwrittenControl.set(frame);
-      if (!offer(frame, 0)) {
-        return false;
+      if (offer(frame, 0)) {
+        // responses, invokes and the welcome wake the writer at once: they are not on a
+        // publisher's path and are latency-sensitive
+        if (writerWaiting) {
+          notifyWriter();
+        }
+        return true;
       }
-      // responses, invokes and the welcome wake the writer at once: they are not on a publisher's
-      // path and are latency-sensitive
-      if (writerWaiting) {
-        notifyWriter();
-      }
-      return true;
     }
+    finishOverflow();
+    return false;
   }
 
   /**
@@ -410,7 +417,17 @@ final class Connection {
             + " bytes): the module is not reading; disconnected";
     LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", slot.id(), reason);
     slot.countOverflow();
-    terminate(reason);
+    markClosed(reason);
+  }
+
+  /**
+   * The rest of an overflow's disconnect, once the caller has left sendLock: closing the socket and
+   * failing pending calls complete other connections' futures (call_module answers), which must
+   * never run under this connection's lock.
+   */
+  private void finishOverflow() {
+    closeSocket();
+    failPending();
   }
 
   /** Sends an invoke and returns the module's answer; fails on timeout or disconnect. */
@@ -480,17 +497,22 @@ final class Connection {
   /** Closes at once without a goodbye (peer gone, queue overflow). */
   void terminate(String reason) {
     synchronized (sendLock) {
-      if (closeReason == null) {
-        closeReason = reason;
-      }
-      closed.set(true);
-      out.clear();
-      queuedBytes = 0;
-      out.addLast(new Outgoing(END, 0));
-      notifyWriter();
+      markClosed(reason);
     }
     closeSocket();
     failPending();
+  }
+
+  /** Caller holds sendLock: closed, queue emptied, the writer told to end. */
+  private void markClosed(String reason) {
+    if (closeReason == null) {
+      closeReason = reason;
+    }
+    closed.set(true);
+    out.clear();
+    queuedBytes = 0;
+    out.addLast(new Outgoing(END, 0));
+    notifyWriter();
   }
 
   private void closeSocket() {

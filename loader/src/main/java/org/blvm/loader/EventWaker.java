@@ -13,8 +13,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Relay: {@link ModuleManager#publish} hands this thread one task per event (encode once, then
  * queue it for every subscriber); tasks run one at a time in the order they were handed over, so
  * every module sees node events in publish order. The backlog is bounded ({@link #MAX_BACKLOG}): a
- * publisher that finds it full runs the queued tasks itself, in order (it then waits at most for
- * the task in progress, which never waits on a module). {@link #flush} does the same on request.
+ * publisher that finds it over the bound runs queued tasks itself, in order, until it is back
+ * within the bound — about one task per publish — waiting at most for the task in progress, which
+ * never waits on a module. {@link #flush} runs every queued task. After each task the writers
+ * handed over meanwhile are woken, so a long backlog never leaves a writer asleep while its queue
+ * fills.
  *
  * <p>Wake-ups: when {@link Connection#sendEvent} queues an event for a writer that waits for work,
  * it hands the connection to this thread instead of notifying the writer; this thread then notifies
@@ -91,13 +94,21 @@ final class EventWaker implements AutoCloseable {
 
   /**
    * Hands over one relay task (a node event's fan-out). Never waits on a module; makes a system
-   * call only when the thread is parked for good (one {@code unpark}). With a full backlog, or
-   * after {@link #close}, the caller runs the queued tasks itself, in order.
+   * call only when the thread is parked for good (one {@code unpark}). Over the backlog bound the
+   * caller runs queued tasks itself until it is back within it (about one per call); after {@link
+   * #close} it runs them all.
    */
   void relay(Runnable task) {
     relay.offer(task);
-    if (backlog.incrementAndGet() > MAX_BACKLOG || closed) {
+    int queued = backlog.incrementAndGet();
+    if (closed) {
       runRelayed();
+      return;
+    }
+    if (queued > MAX_BACKLOG) {
+      while (backlog.get() > MAX_BACKLOG && runOne()) {
+        // in order, one task at a time, until back within the bound
+      }
       return;
     }
     if (state.get() == PARKED && state.compareAndSet(PARKED, RUNNING)) {
@@ -113,23 +124,44 @@ final class EventWaker implements AutoCloseable {
    */
   void flush() {
     runRelayed();
+    // a task the thread took before the queue ran empty may still be running: wait for it
+    relayLock.lock();
+    relayLock.unlock();
   }
 
   private void runRelayed() {
+    while (runOne()) {
+      // until the queue is empty
+    }
+  }
+
+  /**
+   * Runs the oldest queued task under {@link #relayLock} (so tasks run strictly in queue order, one
+   * at a time), then wakes the writers handed over meanwhile. False when none was queued.
+   */
+  private boolean runOne() {
     relayLock.lock();
     try {
-      Runnable r;
-      while ((r = relay.poll()) != null) {
-        backlog.decrementAndGet();
-        try {
-          r.run();
-        } catch (RuntimeException | Error e) {
-          LOG.log(System.Logger.Level.ERROR, "relaying an event failed", e);
-        }
+      Runnable r = relay.poll();
+      if (r == null) {
+        return false;
+      }
+      backlog.decrementAndGet();
+      try {
+        r.run();
+      } catch (RuntimeException | Error e) {
+        LOG.log(System.Logger.Level.ERROR, "relaying an event failed", e);
       }
     } finally {
       relayLock.unlock();
     }
+    drain();
+    return true;
+  }
+
+  /** Relay tasks queued and not yet taken (for tests). */
+  int backlog() {
+    return backlog.get();
   }
 
   long unparks() {

@@ -222,6 +222,7 @@ public final class ModuleManager implements AutoCloseable {
   /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */
   public ModuleStatus stopModule(String id) {
     ModuleSlot slot = requireSlot(id);
+    flushEvents(); // events published before the stop are queued before it
     slot.stop(config.stopGraceMs());
     return slot.status();
   }
@@ -229,6 +230,7 @@ public final class ModuleManager implements AutoCloseable {
   /** Stops the module if needed and forgets it; its data directory stays. */
   public void unloadModule(String id) {
     ModuleSlot slot = requireSlot(id);
+    flushEvents();
     slot.stop(config.stopGraceMs());
     slots.remove(id, slot);
     slot.markUnloaded();
@@ -353,6 +355,7 @@ public final class ModuleManager implements AutoCloseable {
     if (closed) {
       return;
     }
+    flushEvents(); // e.g. a NodeShutdown published just before: queued ahead of the stops
     closed = true;
     restarter.shutdownNow();
     try {

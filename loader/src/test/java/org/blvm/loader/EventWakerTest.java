@@ -4,6 +4,7 @@ import static org.blvm.loader.LoaderFixture.H0;
 import static org.blvm.loader.LoaderFixture.H1;
 import static org.blvm.loader.LoaderFixture.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -199,7 +200,7 @@ class EventWakerTest {
   }
 
   @Test
-  void relay_runsTasksInOrder_andAFullBacklogIsRunByThePublisherItself() throws Exception {
+  void relay_runsTasksInOrder_andAPublisherOverTheBoundRunsTasksUntilWithinIt() throws Exception {
     EventWaker w = new EventWaker("test-relay");
     try {
       CountDownLatch stuck = new CountDownLatch(1);
@@ -228,14 +229,98 @@ class EventWakerTest {
               });
       releaser.start();
       int last = EventWaker.MAX_BACKLOG;
-      w.relay(() -> ran.add(last)); // over the bound: this caller runs the backlog, in order
-      assertEquals(EventWaker.MAX_BACKLOG + 1, ran.size(), "the publisher ran every queued task");
+      w.relay(() -> ran.add(last)); // over the bound: this caller runs tasks until back within it
+      assertTrue(
+          w.backlog() <= EventWaker.MAX_BACKLOG,
+          "the publisher returned with " + w.backlog() + " tasks queued");
+      w.flush();
+      assertEquals(EventWaker.MAX_BACKLOG + 1, ran.size(), "flush ran every queued task");
       for (int i = 0; i <= last; i++) {
         assertEquals(i, ran.get(i), "tasks run in the order they were handed over");
       }
       releaser.join();
     } finally {
       w.close();
+    }
+  }
+
+  @Test
+  void whileTheRelayIsBusyWithLaterEvents_anEarlierEventIsAlreadyWrittenOut() throws Exception {
+    try (LoaderFixture fx = new LoaderFixture(tmp).module("one", READER, "")) {
+      fx.start(b -> {});
+      RawClient c = fx.handshake("one");
+      subscribe(c);
+      LockSupport.parkNanos(2_000_000); // past the linger: the writer waits for work
+      EventWaker w = fx.manager.eventWaker();
+      CountDownLatch release = new CountDownLatch(1);
+      w.relay(
+          () -> {
+            try {
+              release.await(); // holds the relay until both tasks below are queued
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      java.util.concurrent.CompletableFuture<Long> got =
+          new java.util.concurrent.CompletableFuture<>();
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  got.complete(c.expect(Message.Event.class).seq());
+                } catch (Exception e) {
+                  got.completeExceptionally(e);
+                }
+              });
+      reader.start();
+      assertEquals(1, fx.manager.publish(EventType.NewBlock, block(1)));
+      AtomicReference<Object> seenByLaterTask = new AtomicReference<>();
+      // a later relay task that only ends once event 1 reached the module: the writer must have
+      // been woken after event 1's fan-out, not when the relay queue runs empty
+      w.relay(
+          () -> {
+            try {
+              seenByLaterTask.set(got.get(5, TimeUnit.SECONDS));
+            } catch (Exception e) {
+              seenByLaterTask.set(e);
+            }
+          });
+      release.countDown();
+      fx.manager.flushEvents();
+      assertEquals(1L, seenByLaterTask.get());
+      reader.join();
+      c.close();
+    }
+  }
+
+  @Test
+  void stopModule_eventsPublishedBeforeItReachTheModuleBeforeTheStop() throws Exception {
+    try (LoaderFixture fx = new LoaderFixture(tmp).module("one", READER, "")) {
+      fx.start(b -> {});
+      RawClient c = fx.handshake("one");
+      subscribe(c);
+      CountDownLatch release = new CountDownLatch(1);
+      fx.manager
+          .eventWaker()
+          .relay(
+              () -> {
+                try {
+                  release.await(); // the relay is busy: the event below waits in its queue
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      assertEquals(1, fx.manager.publish(EventType.NewBlock, block(1)));
+      Thread stopper = new Thread(() -> fx.manager.stopModule("one"));
+      stopper.start();
+      LockSupport.parkNanos(200_000_000L); // stopModule is now waiting for the relay
+      release.countDown();
+      Message first = c.read();
+      assertEquals(1, assertInstanceOf(Message.Event.class, first).seq(), "the event comes first");
+      Message.Invoke stop = assertInstanceOf(Message.Invoke.class, c.read());
+      assertEquals("stop", stop.method());
+      c.close();
+      stopper.join(30_000);
     }
   }
 

@@ -84,8 +84,9 @@ final class DefaultModuleClient implements ModuleClient {
   static final long READER_GRACE_NANOS = 250_000;
 
   /**
-   * While calls keep coming the reader thread checks back less and less often, up to this long: so
-   * bytes that arrive just after a long run of calls wait at most this long for it.
+   * While a caller reads, the reader thread checks back less and less often (from {@link
+   * #READER_GRACE_NANOS}, doubling), up to this long: bytes that arrive just after a long run of
+   * calls wait at most about this long plus the grace for it.
    */
   static final long READER_MAX_SLEEP_NANOS = 2_000_000;
 
@@ -573,10 +574,16 @@ final class DefaultModuleClient implements ModuleClient {
     long sleep = READER_GRACE_NANOS;
     while (!closed.get()) {
       Thread.interrupted(); // nothing interrupts the reader; a stray interrupt must not spin it
-      if (readerShouldYield()) {
-        // while calls keep coming the callers read everything: look less and less often
+      if (callerReads) {
+        // a caller is reading, and while calls keep coming the callers read everything: look
+        // less and less often (the last caller to leave unparks this thread if calls remain)
         LockSupport.parkNanos(this, sleep);
         sleep = Math.min(2 * sleep, READER_MAX_SLEEP_NANOS);
+        continue;
+      }
+      long graceLeft = READER_GRACE_NANOS - (System.nanoTime() - callerReadEnded);
+      if (callers.get() == 0 && graceLeft > 0) {
+        LockSupport.parkNanos(this, graceLeft); // until the grace after the last call ends
         continue;
       }
       sleep = READER_GRACE_NANOS;
@@ -613,6 +620,9 @@ final class DefaultModuleClient implements ModuleClient {
         if (payload != null) {
           if (!handle(payload)) {
             return;
+          }
+          if (answer == null && callerReads) {
+            return; // a caller waits for the lock: let it read from here on
           }
           continue;
         }

@@ -9,7 +9,8 @@
  *   <li>{@code blvm-sdk-reader}: reads and decodes frames; completes the waiting call of a
  *       response, queues events, hands invokes to the invoke pool. It never runs module code. A
  *       call made while no other call waits reads its own answer instead (and routes whatever
- *       arrives before it the same way); the reader then stays off the socket for 250 µs.
+ *       arrives before it the same way); the reader then stays off the socket for a while (250 µs
+ *       after a short call, up to about 2 ms after a long run of calls).
  *   <li>{@code blvm-sdk-events}: runs event handlers one at a time, in arrival order, from a
  *       bounded queue (events arriving while it is full are dropped and a warning is logged).
  *   <li>{@code blvm-sdk-invoke-N}: a small pool running served methods and the stop hook.
