@@ -80,7 +80,10 @@ public final class ModuleManager implements AutoCloseable {
           });
   private final ConfigReloader configReloader;
 
-  /** Wakes writers for publishing threads, so that {@link #publish} makes no wake-up call. */
+  /**
+   * Relays node events to their subscribers and wakes writers, so that {@link #publish} does no
+   * per-subscriber work and makes no wake-up call (docs/concurrency.md, "Event relay").
+   */
   private final EventWaker eventWaker;
 
   private volatile boolean closed;
@@ -404,10 +407,12 @@ public final class ModuleManager implements AutoCloseable {
    * Publishes a node event to every subscribed module. The calling thread only checks the payload,
    * counts the subscribers and hands the event to the loader's {@code blvm-event-waker} thread,
    * which encodes it once and queues it for each of them, in publish order (docs/concurrency.md);
-   * it never blocks on a module and does no per-subscriber work. Returns how many modules were
-   * connected and subscribed when it was called: each of them gets the event unless it disconnects
-   * first or its overflow rule drops it. {@link #flushEvents} waits until the events published so
-   * far have been queued.
+   * it never waits on a module, and does no per-subscriber work unless the node outpaces the relay
+   * by more than {@code EventWaker.MAX_BACKLOG} events (then each call also runs the oldest queued
+   * fan-out, which keeps the backlog bounded). Returns how many modules were connected and
+   * subscribed when it was called: each of them gets the event unless it disconnects first or its
+   * overflow rule drops it. {@link #flushEvents} waits until the events published so far have been
+   * queued.
    */
   public int publish(EventType type, Record payload) {
     Objects.requireNonNull(type, "type");
