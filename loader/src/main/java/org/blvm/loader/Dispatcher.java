@@ -229,15 +229,8 @@ final class Dispatcher {
 
   private CompletableFuture<Reply> publish(ModuleSlot caller, long id, Api.PublishEventParams p) {
     if (EventType.fromWire(p.type()).isPresent()) {
-      audit.record(
-          caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), false);
-      caller.countDenied();
-      return done(
-          Message.Response.error(
-              id,
-              ErrorValue.notCapable(
-                  Capability.PUBLISH_EVENTS,
-                  p.type() + " is a core event type; only the node publishes it")));
+      return refusePublish(
+          caller, id, p.type(), p.type() + " is a core event type; only the node publishes it");
     }
     if (!CUSTOM_TOPIC.matcher(p.type()).matches()) {
       return done(
@@ -249,19 +242,15 @@ final class Dispatcher {
                   + "\" is not a custom topic like \"lightning.invoice_paid\""));
     }
     if (!caller.manifest().publishes().contains(p.type())) {
-      audit.record(
-          caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), false);
-      caller.countDenied();
-      return done(
-          Message.Response.error(
-              id,
-              ErrorValue.notCapable(
-                  Capability.PUBLISH_EVENTS,
-                  "module "
-                      + caller.id()
-                      + " did not declare \""
-                      + p.type()
-                      + "\" in module.toml \"publishes\"")));
+      return refusePublish(
+          caller,
+          id,
+          p.type(),
+          "module "
+              + caller.id()
+              + " did not declare \""
+              + p.type()
+              + "\" in module.toml \"publishes\"");
     }
     JsonNode payload =
         p.payload() == null
@@ -291,6 +280,14 @@ final class Dispatcher {
         caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), true);
     int delivered = manager.publishFromModule(event, caller.id(), payload);
     return ok(id, new Api.Published(delivered));
+  }
+
+  /** A topic this module may not publish: audited and counted as denied, NOT_CAPABLE. */
+  private CompletableFuture<Reply> refusePublish(
+      ModuleSlot caller, long id, String type, String why) {
+    audit.record(caller.id(), "publish_event:" + type, Capability.PUBLISH_EVENTS.wireName(), false);
+    caller.countDenied();
+    return done(Message.Response.error(id, ErrorValue.notCapable(Capability.PUBLISH_EVENTS, why)));
   }
 
   /**

@@ -57,6 +57,36 @@ class EventWakerTest {
     return e;
   }
 
+  /**
+   * Hands the relay a task that keeps it busy until {@code release} opens; returns once the relay
+   * thread runs it, so every task handed over afterwards waits in its queue.
+   */
+  private static void holdRelay(EventWaker w, CountDownLatch release) throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    w.relay(
+        () -> {
+          running.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    assertTrue(running.await(5, TimeUnit.SECONDS), "the relay thread did not take the task");
+  }
+
+  /** Opens {@code release} 200 ms from now, from another thread (while the caller blocks). */
+  private static Thread releaseLater(CountDownLatch release) {
+    Thread t =
+        new Thread(
+            () -> {
+              LockSupport.parkNanos(200_000_000L);
+              release.countDown();
+            });
+    t.start();
+    return t;
+  }
+
   private static void awaitParked(EventWaker w) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!w.isParked()) {
@@ -203,31 +233,15 @@ class EventWakerTest {
   void relay_runsTasksInOrder_andAPublisherOverTheBoundRunsTasksUntilWithinIt() throws Exception {
     EventWaker w = new EventWaker("test-relay");
     try {
-      CountDownLatch stuck = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       List<Integer> ran = java.util.Collections.synchronizedList(new ArrayList<>());
-      w.relay(
-          () -> {
-            stuck.countDown();
-            try {
-              release.await(); // the relay thread is busy with this task
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          });
-      assertTrue(stuck.await(5, TimeUnit.SECONDS));
+      holdRelay(w, release);
       for (int i = 0; i < EventWaker.MAX_BACKLOG; i++) {
         int n = i;
         w.relay(() -> ran.add(n)); // within the bound: only queued
       }
       assertEquals(0, ran.size(), "nothing runs while the relay thread is busy");
-      Thread releaser =
-          new Thread(
-              () -> {
-                LockSupport.parkNanos(200_000_000L);
-                release.countDown();
-              });
-      releaser.start();
+      Thread releaser = releaseLater(release);
       int last = EventWaker.MAX_BACKLOG;
       w.relay(() -> ran.add(last)); // over the bound: this caller runs tasks until back within it
       assertTrue(
@@ -253,14 +267,7 @@ class EventWakerTest {
       LockSupport.parkNanos(2_000_000); // past the linger: the writer waits for work
       EventWaker w = fx.manager.eventWaker();
       CountDownLatch release = new CountDownLatch(1);
-      w.relay(
-          () -> {
-            try {
-              release.await(); // holds the relay until both tasks below are queued
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          });
+      holdRelay(w, release); // until both tasks below are queued
       java.util.concurrent.CompletableFuture<Long> got =
           new java.util.concurrent.CompletableFuture<>();
       Thread reader =
@@ -300,21 +307,11 @@ class EventWakerTest {
       RawClient c = fx.handshake("one");
       subscribe(c);
       CountDownLatch release = new CountDownLatch(1);
-      fx.manager
-          .eventWaker()
-          .relay(
-              () -> {
-                try {
-                  release.await(); // the relay is busy: the event below waits in its queue
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              });
+      holdRelay(fx.manager.eventWaker(), release); // the event below waits in the relay's queue
       assertEquals(1, fx.manager.publish(EventType.NewBlock, block(1)));
       Thread stopper = new Thread(() -> fx.manager.stopModule("one"));
       stopper.start();
-      LockSupport.parkNanos(200_000_000L); // stopModule is now waiting for the relay
-      release.countDown();
+      releaseLater(release).join(); // stopModule is meanwhile waiting for the relay
       Message first = c.read();
       assertEquals(1, assertInstanceOf(Message.Event.class, first).seq(), "the event comes first");
       Message.Invoke stop = assertInstanceOf(Message.Invoke.class, c.read());
@@ -335,31 +332,13 @@ class EventWakerTest {
       fx.start(b -> b.eventQueue(16, 16L << 20));
       RawClient c = fx.handshake("slow");
       subscribe(c);
-      CountDownLatch stuck = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      fx.manager
-          .eventWaker()
-          .relay(
-              () -> {
-                stuck.countDown();
-                try {
-                  release.await(); // keeps the relay thread busy
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              });
-      assertTrue(stuck.await(5, TimeUnit.SECONDS));
+      holdRelay(fx.manager.eventWaker(), release);
       for (int i = 1; i <= 3000; i++) {
         assertEquals(1, fx.manager.publish(EventType.NewBlock, block(i)));
       }
       assertEquals(0, fx.manager.droppedEvents("slow"), "publish itself does not fan out");
-      Thread releaser =
-          new Thread(
-              () -> {
-                LockSupport.parkNanos(200_000_000L);
-                release.countDown();
-              });
-      releaser.start();
+      Thread releaser = releaseLater(release);
       fx.manager.flushEvents();
       // the module read nothing: its socket and queue of 16 are full, the rest was dropped already
       assertTrue(fx.manager.droppedEvents("slow") > 0, "fan-out had not run when flush returned");
