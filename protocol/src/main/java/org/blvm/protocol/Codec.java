@@ -3,7 +3,6 @@ package org.blvm.protocol;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -22,7 +21,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
-import com.fasterxml.jackson.dataformat.cbor.CBORParser;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +48,6 @@ public final class Codec {
   private static final int MAX_VERSIONS = 16;
 
   private final Limits limits;
-  private final CBORFactory factory;
   private final ObjectMapper cbor;
   private final ObjectMapper values;
 
@@ -66,20 +63,8 @@ public final class Codec {
 
   public Codec(Limits limits) {
     this.limits = Objects.requireNonNull(limits);
-    this.factory =
-        CBORFactory.builder()
-            .streamReadConstraints(
-                StreamReadConstraints.builder()
-                    .maxStringLength(limits.maxStringBytes())
-                    .maxNestingDepth(limits.maxDepth())
-                    .maxNumberLength(64)
-                    .maxDocumentLength(limits.maxFrameBytes())
-                    .build())
-            // report undefined and simple values as themselves so that they are rejected
-            .enable(CBORParser.Feature.READ_UNDEFINED_AS_EMBEDDED_OBJECT)
-            .enable(CBORParser.Feature.READ_SIMPLE_VALUE_AS_EMBEDDED_OBJECT)
-            .build();
-    this.cbor = new ObjectMapper(factory);
+    // writes trees only: frames are read by CborReader, which enforces the limits
+    this.cbor = new ObjectMapper(new CBORFactory());
     this.values =
         JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -373,12 +358,7 @@ public final class Codec {
           ProtocolException.Reason.FRAME_TOO_LARGE,
           "payload of " + payload.length + " bytes exceeds " + limits.maxFrameBytes());
     }
-    try (JsonParser p = factory.createParser(payload)) {
-      return new BoundedTreeReader(limits, payload).readSingle(p);
-    } catch (IOException e) {
-      throw new ProtocolException(
-          ProtocolException.Reason.MALFORMED_CBOR, "malformed CBOR: " + e.getMessage(), e);
-    }
+    return CborReader.readSingle(limits, payload);
   }
 
   /** Decodes one frame payload into a message, strictly. */
