@@ -51,6 +51,9 @@ public final class Codec {
   private final ObjectMapper cbor;
   private final ObjectMapper values;
 
+  /** The fast path of {@link #toValue} for flat records; reads with {@link #values} otherwise. */
+  private final RecordBinder binder;
+
   /**
    * Serialises typed values straight to CBOR, configured like {@link #values} for serialization
    * (snake_case names, empty records allowed). Used through {@link DefiniteLengths} so the bytes
@@ -78,6 +81,7 @@ public final class Codec {
             // a number, boolean or byte string is not a text string
             .addModule(new SimpleModule().addDeserializer(String.class, new StrictString()))
             .build();
+    this.binder = new RecordBinder(values);
     this.valuesCbor =
         CBORMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -535,10 +539,31 @@ public final class Codec {
    * Converts a free-form tree (params, result, payload) to a typed record, strictly: unknown keys,
    * missing keys, wrong types and failed validation are {@link ProtocolException}s with reason
    * {@link ProtocolException.Reason#BAD_FIELD}. A null or missing tree converts to a record without
-   * components.
+   * components. A record of only text, integer, floating-point and boolean components whose tree
+   * has exactly its shape is bound directly ({@code RecordBinder}); everything else, including
+   * every error, goes through Jackson databind.
    */
   public <T> T toValue(JsonNode node, Class<T> type) throws ProtocolException {
-    JsonNode n = node == null || node.isNull() ? NODES.objectNode() : node;
+    JsonNode n = orEmpty(node);
+    T fast = binder.bind(n, type);
+    return fast != null ? fast : readWithJackson(n, type);
+  }
+
+  /** {@link #toValue} without the fast path of {@link RecordBinder} (for tests). */
+  <T> T toValueWithJackson(JsonNode node, Class<T> type) throws ProtocolException {
+    return readWithJackson(orEmpty(node), type);
+  }
+
+  /** The fast path of {@link #toValue} (for tests). */
+  RecordBinder binder() {
+    return binder;
+  }
+
+  private static JsonNode orEmpty(JsonNode node) {
+    return node == null || node.isNull() ? NODES.objectNode() : node;
+  }
+
+  private <T> T readWithJackson(JsonNode n, Class<T> type) throws ProtocolException {
     try {
       return type.cast(readers.get(type).readValue(n));
     } catch (ValueInstantiationException e) {
