@@ -30,8 +30,16 @@ final class EventBench {
   private static final int SUBSCRIBERS = 8;
   private static final int PACE_PER_MS = 2;
 
-  /** Unmeasured bursts before each measurement, so both JITs have compiled the event path. */
+  /** Unmeasured bursts before the 1-subscriber figures, so both JITs have compiled the path. */
   private static final int WARMUP_BURSTS = 20;
+
+  /**
+   * Unmeasured bursts before the 8-subscriber figures. Seven module JVMs start at once and each
+   * compiles the same code: on 2 cores their compiler threads took 40-55% of the CPU for the first
+   * 10 s of bursts and were still busy after 20 (perf, -XX:+PrintCompilation), so fewer bursts
+   * measured the JITs rather than the event path. {@code -Dblvm.bench.warmupBursts=N} overrides it.
+   */
+  private static final int WARMUP_BURSTS_8 = Integer.getInteger("blvm.bench.warmupBursts", 80);
 
   /** Measured rounds per throughput figure (each: one burst, then the raw baseline). */
   private static final int ROUNDS = 5;
@@ -126,7 +134,7 @@ final class EventBench {
         expected.put(id, 0L);
       }
       awaitStarted(m, expected.keySet());
-      for (int w = 0; w < WARMUP_BURSTS; w++) {
+      for (int w = 0; w < WARMUP_BURSTS_8; w++) {
         burst(m, SUBSCRIBERS, EventType.NewBlock, EventBench::block);
         burst(m, SUBSCRIBERS, EventType.MempoolTransactionAdded, EventBench::tx);
       }

@@ -120,8 +120,13 @@ final class Harness implements AutoCloseable {
   ModuleManager.Builder manager(Path modulesDir, String runName, ModuleEventListener listener)
       throws Exception {
     Files.createDirectories(modulesDir);
-    return ModuleManager.builder()
-        .launcher(ModuleLauncher.plainProcesses())
+    ModuleManager.Builder b = ModuleManager.builder();
+    String java = System.getProperty("blvm.bench.java");
+    if (java != null) {
+      // another java command for the modules, e.g. a script that adds a profiler's options
+      b.javaExecutable(Path.of(java));
+    }
+    return b.launcher(ModuleLauncher.plainProcesses())
         .admission(admission)
         .modulesDir(modulesDir)
         .runtimeDir(work.resolve(runName))

@@ -1,5 +1,7 @@
 package org.blvm.protocol;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -32,6 +34,11 @@ final class CborReader {
   private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
   private static final int BREAK = 0xFF;
   private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+  /** Longest string {@link #shared} keeps. */
+  private static final int SHARED_MAX_CHARS = 24;
+
+  private static final String[] SHARED = new String[1024];
 
   private final Limits limits;
   private final byte[] in;
@@ -363,7 +370,36 @@ final class CborReader {
         }
       }
     }
-    return new String(in, start, n, StandardCharsets.ISO_8859_1); // ASCII only
+    return n <= SHARED_MAX_CHARS ? shared(start, n) : new String(in, start, n, ISO_8859_1);
+  }
+
+  /**
+   * An ASCII string of at most {@link #SHARED_MAX_CHARS} bytes as an instance shared between
+   * frames: map keys and short values ("kind", "event", "NewBlock" …) repeat in every message, and
+   * a shared instance is neither allocated again nor hashed again (a String caches its hash), which
+   * made up much of decoding a small message. One slot per hash value; a miss replaces the slot.
+   * Racy on purpose: a String is immutable and safely published, so a reader sees either a whole
+   * string or null, and any string it sees is checked byte for byte before it is used.
+   */
+  private String shared(int start, int n) {
+    int h = 0;
+    for (int i = start; i < start + n; i++) {
+      h = 31 * h + in[i]; // String.hashCode of an ASCII string
+    }
+    int slot = (h ^ (h >>> 16)) & (SHARED.length - 1);
+    String s = SHARED[slot];
+    if (s != null && s.length() == n) {
+      int i = 0;
+      while (i < n && s.charAt(i) == in[start + i]) {
+        i++;
+      }
+      if (i == n) {
+        return s;
+      }
+    }
+    s = new String(in, start, n, ISO_8859_1);
+    SHARED[slot] = s;
+    return s;
   }
 
   // ------------------------------------------------------------------ containers
