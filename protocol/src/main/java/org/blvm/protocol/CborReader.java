@@ -252,8 +252,8 @@ final class CborReader {
   private byte[] bytes(int info, int at) throws ProtocolException {
     long n = length(info, at);
     if (n >= 0) {
+      need(n); // a length beyond the frame is a truncated item, whatever the limits say
       checkByteString(n);
-      need(n);
       byte[] b = Arrays.copyOfRange(in, pos, pos + (int) n);
       pos += (int) n;
       return b;
@@ -305,6 +305,7 @@ final class CborReader {
   private String text(int info, int at) throws ProtocolException {
     long n = length(info, at);
     if (n >= 0) {
+      need(n);
       checkTextBytes(n);
       return utf8((int) n);
     }
