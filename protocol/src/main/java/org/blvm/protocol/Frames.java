@@ -35,20 +35,7 @@ public final class Frames {
           ProtocolException.Reason.TRUNCATED_FRAME,
           "stream ended after " + got + " of the 4 length bytes");
     }
-    long length =
-        ((header[0] & 0xFFL) << 24)
-            | ((header[1] & 0xFFL) << 16)
-            | ((header[2] & 0xFFL) << 8)
-            | (header[3] & 0xFFL);
-    if (length == 0) {
-      throw new ProtocolException(
-          ProtocolException.Reason.EMPTY_FRAME, "frame length is 0; a frame carries one message");
-    }
-    if (length > maxFrameBytes) {
-      throw new ProtocolException(
-          ProtocolException.Reason.FRAME_TOO_LARGE,
-          "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
-    }
+    long length = checkedLength(header, 0, maxFrameBytes);
     byte[] payload;
     try {
       payload = in.readNBytes((int) length);
@@ -88,5 +75,27 @@ public final class Frames {
     into[1] = (byte) (length >>> 16);
     into[2] = (byte) (length >>> 8);
     into[3] = (byte) length;
+  }
+
+  /**
+   * The payload length in the 4-byte header at {@code off}, refused when it is 0 or above {@code
+   * maxFrameBytes}.
+   */
+  public static long checkedLength(byte[] b, int off, int maxFrameBytes) throws ProtocolException {
+    long length =
+        ((b[off] & 0xFFL) << 24)
+            | ((b[off + 1] & 0xFFL) << 16)
+            | ((b[off + 2] & 0xFFL) << 8)
+            | (b[off + 3] & 0xFFL);
+    if (length == 0) {
+      throw new ProtocolException(
+          ProtocolException.Reason.EMPTY_FRAME, "frame length is 0; a frame carries one message");
+    }
+    if (length > maxFrameBytes) {
+      throw new ProtocolException(
+          ProtocolException.Reason.FRAME_TOO_LARGE,
+          "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
+    }
+    return length;
   }
 }

@@ -50,20 +50,7 @@ final class IncomingFrames {
     if (available < Frames.HEADER_BYTES) {
       return null;
     }
-    long length =
-        ((buf[start] & 0xFFL) << 24)
-            | ((buf[start + 1] & 0xFFL) << 16)
-            | ((buf[start + 2] & 0xFFL) << 8)
-            | (buf[start + 3] & 0xFFL);
-    if (length == 0) {
-      throw new ProtocolException(
-          ProtocolException.Reason.EMPTY_FRAME, "frame length is 0; a frame carries one message");
-    }
-    if (length > maxFrameBytes) {
-      throw new ProtocolException(
-          ProtocolException.Reason.FRAME_TOO_LARGE,
-          "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
-    }
+    long length = Frames.checkedLength(buf, start, maxFrameBytes);
     if (available < Frames.HEADER_BYTES + length) {
       return null;
     }
