@@ -113,6 +113,9 @@ final class DefaultModuleClient implements ModuleClient {
   /** Responses read by a calling thread rather than the reader thread (written under readLock). */
   private volatile long answersReadByCallers;
 
+  /** Answers a caller read while it was still spinning (written under readLock). */
+  private volatile long answersWhileSpinning;
+
   /** Calls waiting for their answer. */
   private final AtomicInteger callers = new AtomicInteger();
 
@@ -310,6 +313,11 @@ final class DefaultModuleClient implements ModuleClient {
     return answersReadByCallers;
   }
 
+  /** Answers read by their caller while it polled the socket, before it would have slept. */
+  long answersWhileSpinning() {
+    return answersWhileSpinning;
+  }
+
   // ------------------------------------------------------------------ public API
 
   @Override
@@ -448,6 +456,12 @@ final class DefaultModuleClient implements ModuleClient {
    * The calling thread reads from the socket itself until its answer arrives (or the deadline
    * passes), routing whatever else arrives on the way as the reader thread would. If the reader
    * thread holds the read lock it is waiting for bytes; waking its selector makes it step aside.
+   *
+   * <p>For up to {@link #SPIN_NANOS} (when {@link #spinAllowed}) the caller polls with non-blocking
+   * reads instead of sleeping in the selector: the answer to a local call usually comes within that
+   * time, and a caller that is still running when it arrives needs no wake-up. Waking a thread that
+   * sleeps in {@code epoll_wait} costs the node's write, and then this thread, several microseconds
+   * each on a virtualized machine (docs/performance.md, fifth round).
    */
   private void readOwnAnswer(CompletableFuture<?> answer, long deadline)
       throws InterruptedException {
@@ -474,25 +488,34 @@ final class DefaultModuleClient implements ModuleClient {
   /**
    * Waits up to {@link #SPIN_NANOS} for the answer without parking. A response to a local call
    * often arrives within tens of microseconds; a parked caller then needs the reader to wake it (a
-   * futex wake plus a scheduling delay, which can be longer than the call itself). The spin is
-   * bounded, and adaptive: when answers keep arriving after the spin gave up (a loaded machine, a
-   * slow call), spinning only burns the CPU the node and this module's reader need, so the client
-   * stops spinning and tries again every {@link #SPIN_PROBE_EVERY} calls. Skipped on one CPU.
+   * futex wake plus a scheduling delay, which can be longer than the call itself).
    */
   private void spinBriefly(CompletableFuture<?> answer) {
-    if (!SPIN || answer.isDone()) {
-      return;
-    }
-    int credit = spinCredit;
-    if (credit <= 0 && ++callsWithoutSpin % SPIN_PROBE_EVERY != 0) {
+    if (answer.isDone() || !spinAllowed()) {
       return;
     }
     long start = System.nanoTime();
     do {
       Thread.onSpinWait();
     } while (!answer.isDone() && System.nanoTime() - start < SPIN_NANOS);
+    spun(answer.isDone());
+  }
+
+  /**
+   * Whether a caller may spin now. Spinning is bounded ({@link #SPIN_NANOS}) and adaptive: when
+   * answers keep arriving after the spin gave up (a loaded machine, a slow call), spinning only
+   * burns the CPU the node and this module's reader need, so the client stops spinning and tries
+   * again every {@link #SPIN_PROBE_EVERY} calls. Never on one CPU.
+   */
+  private boolean spinAllowed() {
+    return SPIN && (spinCredit > 0 || ++callsWithoutSpin % SPIN_PROBE_EVERY == 0);
+  }
+
+  /** Records whether a spin saw its answer in time (see {@link #spinAllowed}). */
+  private void spun(boolean answered) {
     // racy read-modify-write between concurrent callers: a heuristic, any interleaving is fine
-    spinCredit = answer.isDone() ? Math.min(SPIN_CREDIT_MAX, credit + 1) : Math.max(0, credit - 2);
+    int credit = spinCredit;
+    spinCredit = answered ? Math.min(SPIN_CREDIT_MAX, credit + 1) : Math.max(0, credit - 2);
   }
 
   private NodeApiException unavailable(String method) {
@@ -608,12 +631,20 @@ final class DefaultModuleClient implements ModuleClient {
    * shuts the client down ({@link #fail}), which also fails every waiting call.
    */
   private void pump(CompletableFuture<?> answer, long deadline) {
-    // a caller has just sent its request: wait for readiness before the first read, rather than
-    // spend a read(2) that finds nothing (the selector reports bytes already there at once)
-    boolean tryRead = answer == null;
+    // A caller that may spin polls the socket with non-blocking reads for up to SPIN_NANOS before
+    // it waits in the selector (see readOwnAnswer). Otherwise it waits for readiness before the
+    // first read, rather than spend a read(2) that finds nothing (the selector reports bytes
+    // already there at once).
+    long spinStart = answer != null && spinAllowed() ? System.nanoTime() : 0;
+    boolean spinning = spinStart != 0;
+    boolean tryRead = answer == null || spinning;
     try {
       while (!closed.get()) {
         if (answer != null && answer.isDone()) {
+          if (spinning) {
+            spun(true);
+            answersWhileSpinning++; // one writer at a time: the holder of readLock
+          }
           return;
         }
         byte[] payload = incoming.next();
@@ -646,6 +677,14 @@ final class DefaultModuleClient implements ModuleClient {
           }
         }
         tryRead = true;
+        if (spinning) {
+          if (System.nanoTime() - spinStart < SPIN_NANOS) {
+            Thread.onSpinWait();
+            continue;
+          }
+          spinning = false;
+          spun(false);
+        }
         long waitMs;
         if (answer == null) {
           if (readerShouldYield()) {

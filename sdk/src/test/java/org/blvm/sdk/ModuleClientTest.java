@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -410,6 +411,38 @@ final class ModuleClientTest {
     // the first call after the connect may find the reader thread reading; after that the caller
     // reads its own answer (a wake-up less per call); allow for a slow machine
     assertTrue(own >= calls / 2, own + " of " + calls + " answers read by the caller itself");
+  }
+
+  @Test
+  void call_answeredQuickly_callerPollsForItInsteadOfSleepingAndSlowAnswersStillArrive()
+      throws Exception {
+    assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "the client never spins on one CPU");
+    java.util.concurrent.atomic.AtomicLong delayEvery =
+        new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+    node.responder =
+        r -> {
+          if (!r.method().equals("get_block_height")) {
+            return null;
+          }
+          long i = n.incrementAndGet();
+          long every = delayEvery.get();
+          if (every > 0 && i % every == 0) {
+            sleepQuietly(5); // far beyond the spin: the caller must fall back to waiting
+          }
+          return Message.Response.ok(r.id(), JSON.objectNode().put("height", i));
+        };
+    client = node.builder().connect();
+    DefaultModuleClient c = (DefaultModuleClient) client;
+    // answers come at once from a thread of this JVM: within the spin on any but a starved machine
+    for (int i = 1; i <= 2000 && c.answersWhileSpinning() == 0; i++) {
+      assertEquals(n.get() + 1, client.api().getBlockHeight());
+    }
+    assertTrue(c.answersWhileSpinning() > 0, "no answer was read while the caller polled");
+    delayEvery.set(3);
+    for (int i = 0; i < 30; i++) {
+      assertEquals(n.get() + 1, client.api().getBlockHeight());
+    }
   }
 
   @Test
@@ -847,6 +880,14 @@ final class ModuleClientTest {
         throw new AssertionError("timed out waiting for: " + what);
       }
       Thread.sleep(5);
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
