@@ -5,7 +5,7 @@ module org.blvm.loader {
   requires org.newsclub.net.unix;
   requires com.fasterxml.jackson.dataformat.toml;
   requires jdk.unsupported;
-  requires com.sun.jna; // SocketPoll: poll(2) before a direct response write
+  requires com.sun.jna; // SocketSend: send(2) of a direct response write
   requires transitive org.blvm.sandbox;
 
   exports org.blvm.loader;

@@ -42,9 +42,10 @@ import org.newsclub.net.unix.FileDescriptorCast;
  *
  * <p>Fast path for responses ({@link #sendResponse}): the thread that produced a small response
  * writes it to the socket itself, instead of handing it to the writer thread, when that cannot
- * block — the write lock is free, every non-event frame queued before it has been written, and the
- * kernel reports the socket writable ({@link SocketPoll}). Otherwise the response is queued as
- * before. Events never take this path, so their order and sequence numbers are unchanged.
+ * block — the write lock is free, every non-event frame queued before it has been written, and
+ * {@code send(2)} with {@code MSG_DONTWAIT} takes the whole frame ({@link SocketSend}). Otherwise
+ * the response is queued as before. Events never take this path, so their order and sequence
+ * numbers are unchanged.
  */
 final class Connection {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
@@ -126,15 +127,21 @@ final class Connection {
   private final AtomicReference<byte[]> unwrittenControl = new AtomicReference<>();
 
   /**
-   * The socket's file descriptor for {@link SocketPoll}, or -1: then nothing is written directly.
+   * The socket's file descriptor for {@link SocketSend}, or -1: then nothing is written directly.
    */
   private final int fd;
 
   /** The largest frame written directly: min(DIRECT_MAX_BYTES, SO_SNDBUF / 8). */
   private final int directMaxBytes;
 
-  /** Written only by the writer thread (before it first takes the lock); guarded by writeLock. */
-  private volatile OutputStream os;
+  /**
+   * Closes the socket ({@link #closeSocket}) only when no direct send is in flight on {@link #fd},
+   * so that a send never reaches a descriptor number a close has handed to another file.
+   */
+  private final DescriptorGuard fdGuard = new DescriptorGuard(this::closeNow);
+
+  /** Guarded by writeLock: a write of the writer failed, maybe inside a frame. */
+  private boolean streamBroken;
 
   private final AtomicLong directWrites = new AtomicLong();
 
@@ -162,7 +169,7 @@ final class Connection {
     this.overflowRule = slot.eventOverflow();
     int nativeFd = -1;
     int max = 0;
-    if (SocketPoll.available()) {
+    if (SocketSend.available()) {
       try {
         nativeFd = FileDescriptorCast.using(socket.getFileDescriptor()).as(Integer.class);
         max = Math.min(DIRECT_MAX_BYTES, socket.getSendBufferSize() / 8);
@@ -316,18 +323,29 @@ final class Connection {
       return Direct.NOT_NOW;
     }
     try {
-      OutputStream o = os;
-      // Re-checked under the lock: the writer clears unwrittenControl only while holding it.
-      if (o == null || unwrittenControl.get() != null || closed.get() || !SocketPoll.writable(fd)) {
+      // Re-checked under the lock: the writer clears unwrittenControl only while holding it. The
+      // writer flushes before it releases the lock, so no frame of its own is half-written here.
+      if (streamBroken || unwrittenControl.get() != null || closed.get() || !fdGuard.enter()) {
         return Direct.NOT_NOW;
       }
-      // The writer flushes before it releases the lock, so the buffer is empty here and this is
-      // one write(2) of a frame far smaller than the free space poll(2) just reported.
-      o.write(frame);
-      o.flush();
+      long sent;
+      try {
+        sent = SocketSend.sendNow(fd, frame);
+      } finally {
+        fdGuard.exit();
+      }
+      if (sent == SocketSend.WOULD_BLOCK) {
+        return Direct.NOT_NOW;
+      }
+      if (sent != frame.length) {
+        // not for a frame this small (see SocketSend); if it ever happened the rest of the frame
+        // could not be sent in order without waiting, so the stream is given up
+        terminate("partial direct write (" + sent + " of " + frame.length + " bytes)");
+        return Direct.FAILED;
+      }
       directWrites.incrementAndGet();
       return Direct.WRITTEN;
-    } catch (IOException e) {
+    } catch (SocketSend.SendException e) {
       if (!closed.get()) {
         terminate("write failed: " + e.getMessage());
       }
@@ -515,7 +533,12 @@ final class Connection {
     notifyWriter();
   }
 
+  /** Closes the socket now, or as soon as no direct send is in flight (see {@link #fdGuard}). */
   private void closeSocket() {
+    fdGuard.close();
+  }
+
+  private void closeNow() {
     try {
       socket.close();
     } catch (IOException e) {
@@ -552,14 +575,16 @@ final class Connection {
 
   private void writeLoop() {
     List<byte[]> batch = new ArrayList<>(MAX_BATCH + 1);
-    try (OutputStream o = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024)) {
-      os = o;
+    try {
+      // never closed itself: the socket is closed only through closeSocket (descriptor guard)
+      OutputStream o = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
       while (true) {
         String dropped = takeBatch(batch);
         if (dropped != null) {
           LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", slot.id(), dropped);
         }
         boolean end = false;
+        boolean written = false;
         writeLock.lock();
         try {
           for (byte[] frame : batch) {
@@ -571,7 +596,10 @@ final class Connection {
             unwrittenControl.compareAndSet(frame, null);
           }
           o.flush();
+          written = true;
         } finally {
+          // a failed write may have left part of a frame on the wire: nothing may follow it
+          streamBroken = !written;
           writeLock.unlock();
         }
         batch.clear();
