@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,10 @@ import org.blvm.protocol.ProtocolException;
  */
 final class DefaultModuleClient implements ModuleClient {
   private static final int INVOKE_QUEUE = 256;
+
+  /** Most events the event thread takes from its queue at once. */
+  private static final int EVENT_BATCH = 64;
+
   private static final long CLOSE_WRITE_WAIT_MS = 250;
 
   /** How long a caller spins on its answer before parking (see {@link #spinBriefly}). */
@@ -140,6 +145,16 @@ final class DefaultModuleClient implements ModuleClient {
   /** Dropped since the last queued event; guarded by readLock. */
   private long droppedSinceQueued;
 
+  /**
+   * Events read but not yet queued for the event thread (guarded by readLock): they are queued
+   * together when no complete frame is left in the buffer, before an answer is completed or an
+   * invoke started, and when the holder of readLock leaves, so the event thread is woken about once
+   * per read instead of once per event.
+   */
+  private final List<Message.Event> arrived = new ArrayList<>();
+
+  private static final int ARRIVED_MAX = 256;
+
   private record Queued(Message.Event event, long droppedBefore) {}
 
   private final ThreadPoolExecutor invokes;
@@ -176,7 +191,9 @@ final class DefaultModuleClient implements ModuleClient {
     }
     channel.register(readSelector, SelectionKey.OP_READ);
     channel.register(writeSelector, SelectionKey.OP_WRITE);
-    this.events = new ArrayBlockingQueue<>(config.eventQueueCapacity());
+    // two locks (the reader offers, the event thread takes) and a wake-up only when the queue was
+    // empty: the event thread is not woken, nor the reader blocked, once per event
+    this.events = new LinkedBlockingQueue<>(config.eventQueueCapacity());
     AtomicInteger invokeThreadIds = new AtomicInteger();
     this.invokes =
         new ThreadPoolExecutor(
@@ -648,7 +665,9 @@ final class DefaultModuleClient implements ModuleClient {
           return;
         }
         byte[] payload = incoming.next();
-        if (payload != null) {
+        if (payload == null) {
+          queueArrived(); // before this thread reads again or waits
+        } else {
           if (!handle(payload)) {
             return;
           }
@@ -719,6 +738,8 @@ final class DefaultModuleClient implements ModuleClient {
           ErrorValue.of(ErrorCode.INTERNAL, "SDK reader failed: " + e),
           true,
           ModuleConnectException.Reason.IO);
+    } finally {
+      queueArrived(); // e.g. the reader steps aside for a caller with events read
     }
   }
 
@@ -789,6 +810,7 @@ final class DefaultModuleClient implements ModuleClient {
       }
       CompletableFuture<Message.Response> answer = pending.remove(r.id());
       if (answer != null) {
+        queueArrived(); // events that came before the answer are queued before the caller runs on
         answer.complete(r);
       } // else: the caller timed out already; a late answer is dropped
       return null;
@@ -800,14 +822,14 @@ final class DefaultModuleClient implements ModuleClient {
           ownConfig = own; // before any handler runs, even if the event queue is full
         }
       }
-      if (events.offer(new Queued(e, droppedSinceQueued))) {
-        droppedSinceQueued = 0;
-      } else {
-        droppedSinceQueued++;
+      arrived.add(e);
+      if (arrived.size() >= ARRIVED_MAX) {
+        queueArrived();
       }
       return null;
     }
     if (m instanceof Message.Invoke i) {
+      queueArrived();
       try {
         invokes.execute(() -> runInvoke(i));
       } catch (RejectedExecutionException e) {
@@ -827,24 +849,46 @@ final class DefaultModuleClient implements ModuleClient {
 
   // ------------------------------------------------------------------ events
 
+  /**
+   * Caller holds readLock. Queues the events read so far for the event thread, in order; those that
+   * do not fit are dropped and counted for the next queued event's warning.
+   */
+  private void queueArrived() {
+    for (int i = 0; i < arrived.size(); i++) {
+      if (events.offer(new Queued(arrived.get(i), droppedSinceQueued))) {
+        droppedSinceQueued = 0;
+      } else {
+        droppedSinceQueued++;
+      }
+    }
+    arrived.clear();
+  }
+
   private void eventLoop() {
     try {
       started.await();
+      List<Queued> batch = new ArrayList<>(EVENT_BATCH);
       while (!closed.get()) {
-        Queued q = events.take();
-        Message.Event e = q.event();
-        long dropped = q.droppedBefore();
-        if (dropped > 0) {
-          log(
-              Message.LogLevel.WARN,
-              dropped
-                  + " events dropped before seq "
-                  + e.seq()
-                  + ": the event queue (capacity "
-                  + config.eventQueueCapacity()
-                  + ") was full");
+        // whatever is queued, in order, under one acquisition of the queue's lock
+        batch.add(events.take());
+        events.drainTo(batch, EVENT_BATCH - 1);
+        for (int i = 0; i < batch.size() && !closed.get(); i++) {
+          Queued q = batch.get(i);
+          Message.Event e = q.event();
+          long dropped = q.droppedBefore();
+          if (dropped > 0) {
+            log(
+                Message.LogLevel.WARN,
+                dropped
+                    + " events dropped before seq "
+                    + e.seq()
+                    + ": the event queue (capacity "
+                    + config.eventQueueCapacity()
+                    + ") was full");
+          }
+          deliver(e);
         }
-        deliver(e);
+        batch.clear();
       }
     } catch (InterruptedException e) {
       // shutdown

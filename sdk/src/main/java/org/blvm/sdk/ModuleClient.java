@@ -251,7 +251,8 @@ public interface ModuleClient extends AutoCloseable {
 
     /**
      * Events held while handlers are busy (default 4096). When full, further events are dropped
-     * (their sequence numbers show the gap) and a warning is logged to the node.
+     * (their sequence numbers show the gap) and a warning is logged to the node. The event thread
+     * takes up to 64 events from the queue at a time; those no longer count against it.
      */
     public Builder eventQueueCapacity(int capacity) {
       if (capacity < 1) {
