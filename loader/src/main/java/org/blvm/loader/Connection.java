@@ -56,18 +56,19 @@ final class Connection {
   private static final int MAX_BATCH = 256;
 
   /**
-   * After writing a batch the writer waits this long before taking the next one, so that events
-   * queued meanwhile go out together and the writer (and the module's reader) is woken less often.
-   * An idle (waiting) writer is woken by the first frame: at once for a response, invoke or close,
-   * by the {@link EventWaker} for an event. This only delays events that arrive while the
-   * connection is busy, by at most this much; a response, invoke or close queued meanwhile cuts the
-   * wait short ({@link #writerLingering}), and direct response writes do not wait for it at all.
-   * 500 µs rather than 200: with 8 subscribers on 2 cores the wake-ups per batch, not the bytes,
-   * were the cost (docs/performance.md, fifth round).
+   * After writing a batch the writer waits this long (by default; {@code
+   * LoaderConfig.writerLingerNanos}) before taking the next one, so that events queued meanwhile go
+   * out together and the writer (and the module's reader) is woken less often. An idle (waiting)
+   * writer is woken by the first frame: at once for a response, invoke or close, by the {@link
+   * EventWaker} for an event. This only delays events that arrive while the connection is busy, by
+   * at most this much; a response, invoke or close queued meanwhile cuts the wait short ({@link
+   * #writerLingering}), and direct response writes do not wait for it at all. 500 µs rather than
+   * 200: with 8 subscribers on 2 cores the wake-ups per batch, not the bytes, were the cost
+   * (docs/performance.md, fifth round).
    */
-  private static final long LINGER_NANOS = 500_000;
+  static final java.time.Duration WRITER_LINGER = java.time.Duration.ofNanos(500_000);
 
-  /** The writer waits out {@link #LINGER_NANOS}: a queued control frame unparks it. */
+  /** The writer waits out its linger: a queued control frame unparks it. */
   private volatile boolean writerLingering;
 
   /** Upper bound of a directly written frame; the socket's send buffer lowers it (see below). */
@@ -361,6 +362,11 @@ final class Connection {
     }
   }
 
+  /** The writer waits after a batch (for tests). */
+  boolean writerLingering() {
+    return writerLingering;
+  }
+
   /** Responses written directly by the thread that produced them (for tests and diagnostics). */
   long directWrites() {
     return directWrites.get();
@@ -619,7 +625,7 @@ final class Connection {
           break;
         }
         writerLingering = true;
-        LockSupport.parkNanos(LINGER_NANOS);
+        LockSupport.parkNanos(config.writerLingerNanos());
         writerLingering = false;
       }
     } catch (IOException e) {

@@ -12,6 +12,7 @@ record LoaderConfig(
     long callTimeoutMs,
     int eventQueueFrames,
     long eventQueueBytes,
+    long writerLingerNanos,
     int maxPendingInvokes,
     int maxModules,
     Path javaExecutable,

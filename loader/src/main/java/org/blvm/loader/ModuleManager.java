@@ -635,6 +635,7 @@ public final class ModuleManager implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(10);
     private int eventQueueFrames = 8192;
     private long eventQueueBytes = 64L << 20;
+    private Duration writerLinger = Connection.WRITER_LINGER;
     private int maxPendingInvokes = 256;
     private int maxModules = 64;
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -817,6 +818,12 @@ public final class ModuleManager implements AutoCloseable {
       return this;
     }
 
+    /** How long a connection's writer waits after a batch (tests only; see Connection). */
+    Builder writerLinger(Duration d) {
+      this.writerLinger = d;
+      return this;
+    }
+
     public Builder maxModules(int n) {
       this.maxModules = n;
       return this;
@@ -902,6 +909,7 @@ public final class ModuleManager implements AutoCloseable {
               callTimeout.toMillis(),
               eventQueueFrames,
               eventQueueBytes,
+              writerLinger.toNanos(),
               maxPendingInvokes,
               maxModules,
               javaExecutable,

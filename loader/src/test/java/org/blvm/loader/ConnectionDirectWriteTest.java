@@ -68,6 +68,26 @@ class ConnectionDirectWriteTest {
   }
 
   @Test
+  void controlFrame_queuedWhileTheWriterLingers_endsTheWait() throws Exception {
+    fx =
+        new LoaderFixture(tmp)
+            .module("alpha", "\"read_blockchain\", \"subscribe_events\"", "")
+            .start(b -> b.writerLinger(Duration.ofSeconds(60)));
+    try (RawClient c = fx.handshake("alpha")) {
+      // the writer wrote the welcome and now waits out its linger (60 s here)
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!connection().writerLingering() && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertTrue(connection().writerLingering(), "the writer never lingered");
+      connection().invoke("ping", null, "beta", 30_000);
+      // queued (invokes never go direct), and read well within the client's 10 s timeout
+      Message.Invoke i = c.expect(Message.Invoke.class);
+      assertEquals("ping", i.method());
+    }
+  }
+
+  @Test
   void sendResponse_requestSentWithHello_welcomeStillFirst() throws Exception {
     start(8192);
     try (RawClient c = fx.connect("alpha")) {
