@@ -84,6 +84,12 @@ final class ModuleSlot {
   private Thread acceptor;
   private long rateLimitedUnaudited;
   private boolean endpointsClosed;
+
+  /** Guarded by this: the thread that closes the endpoints (see closeEndpoints). */
+  private Thread endpointsCloser;
+
+  private final java.util.concurrent.CountDownLatch endpointsDone =
+      new java.util.concurrent.CountDownLatch(1);
   private long rateLimitAuditedAt;
 
   ModuleSlot(
@@ -663,18 +669,52 @@ final class ModuleSlot {
     }
   }
 
-  /** Closes the connection and the listening socket, and removes the socket file. */
+  /**
+   * Closes the connection and the listening socket, and removes the socket file. Once only (after a
+   * restart the socket path belongs to the new slot); a second caller returns when the first has
+   * finished (bounded), so that whoever stops the module (and the manager's {@code close()}) finds
+   * the socket file gone, not about to go.
+   */
   void closeEndpoints(String why) {
     Connection c;
     AFUNIXServerSocket s;
+    boolean first;
+    boolean mine;
     synchronized (this) {
-      if (endpointsClosed) {
-        return; // once only: after a restart the socket path belongs to the new slot
+      first = !endpointsClosed;
+      if (first) {
+        endpointsClosed = true;
+        endpointsCloser = Thread.currentThread();
       }
-      endpointsClosed = true;
+      mine = endpointsCloser == Thread.currentThread();
       c = connection;
       s = server;
     }
+    if (!first) {
+      if (!mine) {
+        awaitEndpointsClosed(); // outside the monitor: the closing thread may need it
+      }
+      return;
+    }
+    try {
+      closeEndpointsNow(c, s, why);
+    } finally {
+      endpointsDone.countDown();
+    }
+  }
+
+  /** Waits (at most 5 s) for the thread closing the endpoints to finish; never holds a lock. */
+  private void awaitEndpointsClosed() {
+    try {
+      if (!endpointsDone.await(5, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "module {0}: endpoints still closing after 5 s", id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeEndpointsNow(Connection c, AFUNIXServerSocket s, String why) {
     if (c != null) {
       c.closeWith(ErrorCode.SHUTDOWN, why);
     }
