@@ -435,7 +435,7 @@ final class ModuleClientTest {
     client = node.builder().connect();
     DefaultModuleClient c = (DefaultModuleClient) client;
     // answers come at once from a thread of this JVM: within the spin on any but a starved machine
-    for (int i = 1; i <= 2000 && c.answersWhileSpinning() == 0; i++) {
+    for (int i = 1; i <= 5000 && c.answersWhileSpinning() == 0; i++) {
       assertEquals(n.get() + 1, client.api().getBlockHeight());
     }
     assertTrue(c.answersWhileSpinning() > 0, "no answer was read while the caller polled");
