@@ -56,10 +56,6 @@ final class DescriptorGuard {
     }
   }
 
-  boolean isClosed() {
-    return (state.get() & CLOSED) != 0;
-  }
-
   private void closeOnce() {
     int before = state.getAndUpdate(s -> s | CLOSED);
     if ((before & CLOSED) == 0) {
