@@ -154,10 +154,22 @@ class ModuleManagerTest {
       c.send(new Message.Request(2, "get_block", c.codec.toTree(Map.of("hash", "zz"))));
       Message.Response bad = c.expect(Message.Response.class);
       assertEquals(ErrorCode.INVALID_PARAMS, bad.error().code());
-      assertTrue(bad.error().message().contains("hash"), bad.error().message());
+      assertEquals(
+          "invalid params for get_block: params: hash must be 64 lowercase hex characters, found"
+              + " \"zz\"",
+          bad.error().message());
 
       c.send(new Message.Request(3, "get_block", c.codec.toTree(Map.of("hash", H1, "x", 1))));
-      assertEquals(ErrorCode.INVALID_PARAMS, c.expect(Message.Response.class).error().code());
+      Message.Response unknown = c.expect(Message.Response.class);
+      assertEquals(ErrorCode.INVALID_PARAMS, unknown.error().code());
+      assertEquals(
+          "invalid params for get_block: params has an unknown field \"x\"; allowed: hash",
+          unknown.error().message());
+
+      c.send(new Message.Request(31, "get_block", c.codec.toTree(Map.of("hash", 7))));
+      assertEquals(
+          "invalid params for get_block: params.hash: expected a text string, found the number 7",
+          c.expect(Message.Response.class).error().message());
 
       c.send(request(4, "get_block", new Api.HashParams(H0), c));
       assertEquals(ErrorCode.NOT_FOUND, c.expect(Message.Response.class).error().code());

@@ -26,22 +26,21 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The fast path of {@link Codec#toValue}: binds a tree straight to a record whose components are
- * all {@code String}, {@code long}, {@code int}, {@code double} or {@code boolean}, without Jackson
- * databind. A module that receives many small events spent about a quarter of its CPU in databind
- * (a token stream over the tree, property lookup, creator argument buffers); most event payloads
- * are such flat records and need none of that.
+ * The fast path of {@link ValueCodec#toValue}: binds a tree straight to a record whose components
+ * are all {@code String}, {@code long}, {@code int}, {@code double} or {@code boolean}, without
+ * Jackson databind (most event payloads are such flat records; measured gains in
+ * docs/performance.md).
  *
  * <p>It accepts only a subset of what Jackson accepts: a map whose keys are exactly the component
  * names, each value of the one node type that converts to its component unchanged (String from a
  * text string; long from an {@code IntNode} or {@code LongNode}; int from an {@code IntNode};
  * double from a {@code DoubleNode}; boolean from a {@code BooleanNode}), and a canonical
  * constructor that returns normally. For any other input {@link #bind} returns null and the caller
- * runs Jackson, which produces the value or the exact error it always did. So the fast path never
- * rejects anything and never has to reproduce Jackson's messages, and whatever it accepts, Jackson
- * reads to an equal record. To keep it that way a class is eligible only when it carries no
- * annotations and Jackson itself reads it through the canonical constructor under the same names
- * (checked once per class); anything else is left to Jackson.
+ * runs Jackson, which produces the value or the error. So the fast path never rejects anything and
+ * never has to produce an error message, and whatever it accepts, Jackson reads to an equal record.
+ * To keep it that way a class is eligible only when it carries no annotations and Jackson itself
+ * reads it through the canonical constructor under the same names (checked once per class);
+ * anything else is left to Jackson.
  */
 final class RecordBinder {
   private enum Kind {
@@ -124,7 +123,7 @@ final class RecordBinder {
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
-      // failed validation and the like: Jackson reports it in its own words
+      // failed validation and the like: the slow path reports it
       return null;
     }
   }

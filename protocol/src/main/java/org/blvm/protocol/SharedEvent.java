@@ -1,8 +1,8 @@
 package org.blvm.protocol;
 
 /**
- * An event encoded once ({@link Codec#encodeShared}) for delivery to many connections. Holds the
- * CBOR bytes of everything but the per-connection {@code kind} and {@code seq} keys.
+ * An event encoded once ({@link DirectEncoder#encodeShared}) for delivery to many connections.
+ * Holds the CBOR bytes of everything but the per-connection {@code kind} and {@code seq} keys.
  */
 public final class SharedEvent {
   private final String type;

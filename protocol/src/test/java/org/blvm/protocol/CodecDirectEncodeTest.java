@@ -82,7 +82,7 @@ class CodecDirectEncodeTest {
     }
     // and none of them needed the fallback through a tree
     for (Object v : values()) {
-      assertFalse(codec.encodesThroughTree(v.getClass()), v.getClass().getName());
+      assertFalse(codec.direct().encodesThroughTree(v.getClass()), v.getClass().getName());
     }
   }
 
@@ -185,7 +185,7 @@ class CodecDirectEncodeTest {
             codec.encodeResponseFrame(3, v));
       }
     }
-    assertTrue(codec.encodesThroughTree(WithExtraGetter.class));
-    assertTrue(codec.encodesThroughTree(Bean.class));
+    assertTrue(codec.direct().encodesThroughTree(WithExtraGetter.class));
+    assertTrue(codec.direct().encodesThroughTree(Bean.class));
   }
 }

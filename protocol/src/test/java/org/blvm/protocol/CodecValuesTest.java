@@ -111,7 +111,17 @@ class CodecValuesTest {
           assertThrows(
               ProtocolException.class, () -> codec.toValue(tree, type), type.getSimpleName());
       assertEquals(ProtocolException.Reason.BAD_FIELD, e.reason());
-      assertTrue(e.getMessage().contains("surprise"), e.getMessage());
+      List<String> names = new ArrayList<>();
+      for (RecordComponent rc : type.getRecordComponents()) {
+        names.add(snake(rc.getName()));
+      }
+      assertTrue(
+          e.getMessage()
+              .endsWith(
+                  " has an unknown field \"surprise\"; allowed: "
+                      + (names.isEmpty() ? "none" : String.join(", ", names))),
+          e.getMessage());
+      ProtocolTerms.assertPlain(e.getMessage());
     }
   }
 
@@ -128,6 +138,9 @@ class CodecValuesTest {
                 () -> codec.toValue(tree, type),
                 type.getSimpleName() + " without " + key);
         assertEquals(ProtocolException.Reason.BAD_FIELD, e.reason());
+        assertTrue(
+            e.getMessage().endsWith(" is missing the field \"" + key + "\""), e.getMessage());
+        ProtocolTerms.assertPlain(e.getMessage());
       }
     }
   }
@@ -147,6 +160,7 @@ class CodecValuesTest {
     assertTrue(
         e.getMessage().contains(messagePart),
         "message \"" + e.getMessage() + "\" lacks \"" + messagePart + "\"");
+    ProtocolTerms.assertPlain(e.getMessage());
     return e;
   }
 
@@ -159,7 +173,7 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(Api.HeightParams.class)).put("height", "5"),
         Api.HeightParams.class,
-        "String value (\"5\")");
+        "params.height: expected an integer (64-bit), found a text string");
   }
 
   @Test
@@ -167,7 +181,7 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(Api.MetricParams.class)).put("value", "1.5"),
         Api.MetricParams.class,
-        "String value");
+        "params.value: expected a float or an integer, found a text string");
   }
 
   @Test
@@ -175,11 +189,11 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(Api.HeightParams.class)).put("height", 5.0),
         Api.HeightParams.class,
-        "Floating-point value");
+        "params.height: expected an integer (64-bit), found the number 5.0");
     badField(
         treeOf(samples.get(EventPayloads.ModuleCrashed.class)).put("exit_code", 1.5),
         EventPayloads.ModuleCrashed.class,
-        "Floating-point value");
+        "payload.exit_code: expected an integer (32-bit), found the number 1.5");
   }
 
   @Test
@@ -195,7 +209,7 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(EventPayloads.MessageReceived.class)).put("command", 5),
         EventPayloads.MessageReceived.class,
-        "java.lang.String");
+        "payload.command: expected a text string, found the number 5");
   }
 
   @Test
@@ -203,7 +217,7 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(EventPayloads.MessageReceived.class)).put("command", true),
         EventPayloads.MessageReceived.class,
-        "java.lang.String");
+        "payload.command: expected a text string, found a boolean");
   }
 
   @Test
@@ -211,17 +225,23 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(EventPayloads.MessageReceived.class)).put("command", new byte[] {1}),
         EventPayloads.MessageReceived.class,
-        "java.lang.String");
+        "payload.command: expected a text string, found a byte string");
   }
 
   @Test
   void toValue_numberInStringListOrMap_throwsBadField() {
     ObjectNode sub = treeOf(samples.get(Api.SubscribeParams.class));
     sub.putArray("events").add(1);
-    badField(sub, Api.SubscribeParams.class, "java.lang.String");
+    badField(
+        sub,
+        Api.SubscribeParams.class,
+        "params.events[0]: expected a text string, found the number 1");
     ObjectNode metric = treeOf(samples.get(Api.MetricParams.class));
     metric.putObject("labels").put("a", 1);
-    badField(metric, Api.MetricParams.class, "java.lang.String");
+    badField(
+        metric,
+        Api.MetricParams.class,
+        "params.labels.a: expected a text string, found the number 1");
   }
 
   @Test
@@ -229,7 +249,7 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(EventPayloads.PeerConnected.class)).put("inbound", 1),
         EventPayloads.PeerConnected.class,
-        "boolean");
+        "payload.inbound: expected a boolean, found the number 1");
   }
 
   @Test
@@ -237,7 +257,7 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(EventPayloads.PeerConnected.class)).putNull("peer_id"),
         EventPayloads.PeerConnected.class,
-        "null");
+        "payload.peer_id: expected an integer (64-bit), found null");
   }
 
   @Test
@@ -245,7 +265,8 @@ class CodecValuesTest {
     badField(
         treeOf(samples.get(Api.FeeEstimateParams.class)).put("target_blocks", 1L << 32),
         Api.FeeEstimateParams.class,
-        "out of range of int");
+        "params.target_blocks: expected an integer (32-bit), found the number 4294967296, which is"
+            + " out of range");
   }
 
   @Test
@@ -294,6 +315,6 @@ class CodecValuesTest {
 
   @Test
   void toValue_arrayForRecord_throwsBadField() {
-    badField(codec.toTree(List.of()), Api.NoParams.class, "from Array value");
+    badField(codec.toTree(List.of()), Api.NoParams.class, "params: expected a map, found an array");
   }
 }

@@ -1,0 +1,193 @@
+package org.blvm.protocol;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Encodes the node's hot outgoing frames without building a tree: an event encoded once for many
+ * connections ({@link #encodeShared}, then {@link #eventFrame} per connection), a successful
+ * response frame ({@link #encodeResponseFrame}) and any typed value ({@link #encodeValue}). Every
+ * method gives exactly the bytes of the tree path ({@link MessageCodec#encode} of {@link
+ * ValueCodec#toTree}): definite-length maps and arrays, snake_case keys. Thread-safe.
+ */
+public final class DirectEncoder {
+  private static final ClassValue<Integer> RECORD_SIZES =
+      new ClassValue<>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+          return type.getRecordComponents().length;
+        }
+      };
+
+  private final Limits limits;
+  private final MessageCodec messages;
+  private final ValueCodec values;
+
+  /**
+   * Serialises typed values straight to CBOR, configured like {@link ValueCodec} for serialization
+   * (snake_case names, empty records allowed). Used through {@link DefiniteLengths} so the bytes
+   * are those of the tree path.
+   */
+  private final ObjectMapper valuesCbor =
+      CBORMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .build();
+
+  /** Classes whose direct encoding failed once; they take the tree path from then on. */
+  private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
+
+  DirectEncoder(Limits limits, MessageCodec messages, ValueCodec values) {
+    this.limits = Objects.requireNonNull(limits);
+    this.messages = Objects.requireNonNull(messages);
+    this.values = Objects.requireNonNull(values);
+  }
+
+  /**
+   * Encodes an event's type, source and payload (a tree, record, list or map) once, for delivery to
+   * many connections; {@link #eventFrame} adds each connection's sequence number without encoding
+   * the payload again. The bytes are those of {@code encodeShared(type, source, toTree(payload))}.
+   */
+  public SharedEvent encodeShared(String type, String source, Object payload) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(payload, "payload");
+    CborWriter w = new CborWriter(256);
+    w.text("type").text(type).text("source");
+    if (source == null) {
+      w.nullValue();
+    } else {
+      w.text(source);
+    }
+    w.text("payload");
+    writeValue(payload, w);
+    return new SharedEvent(type, w.toByteArray());
+  }
+
+  /** One frame for one connection: {@code {kind:"event", seq, type, source, payload}}. */
+  public byte[] eventFrame(SharedEvent event, long seq) {
+    CborWriter w = new CborWriter(32 + event.tailLength());
+    w.skip(Frames.HEADER_BYTES);
+    w.mapHeader(5).text("kind").text("event").text("seq").uint(seq);
+    w.raw(event.tail());
+    byte[] frame = w.toByteArray();
+    int payloadLength = frame.length - Frames.HEADER_BYTES;
+    if (payloadLength > limits.maxFrameBytes()) {
+      throw new IllegalArgumentException(
+          "event of " + payloadLength + " bytes exceeds the frame limit " + limits.maxFrameBytes());
+    }
+    Frames.putHeader(frame, payloadLength);
+    return frame;
+  }
+
+  /**
+   * The frame of a successful response, {@code {kind:"response", id, result}}, with a typed result
+   * (a record, list, map, or a tree): the same bytes as {@code encodeFrame(Message.Response.ok(id,
+   * toTree(result)))}.
+   */
+  public byte[] encodeResponseFrame(long id, Object result) {
+    Objects.requireNonNull(result, "result");
+    CborWriter w = new CborWriter(256);
+    w.skip(Frames.HEADER_BYTES);
+    w.mapHeader(3).text("kind").text("response").text("id").uint(id).text("result");
+    writeValue(result, w);
+    byte[] frame = w.toByteArray();
+    Frames.putHeader(frame, frame.length - Frames.HEADER_BYTES);
+    return frame;
+  }
+
+  /** A typed value (a record, a list, a map) as one CBOR item: {@code writeCbor(toTree(value))}. */
+  public byte[] encodeValue(Object value) {
+    CborWriter w = new CborWriter(256);
+    writeValue(value, w);
+    return w.toByteArray();
+  }
+
+  /** True when values of this class are encoded through a tree (for tests). */
+  boolean encodesThroughTree(Class<?> type) {
+    return treeOnly.contains(type);
+  }
+
+  /**
+   * Appends the CBOR of {@code value} to {@code w}. Jackson's record and map serializers start
+   * their maps without a size, which CBOR writes as indefinite-length maps; a tree knows its sizes
+   * and is written with definite lengths. {@link DefiniteLengths} supplies the sizes, so both paths
+   * give the same bytes. Anything it cannot size (another kind of bean, an iterable) fails the
+   * direct encoding, and that value is then encoded through a tree.
+   */
+  private void writeValue(Object value, CborWriter w) {
+    if (value instanceof JsonNode node) {
+      w.raw(messages.writeCbor(node));
+      return;
+    }
+    int mark = w.size();
+    if (value != null && !treeOnly.contains(value.getClass())) {
+      try (JsonGenerator g =
+          new DefiniteLengths(valuesCbor.getFactory().createGenerator((OutputStream) w))) {
+        valuesCbor.writeValue(g, value);
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (!(value instanceof Map<?, ?> || value instanceof Collection<?>)) {
+          // a record or bean class: its shape does not change, so do not try again (a container
+          // class is not remembered: the next instance may hold something that can be sized)
+          treeOnly.add(value.getClass());
+        }
+        w.truncate(mark);
+      }
+    }
+    w.raw(messages.writeCbor(values.toTree(value)));
+  }
+
+  /**
+   * Starts every map and array with its size, as writing a tree does: a record with its number of
+   * components, a map with its size. The CBOR generator checks the count when the map ends, so a
+   * serializer that writes another number of entries fails instead of producing different bytes.
+   * Maps and arrays of unknown size are refused (the caller then encodes through a tree).
+   */
+  private static final class DefiniteLengths extends JsonGeneratorDelegate {
+    DefiniteLengths(JsonGenerator d) {
+      super(d, false);
+    }
+
+    @Override
+    public void writeStartObject() throws IOException {
+      throw unsized("a map");
+    }
+
+    @Override
+    public void writeStartObject(Object forValue) throws IOException {
+      if (forValue instanceof Record) {
+        delegate.writeStartObject(forValue, RECORD_SIZES.get(forValue.getClass()));
+      } else if (forValue instanceof Map<?, ?> map) {
+        delegate.writeStartObject(forValue, map.size());
+      } else {
+        throw unsized("a map for " + (forValue == null ? "null" : forValue.getClass().getName()));
+      }
+    }
+
+    @Override
+    public void writeStartArray() throws IOException {
+      throw unsized("an array");
+    }
+
+    @Override
+    public void writeStartArray(Object forValue) throws IOException {
+      throw unsized("an array");
+    }
+
+    private IOException unsized(String what) {
+      return new IOException("cannot write " + what + " of unknown size directly");
+    }
+  }
+}
