@@ -30,6 +30,11 @@ class ValueErrorsTest {
     return (ObjectNode) codec.toTree(sample);
   }
 
+  private ObjectNode blockTree() {
+    Api.BlockHeader header = new Api.BlockHeader(Samples.H1, Samples.H2, Samples.H3, 1, 2, 3, 4, 5);
+    return tree(new Api.Block(header, List.of(Samples.H3), 100));
+  }
+
   @Test
   void unknownField_namesTheFieldAndTheAllowedOnes() {
     assertEquals(
@@ -154,8 +159,7 @@ class ValueErrorsTest {
 
   @Test
   void nestedRecord_pathThroughTheRecordAndTheList() {
-    Api.BlockHeader header = new Api.BlockHeader(Samples.H1, Samples.H2, Samples.H3, 1, 2, 3, 4, 5);
-    ObjectNode block = tree(new Api.Block(header, List.of(Samples.H3), 100));
+    ObjectNode block = blockTree();
     ((ObjectNode) block.get("header")).put("height", "tall");
     assertEquals(
         "result.header.height: expected an integer (64-bit), found a text string",
@@ -172,8 +176,7 @@ class ValueErrorsTest {
     assertEquals(
         "params: hash must be 64 lowercase hex characters, found \"ABCD\"",
         message(NODES.objectNode().put("hash", "ABCD"), Api.HashParams.class));
-    Api.BlockHeader header = new Api.BlockHeader(Samples.H1, Samples.H2, Samples.H3, 1, 2, 3, 4, 5);
-    ObjectNode block = tree(new Api.Block(header, List.of(Samples.H3), 100));
+    ObjectNode block = blockTree();
     ((ObjectNode) block.get("header")).put("merkle_root", "xyz");
     assertEquals(
         "result.header: merkle_root must be 64 lowercase hex characters, found \"xyz\"",
