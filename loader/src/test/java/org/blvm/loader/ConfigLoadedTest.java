@@ -26,6 +26,7 @@ import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.NodeMethod;
+import org.blvm.testsupport.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -11,15 +11,15 @@ import org.blvm.protocol.ErrorValue;
 import org.blvm.protocol.NodeMethod;
 import org.blvm.protocol.ProtocolException;
 
-/** {@link NodeApi} over one client's request/response channel. */
+/** {@link NodeApi} over one client's requests ({@link Calls}). */
 final class DefaultNodeApi implements NodeApi {
   private static final Api.NoParams NO_PARAMS = new Api.NoParams();
 
-  private final DefaultModuleClient client;
+  private final Calls calls;
   private final Codec codec;
 
-  DefaultNodeApi(DefaultModuleClient client, Codec codec) {
-    this.client = client;
+  DefaultNodeApi(Calls calls, Codec codec) {
+    this.calls = calls;
     this.codec = codec;
   }
 
@@ -144,7 +144,7 @@ final class DefaultNodeApi implements NodeApi {
               + params.getClass().getName());
     }
     JsonNode tree = params == null ? null : params instanceof JsonNode j ? j : codec.toTree(params);
-    return client.call(method.wireName(), tree);
+    return calls.call(method.wireName(), tree);
   }
 
   private <T> T typed(NodeMethod method, Object params, Class<T> resultType)

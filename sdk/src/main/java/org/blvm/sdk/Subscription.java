@@ -44,16 +44,18 @@ final class Subscription {
   /**
    * Decodes the payload (typed handlers) and runs the handler.
    *
+   * @param decoded the payload already decoded, or null to decode it here
    * @throws ProtocolException when the payload does not match the event's schema
    * @throws Exception whatever the handler throws
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  void deliver(Codec codec, Message.Event event) throws Exception {
+  void deliver(Codec codec, Message.Event event, Object decoded) throws Exception {
     if (custom != null) {
       custom.handle(event);
       return;
     }
-    Object payload = codec.toValue(event.payload(), payloadType);
+    Object payload =
+        payloadType.isInstance(decoded) ? decoded : codec.toValue(event.payload(), payloadType);
     ((ModuleClient.EventHandler) typed).handle(event, payload);
   }
 }

@@ -1,10 +1,12 @@
 package org.blvm.sdk;
 
-import static org.blvm.sdk.FakeNode.CODEC;
-import static org.blvm.sdk.FakeNode.JSON;
+import static org.blvm.sdk.TestClients.builder;
+import static org.blvm.testsupport.FakeNode.CODEC;
+import static org.blvm.testsupport.FakeNode.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +20,7 @@ import org.blvm.protocol.Api;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
 import org.blvm.protocol.Message;
+import org.blvm.testsupport.FakeNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,13 +59,31 @@ final class ModuleClientConfigTest {
         CODEC.toTree(new EventPayloads.ConfigLoaded(changed, json)));
   }
 
+  /** A ConfigLoaded that changed only this module's own section: {@code greeting} set. */
+  private static Message.Event ownSection(long seq, String greeting) {
+    return configLoaded(
+        seq,
+        List.of("modules.mod-a"),
+        "{\"modules\":{\"mod-a\":{\"greeting\":\"" + greeting + "\"}}}");
+  }
+
+  /** Connects with an onConfig handler that records what it is given. */
+  private BlockingQueue<Seen> connectRecordingConfig() throws Exception {
+    BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+    client =
+        builder(node)
+            .onConfig((own, visible, changed) -> seen.add(new Seen(own, visible, changed)))
+            .connect();
+    return seen;
+  }
+
   @Test
   void config_ownSectionOfConfigLoaded_replacesWelcomeConfigAndRunsOnConfig() throws Exception {
     ObjectNode welcomeConfig = JSON.objectNode().put("greeting", "hi");
-    node.config = welcomeConfig;
+    node.welcomeConfig(welcomeConfig);
     BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     client =
-        node.builder()
+        builder(node)
             .onConfig((own, visible, changed) -> seen.add(new Seen(own, visible, changed)))
             .connect();
     assertInstanceOf(Message.Hello.class, node.next(WAIT));
@@ -102,17 +123,67 @@ final class ModuleClientConfigTest {
 
   @Test
   void config_withoutOnConfig_stillFollowsConfigLoadedOfAnEventHandler() throws Exception {
-    node.config = JSON.objectNode().put("greeting", "hi");
+    node.welcomeConfig(JSON.objectNode().put("greeting", "hi"));
     BlockingQueue<EventPayloads.ConfigLoaded> seen = new LinkedBlockingQueue<>();
     client =
-        node.builder()
+        builder(node)
             .onEvent(
                 EventType.ConfigLoaded, EventPayloads.ConfigLoaded.class, (e, p) -> seen.add(p))
             .connect();
-    node.send(
-        configLoaded(
-            1, List.of("modules.mod-a"), "{\"modules\":{\"mod-a\":{\"greeting\":\"yo\"}}}"));
+    node.send(ownSection(1, "yo"));
     assertNotNull(seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
     assertEquals("yo", client.config().get("greeting").asText());
+  }
+
+  @Test
+  void config_configLoadedRightBehindTheWelcome_appliesBeforeConnectReturns() throws Exception {
+    node.welcomeConfig(JSON.objectNode().put("greeting", "hi"))
+        .afterWelcome(ownSection(1, "early"));
+    BlockingQueue<Seen> seen = connectRecordingConfig();
+
+    // the module id is known when the event is read, so its own section applies at once
+    assertEquals("early", client.config().get("greeting").asText());
+    Seen first = seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertNotNull(first);
+    assertEquals("early", first.own().get("greeting").asText());
+  }
+
+  @Test
+  void config_handlerChangesItsArguments_configStaysAsTheNodeSentIt() throws Exception {
+    BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+    client =
+        builder(node)
+            .onConfig(
+                (own, visible, changed) -> {
+                  ((ObjectNode) own).put("greeting", "changed by the handler");
+                  ((ObjectNode) visible.get("modules")).removeAll();
+                  seen.add(new Seen(own, visible, changed));
+                })
+            .connect();
+    node.send(ownSection(1, "yo"));
+    assertNotNull(seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+
+    assertEquals("yo", client.config().get("greeting").asText());
+  }
+
+  @Test
+  void config_malformedConfigLoaded_warnsTheNodeAndKeepsTheConfig() throws Exception {
+    node.welcomeConfig(JSON.objectNode().put("greeting", "hi"));
+    BlockingQueue<Seen> seen = connectRecordingConfig();
+    node.send(
+        new Message.Event(
+            1,
+            EventType.ConfigLoaded.wireName(),
+            null,
+            JSON.objectNode().put("changed_sections", 5).put("config_json", "{}")));
+
+    Message.Log warn = node.nextOf(Message.Log.class, WAIT);
+    assertEquals(Message.LogLevel.WARN, warn.level());
+    assertEquals(
+        "event ConfigLoaded seq 1 has a malformed payload: payload.changed_sections: expected an"
+            + " array, found the number 5",
+        warn.message());
+    assertEquals("hi", client.config().get("greeting").asText());
+    assertTrue(seen.isEmpty(), "the handler must not run for a malformed payload");
   }
 }

@@ -1,8 +1,9 @@
 package org.blvm.sdk;
 
-import static org.blvm.sdk.FakeNode.CODEC;
-import static org.blvm.sdk.FakeNode.JSON;
-import static org.blvm.sdk.FakeNode.TOKEN;
+import static org.blvm.sdk.TestClients.builder;
+import static org.blvm.testsupport.FakeNode.CODEC;
+import static org.blvm.testsupport.FakeNode.JSON;
+import static org.blvm.testsupport.FakeNode.TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -37,6 +38,9 @@ import org.blvm.protocol.EventType;
 import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.NodeMethod;
+import org.blvm.testsupport.FakeNode;
+import org.blvm.testsupport.LogCapture;
+import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +73,7 @@ final class ModuleClientTest {
   @Test
   void connect_withHandlersAndMethods_sendsHelloSubscribeRegisterReadyInOrder() throws Exception {
     client =
-        node.builder()
+        builder(node)
             .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> {})
             .onCustomEvent("other.topic", e -> {})
             .serve("echo", (caller, params) -> params)
@@ -101,7 +105,7 @@ final class ModuleClientTest {
 
   @Test
   void connect_noHandlers_sendsOnlyHelloAndReady() throws Exception {
-    client = node.builder().connect();
+    client = builder(node).connect();
 
     assertInstanceOf(Message.Hello.class, node.next(WAIT));
     Message.Request ready = assertInstanceOf(Message.Request.class, node.next(WAIT));
@@ -113,7 +117,7 @@ final class ModuleClientTest {
   void connect_wrongToken_throwsWithCloseCode() {
     String wrong = "cd".repeat(32);
     ModuleConnectException e =
-        assertThrows(ModuleConnectException.class, () -> node.builder().token(wrong).connect());
+        assertThrows(ModuleConnectException.class, () -> builder(node).token(wrong).connect());
 
     assertEquals(ModuleConnectException.Reason.REJECTED, e.reason());
     assertEquals(ErrorCode.UNAUTHENTICATED, e.error().code());
@@ -123,12 +127,12 @@ final class ModuleClientTest {
 
   @Test
   void connect_nodeNeverAnswersHello_throwsTimeout() {
-    node.ignoreHello = true;
+    node.ignoreHello();
     long start = System.nanoTime();
     ModuleConnectException e =
         assertThrows(
             ModuleConnectException.class,
-            () -> node.builder().handshakeTimeout(Duration.ofMillis(200)).connect());
+            () -> builder(node).handshakeTimeout(Duration.ofMillis(200)).connect());
 
     assertEquals(ModuleConnectException.Reason.TIMEOUT, e.reason());
     assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0);
@@ -136,17 +140,17 @@ final class ModuleClientTest {
 
   @Test
   void connect_setupRequestRefused_throwsSetupFailedWithError() {
-    node.responder =
+    node.respondWith(
         r ->
             r.method().equals("subscribe_events")
                 ? Message.Response.error(
                     r.id(), ErrorValue.notCapable(Capability.READ_MEMPOOL, "no mempool for you"))
-                : null;
+                : null);
     ModuleConnectException e =
         assertThrows(
             ModuleConnectException.class,
             () ->
-                node.builder()
+                builder(node)
                     .onEvent(
                         EventType.MempoolTransactionAdded,
                         EventPayloads.MempoolTransactionAdded.class,
@@ -164,7 +168,7 @@ final class ModuleClientTest {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     try (FakeNode open = new FakeNode(dir)) {
       ModuleConnectException e =
-          assertThrows(ModuleConnectException.class, () -> open.builder().connect());
+          assertThrows(ModuleConnectException.class, () -> builder(open).connect());
 
       assertEquals(ModuleConnectException.Reason.UNSAFE_SOCKET_DIRECTORY, e.reason());
       assertTrue(e.getMessage().contains("mode 0755, expected 0700"), e.getMessage());
@@ -175,24 +179,24 @@ final class ModuleClientTest {
 
   @Test
   void connect_socketDirIsSymlink_refusedBeforeConnecting() throws Exception {
-    Path link = Files.createSymbolicLink(tmp.resolve("link"), node.dir);
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), node.dir());
     ModuleConnectException e =
         assertThrows(
             ModuleConnectException.class,
-            () -> node.builder().socket(link.resolve("node.sock")).connect());
+            () -> builder(node).socket(link.resolve("node.sock")).connect());
 
     assertEquals(ModuleConnectException.Reason.UNSAFE_SOCKET_DIRECTORY, e.reason());
     assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
-    assertTrue(node.inbox.isEmpty(), "the module must not have sent anything");
+    assertTrue(node.inbox().isEmpty(), "the module must not have sent anything");
   }
 
   @Test
   void verifyPrivate_dirOwnedByAnotherUid_refused() throws Exception {
-    long mine = (Integer) Files.getAttribute(node.dir, "unix:uid");
+    long mine = (Integer) Files.getAttribute(node.dir(), "unix:uid");
     ModuleConnectException e =
         assertThrows(
             ModuleConnectException.class,
-            () -> SocketDirectory.verifyPrivate(node.socket, mine + 1));
+            () -> SocketDirectory.verifyPrivate(node.socket(), mine + 1));
 
     assertEquals(ModuleConnectException.Reason.UNSAFE_SOCKET_DIRECTORY, e.reason());
     assertTrue(
@@ -206,7 +210,7 @@ final class ModuleClientTest {
         Map.of(
             ModuleClient.ENV_SOCKET, tmp.resolve("nowhere.sock").toString(),
             ModuleClient.ENV_TOKEN, "00".repeat(32));
-    String[] args = {"--verbose", "--blvm-socket=" + node.socket, "--blvm-token=" + TOKEN};
+    String[] args = {"--verbose", "--blvm-socket=" + node.socket(), "--blvm-token=" + TOKEN};
 
     client = new ModuleClient.Builder(env, args).connect();
 
@@ -215,7 +219,7 @@ final class ModuleClientTest {
 
   @Test
   void builder_noToken_throwsConfiguration() {
-    Map<String, String> env = Map.of(ModuleClient.ENV_SOCKET, node.socket.toString());
+    Map<String, String> env = Map.of(ModuleClient.ENV_SOCKET, node.socket().toString());
     ModuleConnectException e =
         assertThrows(
             ModuleConnectException.class,
@@ -228,8 +232,7 @@ final class ModuleClientTest {
   @Test
   void builder_shortToken_throwsConfigurationWithoutEchoingIt() {
     ModuleConnectException e =
-        assertThrows(
-            ModuleConnectException.class, () -> node.builder().token("0123abcd").connect());
+        assertThrows(ModuleConnectException.class, () -> builder(node).token("0123abcd").connect());
 
     assertEquals(ModuleConnectException.Reason.CONFIGURATION, e.reason());
     assertEquals("the token must be 64 hex characters, found 8 characters", e.getMessage());
@@ -244,12 +247,12 @@ final class ModuleClientTest {
             new Api.BlockHeader(hash(7), hash(6), hash(99), 7, 1_700_000_000L, 0x1d00ffff, 42, 4),
             List.of(hash(1000), hash(1001)),
             512);
-    node.responder =
+    node.respondWith(
         r ->
             r.method().equals("get_block")
                 ? Message.Response.ok(r.id(), CODEC.toTree(block))
-                : null;
-    client = node.builder().connect();
+                : null);
+    client = builder(node).connect();
 
     assertEquals(block, client.api().getBlock(hash(7)));
 
@@ -259,7 +262,7 @@ final class ModuleClientTest {
 
   @Test
   void call_errorAnswer_throwsWithErrorValueAndConnectionStaysUsable() throws Exception {
-    node.responder =
+    node.respondWith(
         r ->
             switch (r.method()) {
               case "get_mempool_size" ->
@@ -269,8 +272,8 @@ final class ModuleClientTest {
               case "get_block_height" ->
                   Message.Response.ok(r.id(), JSON.objectNode().put("height", 12));
               default -> null;
-            };
-    client = node.builder().connect();
+            });
+    client = builder(node).connect();
 
     NodeApiException e = assertThrows(NodeApiException.class, () -> client.api().getMempoolSize());
 
@@ -284,7 +287,7 @@ final class ModuleClientTest {
   @Test
   void call_noAnswerInTime_throwsTimeoutAndLateAnswerIsIgnored() throws Exception {
     List<Message.Request> held = Collections.synchronizedList(new ArrayList<>());
-    node.responder =
+    node.respondWith(
         r -> {
           if (r.method().equals("get_block_height")) {
             if (held.isEmpty()) {
@@ -294,8 +297,8 @@ final class ModuleClientTest {
             return Message.Response.ok(r.id(), JSON.objectNode().put("height", 2));
           }
           return null;
-        };
-    client = node.builder().requestTimeout(Duration.ofMillis(200)).connect();
+        });
+    client = builder(node).requestTimeout(Duration.ofMillis(200)).connect();
 
     NodeApiException e = assertThrows(NodeApiException.class, () -> client.api().getBlockHeight());
 
@@ -311,7 +314,7 @@ final class ModuleClientTest {
     int callsEach = 25;
     int eventCount = 500;
     List<Message.Request> batch = new ArrayList<>();
-    node.responder =
+    node.respondWith(
         r -> {
           if (!r.method().equals("get_block_hash")) {
             return null;
@@ -332,10 +335,10 @@ final class ModuleClientTest {
             }
           }
           return null;
-        };
+        });
     List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
     client =
-        node.builder()
+        builder(node)
             .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> seqs.add(e.seq()))
             .connect();
 
@@ -384,7 +387,7 @@ final class ModuleClientTest {
       throws Exception {
     int calls = 200;
     java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
-    node.responder =
+    node.respondWith(
         r -> {
           if (!r.method().equals("get_block_height")) {
             return null;
@@ -392,10 +395,10 @@ final class ModuleClientTest {
           long s = seq.incrementAndGet();
           sendQuietly(newBlockEvent(s, s)); // an event just before each answer
           return Message.Response.ok(r.id(), JSON.objectNode().put("height", s));
-        };
+        });
     List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
     client =
-        node.builder()
+        builder(node)
             .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> seqs.add(e.seq()))
             .connect();
 
@@ -407,7 +410,7 @@ final class ModuleClientTest {
     for (int i = 0; i < calls; i++) {
       assertEquals(i + 1, seqs.get(i));
     }
-    long own = ((DefaultModuleClient) client).answersReadByCallers();
+    long own = ((DefaultModuleClient) client).responses().answersReadByCallers();
     // the first call after the connect may find the reader thread reading; after that the caller
     // reads its own answer (a wake-up less per call); allow for a slow machine
     assertTrue(own >= calls / 2, own + " of " + calls + " answers read by the caller itself");
@@ -420,7 +423,7 @@ final class ModuleClientTest {
     java.util.concurrent.atomic.AtomicLong delayEvery =
         new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
-    node.responder =
+    node.respondWith(
         r -> {
           if (!r.method().equals("get_block_height")) {
             return null;
@@ -431,9 +434,9 @@ final class ModuleClientTest {
             sleepQuietly(5); // far beyond the spin: the caller must fall back to waiting
           }
           return Message.Response.ok(r.id(), JSON.objectNode().put("height", i));
-        };
-    client = node.builder().connect();
-    DefaultModuleClient c = (DefaultModuleClient) client;
+        });
+    client = builder(node).connect();
+    ResponseReader c = ((DefaultModuleClient) client).responses();
     // answers come at once from a thread of this JVM: within the spin on any but a starved machine
     for (int i = 1; i <= 5000 && c.answersWhileSpinning() == 0; i++) {
       assertEquals(n.get() + 1, client.api().getBlockHeight());
@@ -448,7 +451,7 @@ final class ModuleClientTest {
   @Test
   void call_interruptedWhileReadingItsAnswer_failsAndTheConnectionStaysUsable() throws Exception {
     List<Message.Request> held = Collections.synchronizedList(new ArrayList<>());
-    node.responder =
+    node.respondWith(
         r -> {
           if (!r.method().equals("get_block_height")) {
             return null;
@@ -458,8 +461,8 @@ final class ModuleClientTest {
             return null;
           }
           return Message.Response.ok(r.id(), JSON.objectNode().put("height", 5));
-        };
-    client = node.builder().connect();
+        });
+    client = builder(node).connect();
     CompletableFuture<Thread> callerThread = new CompletableFuture<>();
     CompletableFuture<Long> call =
         async(
@@ -482,14 +485,14 @@ final class ModuleClientTest {
 
   @Test
   void events_afterACallEnds_deliveredWithoutFurtherCalls() throws Exception {
-    node.responder =
+    node.respondWith(
         r ->
             r.method().equals("get_block_height")
                 ? Message.Response.ok(r.id(), JSON.objectNode().put("height", 1))
-                : null;
+                : null);
     CountDownLatch got = new CountDownLatch(3);
     client =
-        node.builder()
+        builder(node)
             .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, (e, p) -> got.countDown())
             .connect();
     assertEquals(1, client.api().getBlockHeight());
@@ -507,7 +510,7 @@ final class ModuleClientTest {
   void events_typedAndCustom_deliveredInArrivalOrderOnOneThread() throws Exception {
     List<String> seen = Collections.synchronizedList(new ArrayList<>());
     client =
-        node.builder()
+        builder(node)
             .onEvent(
                 EventType.NewBlock,
                 EventPayloads.NewBlock.class,
@@ -539,13 +542,13 @@ final class ModuleClientTest {
   void events_handlerQueueFull_laterEventsDroppedWithWarningAndSeqGap() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     List<Long> seen = Collections.synchronizedList(new ArrayList<>());
-    node.responder =
+    node.respondWith(
         r ->
             r.method().equals("get_chain_tip")
                 ? Message.Response.ok(r.id(), CODEC.toTree(new Api.ChainTip(hash(1), 1)))
-                : null;
+                : null);
     client =
-        node.builder()
+        builder(node)
             .eventQueueCapacity(2)
             .onEvent(
                 EventType.NewBlock,
@@ -579,7 +582,7 @@ final class ModuleClientTest {
   void events_nodeDroppedEvents_warningLoggedAndHandlerCalledWhenRegistered() throws Exception {
     List<String> seen = Collections.synchronizedList(new ArrayList<>());
     client =
-        node.builder()
+        builder(node)
             .onEvent(
                 EventType.NewBlock,
                 EventPayloads.NewBlock.class,
@@ -603,28 +606,42 @@ final class ModuleClientTest {
   }
 
   @Test
-  void events_handlerThrows_laterEventsStillDelivered() throws Exception {
+  void events_handlerThrows_laterEventsStillDeliveredAndFailureLoggedHereAndToTheNode()
+      throws Exception {
     List<Long> seen = Collections.synchronizedList(new ArrayList<>());
-    client =
-        node.builder()
-            .onEvent(
-                EventType.NewBlock,
-                EventPayloads.NewBlock.class,
-                (e, p) -> {
-                  seen.add(e.seq());
-                  if (e.seq() == 1) {
-                    throw new IllegalStateException("boom");
-                  }
-                })
-            .connect();
+    List<String> logged = Collections.synchronizedList(new ArrayList<>());
+    LogCapture capture = LogCapture.install("blvm.sdk", logged);
+    try {
+      client =
+          builder(node)
+              .onEvent(
+                  EventType.NewBlock,
+                  EventPayloads.NewBlock.class,
+                  (e, p) -> {
+                    seen.add(e.seq());
+                    if (e.seq() == 1) {
+                      throw new IllegalStateException("boom");
+                    }
+                  })
+              .connect();
 
-    node.send(newBlockEvent(1, 1));
-    node.send(newBlockEvent(2, 2));
-    pollUntil(() -> seen.size() == 2, "both events delivered");
+      node.send(newBlockEvent(1, 1));
+      node.send(newBlockEvent(2, 2));
+      pollUntil(() -> seen.size() == 2, "both events delivered");
 
-    Message.Log log = node.nextOf(Message.Log.class, WAIT);
-    assertEquals(Message.LogLevel.ERROR, log.level());
-    assertTrue(log.message().contains("boom"), log.message());
+      Message.Log log = node.nextOf(Message.Log.class, WAIT);
+      assertEquals(Message.LogLevel.ERROR, log.level());
+      assertEquals(
+          "handler for event NewBlock seq 1 failed: java.lang.IllegalStateException: boom",
+          log.message());
+      // through System.Logger (never raw stderr), with the stack trace
+      String lines = String.join("", logged);
+      assertTrue(lines.contains("handler for event NewBlock seq 1 failed"), lines);
+      assertTrue(lines.contains("java.lang.IllegalStateException: boom"), lines);
+      assertTrue(lines.contains("(ModuleClientTest.java:"), lines);
+    } finally {
+      capture.uninstall();
+    }
   }
 
   // ------------------------------------------------------------------ invokes
@@ -632,7 +649,7 @@ final class ModuleClientTest {
   @Test
   void invoke_servedMethod_answeredWithHandlerResultOnInvokeThread() throws Exception {
     client =
-        node.builder()
+        builder(node)
             .serve(
                 "echo",
                 (caller, params) ->
@@ -654,7 +671,7 @@ final class ModuleClientTest {
 
   @Test
   void invoke_unknownMethod_answersUnknownMethod() throws Exception {
-    client = node.builder().serve("echo", (caller, params) -> params).connect();
+    client = builder(node).serve("echo", (caller, params) -> params).connect();
 
     node.send(new Message.Invoke(8, "nope", null, "mod-b"));
     Message.Response r = node.nextOf(Message.Response.class, WAIT);
@@ -667,7 +684,7 @@ final class ModuleClientTest {
   @Test
   void invoke_handlerThrows_answersInternal() throws Exception {
     client =
-        node.builder()
+        builder(node)
             .serve(
                 "fail",
                 (caller, params) -> {
@@ -687,7 +704,7 @@ final class ModuleClientTest {
   @Test
   void invoke_handlerCallsBackIntoNode_answersWithoutDeadlock() throws Exception {
     CompletableFuture<Message.Request> callModule = new CompletableFuture<>();
-    node.responder =
+    node.respondWith(
         r -> {
           if (r.method().equals("call_module")) {
             // route the call back into this same module; answer call_module after it answered
@@ -695,9 +712,9 @@ final class ModuleClientTest {
             sendQuietly(new Message.Invoke(501, "echo", r.params().get("params"), "mod-a"));
           }
           return null;
-        };
+        });
     client =
-        node.builder()
+        builder(node)
             .serve("echo", (caller, params) -> params)
             .serve("call_back", (caller, params) -> client.api().callModule(caller, "echo", params))
             .connect();
@@ -718,7 +735,7 @@ final class ModuleClientTest {
   @Test
   void invoke_stop_runsOnStopAnswersAndShutsDown() throws Exception {
     CountDownLatch stopped = new CountDownLatch(1);
-    client = node.builder().onStop(stopped::countDown).connect();
+    client = builder(node).onStop(stopped::countDown).connect();
 
     node.send(new Message.Invoke(41, "stop", JSON.objectNode().put("grace_ms", 1000), null));
     Message.Response r = node.nextOf(Message.Response.class, WAIT);
@@ -736,7 +753,7 @@ final class ModuleClientTest {
   @Test
   void invoke_stopFromAModule_isNotLifecycle() throws Exception {
     CountDownLatch stopped = new CountDownLatch(1);
-    client = node.builder().onStop(stopped::countDown).connect();
+    client = builder(node).onStop(stopped::countDown).connect();
 
     node.send(new Message.Invoke(42, "stop", null, "mod-b"));
     Message.Response r = node.nextOf(Message.Response.class, WAIT);
@@ -750,7 +767,7 @@ final class ModuleClientTest {
 
   @Test
   void connectionDropped_pendingCallFailsUnavailable() throws Exception {
-    client = node.builder().connect();
+    client = builder(node).connect();
     CompletableFuture<Long> call = async(() -> client.api().getBlockHeight());
     lastRequest("get_block_height");
 
@@ -766,7 +783,7 @@ final class ModuleClientTest {
 
   @Test
   void nodeSendsClose_pendingCallFailsAndReasonRecorded() throws Exception {
-    client = node.builder().connect();
+    client = builder(node).connect();
     CompletableFuture<Long> call = async(() -> client.api().getBlockHeight());
     lastRequest("get_block_height");
 
@@ -784,7 +801,7 @@ final class ModuleClientTest {
 
   @Test
   void undecodableFrame_closesWithProtocolErrorAndFailsPendingCalls() throws Exception {
-    client = node.builder().connect();
+    client = builder(node).connect();
     CompletableFuture<Long> call = async(() -> client.api().getBlockHeight());
     lastRequest("get_block_height");
 
@@ -802,20 +819,20 @@ final class ModuleClientTest {
 
   @Test
   void close_calledTwice_sendsOneCloseAndReleasesAwait() throws Exception {
-    client = node.builder().connect();
+    client = builder(node).connect();
 
     client.close();
     client.close();
 
     assertTrue(client.awaitShutdown(WAIT));
     assertTrue(node.awaitDisconnect(WAIT), "the module must close the socket");
-    assertEquals(1, node.inbox.stream().filter(m -> m instanceof Message.Close).count());
+    assertEquals(1, node.inbox().stream().filter(m -> m instanceof Message.Close).count());
     assertEquals(ErrorCode.SHUTDOWN, node.nextOf(Message.Close.class, WAIT).code());
   }
 
   @Test
   void log_sendsLogMessage() throws Exception {
-    client = node.builder().connect();
+    client = builder(node).connect();
 
     client.log(Message.LogLevel.INFO, "hello node");
 
@@ -874,13 +891,7 @@ final class ModuleClientTest {
 
   private static void pollUntil(java.util.function.BooleanSupplier condition, String what)
       throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(5);
-    }
+    Poll.until(condition, WAIT, what);
   }
 
   private static void sleepQuietly(long millis) {

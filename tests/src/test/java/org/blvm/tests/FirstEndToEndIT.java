@@ -22,6 +22,7 @@ import org.blvm.loader.ModuleStatus;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
+import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -189,12 +190,6 @@ class FirstEndToEndIT {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(10);
-    }
+    Poll.until(condition, Duration.ofSeconds(30), what);
   }
 }

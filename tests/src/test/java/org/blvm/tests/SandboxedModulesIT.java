@@ -23,6 +23,7 @@ import org.blvm.loader.ModuleState;
 import org.blvm.protocol.EventType;
 import org.blvm.sandbox.ResourceLimits;
 import org.blvm.sandbox.SandboxOptions;
+import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -219,12 +220,6 @@ class SandboxedModulesIT {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
+    Poll.until(condition, Duration.ofSeconds(30), what);
   }
 }

@@ -1,35 +1,26 @@
 package org.blvm.examples.testmodule;
 
+import static org.blvm.testsupport.FakeNode.CODEC;
+import static org.blvm.testsupport.FakeNode.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Capability;
-import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
-import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
-import org.blvm.protocol.ModuleContext;
-import org.blvm.protocol.ProtocolException;
+import org.blvm.testsupport.FakeNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,44 +29,39 @@ import org.junit.jupiter.api.io.TempDir;
 /** Runs target/blvm-test-module.jar as a real process against a scripted node on one socket. */
 @Timeout(60)
 final class ModuleProcessIT {
-  private static final Codec CODEC = Codec.withDefaults();
-  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final String TOKEN = "5a".repeat(32);
+
+  /** Includes the module JVM's start. */
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
   private static final String HASH = "00".repeat(31) + "05";
 
   @TempDir Path tmp;
   private Process process;
-  private ServerSocketChannel server;
-  private SocketChannel conn;
-  private InputStream in;
+  private FakeNode node;
 
   @AfterEach
   void kill() throws Exception {
     if (process != null) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    if (conn != null) {
-      conn.close();
-    }
-    if (server != null) {
-      server.close();
+    if (node != null) {
+      node.close();
     }
   }
 
   @Test
   void module_blockEchoCallBackStop_behavesAndExitsZero() throws Exception {
     startAndWelcome(JSON.objectNode());
-    Message.Request subscribe =
-        expectRequest(
-            "subscribe_events", JSON.objectNode().set("events", JSON.arrayNode().add("NewBlock")));
+    Message.Request subscribe = expectSetup("subscribe_events");
     assertEquals(
         new Api.SubscribeParams(List.of("NewBlock")),
         CODEC.toValue(subscribe.params(), Api.SubscribeParams.class));
-    Message.Request register = expectRequest("register_module_api", JSON.objectNode());
+    Message.Request register = expectSetup("register_module_api");
     assertEquals(
         List.of("echo", "call_back"),
         CODEC.toValue(register.params(), Api.RegisterApiParams.class).methods());
-    expectRequest("ready", JSON.objectNode());
+    expectSetup("ready");
 
     // NewBlock -> get_block -> publish test.block_seen -> log
     send(newBlock(1));
@@ -126,10 +112,9 @@ final class ModuleProcessIT {
   @Test
   void module_exitAfterBlocks_exitsThree() throws Exception {
     startAndWelcome(JSON.objectNode().put("exit_after_blocks", 1));
-    expectRequest(
-        "subscribe_events", JSON.objectNode().set("events", JSON.arrayNode().add("NewBlock")));
-    expectRequest("register_module_api", JSON.objectNode());
-    expectRequest("ready", JSON.objectNode());
+    expectSetup("subscribe_events");
+    expectSetup("register_module_api");
+    expectSetup("ready");
 
     send(newBlock(1));
     Message.Request getBlock = readRequest();
@@ -144,10 +129,9 @@ final class ModuleProcessIT {
   @Test
   void module_ignoreStop_answersStopButSurvivesSigtermUntilKilled() throws Exception {
     startAndWelcome(JSON.objectNode().put("ignore_stop", true));
-    expectRequest(
-        "subscribe_events", JSON.objectNode().set("events", JSON.arrayNode().add("NewBlock")));
-    expectRequest("register_module_api", JSON.objectNode());
-    expectRequest("ready", JSON.objectNode());
+    expectSetup("subscribe_events");
+    expectSetup("register_module_api");
+    expectSetup("ready");
 
     send(new Message.Invoke(7, "stop", null, null));
     Message m;
@@ -179,31 +163,23 @@ final class ModuleProcessIT {
   // ------------------------------------------------------------------ scripted node
 
   private void startAndWelcome(JsonNode config) throws Exception {
-    Path dir = Files.createDirectory(tmp.resolve("sock"));
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    Path socket = dir.resolve("node.sock");
-    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket));
+    node =
+        FakeNode.start(tmp)
+            .token(TOKEN)
+            .welcomeAs(
+                "test-module",
+                List.of(Capability.READ_BLOCKCHAIN, Capability.PUBLISH_EVENTS),
+                tmp.toString())
+            .welcomeConfig(config);
     ProcessBuilder pb = javaCommand();
-    pb.environment().put("BLVM_SOCKET", socket.toString());
+    pb.environment().put("BLVM_SOCKET", node.socket().toString());
     pb.environment().put("BLVM_TOKEN", TOKEN);
     pb.environment().put("BLVM_DATA_DIR", tmp.toString());
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
     process = pb.start();
-    conn = server.accept();
-    in = new ChannelIn(conn);
     Message.Hello hello = assertInstanceOf(Message.Hello.class, read());
     assertEquals(TOKEN, hello.token());
-    send(
-        new Message.Welcome(
-            Codec.PROTOCOL_VERSION,
-            new ModuleContext(
-                "test-module",
-                config,
-                tmp.toString(),
-                socket.toString(),
-                List.of(Capability.READ_BLOCKCHAIN, Capability.PUBLISH_EVENTS))));
   }
 
   private static ProcessBuilder javaCommand() {
@@ -216,10 +192,13 @@ final class ModuleProcessIT {
     return new ProcessBuilder(cmd);
   }
 
-  private Message.Request expectRequest(String method, JsonNode result) throws Exception {
+  /**
+   * The module's next request, which must be this setup request (the fake node has answered it:
+   * subscribe_events with every event asked for, the others with an empty map).
+   */
+  private Message.Request expectSetup(String method) throws Exception {
     Message.Request r = readRequest();
     assertEquals(method, r.method());
-    send(Message.Response.ok(r.id(), result));
     return r;
   }
 
@@ -227,19 +206,12 @@ final class ModuleProcessIT {
     return assertInstanceOf(Message.Request.class, read());
   }
 
-  private Message read() throws IOException, ProtocolException {
-    byte[] payload = Frames.read(in, CODEC.limits().maxFrameBytes());
-    if (payload == null) {
-      throw new AssertionError("the module closed the connection");
-    }
-    return CODEC.decode(payload);
+  private Message read() throws InterruptedException {
+    return node.next(WAIT);
   }
 
-  private void send(Message m) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(CODEC.encodeFrame(m));
-    while (b.hasRemaining()) {
-      conn.write(b);
-    }
+  private void send(Message m) throws Exception {
+    node.send(m);
   }
 
   private static Message.Event newBlock(long seq) {
@@ -255,24 +227,5 @@ final class ModuleProcessIT {
         new Api.BlockHeader(HASH, "00".repeat(32), "11".repeat(32), 5, 1_700_000_000L, 1, 2, 4),
         List.of("aa".repeat(32), "bb".repeat(32), "cc".repeat(32)),
         400);
-  }
-
-  private static final class ChannelIn extends InputStream {
-    private final SocketChannel ch;
-
-    ChannelIn(SocketChannel ch) {
-      this.ch = ch;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      return len == 0 ? 0 : ch.read(ByteBuffer.wrap(b, off, len));
-    }
   }
 }

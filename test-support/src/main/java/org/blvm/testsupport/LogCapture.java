@@ -1,4 +1,4 @@
-package org.blvm.loader;
+package org.blvm.testsupport;
 
 import java.util.List;
 import java.util.logging.Handler;
@@ -9,9 +9,9 @@ import java.util.logging.SimpleFormatter;
 
 /**
  * Collects every formatted line logged under a java.util.logging logger (where System.Logger output
- * goes by default), at every level. The caller's module must read java.logging.
+ * goes by default) and its children, at every level, with the stack trace of a logged throwable.
  */
-final class LogCapture extends Handler {
+public final class LogCapture extends Handler {
   private final SimpleFormatter formatter = new SimpleFormatter();
   private final List<String> lines;
   private final Logger logger;
@@ -24,14 +24,15 @@ final class LogCapture extends Handler {
     setLevel(Level.ALL);
   }
 
-  static LogCapture install(String name, List<String> lines) {
+  /** Adds every line logged under {@code name} to {@code lines} until {@link #uninstall}. */
+  public static LogCapture install(String name, List<String> lines) {
     LogCapture c = new LogCapture(Logger.getLogger(name), lines);
     c.logger.setLevel(Level.ALL);
     c.logger.addHandler(c);
     return c;
   }
 
-  void uninstall() {
+  public void uninstall() {
     logger.removeHandler(this);
     logger.setLevel(oldLevel);
   }
