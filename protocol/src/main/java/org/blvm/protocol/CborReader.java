@@ -378,10 +378,10 @@ final class CborReader {
   /**
    * An ASCII string of at most {@link #SHARED_MAX_CHARS} bytes as an instance shared between
    * frames: map keys and short values ("kind", "event", "NewBlock" …) repeat in every message, and
-   * a shared instance is neither allocated again nor hashed again (a String caches its hash), which
-   * made up much of decoding a small message. One slot per hash value; a miss replaces the slot.
-   * Racy on purpose: a String is immutable and safely published, so a reader sees either a whole
-   * string or null, and any string it sees is checked byte for byte before it is used.
+   * a shared instance is neither allocated again nor hashed again (a String caches its hash). One
+   * slot per hash value; a miss replaces the slot. Racy on purpose: a String is immutable and
+   * safely published, so a reader sees either a whole string or null, and any string it sees is
+   * checked byte for byte before it is used.
    */
   private String shared(int start, int n) {
     int h = 0;
