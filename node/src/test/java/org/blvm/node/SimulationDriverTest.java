@@ -102,7 +102,7 @@ class SimulationDriverTest {
     d.start();
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (sink.of(EventPayloads.NewBlock.class).size() < 3 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll every millisecond
     }
     assertThrows(IllegalStateException.class, d::step);
     d.close();
