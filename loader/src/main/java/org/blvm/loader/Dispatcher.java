@@ -145,6 +145,11 @@ final class Dispatcher {
         return ok(id, new Api.BlockHeight(backend.getChainTip().height()));
       case GET_TRANSACTION:
         return found(id, backend.getTransaction(((Api.TxidParams) p).txid()), "transaction");
+      case GET_UTXO:
+        return found(
+            id,
+            backend.getUtxo(((Api.UtxoParams) p).txid(), ((Api.UtxoParams) p).vout()),
+            "unspent output");
       case GET_MEMPOOL_TRANSACTIONS:
         return ok(id, new Api.MempoolTransactions(backend.getMempoolTransactions()));
       case GET_MEMPOOL_TRANSACTION:
@@ -154,6 +159,8 @@ final class Dispatcher {
         return ok(id, backend.getMempoolSize());
       case GET_FEE_ESTIMATE:
         return ok(id, backend.getFeeEstimate(((Api.FeeEstimateParams) p).targetBlocks()));
+      case SEND_TRANSACTION:
+        return ok(id, backend.sendTransaction(((Api.RawTransactionParams) p).rawHex()));
       case GET_NETWORK_STATS:
         return ok(id, backend.getNetworkStats());
       case GET_NETWORK_PEERS:
@@ -162,6 +169,8 @@ final class Dispatcher {
         return ok(id, backend.getBlockTemplate());
       case SUBMIT_BLOCK:
         return ok(id, backend.submitBlock(((Api.SubmitBlockParams) p).blockHex()));
+      case GET_MINING_INFO:
+        return ok(id, backend.getMiningInfo());
       case SUBSCRIBE_EVENTS:
         return subscribe(caller, id, (Api.SubscribeParams) p);
       case PUBLISH_EVENT:

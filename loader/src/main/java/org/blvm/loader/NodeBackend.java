@@ -60,6 +60,18 @@ public interface NodeBackend {
     throw new UnsupportedOperationException("get_network_peers");
   }
 
+  default Optional<Api.Utxo> getUtxo(String txid, int vout) {
+    throw new UnsupportedOperationException("get_utxo");
+  }
+
+  default Api.SendTransactionResult sendTransaction(String rawHex) {
+    throw new UnsupportedOperationException("send_transaction");
+  }
+
+  default Api.MiningInfo getMiningInfo() {
+    throw new UnsupportedOperationException("get_mining_info");
+  }
+
   default Api.BlockTemplate getBlockTemplate() {
     throw new UnsupportedOperationException("get_block_template");
   }

@@ -42,14 +42,17 @@ class CapabilityCheckTest {
     m.put(NodeMethod.GET_CHAIN_TIP, none);
     m.put(NodeMethod.GET_BLOCK_HEIGHT, none);
     m.put(NodeMethod.GET_TRANSACTION, new Api.TxidParams(H1));
+    m.put(NodeMethod.GET_UTXO, new Api.UtxoParams(H1, 0));
     m.put(NodeMethod.GET_MEMPOOL_TRANSACTIONS, none);
     m.put(NodeMethod.GET_MEMPOOL_TRANSACTION, new Api.TxidParams(H1));
     m.put(NodeMethod.GET_MEMPOOL_SIZE, none);
     m.put(NodeMethod.GET_FEE_ESTIMATE, new Api.FeeEstimateParams(6));
+    m.put(NodeMethod.SEND_TRANSACTION, new Api.RawTransactionParams("00"));
     m.put(NodeMethod.GET_NETWORK_STATS, none);
     m.put(NodeMethod.GET_NETWORK_PEERS, none);
     m.put(NodeMethod.GET_BLOCK_TEMPLATE, none);
     m.put(NodeMethod.SUBMIT_BLOCK, new Api.SubmitBlockParams("00"));
+    m.put(NodeMethod.GET_MINING_INFO, none);
     m.put(NodeMethod.SUBSCRIBE_EVENTS, new Api.SubscribeParams(List.of("x.topic")));
     m.put(NodeMethod.PUBLISH_EVENT, new Api.PublishEventParams("x.topic", CODEC.toTree(Map.of())));
     m.put(NodeMethod.CALL_MODULE, new Api.CallModuleParams("nobody", "echo", null));

@@ -54,6 +54,26 @@ public final class Api {
     }
   }
 
+  /** An output of a transaction: {@code vout} is its index. */
+  public record UtxoParams(String txid, int vout) {
+    public UtxoParams {
+      Hex.requireHash("txid", txid);
+      if (vout < 0) {
+        throw new IllegalArgumentException("vout must be >= 0, found " + vout);
+      }
+    }
+  }
+
+  /** A serialized transaction to relay; at most {@link #MAX_RAW_TRANSACTION_HEX} characters. */
+  public record RawTransactionParams(String rawHex) {
+    public RawTransactionParams {
+      Hex.requireHex("raw_hex", rawHex, MAX_RAW_TRANSACTION_HEX);
+    }
+  }
+
+  /** Upper bound of {@link RawTransactionParams#rawHex()}: a transaction of 400,000 bytes. */
+  public static final int MAX_RAW_TRANSACTION_HEX = 800_000;
+
   public record SubscribeParams(List<String> events) {
     public SubscribeParams {
       events = List.copyOf(events);
@@ -128,13 +148,77 @@ public final class Api {
 
   public record BlockHeight(long height) {}
 
-  public record Transaction(String txid, String blockHash, long size, String rawHex) {
+  /**
+   * A transaction, confirmed ({@code block_hash} set) or in the mempool ({@code block_hash} null),
+   * with its decoded inputs and outputs.
+   */
+  public record Transaction(
+      String txid,
+      String blockHash,
+      long size,
+      String rawHex,
+      List<TxInput> inputs,
+      List<TxOutput> outputs) {
     public Transaction {
       Hex.requireHash("txid", txid);
       if (blockHash != null) {
         Hex.requireHash("block_hash", blockHash);
       }
       Hex.requireHex("raw_hex", rawHex);
+      inputs = List.copyOf(inputs);
+      outputs = List.copyOf(outputs);
+    }
+
+    /** A transaction whose inputs and outputs the node does not decode: both lists empty. */
+    public Transaction(String txid, String blockHash, long size, String rawHex) {
+      this(txid, blockHash, size, rawHex, List.of(), List.of());
+    }
+  }
+
+  /**
+   * The output a transaction input spends. A coinbase input spends nothing: all-zero {@code txid},
+   * {@code vout} 4294967295.
+   */
+  public record TxInput(String txid, long vout) {
+    public TxInput {
+      Hex.requireHash("txid", txid);
+    }
+  }
+
+  /**
+   * A transaction output: {@code address} is the script's address (null when the script has none),
+   * {@code script_hex} the output script itself.
+   */
+  public record TxOutput(String address, long amountSats, String scriptHex) {
+    public TxOutput {
+      Hex.requireHex("script_hex", scriptHex);
+    }
+  }
+
+  /** An unspent transaction output of the chain (the mempool is not consulted). */
+  public record Utxo(
+      String txid,
+      int vout,
+      long amountSats,
+      String address,
+      String scriptHex,
+      long height,
+      boolean coinbase) {
+    public Utxo {
+      Hex.requireHash("txid", txid);
+      Hex.requireHex("script_hex", scriptHex);
+    }
+  }
+
+  /**
+   * The answer to {@code send_transaction}: {@code txid} is null only when the bytes are not a
+   * transaction; {@code reason} is null when accepted.
+   */
+  public record SendTransactionResult(String txid, boolean accepted, String reason) {
+    public SendTransactionResult {
+      if (txid != null) {
+        Hex.requireHash("txid", txid);
+      }
     }
   }
 
@@ -169,15 +253,76 @@ public final class Api {
     }
   }
 
+  /**
+   * What a miner needs to build a block on the tip (docs/simulation.md, "Block templates"): the
+   * coinbase is {@code coinbase_prefix} + {@code extranonce_size} bytes of the miner's choice +
+   * {@code coinbase_suffix}; folding its txid with {@code merkle_path} gives the merkle root.
+   */
   public record BlockTemplate(
-      String prevHash, long height, long bits, long coinbaseValue, List<String> txids) {
+      String prevHash,
+      long height,
+      long bits,
+      long coinbaseValue,
+      List<String> txids,
+      int version,
+      long time,
+      long minTime,
+      String target,
+      String coinbasePrefix,
+      String coinbaseSuffix,
+      int extranonceSize,
+      List<String> merklePath,
+      List<String> transactions) {
     public BlockTemplate {
       Hex.requireHash("prev_hash", prevHash);
       txids = List.copyOf(txids);
+      Hex.requireHash("target", target);
+      Hex.requireHex("coinbase_prefix", coinbasePrefix);
+      Hex.requireHex("coinbase_suffix", coinbaseSuffix);
+      if (extranonceSize < 0) {
+        throw new IllegalArgumentException("extranonce_size must be >= 0, found " + extranonceSize);
+      }
+      merklePath = List.copyOf(merklePath);
+      for (String h : merklePath) {
+        Hex.requireHash("merkle_path", h);
+      }
+      transactions = List.copyOf(transactions);
+    }
+
+    /**
+     * A template without a coinbase scheme (a miner cannot build a block from it): version
+     * 0x20000000, times 0, all-zero target, empty coinbase parts, no merkle path and no transaction
+     * data.
+     */
+    public BlockTemplate(
+        String prevHash, long height, long bits, long coinbaseValue, List<String> txids) {
+      this(
+          prevHash,
+          height,
+          bits,
+          coinbaseValue,
+          txids,
+          0x20000000,
+          0,
+          0,
+          "00".repeat(32),
+          "",
+          "",
+          0,
+          List.of(),
+          List.of());
     }
   }
 
   public record SubmitBlockResult(boolean accepted, String reason) {}
+
+  /**
+   * Mining state: {@code difficulty} relative to the compact target 0x1d00ffff, {@code
+   * network_hash_rate} in hashes per second estimated from recent block times, {@code
+   * blocks_submitted} the blocks accepted through {@code submit_block} since the node started.
+   */
+  public record MiningInfo(
+      long height, long bits, double difficulty, double networkHashRate, long blocksSubmitted) {}
 
   public record Subscribed(List<String> events) {
     public Subscribed {

@@ -73,11 +73,28 @@ public final class EventPayloads {
     }
   }
 
-  public record MessageReceived(long peerId, String command, long size) {
+  /**
+   * A network message from a peer: {@code size} is its payload's length in bytes, {@code
+   * payload_hex} its payload (null when the node does not pass it on; at most {@link
+   * #MAX_MESSAGE_PAYLOAD_HEX} characters, and shorter than {@code 2 * size} when the payload was
+   * cut to that bound).
+   */
+  public record MessageReceived(long peerId, String command, long size, String payloadHex) {
     public MessageReceived {
       Objects.requireNonNull(command, "command");
+      if (payloadHex != null) {
+        Hex.requireHex("payload_hex", payloadHex, MAX_MESSAGE_PAYLOAD_HEX);
+      }
+    }
+
+    /** A message whose payload the node does not pass on. */
+    public MessageReceived(long peerId, String command, long size) {
+      this(peerId, command, size, null);
     }
   }
+
+  /** Upper bound of {@link MessageReceived#payloadHex()}: 4,096 payload bytes. */
+  public static final int MAX_MESSAGE_PAYLOAD_HEX = 8192;
 
   // module lifecycle
   public record ModuleLoaded(String moduleId, String version) {
@@ -154,9 +171,20 @@ public final class EventPayloads {
   }
 
   // payments
-  public record PaymentRequestCreated(String requestId, long amountSats, String memo) {
+  /**
+   * A payment request: {@code address} is the on-chain address to pay (null when it cannot be paid
+   * on chain), {@code expires_at} the Unix time in seconds after which a payment is no longer
+   * expected (0: no expiry), on the clock of block header times.
+   */
+  public record PaymentRequestCreated(
+      String requestId, long amountSats, String memo, String address, long expiresAt) {
     public PaymentRequestCreated {
       Objects.requireNonNull(requestId, "request_id");
+    }
+
+    /** A request without an on-chain address and without expiry. */
+    public PaymentRequestCreated(String requestId, long amountSats, String memo) {
+      this(requestId, amountSats, memo, null, 0);
     }
   }
 

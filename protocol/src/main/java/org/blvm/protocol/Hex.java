@@ -20,6 +20,15 @@ public final class Hex {
     }
   }
 
+  /** Requires an even number of lowercase hex characters, at most {@code maxChars} of them. */
+  public static void requireHex(String field, String value, int maxChars) {
+    requireHex(field, value);
+    if (value.length() > maxChars) {
+      throw new IllegalArgumentException(
+          field + " must be at most " + maxChars + " characters, found " + value.length());
+    }
+  }
+
   private static boolean isLowerHex(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -16,18 +16,25 @@ public enum NodeMethod {
   GET_CHAIN_TIP(Capability.READ_BLOCKCHAIN, Api.NoParams.class, Api.ChainTip.class),
   GET_BLOCK_HEIGHT(Capability.READ_BLOCKCHAIN, Api.NoParams.class, Api.BlockHeight.class),
   GET_TRANSACTION(Capability.READ_BLOCKCHAIN, Api.TxidParams.class, Api.Transaction.class),
+  // UTXO set
+  GET_UTXO(Capability.READ_UTXO, Api.UtxoParams.class, Api.Utxo.class),
   // mempool
   GET_MEMPOOL_TRANSACTIONS(
       Capability.READ_MEMPOOL, Api.NoParams.class, Api.MempoolTransactions.class),
   GET_MEMPOOL_TRANSACTION(Capability.READ_MEMPOOL, Api.TxidParams.class, Api.MempoolEntry.class),
   GET_MEMPOOL_SIZE(Capability.READ_MEMPOOL, Api.NoParams.class, Api.MempoolSize.class),
   GET_FEE_ESTIMATE(Capability.READ_MEMPOOL, Api.FeeEstimateParams.class, Api.FeeEstimate.class),
+  SEND_TRANSACTION(
+      Capability.SEND_TRANSACTIONS,
+      Api.RawTransactionParams.class,
+      Api.SendTransactionResult.class),
   // network
   GET_NETWORK_STATS(Capability.READ_NETWORK, Api.NoParams.class, Api.NetworkStats.class),
   GET_NETWORK_PEERS(Capability.READ_NETWORK, Api.NoParams.class, Api.NetworkPeers.class),
   // mining
   GET_BLOCK_TEMPLATE(Capability.READ_CHAIN_STATE, Api.NoParams.class, Api.BlockTemplate.class),
   SUBMIT_BLOCK(Capability.SUBMIT_BLOCK, Api.SubmitBlockParams.class, Api.SubmitBlockResult.class),
+  GET_MINING_INFO(Capability.READ_CHAIN_STATE, Api.NoParams.class, Api.MiningInfo.class),
   // module API
   SUBSCRIBE_EVENTS(Capability.SUBSCRIBE_EVENTS, Api.SubscribeParams.class, Api.Subscribed.class),
   PUBLISH_EVENT(Capability.PUBLISH_EVENTS, Api.PublishEventParams.class, Api.Published.class),

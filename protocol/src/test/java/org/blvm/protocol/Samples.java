@@ -53,7 +53,20 @@ final class Samples {
     put(m, new Api.ChainTip(H1, 840_000));
     put(m, new Api.BlockHash(H1));
     put(m, new Api.BlockHeight(840_000));
-    put(m, new Api.Transaction(H3, null, 250, "0200ff"));
+    Api.TxInput input = new Api.TxInput(H2, 1);
+    Api.TxOutput output =
+        new Api.TxOutput(
+            "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080",
+            50_000,
+            "0014751e76e8199196d454941c45d1b3a323f1433bd6");
+    put(m, input);
+    put(m, output);
+    put(m, new Api.Transaction(H3, null, 250, "0200ff", List.of(input), List.of(output)));
+    put(m, new Api.UtxoParams(H3, 1));
+    put(m, new Api.Utxo(H3, 1, 50_000, output.address(), output.scriptHex(), 840_000, false));
+    put(m, new Api.RawTransactionParams("0200ff"));
+    put(m, new Api.SendTransactionResult(H3, false, "bad-txns-inputs-missingorspent"));
+    put(m, new Api.MiningInfo(840_000, 0x17034219L, 8.6e13, 6.1e20, 2));
     put(m, entry);
     put(m, new Api.MempoolTransactions(List.of(entry)));
     put(m, new Api.MempoolSize(12_000, 9_876_543));
@@ -61,7 +74,23 @@ final class Samples {
     put(m, new Api.NetworkStats(10, 2, 8, 1_000_000, 2_000_000));
     put(m, peer);
     put(m, new Api.NetworkPeers(List.of(peer)));
-    put(m, new Api.BlockTemplate(H1, 840_001, 0x17034219L, 312_500_000L, List.of(H3)));
+    put(
+        m,
+        new Api.BlockTemplate(
+            H1,
+            840_001,
+            0x17034219L,
+            312_500_000L,
+            List.of(H3),
+            0x20000000,
+            1_713_572_000L,
+            1_713_570_000L,
+            "0000000000000000000342190000000000000000000000000000000000000000",
+            "02000000010000",
+            "ffffffff0100",
+            8,
+            List.of(H2),
+            List.of("0200ff")));
     put(m, new Api.SubmitBlockResult(false, "bad-txnmrklroot"));
     put(m, new Api.Subscribed(List.of("NewBlock")));
     put(m, new Api.Published(2));
@@ -78,7 +107,7 @@ final class Samples {
     put(m, new EventPayloads.FeeRateChanged(10.5, 12.0));
     put(m, new EventPayloads.PeerConnected(7, "203.0.113.5:8333", true));
     put(m, new EventPayloads.PeerDisconnected(7, "timeout"));
-    put(m, new EventPayloads.MessageReceived(7, "inv", 37));
+    put(m, new EventPayloads.MessageReceived(7, "inv", 3, "01ff00"));
     put(m, new EventPayloads.ModuleLoaded("lightning", "1.2.0"));
     put(m, new EventPayloads.ModuleUnloaded("lightning", "stopped"));
     put(m, new EventPayloads.ModuleCrashed("lightning", 137, "killed"));
@@ -87,7 +116,10 @@ final class Samples {
     put(m, new EventPayloads.GovernanceProposalCreated("p-1", "raise limit"));
     put(m, new EventPayloads.EconomicNodeRegistered("n-1", "exchange"));
     put(m, new EventPayloads.EconomicNodeVeto("p-1", "n-1"));
-    put(m, new EventPayloads.PaymentRequestCreated("r-1", 50_000, "coffee"));
+    put(
+        m,
+        new EventPayloads.PaymentRequestCreated(
+            "r-1", 50_000, "coffee", output.address(), 1_713_575_367L));
     put(m, new EventPayloads.PaymentSettled("r-1", 50_000));
     put(m, new EventPayloads.PaymentFailed("r-1", "expired"));
     put(m, new EventPayloads.BlockTemplateUpdated(H1, 840_001, 2_900));
