@@ -2,16 +2,19 @@ package org.blvm.loader;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -111,7 +114,7 @@ final class AuditLog implements AutoCloseable {
 
     String of(long epochMillis) {
       if (epochMillis != millis) {
-        text = java.time.Instant.ofEpochMilli(epochMillis).toString();
+        text = Instant.ofEpochMilli(epochMillis).toString();
         millis = epochMillis;
       }
       return text;
@@ -145,8 +148,7 @@ final class AuditLog implements AutoCloseable {
         }
         long lost = dropped.getAndSet(0);
         if (lost > 0) {
-          byte[] note =
-              ("{\"dropped\":" + lost + "}\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+          byte[] note = ("{\"dropped\":" + lost + "}\n").getBytes(StandardCharsets.US_ASCII);
           out.write(note);
           size += note.length;
         }
@@ -198,7 +200,7 @@ final class AuditLog implements AutoCloseable {
           file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
     size = Files.size(file);
-    return new java.io.BufferedOutputStream(
+    return new BufferedOutputStream(
         Files.newOutputStream(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
         64 * 1024);
   }

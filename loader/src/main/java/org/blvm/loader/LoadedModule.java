@@ -1,0 +1,433 @@
+package org.blvm.loader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.protocol.Codec;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.SharedEvent;
+import org.newsclub.net.unix.AFUNIXSocket;
+
+/**
+ * One launch of one module: it ties the module's state machine ({@link ModuleHost}), its {@link
+ * Endpoint}, {@link Handshake} and {@link Session} to its process and its current {@link
+ * Connection}, whose {@link ConnectionListener} it is. It reports up only through its {@link
+ * Listener}. Its monitor guards the process and the current connection; it is never held across I/O
+ * or a call into another module.
+ *
+ * <p>Over 400 lines: the glue of one module's launch, connection, stop and failure, which share its
+ * lock and must be read together.
+ */
+final class LoadedModule implements ConnectionListener, Session.Progress {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.module");
+
+  /** How long a dropped connection waits for the process exit that may have caused it. */
+  private static final long EXIT_RACE_MS = 500;
+
+  /** What a module reports to whoever runs it (the manager). */
+  interface Listener extends ModuleHost.Listener {
+    /** The module failed while running; the restart rule applies. Never blocks. */
+    void failed(LoadedModule m, Integer exitStatus);
+
+    /** The process ended on its own while the module ran. */
+    void crashed(LoadedModule m, Integer exitStatus);
+
+    /** The config the welcome carries. */
+    JsonNode contextConfig(Session s);
+
+    /** A log line the module sent. */
+    void log(String moduleId, Message.Log line);
+  }
+
+  /** What every module of a manager shares. */
+  record Services(
+      LoaderConfig config,
+      Codec codec,
+      Dispatcher dispatcher,
+      EventRelay relay,
+      Ticker ticker,
+      Listener listener) {}
+
+  private final Services services;
+  private final String id;
+  private final AdmittedModule admitted;
+  private final Path moduleDir;
+  private final Path dataDir;
+  private final Path socketDir;
+  private final ModuleHost host;
+  private final Endpoint endpoint;
+  private final Handshake handshake;
+  private final Session session;
+
+  @GuardedBy("this")
+  private LaunchedProcess process;
+
+  @GuardedBy("this")
+  private Connection connection;
+
+  LoadedModule(Services services, AdmittedModule admitted, Path moduleDir, byte[] token) {
+    this.services = services;
+    this.admitted = admitted;
+    this.id = admitted.manifest().name();
+    this.moduleDir = moduleDir;
+    this.socketDir = services.config().runtimeDir().resolve(id);
+    this.dataDir = services.config().dataDir().resolve(id);
+    this.host = new ModuleHost(id, admitted.manifest().version(), services.listener());
+    this.endpoint = new Endpoint(id, socketDir, services.codec());
+    this.handshake = new Handshake(id, token);
+    this.session = new Session(admitted, services.ticker(), this);
+  }
+
+  String id() {
+    return id;
+  }
+
+  ModuleHost host() {
+    return host;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  Path moduleDir() {
+    return moduleDir;
+  }
+
+  Path socketPath() {
+    return endpoint.socketPath();
+  }
+
+  synchronized Connection connection() {
+    return connection;
+  }
+
+  // ------------------------------------------------------------------ start
+
+  /** Creates the private directories, binds the socket and launches the process. */
+  void start(ModuleLauncher launcher) throws IOException {
+    PrivateDirs.create(socketDir);
+    PrivateDirs.create(dataDir);
+    endpoint.bind();
+    LaunchSpec spec =
+        ModuleLaunchSpecs.of(
+            id,
+            admitted.manifest(),
+            admitted.binaryPath(),
+            session.granted(),
+            session.policy(),
+            services.config(),
+            moduleDir,
+            dataDir,
+            socketDir,
+            socketPath(),
+            handshake.token());
+    LaunchedProcess p = launcher.launch(spec);
+    synchronized (this) {
+      process = p;
+    }
+    host.launched(p.pid());
+    // The socket is already listening, so an early connect waits in the backlog; accepting only
+    // starts once the process is known, so the peer check never sees a half-started module.
+    endpoint.startAccepting(p::isPeer, this::admit);
+    p.onExit().thenAccept(this::processExited);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "module {0} {1} launched, pid {2}",
+        id,
+        admitted.manifest().version(),
+        Long.toString(p.pid()));
+  }
+
+  /** The endpoint's gate: a live module without a connection, whose token is unused. */
+  private Connection admit(AFUNIXSocket sock, long pid) throws Endpoint.Refused {
+    Connection conn;
+    synchronized (this) {
+      ModuleState state = host.state();
+      if (!state.isLive()) {
+        throw new Endpoint.Refused("module " + id + " is " + state);
+      }
+      if (connection != null && connection.isOpen() && connection.isAuthenticated()) {
+        throw new Endpoint.Refused("module " + id + " is already connected");
+      }
+      if (handshake.tokenUsed()) {
+        throw new Endpoint.Refused("module " + id + "'s launch token was already used");
+      }
+      conn =
+          new Connection(
+              id,
+              sock,
+              pid,
+              services.codec(),
+              services.config(),
+              session.policy().eventOverflow(),
+              services.relay(),
+              this);
+      if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
+        throw new Endpoint.Refused("module " + id + " is stopping");
+      }
+      if (connection != null) {
+        connection.terminate("replaced by a new connection before hello");
+      }
+      connection = conn;
+    }
+    return conn;
+  }
+
+  // ------------------------------------------------------------------ the connection's listener
+
+  @Override
+  public boolean onHello(Connection conn, Message.Hello hello) {
+    synchronized (this) {
+      if (conn != connection) {
+        conn.closeWith(ErrorCode.UNAUTHENTICATED, "connection was replaced");
+        return false;
+      }
+      Handshake.Refusal refusal = handshake.check(hello);
+      if (refusal != null) {
+        if (refusal.code() == ErrorCode.UNAUTHENTICATED) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "module {0}: wrong launch token from pid {1}",
+              id,
+              Long.toString(conn.peerPid()));
+        }
+        conn.closeWith(refusal.code(), refusal.message());
+        return false;
+      }
+      conn.markAuthenticated();
+    }
+    conn.send(
+        handshake.welcome(
+            session,
+            services.listener().contextConfig(session),
+            dataDir.toString(),
+            socketPath().toString()));
+    host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
+    return true;
+  }
+
+  @Override
+  public void onRequest(Connection conn, Message.Request req) {
+    services
+        .dispatcher()
+        .dispatch(session, req)
+        .whenComplete(
+            (reply, err) -> {
+              if (err != null) {
+                LOG.log(System.Logger.Level.ERROR, "module " + id + ": dispatch failed", err);
+                reply =
+                    Reply.of(
+                        Message.Response.error(
+                            req.id(),
+                            ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
+              }
+              conn.sendResponse(reply);
+              if (reply.afterSent() != null) {
+                reply.afterSent().run();
+              }
+            });
+  }
+
+  @Override
+  public void onLog(Message.Log line) {
+    services.listener().log(id, line);
+  }
+
+  @Override
+  public void onProtocolViolation(Connection c) {
+    session.countProtocolError();
+  }
+
+  @Override
+  public void onEventsDropped(long n) {
+    session.countDropped(n);
+  }
+
+  @Override
+  public void onQueueOverflow() {
+    session.countOverflow();
+  }
+
+  @Override
+  public void onEnded(Connection conn) {
+    endpoint.unregister(conn);
+    boolean wasCurrent;
+    LaunchedProcess p;
+    synchronized (this) {
+      wasCurrent = conn == connection;
+      p = process;
+    }
+    if (!wasCurrent || !conn.isAuthenticated() || !host.state().isLive()) {
+      return;
+    }
+    // A process that is exiting closes its socket first: give the exit a moment to be seen, so the
+    // module is reported as crashed with its exit status rather than as disconnected.
+    if (p != null && waitExit(p, EXIT_RACE_MS)) {
+      return;
+    }
+    // The token is one-time: a module that lost its connection cannot come back, so end it.
+    fail("connection lost: " + conn.closeReason(), null);
+    if (p != null) {
+      p.kill();
+    }
+  }
+
+  // ------------------------------------------------------------------ session progress
+
+  @Override
+  public void subscribed() {
+    host.transition(ModuleState.SUBSCRIBED, null, ModuleState.INITIALIZED);
+  }
+
+  @Override
+  public void ready() {
+    host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED, ModuleState.SUBSCRIBED);
+  }
+
+  // ------------------------------------------------------------------ events and calls
+
+  /** Whether an event of this type would be delivered now: connected and subscribed. */
+  boolean wouldDeliver(String type) {
+    Connection c = connection();
+    return c != null && c.isOpen() && c.isAuthenticated() && session.isSubscribed(type);
+  }
+
+  /** Delivers an event if this module is connected and subscribed. */
+  boolean deliver(SharedEvent event) {
+    Connection c = connection();
+    return c != null
+        && c.isAuthenticated()
+        && session.isSubscribed(event.type())
+        && c.sendEvent(event);
+  }
+
+  /** Invokes a method the module serves (call_module, lifecycle). */
+  CompletableFuture<Message.Response> invoke(String method, JsonNode params, String caller) {
+    Connection c;
+    synchronized (this) {
+      c = connection;
+    }
+    if (c == null || !c.isAuthenticated() || !host.state().isLive()) {
+      return CompletableFuture.completedFuture(
+          Message.Response.error(
+              0, ErrorValue.of(ErrorCode.UNAVAILABLE, "module " + id + " is not running")));
+    }
+    return c.invoke(method, params, caller, services.config().callTimeoutMs());
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  private void processExited(Integer status) {
+    String why = "process exited with status " + status;
+    if (host.state().isLive()) {
+      fail(why, status);
+      services.listener().crashed(this, status);
+    } else {
+      host.transition(ModuleState.STOPPED, why, ModuleState.STOPPING);
+    }
+    closeEndpoints("process ended");
+  }
+
+  /** A running module ended unexpectedly: FAILED, then the listener applies the restart rule. */
+  void fail(String why, Integer exitStatus) {
+    LOG.log(System.Logger.Level.WARNING, "module {0} failed: {1}", id, why);
+    boolean failed =
+        host.transition(
+            ModuleState.FAILED,
+            why,
+            ModuleState.LOADED,
+            ModuleState.INITIALIZED,
+            ModuleState.SUBSCRIBED,
+            ModuleState.STARTED);
+    if (failed) {
+      services.listener().failed(this, exitStatus);
+    }
+  }
+
+  /** Waits (bounded) for the process to end; true when it has. */
+  boolean awaitExit(long ms) {
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    return p == null || waitExit(p, ms);
+  }
+
+  /**
+   * Graceful stop: ask with an invoke, wait the grace period, SIGTERM, wait, SIGKILL. Returns once
+   * the process has ended (or could not be ended, which is logged).
+   */
+  void stop(long graceMs) {
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    boolean asked =
+        host.transition(
+            ModuleState.STOPPING,
+            "stop requested",
+            ModuleState.LOADED,
+            ModuleState.INITIALIZED,
+            ModuleState.SUBSCRIBED,
+            ModuleState.STARTED);
+    if (p != null && asked) {
+      Connection c = connection();
+      if (c != null && c.isAuthenticated()) {
+        c.invoke("stop", services.codec().toTree(Map.of("grace_ms", graceMs)), null, graceMs);
+      }
+      if (!waitExit(p, graceMs)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "module {0} did not exit within {1} ms of stop: SIGTERM",
+            id,
+            Long.toString(graceMs));
+        p.terminate();
+        if (!waitExit(p, 2000)) {
+          LOG.log(System.Logger.Level.WARNING, "module {0} ignored SIGTERM: SIGKILL", id);
+          p.kill();
+          if (!waitExit(p, 5000)) {
+            LOG.log(
+                System.Logger.Level.ERROR,
+                "module {0} pid {1} survived SIGKILL",
+                id,
+                Long.toString(p.pid()));
+          }
+        }
+      }
+    }
+    closeEndpoints("module stopped");
+  }
+
+  private static boolean waitExit(LaunchedProcess p, long ms) {
+    try {
+      p.onExit().get(ms, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  /** Closes the connection, the listening socket and the socket file (once; see Endpoint). */
+  void closeEndpoints(String why) {
+    endpoint.close(why);
+  }
+
+  void markUnloaded() {
+    host.transition(ModuleState.UNLOADED, null, ModuleState.values());
+  }
+}
