@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.blvm.policy.AdmittedModule;
@@ -48,14 +50,19 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     void log(String moduleId, Message.Log line);
   }
 
-  /** What every module of a manager shares. */
+  /**
+   * What every module of a manager shares.
+   *
+   * @param timer runs each launch's connect deadline (thread {@code blvm-timer})
+   */
   record Services(
       LoaderConfig config,
       Codec codec,
       Dispatcher dispatcher,
       EventRelay relay,
       Ticker ticker,
-      Listener listener) {}
+      Listener listener,
+      ScheduledExecutorService timer) {}
 
   private final Services services;
   private final String id;
@@ -140,6 +147,12 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     // starts once the process is known, so the peer check never sees a half-started module.
     endpoint.startAccepting(p::isPeer, this::admit);
     p.onExit().thenAccept(this::processExited);
+    int deadline = session.policy().connectTimeoutSeconds();
+    try {
+      services.timer().schedule(() -> connectDeadline(deadline), deadline, TimeUnit.SECONDS);
+    } catch (RejectedExecutionException e) {
+      // the manager is closing: it stops the module
+    }
     LOG.log(
         System.Logger.Level.INFO,
         "module {0} {1} launched, pid {2}",
@@ -326,6 +339,26 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   }
 
   // ------------------------------------------------------------------ ending
+
+  /**
+   * The launch's connect deadline: a module still not authenticated is FAILED, its process ended,
+   * and the restart rule applies. A module that already connected, or ended, is left alone.
+   */
+  private void connectDeadline(int seconds) {
+    String why = "did not connect within " + seconds + " s";
+    if (!host.transition(ModuleState.FAILED, why, ModuleState.LOADED)) {
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "module {0} failed: {1}", id, why);
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    if (p != null) {
+      p.kill();
+    }
+    services.listener().failed(this, null);
+  }
 
   private void processExited(Integer status) {
     String why = "process exited with status " + status;

@@ -93,7 +93,9 @@ public final class ModuleManager implements AutoCloseable {
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     Dispatcher dispatcher = new Dispatcher(b.backend, codec, audit, modules, modules, subscribed);
-    runner.services(new LoadedModule.Services(config, codec, dispatcher, relay, b.ticker, runner));
+    runner.services(
+        new LoadedModule.Services(
+            config, codec, dispatcher, relay, b.ticker, runner, runner.timer()));
   }
 
   public static Builder builder() {

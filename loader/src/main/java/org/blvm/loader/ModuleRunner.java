@@ -8,6 +8,8 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
@@ -31,6 +33,13 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final EventRelay relay;
   private final ConfigReloader configReloader;
   private final ModuleLogListener logListener;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "blvm-timer");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
 
@@ -55,6 +64,11 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.relay = relay;
     this.configReloader = configReloader;
     this.logListener = logListener;
+  }
+
+  /** Runs the connect deadlines of launches (one thread, {@code blvm-timer}). */
+  ScheduledExecutorService timer() {
+    return timer;
   }
 
   /** What every module gets (set once, before the first start). */
@@ -142,6 +156,7 @@ final class ModuleRunner implements LoadedModule.Listener {
    */
   void stopAll() {
     closed = true;
+    timer.shutdownNow();
     restarts.close();
     List<Thread> stoppers = new ArrayList<>();
     for (LoadedModule m : modules.all()) {
