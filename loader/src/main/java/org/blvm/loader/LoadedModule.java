@@ -35,6 +35,9 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   /** How long a dropped connection waits for the process exit that may have caused it. */
   private static final long EXIT_RACE_MS = 500;
 
+  /** The stop's waits after the grace period: 2 s after SIGTERM, 5 s after SIGKILL, and 1 s. */
+  private static final long STOP_SIGNAL_WAITS_MS = 8_000;
+
   /** What a module reports to whoever runs it (the manager). */
   interface Listener extends ModuleHost.Listener {
     /** The module failed while running; the restart rule applies. Never blocks. */
@@ -398,7 +401,8 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   /**
    * Graceful stop: ask with an invoke, wait the grace period, SIGTERM, wait, SIGKILL. Returns once
-   * the process has ended (or could not be ended, which is logged).
+   * the final state is set: STOPPED when the process ended, FAILED when it survived SIGKILL
+   * (logged). A second caller while a stop runs waits for that stop's final state (bounded).
    */
   void stop(long graceMs) {
     LaunchedProcess p;
@@ -414,21 +418,22 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             ModuleState.SUBSCRIBED,
             ModuleState.STARTED);
     if (p != null && asked) {
+      CompletableFuture<Integer> exit = p.onExit();
       Connection c = connection();
       if (c != null && c.isAuthenticated()) {
         c.invoke("stop", services.codec().toTree(Map.of("grace_ms", graceMs)), null, graceMs);
       }
-      if (!waitExit(p, graceMs)) {
+      if (!waitExit(exit, graceMs)) {
         LOG.log(
             System.Logger.Level.WARNING,
             "module {0} did not exit within {1} ms of stop: SIGTERM",
             id,
             Long.toString(graceMs));
         p.terminate();
-        if (!waitExit(p, 2000)) {
+        if (!waitExit(exit, 2_000)) {
           LOG.log(System.Logger.Level.WARNING, "module {0} ignored SIGTERM: SIGKILL", id);
           p.kill();
-          if (!waitExit(p, 5000)) {
+          if (!waitExit(exit, 5_000)) {
             LOG.log(
                 System.Logger.Level.ERROR,
                 "module {0} pid {1} survived SIGKILL",
@@ -437,13 +442,39 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
           }
         }
       }
+      // the exit listener may not have run yet: set the final state here, whichever comes first
+      if (exit.isDone()) {
+        Integer status = exit.isCompletedExceptionally() ? null : exit.getNow(null);
+        host.transition(
+            ModuleState.STOPPED, "process exited with status " + status, ModuleState.STOPPING);
+      } else {
+        host.transition(
+            ModuleState.FAILED,
+            "pid " + p.pid() + " did not end after SIGKILL",
+            ModuleState.STOPPING);
+      }
+    } else if (p != null) {
+      awaitFinalState(graceMs + STOP_SIGNAL_WAITS_MS);
     }
     closeEndpoints("module stopped");
   }
 
-  private static boolean waitExit(LaunchedProcess p, long ms) {
+  /** Another caller runs the stop: waits (bounded) until its final state is set. */
+  private void awaitFinalState(long ms) {
     try {
-      p.onExit().get(ms, TimeUnit.MILLISECONDS);
+      host.awaitLeft(ModuleState.STOPPING, ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static boolean waitExit(LaunchedProcess p, long ms) {
+    return waitExit(p.onExit(), ms);
+  }
+
+  private static boolean waitExit(CompletableFuture<Integer> exit, long ms) {
+    try {
+      exit.get(ms, TimeUnit.MILLISECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;
