@@ -107,6 +107,9 @@ public final class ModuleManager implements AutoCloseable {
   /**
    * Discovers every module directory and starts each module. A module that cannot start is reported
    * FAILED in the returned statuses; the others start regardless.
+   *
+   * @throws IOException when the node config, the runtime or data directory, the modules directory
+   *     or the native socket library (a preflight: the message says what to fix) is unusable
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
@@ -122,6 +125,7 @@ public final class ModuleManager implements AutoCloseable {
           String.join("\n", problems));
     }
     PrivateDirs.create(config.runtimeDir());
+    NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
     PrivateDirs.create(config.dataDir());
     for (Path dir : discovery.moduleDirs()) {
       startModule(dir);

@@ -96,7 +96,8 @@ final class ModuleRunner implements LoadedModule.Listener {
       publishCore(
           EventType.ModuleLoaded,
           new EventPayloads.ModuleLoaded(m.id(), o.admitted().manifest().version()));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | LinkageError e) {
+      // a native library that cannot be linked fails this module, never the caller
       LOG.log(
           System.Logger.Level.WARNING, "module {0} failed to start: {1}", dirName, e.toString());
       m.host()
