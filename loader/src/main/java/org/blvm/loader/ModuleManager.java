@@ -61,7 +61,8 @@ public final class ModuleManager implements AutoCloseable {
     this.config = config;
     this.launcher = b.launcher;
     this.codec = new Codec(b.limits);
-    this.audit = new AuditLog(config.auditLog(), b.auditMaxBytes, b.auditKeep, 65_536, b.clock);
+    this.audit =
+        new AuditLog(config.auditLog(), b.auditMaxBytes, b.auditKeep, 65_536, b.clock, b.ticker);
     this.modules = new ModuleRegistry(b.eventListener);
     this.discovery = new ModuleDiscovery(config.modulesDir(), config.maxModules(), b.admission);
     this.restarts = new RestartPolicy(b.ticker);
@@ -189,6 +190,11 @@ public final class ModuleManager implements AutoCloseable {
   /** The JSON-lines file recording every permission decision. */
   public Path auditLog() {
     return config.auditLog();
+  }
+
+  /** Whether the audit log is being written, and how many decisions it lost or dropped. */
+  public AuditStatus auditStatus() {
+    return audit.status();
   }
 
   // ------------------------------------------------------------------ events
