@@ -6,7 +6,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +24,12 @@ import org.blvm.protocol.SharedEvent;
 import org.newsclub.net.unix.AFUNIXSocket;
 
 /**
- * One module connection: frames in and out. The reader thread {@code blvm-<module>-reader} decodes
- * frames and reports them to a {@link ConnectionListener}; the writer thread {@code
- * blvm-<module>-writer} drains the {@link OutboundQueue} in batches through the {@link
- * DirectWriter}. Nothing the node calls on a connection blocks: sends only queue, or write a small
- * response directly when that cannot block. Answers to invokes are matched here and complete the
- * invoke's future.
+ * One authenticated module connection (the endpoint read and checked its hello): frames in and out.
+ * The reader thread {@code blvm-<module>-reader} decodes frames and reports them to a {@link
+ * ConnectionListener}; the writer thread {@code blvm-<module>-writer} drains the {@link
+ * OutboundQueue} in batches through the {@link DirectWriter}. Nothing the node calls on a
+ * connection blocks: sends only queue, or write a small response directly when that cannot block.
+ * Answers to invokes are matched here and complete the invoke's future.
  */
 final class Connection {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
@@ -103,7 +102,7 @@ final class Connection {
     return authenticated;
   }
 
-  /** Called by the listener once the hello checked out, before the welcome is queued. */
+  /** Called once the hello checked out, before the welcome is queued and the threads start. */
   void markAuthenticated() {
     authenticated = true;
   }
@@ -285,20 +284,11 @@ final class Connection {
 
   private void readLoop() {
     try {
-      socket.setSoTimeout((int) config.helloTimeoutMs());
       InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
       while (isOpen()) {
-        byte[] payload;
-        try {
-          payload = Frames.read(in, codec.limits().maxFrameBytes());
-        } catch (SocketTimeoutException e) {
-          closeWith(
-              ErrorCode.PROTOCOL_ERROR,
-              "no hello within " + Long.toString(config.helloTimeoutMs()) + " ms of connecting");
-          break;
-        }
+        byte[] payload = Frames.read(in, codec.limits().maxFrameBytes());
         if (payload == null) {
-          terminate(authenticated ? "module closed the connection" : "peer closed before hello");
+          terminate("module closed the connection");
           break;
         }
         handle(codec.decode(payload));
@@ -323,20 +313,6 @@ final class Connection {
   }
 
   private void handle(Message m) {
-    if (!authenticated) {
-      if (!(m instanceof Message.Hello hello)) {
-        violation("expected hello as the first message, got " + m.kind());
-        return;
-      }
-      if (listener.onHello(this, hello)) {
-        try {
-          socket.setSoTimeout(0);
-        } catch (IOException e) {
-          terminate("cannot clear the hello timeout: " + e.getMessage());
-        }
-      }
-      return;
-    }
     if (m instanceof Message.Request r) {
       listener.onRequest(this, r);
     } else if (m instanceof Message.Response r) {

@@ -3,16 +3,11 @@ package org.blvm.loader;
 import org.blvm.protocol.Message;
 
 /**
- * What a {@link Connection} reports to the module it belongs to. Called on the connection's reader
- * thread unless said otherwise; implementations return quickly and never block on another module.
+ * What an authenticated {@link Connection} reports to the module it belongs to. Called on the
+ * connection's reader thread unless said otherwise; implementations return quickly and never block
+ * on another module.
  */
 interface ConnectionListener {
-  /**
-   * The first message, a hello. The listener checks it and either marks the connection
-   * authenticated and sends the welcome, or closes it. Returns whether it was authenticated.
-   */
-  boolean onHello(Connection c, Message.Hello hello);
-
   /** A request of an authenticated module; the listener answers it through {@code c}. */
   void onRequest(Connection c, Message.Request request);
 

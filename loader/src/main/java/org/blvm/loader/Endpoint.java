@@ -2,6 +2,7 @@ package org.blvm.loader;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
+import org.blvm.protocol.ProtocolException;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -23,8 +26,11 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
 /**
  * A module's listening socket and everything that must be closed with it. It binds {@code
  * module.sock} in the module's private directory, runs the accept thread {@code
- * blvm-<module>-accept}, checks each peer's pid (SO_PEERCRED) before anything else, and hands
- * connections that pass to a {@link Gate}.
+ * blvm-<module>-accept}, checks each peer's pid (SO_PEERCRED) before anything else, reads the hello
+ * on that thread, and hands connections that pass to a {@link Gate}. A connection that is refused
+ * or breaks the protocol before its hello is answered and closed on the accept thread; such bad
+ * connections are counted ({@link BadConnections}), and too many within a minute make the module
+ * count as misbehaving.
  *
  * <p>It owns every closeable of the module — the socket file, the server socket and each connection
  * — registered as they are made. {@link #close} closes each exactly once, newest first
@@ -51,28 +57,59 @@ final class Endpoint {
     void close(String why) throws IOException;
   }
 
-  /** Decides on a connection whose peer passed the pid check. */
-  @FunctionalInterface
+  /** Decides on connections whose peer passed the pid check. Called on the accept thread. */
   interface Gate {
     /**
-     * Returns the connection to start for {@code sock} (registered with the endpoint by the gate),
-     * or throws why the peer is refused.
+     * Refuses before the hello: the module is not running, already connected, or its token used.
      */
-    Connection admit(AFUNIXSocket sock, long pid) throws Refused;
+    void precheck() throws Refused;
+
+    /**
+     * Checks the hello and returns the authenticated connection to start (its welcome queued, the
+     * connection registered with the endpoint), or throws why the peer is refused.
+     */
+    Connection admit(AFUNIXSocket sock, long pid, Message.Hello hello) throws Refused;
+
+    /** A protocol violation before the handshake (counted for the module). */
+    void protocolViolation();
+
+    /** The module's connects broke the rules too often (see {@link BadConnections}). */
+    void misbehaving(String why);
   }
 
-  /** A connection the gate refused, and why (told to the peer in a close message). */
+  /** A connection that is refused, with the close code and message it is told. */
   static final class Refused extends Exception {
     private static final long serialVersionUID = 1L;
+    private final ErrorCode code;
 
-    Refused(String reason) {
+    Refused(ErrorCode code, String reason) {
       super(reason);
+      this.code = code;
+    }
+
+    ErrorCode code() {
+      return code;
     }
   }
+
+  /** A protocol violation before the handshake; {@code null} message: the peer just left. */
+  private static final class PreHello extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    PreHello(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Connections waiting to be accepted; more are refused by the kernel. */
+  static final int BACKLOG = 4;
 
   private final String moduleId;
   private final Path socketDir;
   private final Codec codec;
+  private final long helloTimeoutMs;
+  private final BadConnections bad;
+  private final BadConnections strangers;
   private final CountDownLatch closeDone = new CountDownLatch(1);
 
   @GuardedBy("this")
@@ -90,10 +127,23 @@ final class Endpoint {
   @GuardedBy("this")
   private Thread closer;
 
-  Endpoint(String moduleId, Path socketDir, Codec codec) {
+  /**
+   * @param bad counts this module's bad connections; {@code strangers} rate-limits the log lines
+   *     about peers that are not the module's process (they never count against it)
+   */
+  Endpoint(
+      String moduleId,
+      Path socketDir,
+      Codec codec,
+      long helloTimeoutMs,
+      BadConnections bad,
+      BadConnections strangers) {
     this.moduleId = moduleId;
     this.socketDir = socketDir;
     this.codec = codec;
+    this.helloTimeoutMs = helloTimeoutMs;
+    this.bad = bad;
+    this.strangers = strangers;
   }
 
   Path socketPath() {
@@ -123,7 +173,7 @@ final class Endpoint {
       s.close();
       throw new IOException("module " + moduleId + " is closing");
     }
-    s.bind(AFUNIXSocketAddress.of(socket.toFile()));
+    s.bind(AFUNIXSocketAddress.of(socket.toFile()), BACKLOG);
     synchronized (this) {
       server = s;
     }
@@ -171,39 +221,88 @@ final class Endpoint {
     }
   }
 
+  /**
+   * Handles one connection on the accept thread, up to and including its hello: a refused or
+   * violating peer is answered and closed here, so it costs no thread. Only an authenticated
+   * connection gets its reader and writer threads. While one connection is handled, further
+   * connects wait in the {@link #BACKLOG}.
+   */
   private void accept(AFUNIXSocket sock, LongPredicate isPeer, Gate gate) throws IOException {
     AFUNIXSocketCredentials creds = sock.getPeerCredentials();
     long pid = creds == null ? -1 : creds.getPid();
     long uid = creds == null ? -1 : creds.getUid();
+    if (pid <= 0 || !isPeer.test(pid)) {
+      String why =
+          "peer pid "
+              + Long.toString(pid)
+              + " (uid "
+              + Long.toString(uid)
+              + ") is not module "
+              + moduleId
+              + "'s process";
+      strangers.record("refused connection: " + why);
+      refuse(sock, ErrorCode.UNAUTHENTICATED, why);
+      return;
+    }
     Connection conn;
     try {
-      if (pid <= 0 || !isPeer.test(pid)) {
-        throw new Refused(
-            "peer pid "
-                + Long.toString(pid)
-                + " (uid "
-                + Long.toString(uid)
-                + ") is not module "
-                + moduleId
-                + "'s process");
-      }
-      conn = gate.admit(sock, pid);
+      gate.precheck();
+      conn = gate.admit(sock, pid, readHello(sock));
     } catch (Refused r) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "module {0}: refused connection: {1}",
-          moduleId,
-          r.getMessage());
-      refuse(sock, r.getMessage());
+      badConnection(gate, "refused connection: " + r.getMessage());
+      refuse(sock, r.code(), r.getMessage());
+      return;
+    } catch (PreHello v) {
+      if (v.getMessage() == null) {
+        badConnection(gate, "connection closed before its hello");
+        closeQuietly(sock);
+      } else {
+        gate.protocolViolation();
+        badConnection(gate, "protocol violation before the handshake: " + v.getMessage());
+        refuse(sock, ErrorCode.PROTOCOL_ERROR, v.getMessage());
+      }
       return;
     }
     conn.start();
   }
 
-  private void refuse(AFUNIXSocket sock, String reason) {
+  /**
+   * Reads the first frame within the hello timeout, exactly (frames after it stay in the socket for
+   * the connection's reader), and decodes it.
+   */
+  private Message.Hello readHello(AFUNIXSocket sock) throws IOException, PreHello {
+    sock.setSoTimeout((int) helloTimeoutMs);
+    Message m;
     try {
-      sock.getOutputStream()
-          .write(codec.encodeFrame(new Message.Close(ErrorCode.UNAUTHENTICATED, reason)));
+      byte[] payload = Frames.read(sock.getInputStream(), codec.limits().maxFrameBytes());
+      if (payload == null) {
+        throw new PreHello(null);
+      }
+      m = codec.decode(payload);
+    } catch (SocketTimeoutException e) {
+      throw new PreHello("no hello within " + Long.toString(helloTimeoutMs) + " ms of connecting");
+    } catch (ProtocolException e) {
+      throw new PreHello(e.reason() + ": " + e.getMessage());
+    } catch (IOException e) {
+      throw new PreHello(null); // reset by the peer
+    }
+    if (!(m instanceof Message.Hello hello)) {
+      throw new PreHello("expected hello as the first message, got " + m.kind());
+    }
+    sock.setSoTimeout(0);
+    return hello;
+  }
+
+  private void badConnection(Gate gate, String why) {
+    String misbehaving = bad.record(why);
+    if (misbehaving != null) {
+      gate.misbehaving(misbehaving);
+    }
+  }
+
+  private void refuse(AFUNIXSocket sock, ErrorCode code, String reason) {
+    try {
+      sock.getOutputStream().write(codec.encodeFrame(new Message.Close(code, reason)));
     } catch (IOException e) {
       // the peer is gone; nothing to tell it
     } finally {

@@ -92,7 +92,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     this.socketDir = services.config().runtimeDir().resolve(id);
     this.dataDir = services.config().dataDir().resolve(id);
     this.host = new ModuleHost(id, admitted.manifest().version(), services.listener());
-    this.endpoint = new Endpoint(id, socketDir, services.codec());
+    Ticker ticker = services.ticker();
+    System.Logger refusals = System.getLogger("blvm.loader.module");
+    this.endpoint =
+        new Endpoint(
+            id,
+            socketDir,
+            services.codec(),
+            services.config().helloTimeoutMs(),
+            new BadConnections(
+                id, refusals, services.config().maxBadConnectionsPerMinute(), ticker),
+            new BadConnections(id, refusals, Integer.MAX_VALUE, ticker));
     this.handshake = new Handshake(id, token);
     this.session = new Session(admitted, services.ticker(), this);
   }
@@ -148,7 +158,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     host.launched(p.pid());
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started module.
-    endpoint.startAccepting(p::isPeer, this::admit);
+    endpoint.startAccepting(p::isPeer, new Gate());
     p.onExit().thenAccept(this::processExited);
     int deadline = session.policy().connectTimeoutSeconds();
     try {
@@ -164,73 +174,94 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
         Long.toString(p.pid()));
   }
 
-  /** The endpoint's gate: a live module without a connection, whose token is unused. */
-  private Connection admit(AFUNIXSocket sock, long pid) throws Endpoint.Refused {
-    Connection conn;
-    synchronized (this) {
-      ModuleState state = host.state();
-      if (!state.isLive()) {
-        throw new Endpoint.Refused("module " + id + " is " + state);
+  // ------------------------------------------------------------------ the endpoint's gate
+
+  /** Connections are admitted while the module runs, has none, and its token is unused. */
+  private final class Gate implements Endpoint.Gate {
+    @Override
+    public void precheck() throws Endpoint.Refused {
+      synchronized (LoadedModule.this) {
+        refuseIfClosedToConnections();
       }
-      if (connection != null && connection.isOpen() && connection.isAuthenticated()) {
-        throw new Endpoint.Refused("module " + id + " is already connected");
-      }
-      if (handshake.tokenUsed()) {
-        throw new Endpoint.Refused("module " + id + "'s launch token was already used");
-      }
-      conn =
-          new Connection(
-              id,
-              sock,
-              pid,
-              services.codec(),
-              services.config(),
-              session.policy().eventOverflow(),
-              services.relay(),
-              this);
-      if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
-        throw new Endpoint.Refused("module " + id + " is stopping");
-      }
-      if (connection != null) {
-        connection.terminate("replaced by a new connection before hello");
-      }
-      connection = conn;
     }
-    return conn;
+
+    @Override
+    public Connection admit(AFUNIXSocket sock, long pid, Message.Hello hello)
+        throws Endpoint.Refused {
+      Connection conn;
+      synchronized (LoadedModule.this) {
+        refuseIfClosedToConnections();
+        Handshake.Refusal refusal = handshake.check(hello);
+        if (refusal != null) {
+          throw new Endpoint.Refused(
+              refusal.code(),
+              refusal.code() == ErrorCode.UNAUTHENTICATED
+                  ? refusal.message() + " from pid " + Long.toString(pid)
+                  : refusal.message());
+        }
+        conn =
+            new Connection(
+                id,
+                sock,
+                pid,
+                services.codec(),
+                services.config(),
+                session.policy().eventOverflow(),
+                services.relay(),
+                LoadedModule.this);
+        if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
+          throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is stopping");
+        }
+        conn.markAuthenticated();
+        connection = conn;
+      }
+      // queued before the connection's threads start: nothing is written ahead of it
+      conn.send(
+          handshake.welcome(
+              session,
+              services.listener().contextConfig(session),
+              dataDir.toString(),
+              socketPath().toString()));
+      host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
+      return conn;
+    }
+
+    @Override
+    public void protocolViolation() {
+      session.countProtocolError();
+    }
+
+    @Override
+    public void misbehaving(String why) {
+      fail(why, null);
+      LaunchedProcess p;
+      synchronized (LoadedModule.this) {
+        p = process;
+      }
+      if (p != null) {
+        p.kill();
+      }
+    }
+  }
+
+  @GuardedBy("this")
+  private void refuseIfClosedToConnections() throws Endpoint.Refused {
+    assert Thread.holdsLock(this);
+    ModuleState state = host.state();
+    if (!state.isLive()) {
+      throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is " + state);
+    }
+    if (connection != null && connection.isOpen()) {
+      throw new Endpoint.Refused(
+          ErrorCode.UNAUTHENTICATED, "module " + id + " is already connected");
+    }
+    if (handshake.tokenUsed()) {
+      throw new Endpoint.Refused(
+          ErrorCode.UNAUTHENTICATED, "module " + id + "'s launch token was already used");
+    }
   }
 
   // ------------------------------------------------------------------ the connection's listener
-
-  @Override
-  public boolean onHello(Connection conn, Message.Hello hello) {
-    synchronized (this) {
-      if (conn != connection) {
-        conn.closeWith(ErrorCode.UNAUTHENTICATED, "connection was replaced");
-        return false;
-      }
-      Handshake.Refusal refusal = handshake.check(hello);
-      if (refusal != null) {
-        if (refusal.code() == ErrorCode.UNAUTHENTICATED) {
-          LOG.log(
-              System.Logger.Level.WARNING,
-              "module {0}: wrong launch token from pid {1}",
-              id,
-              Long.toString(conn.peerPid()));
-        }
-        conn.closeWith(refusal.code(), refusal.message());
-        return false;
-      }
-      conn.markAuthenticated();
-    }
-    conn.send(
-        handshake.welcome(
-            session,
-            services.listener().contextConfig(session),
-            dataDir.toString(),
-            socketPath().toString()));
-    host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
-    return true;
-  }
 
   @Override
   public void onRequest(Connection conn, Message.Request req) {

@@ -41,6 +41,7 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   Duration writerLinger = WRITER_LINGER;
   int maxPendingInvokes = 256;
   int maxModules = 64;
+  int maxBadConnectionsPerMinute = BadConnections.DEFAULT_LIMIT_PER_MINUTE;
   Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
   int moduleHeapMb = 64;
   ModuleEventListener eventListener = (source, type, payload) -> {};
@@ -242,6 +243,16 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     return self();
   }
 
+  /**
+   * How many bad connections (refused connects, protocol violations before the handshake) one
+   * module may cause within a minute; one more and it is FAILED as misbehaving and its restart rule
+   * applies (default 20).
+   */
+  public B maxBadConnectionsPerMinute(int n) {
+    this.maxBadConnectionsPerMinute = n;
+    return self();
+  }
+
   public B maxModules(int n) {
     this.maxModules = n;
     return self();
@@ -306,6 +317,9 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
               + " and "
               + auditKeep);
     }
+    if (maxBadConnectionsPerMinute < 1) {
+      problems.add("maxBadConnectionsPerMinute must be >= 1, found " + maxBadConnectionsPerMinute);
+    }
     if (maxModules < 1) {
       problems.add("maxModules must be >= 1, found " + maxModules);
     }
@@ -332,7 +346,8 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
             maxModules,
             javaExecutable,
             moduleHeapMb,
-            auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath());
+            auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath(),
+            maxBadConnectionsPerMinute);
     if (launcher != null && sandboxOptions != null) {
       throw new IllegalArgumentException(
           "invalid module manager settings: both a sandbox and another launcher were set");
