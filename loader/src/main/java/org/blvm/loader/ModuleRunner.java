@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
@@ -33,13 +32,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final EventRelay relay;
   private final ConfigReloader configReloader;
   private final ModuleLogListener logListener;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "blvm-timer");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
 

@@ -1,10 +1,8 @@
 package org.blvm.loader;
 
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,13 +36,7 @@ final class RestartPolicy implements AutoCloseable {
   private final Map<String, AtomicLong> restarts = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> decisions = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> scheduled = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService restarter =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "blvm-restart");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService restarter = DaemonThreads.scheduler("blvm-restart");
 
   RestartPolicy(Ticker ticker) {
     this.ticker = ticker;
@@ -65,7 +57,7 @@ final class RestartPolicy implements AutoCloseable {
     }
   }
 
-  @GuardedBy("times")
+  /** Caller holds {@code times}' monitor. */
   private static Decision decide(ArrayDeque<Long> times, long now, long window, RestartRule rule) {
     assert Thread.holdsLock(times);
     while (!times.isEmpty() && now - times.peekFirst() > window) {
