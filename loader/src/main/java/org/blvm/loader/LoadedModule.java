@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
@@ -34,9 +31,6 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   /** How long a dropped connection waits for the process exit that may have caused it. */
   private static final long EXIT_RACE_MS = 500;
-
-  /** The stop's waits after the grace period: 2 s after SIGTERM, 5 s after SIGKILL, and 1 s. */
-  private static final long STOP_SIGNAL_WAITS_MS = 8_000;
 
   /** What a module reports to whoever runs it (the manager). */
   interface Listener extends ModuleHost.Listener {
@@ -449,35 +443,14 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             ModuleState.SUBSCRIBED,
             ModuleState.STARTED);
     if (p != null && asked) {
-      CompletableFuture<Integer> exit = p.onExit();
-      Connection c = connection();
-      if (c != null && c.isAuthenticated()) {
-        c.invoke("stop", services.codec().toTree(Map.of("grace_ms", graceMs)), null, graceMs);
-      }
-      if (!waitExit(exit, graceMs)) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "module {0} did not exit within {1} ms of stop: SIGTERM",
-            id,
-            Long.toString(graceMs));
-        p.terminate();
-        if (!waitExit(exit, 2_000)) {
-          LOG.log(System.Logger.Level.WARNING, "module {0} ignored SIGTERM: SIGKILL", id);
-          p.kill();
-          if (!waitExit(exit, 5_000)) {
-            LOG.log(
-                System.Logger.Level.ERROR,
-                "module {0} pid {1} survived SIGKILL",
-                id,
-                Long.toString(p.pid()));
-          }
-        }
-      }
+      CompletableFuture<Integer> exit =
+          ProcessStop.run(id, p, connection(), services.codec(), graceMs);
       // the exit listener may not have run yet: set the final state here, whichever comes first
       if (exit.isDone()) {
-        Integer status = exit.isCompletedExceptionally() ? null : exit.getNow(null);
         host.transition(
-            ModuleState.STOPPED, "process exited with status " + status, ModuleState.STOPPING);
+            ModuleState.STOPPED,
+            "process exited with status " + ProcessStop.status(exit),
+            ModuleState.STOPPING);
       } else {
         host.transition(
             ModuleState.FAILED,
@@ -485,36 +458,18 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             ModuleState.STOPPING);
       }
     } else if (p != null) {
-      awaitFinalState(graceMs + STOP_SIGNAL_WAITS_MS);
+      try {
+        // another caller runs the stop: wait (bounded) until its final state is set
+        host.awaitLeft(ModuleState.STOPPING, graceMs + ProcessStop.SIGNAL_WAITS_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     closeEndpoints("module stopped");
   }
 
-  /** Another caller runs the stop: waits (bounded) until its final state is set. */
-  private void awaitFinalState(long ms) {
-    try {
-      host.awaitLeft(ModuleState.STOPPING, ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private static boolean waitExit(LaunchedProcess p, long ms) {
-    return waitExit(p.onExit(), ms);
-  }
-
-  private static boolean waitExit(CompletableFuture<Integer> exit, long ms) {
-    try {
-      exit.get(ms, TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (ExecutionException e) {
-      return true;
-    }
+    return ProcessStop.waitExit(p.onExit(), ms);
   }
 
   /** Closes the connection, the listening socket and the socket file (once; see Endpoint). */
