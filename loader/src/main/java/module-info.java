@@ -5,6 +5,7 @@ module org.blvm.loader {
   requires org.newsclub.net.unix;
   requires com.fasterxml.jackson.dataformat.toml;
   requires jdk.unsupported;
+  requires static com.google.errorprone.annotations; // @GuardedBy
   requires com.sun.jna; // SocketSend: send(2) of a direct response write
   requires transitive org.blvm.sandbox;
 

@@ -2,18 +2,24 @@ package org.blvm.loader;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * lines go through a bounded queue to the thread {@code blvm-audit}, which drains it every 10 ms
  * (it is never woken per line); if the queue is full the line is counted and a {@code {"dropped":
  * n}} line is written when there is room again. The file is rotated at {@code maxBytes} ({@code
- * audit.jsonl.1} … {@code .keep}), mode 0600.
+ * audit.jsonl.1} … {@code .keep}), mode 0600. A write error never stops the log: the writer retries
+ * with a backoff and, once it writes again, records a {@code {"gap": n}} line for what it lost
+ * ({@link #status}).
  */
 final class AuditLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.audit");
@@ -35,17 +43,31 @@ final class AuditLog implements AutoCloseable {
   /** How often the writer looks for new lines; a line reaches the file within about this. */
   static final long DRAIN_MS = 10;
 
+  private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** While the log cannot be written, a warning at most this often. */
+  private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
   private final Path file;
   private final long maxBytes;
   private final int keep;
   private final Clock clock;
   private final ArrayBlockingQueue<Entry> queue;
+  private final Ticker ticker;
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong linesLost = new AtomicLong();
   private final Thread writer;
+
+  /** The file's size as the writer thread knows it (writer thread only). */
   private long size;
 
-  AuditLog(Path file, long maxBytes, int keep, int queueLines, Clock clock) {
+  /** The last write error while the log cannot be written, else null. */
+  private volatile String failing;
+
+  AuditLog(Path file, long maxBytes, int keep, int queueLines, Clock clock, Ticker ticker) {
     this.file = file;
+    this.ticker = ticker;
     this.maxBytes = maxBytes;
     this.keep = keep;
     this.clock = clock;
@@ -111,74 +133,203 @@ final class AuditLog implements AutoCloseable {
 
     String of(long epochMillis) {
       if (epochMillis != millis) {
-        text = java.time.Instant.ofEpochMilli(epochMillis).toString();
+        text = Instant.ofEpochMilli(epochMillis).toString();
         millis = epochMillis;
       }
       return text;
     }
   }
 
-  long droppedLines() {
-    return dropped.get();
+  /** Whether the log is being written, and what was lost. */
+  AuditStatus status() {
+    String f = failing;
+    return new AuditStatus(f == null, linesLost.get(), dropped.get(), Optional.ofNullable(f));
   }
 
   /**
    * Drains the queue every {@link #DRAIN_MS} ms instead of waiting on it: a decision never wakes
    * this thread, so recording costs the dispatcher one queue offer and no context switch. Each
-   * drain is one buffered write and one flush.
+   * drain is one buffered write and one flush. A write error never ends the thread: see {@link
+   * Writer}.
    */
   private void writeLoop() {
-    OutputStream out = null;
+    Writer w = new Writer();
     List<Entry> batch = new ArrayList<>();
-    TimeText time = new TimeText();
     try {
       while (true) {
         if (queue.drainTo(batch, 4096) == 0) {
+          if (w.retryDue()) {
+            w.write(batch, false); // nothing new: writes the gap record once it can
+          }
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(DRAIN_MS));
           if (Thread.interrupted()) {
             throw new InterruptedException();
           }
           continue;
         }
+        boolean stop = false;
+        for (int i = 0; i < batch.size() && !stop; i++) {
+          if (batch.get(i) == STOP) {
+            batch.subList(i, batch.size()).clear(); // nothing after the close is written
+            stop = true;
+          }
+        }
+        w.write(batch, stop);
+        batch.clear();
+        if (stop) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      w.close();
+    }
+  }
+
+  /**
+   * The writer thread's file state. A failed open, write or rotation closes the file, counts the
+   * lines of the batch that were not written, and retries after a backoff (100 ms doubling to 5 s);
+   * lines recorded meanwhile are counted, not kept. The first batch written after a failure is
+   * preceded by a gap record {@code {"gap": n, "since": time, "until": time, "error": text}}
+   * standing for the {@code n} lost lines (on a line of its own: a line cut by the failure is ended
+   * first). {@link #status} reports the condition. Used by the writer thread only.
+   */
+  private final class Writer {
+    private final TimeText time = new TimeText();
+    private OutputStream out;
+    private long gapLines;
+    private long gapSince;
+    private long retryAt;
+    private long backoffNanos = MIN_BACKOFF_NANOS;
+    private long lastWarning;
+
+    void write(List<Entry> batch, boolean stopping) {
+      if (failing != null && ticker.nanoTime() < retryAt && !stopping) {
+        lose(batch.size());
+        return;
+      }
+      int written = 0;
+      int flushed = 0; // lines known to be in the file (the buffer fails only when flushed)
+      try {
         if (out == null) {
           out = open(); // lazily: the manager creates its directories on start
         }
-        long lost = dropped.getAndSet(0);
-        if (lost > 0) {
+        if (gapLines > 0) {
+          byte[] gap = gapRecord();
+          out.write(gap);
+          size += gap.length;
+        }
+        long queueDropped = dropped.getAndSet(0);
+        if (queueDropped > 0) {
           byte[] note =
-              ("{\"dropped\":" + lost + "}\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+              ("{\"dropped\":" + queueDropped + "}\n").getBytes(StandardCharsets.US_ASCII);
           out.write(note);
           size += note.length;
         }
-        boolean stop = false;
         for (Entry e : batch) {
-          if (e == STOP) {
-            stop = true;
-            break;
-          }
           byte[] line = e.line(time);
           if (size + line.length > maxBytes) {
             out.close();
+            out = null;
+            flushed = written;
             rotate();
             out = open();
           }
           out.write(line);
           size += line.length;
+          written++;
         }
-        batch.clear();
         out.flush();
-        if (stop) {
-          break;
+        if (failing != null) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "audit log {0} writes again; {1} decisions were lost (a gap record says so)",
+              file,
+              Long.toString(gapLines));
         }
+        gapLines = 0;
+        failing = null;
+        backoffNanos = MIN_BACKOFF_NANOS;
+      } catch (IOException | UncheckedIOException e) {
+        failed(e, batch.size() - flushed);
       }
-    } catch (IOException e) {
-      LOG.log(
-          System.Logger.Level.ERROR,
-          "audit log " + file + " failed; decisions are no longer recorded",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
+    }
+
+    /** The log failed and its backoff has passed. */
+    boolean retryDue() {
+      return failing != null && ticker.nanoTime() >= retryAt;
+    }
+
+    private void lose(long n) {
+      gapLines += n;
+      linesLost.addAndGet(n);
+    }
+
+    private void failed(Exception e, long notWritten) {
+      closeQuietly();
+      long now = ticker.nanoTime();
+      if (failing == null) {
+        gapSince = clock.millis();
+      }
+      lose(notWritten);
+      retryAt = now + backoffNanos;
+      backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+      boolean first = failing == null;
+      failing = e.toString();
+      if (first || now - lastWarning >= WARN_EVERY_NANOS) {
+        lastWarning = now;
+        LOG.log(
+            first ? System.Logger.Level.ERROR : System.Logger.Level.WARNING,
+            "audit log {0} cannot be written ({1}); {2} decisions lost so far, retrying",
+            file,
+            e.toString(),
+            Long.toString(gapLines));
+      }
+    }
+
+    /** The gap record, preceded by a newline when the file does not end with one. */
+    private byte[] gapRecord() throws IOException {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream(200);
+      if (size > 0 && !endsWithNewline()) {
+        buf.write('\n');
+      }
+      try (JsonGenerator g = JSON.createGenerator(buf)) {
+        g.writeStartObject();
+        g.writeNumberField("gap", gapLines);
+        g.writeStringField("since", time.of(gapSince));
+        g.writeStringField("until", time.of(clock.millis()));
+        g.writeStringField("error", failing);
+        g.writeEndObject();
+      }
+      buf.write('\n');
+      return buf.toByteArray();
+    }
+
+    private boolean endsWithNewline() throws IOException {
+      try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
+        if (ch.size() == 0) {
+          return true;
+        }
+        ByteBuffer last = ByteBuffer.allocate(1);
+        ch.position(ch.size() - 1);
+        ch.read(last);
+        return last.get(0) == '\n';
+      }
+    }
+
+    private void closeQuietly() {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          // the failure is what is reported
+        }
+        out = null;
+      }
+    }
+
+    void close() {
       if (out != null) {
         try {
           out.close();
@@ -198,7 +349,7 @@ final class AuditLog implements AutoCloseable {
           file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
     size = Files.size(file);
-    return new java.io.BufferedOutputStream(
+    return new BufferedOutputStream(
         Files.newOutputStream(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
         64 * 1024);
   }

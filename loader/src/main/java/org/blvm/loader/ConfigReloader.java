@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -14,6 +15,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -27,6 +29,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
@@ -42,6 +45,8 @@ import org.blvm.protocol.EventType;
  * #current}, {@link #generation} and {@link #primed}; it is held while a new config is swapped in
  * and its events are enqueued (enqueueing never blocks) and while a new subscriber gets its first
  * event — never across file I/O, which happens before it is taken.
+ *
+ * <p>Over 400 lines: load, reload, file watching and per-module events share one lock and state.
  */
 final class ConfigReloader implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.config");
@@ -53,24 +58,26 @@ final class ConfigReloader implements AutoCloseable {
   /** Longest a burst of directory events can postpone a file-change reload. */
   private static final long MAX_DEBOUNCE_MS = 2_000;
 
-  private final ModuleManager manager;
+  private final Supplier<Collection<LoadedModule>> modules;
   private final Codec codec;
   private final Path file;
   private final boolean watch;
   private final boolean sighup;
   private final Duration debounce;
   private final Clock clock;
+  private final Ticker ticker;
 
   private final Object state = new Object();
 
-  /** Guarded by state (written), volatile for lock-free reads (welcome). */
+  /** Written under {@link #state}; volatile for lock-free reads (welcome). */
   private volatile NodeConfig current;
 
-  /** Guarded by state. */
+  @GuardedBy("state")
   private long generation;
 
-  /** Slots that got their first ConfigLoaded; only they get reload events. Guarded by state. */
-  private final Set<ModuleSlot> primed = Collections.newSetFromMap(new WeakHashMap<>());
+  /** Modules that got their first ConfigLoaded; only they get reload events. */
+  @GuardedBy("state")
+  private final Set<LoadedModule> primed = Collections.newSetFromMap(new WeakHashMap<>());
 
   private volatile ConfigReload last;
   private volatile String lastError;
@@ -78,25 +85,34 @@ final class ConfigReloader implements AutoCloseable {
   private final ExecutorService reloads;
   private final AtomicBoolean queued = new AtomicBoolean();
   private volatile boolean closed;
-  private WatchService watchService;
-  private Thread watcher;
-  private SighupHook sighupHook;
 
+  @GuardedBy("this")
+  private WatchService watchService;
+
+  private volatile SighupHook sighupHook;
+
+  /**
+   * @param modules the loaded modules (reload events go to those already primed)
+   * @param clock the time of each reload record
+   * @param ticker elapsed time for the debounce
+   */
   ConfigReloader(
-      ModuleManager manager,
+      Supplier<Collection<LoadedModule>> modules,
       Codec codec,
       Path file,
       boolean watch,
       boolean sighup,
       Duration debounce,
-      Clock clock) {
-    this.manager = manager;
+      Clock clock,
+      Ticker ticker) {
+    this.modules = modules;
     this.codec = codec;
     this.file = file.toAbsolutePath().normalize();
     this.watch = watch;
     this.sighup = sighup;
     this.debounce = debounce;
     this.clock = clock;
+    this.ticker = ticker;
     ThreadPoolExecutor t =
         new ThreadPoolExecutor(
             1,
@@ -241,7 +257,7 @@ final class ConfigReloader implements AutoCloseable {
         last = r;
         lastError = null;
         if (!changed.isEmpty()) {
-          for (ModuleSlot s : manager.slotsForConfig()) {
+          for (LoadedModule s : modules.get()) {
             if (primed.contains(s)) {
               ObjectNode before = view(old, s);
               ObjectNode after = view(next, s);
@@ -271,17 +287,18 @@ final class ConfigReloader implements AutoCloseable {
   // ------------------------------------------------------------------ per module
 
   /** The welcome's context config: manifest defaults overlaid with {@code [modules.<id>]}. */
-  JsonNode contextConfig(ModuleSlot slot) {
-    return ConfigView.ownConfig(slot.manifest().config(), current.moduleSection(slot.id()));
+  JsonNode contextConfig(Session s) {
+    return ConfigView.ownConfig(s.manifest().config(), current.moduleSection(s.id()));
   }
 
   /**
-   * After a successful {@code subscribe_events} answer was queued: a module newly subscribed to
-   * ConfigLoaded gets the whole visible config once, so it need not wait for a reload. Holding the
-   * state lock orders it with reloads: every later reload event diffs against what it was sent.
+   * After a successful {@code subscribe_events} answer was sent or queued: a module newly
+   * subscribed to ConfigLoaded gets the whole visible config once, so it need not wait for a
+   * reload. Holding the state lock orders it with reloads: every later reload event diffs against
+   * what it was sent.
    */
-  void subscribed(ModuleSlot slot) {
-    if (closed || !slot.isSubscribed(EventType.ConfigLoaded.wireName())) {
+  void subscribed(LoadedModule slot) {
+    if (closed || !slot.session().isSubscribed(EventType.ConfigLoaded.wireName())) {
       return;
     }
     synchronized (state) {
@@ -295,7 +312,8 @@ final class ConfigReloader implements AutoCloseable {
     }
   }
 
-  private static ObjectNode view(NodeConfig cfg, ModuleSlot s) {
+  private static ObjectNode view(NodeConfig cfg, LoadedModule m) {
+    Session s = m.session();
     return ConfigView.visible(
         cfg,
         s.id(),
@@ -305,7 +323,9 @@ final class ConfigReloader implements AutoCloseable {
   }
 
   /** Encodes this module's own payload and enqueues it; false when it was not delivered. */
-  private boolean send(ModuleSlot s, List<String> changed, ObjectNode view) {
+  @GuardedBy("state")
+  private boolean send(LoadedModule s, List<String> changed, ObjectNode view) {
+    assert Thread.holdsLock(state);
     String json;
     try {
       json = JSON.writeValueAsString(view);
@@ -319,8 +339,8 @@ final class ConfigReloader implements AutoCloseable {
           "module {0}: its visible config is {1} characters, over the protocol string limit {2};"
               + " not sent",
           s.id(),
-          json.length(),
-          codec.limits().maxStringBytes());
+          Integer.toString(json.length()),
+          Integer.toString(codec.limits().maxStringBytes()));
       return false;
     }
     EventPayloads.ConfigLoaded payload = new EventPayloads.ConfigLoaded(changed, json);
@@ -372,7 +392,6 @@ final class ConfigReloader implements AutoCloseable {
     t.setDaemon(true);
     synchronized (this) {
       watchService = ws;
-      watcher = t;
     }
     t.start();
   }
@@ -385,8 +404,8 @@ final class ConfigReloader implements AutoCloseable {
         boolean relevant = relevant(key, name);
         // debounce: wait until the directory has been quiet for debounceMs, but never more than
         // MAX_DEBOUNCE_MS in all (a busy directory must not postpone the reload for ever)
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MS);
-        while (System.nanoTime() < until) {
+        long until = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MS);
+        while (ticker.nanoTime() < until) {
           WatchKey more = ws.poll(debounceMs, TimeUnit.MILLISECONDS);
           if (more == null) {
             break;

@@ -1,6 +1,7 @@
 package org.blvm.loader;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
+import org.blvm.policy.RateLimit;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
@@ -17,11 +19,18 @@ import org.blvm.protocol.EventType;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.NodeMethod;
 import org.blvm.protocol.ProtocolException;
+import org.blvm.protocol.SharedEvent;
 
 /**
- * The one place every module request passes through: method lookup in the catalog, the capability
- * check, strict params decoding, then the call. Runs on the calling module's reader thread and
- * never blocks on another module: module-to-module calls complete asynchronously.
+ * The one place every module request passes through: the rate limit, method lookup in the catalog,
+ * the capability check, strict params decoding, then the call. Every capability decision is
+ * audited; every refusal for a missing capability or allowance goes through {@link #deny}. Runs on
+ * the calling module's reader thread and never blocks on another module: module-to-module calls
+ * complete asynchronously. It knows modules only through {@link Session}, {@link ModuleDirectory},
+ * {@link EventSink} and {@link SubscriptionListener}.
+ *
+ * <p>Over 400 lines: one handler per NodeAPI method of the catalog, kept together so that every
+ * check a request passes is in one file.
  */
 final class Dispatcher {
   private static final System.Logger LOG = System.getLogger("blvm.loader.dispatch");
@@ -36,20 +45,30 @@ final class Dispatcher {
 
   private static final int MAX_METRICS = 1000;
 
-  private final ModuleManager manager;
   private final NodeBackend backend;
   private final Codec codec;
   private final AuditLog audit;
+  private final ModuleDirectory modules;
+  private final EventSink events;
+  private final SubscriptionListener subscriptions;
 
-  Dispatcher(ModuleManager manager, NodeBackend backend, Codec codec, AuditLog audit) {
-    this.manager = manager;
+  Dispatcher(
+      NodeBackend backend,
+      Codec codec,
+      AuditLog audit,
+      ModuleDirectory modules,
+      EventSink events,
+      SubscriptionListener subscriptions) {
     this.backend = backend;
     this.codec = codec;
     this.audit = audit;
+    this.modules = modules;
+    this.events = events;
+    this.subscriptions = subscriptions;
   }
 
   /** Answers one request; the answer may arrive later (call_module). */
-  CompletableFuture<Reply> dispatch(ModuleSlot caller, Message.Request req) {
+  CompletableFuture<Reply> dispatch(Session caller, Message.Request req) {
     long id = req.id();
     if (!caller.tryRequest()) {
       return rateLimited(caller, req);
@@ -64,22 +83,22 @@ final class Dispatcher {
           error(id, ErrorCode.UNKNOWN_METHOD, "no NodeAPI method \"" + req.method() + "\""));
     }
     NodeMethod method = found.get();
-    boolean allowed = caller.granted().contains(method.capability());
-    audit.record(caller.id(), method.wireName(), method.capability().wireName(), allowed);
-    if (!allowed) {
-      caller.countDenied();
-      return done(
-          Message.Response.error(
-              id,
-              ErrorValue.notCapable(
-                  method.capability(),
-                  method.wireName()
-                      + " needs the capability "
-                      + method.capability()
-                      + ", which module "
-                      + caller.id()
-                      + " was not granted")));
+    if (!caller.granted().contains(method.capability())) {
+      return deny(
+          caller,
+          id,
+          method.wireName(),
+          method.capability(),
+          ErrorValue.notCapable(
+              method.capability(),
+              method.wireName()
+                  + " needs the capability "
+                  + method.capability()
+                  + ", which module "
+                  + caller.id()
+                  + " was not granted"));
     }
+    audit.record(caller.id(), method.wireName(), method.capability().wireName(), true);
     Object params;
     try {
       params = codec.toValue(req.params(), method.paramsType());
@@ -104,14 +123,14 @@ final class Dispatcher {
     }
   }
 
-  private CompletableFuture<Reply> rateLimited(ModuleSlot caller, Message.Request req) {
+  private CompletableFuture<Reply> rateLimited(Session caller, Message.Request req) {
     String capability =
         NodeMethod.fromWire(req.method()).map(m -> m.capability().wireName()).orElse(null);
-    long n = caller.rateLimitedToAudit(System.nanoTime());
+    long n = caller.rateLimitedToAudit();
     if (n > 0) {
       audit.record(caller.id(), req.method(), capability, "rate_limited", n);
     }
-    org.blvm.policy.RateLimit limit = caller.policy().rateLimit();
+    RateLimit limit = caller.policy().rateLimit();
     return done(
         error(
             req.id(),
@@ -125,7 +144,7 @@ final class Dispatcher {
                 + "); slow down and retry"));
   }
 
-  private CompletableFuture<Reply> call(ModuleSlot caller, long id, NodeMethod method, Object p) {
+  private CompletableFuture<Reply> call(Session caller, long id, NodeMethod method, Object p) {
     switch (method) {
       case GET_BLOCK:
         return found(id, backend.getBlock(((Api.HashParams) p).hash()), "block");
@@ -180,7 +199,7 @@ final class Dispatcher {
       case REGISTER_MODULE_API:
         return register(caller, id, (Api.RegisterApiParams) p);
       case DISCOVER_MODULES:
-        return ok(id, new Api.Modules(manager.moduleInfos()));
+        return ok(id, new Api.Modules(modules.moduleInfos()));
       case REPORT_METRIC:
         {
           Api.MetricParams m = (Api.MetricParams) p;
@@ -198,22 +217,23 @@ final class Dispatcher {
     }
   }
 
-  private CompletableFuture<Reply> subscribe(ModuleSlot caller, long id, Api.SubscribeParams p) {
+  private CompletableFuture<Reply> subscribe(Session caller, long id, Api.SubscribeParams p) {
     Set<String> wanted = new LinkedHashSet<>();
     for (String name : p.events()) {
       Optional<EventType> core = EventType.fromWire(name);
       if (core.isPresent()) {
         Capability needed = core.get().capability();
-        boolean allowed = caller.granted().contains(needed);
-        audit.record(caller.id(), "subscribe_events:" + name, needed.wireName(), allowed);
-        if (!allowed) {
-          caller.countDenied();
-          return done(
-              Message.Response.error(
-                  id,
-                  ErrorValue.notCapable(
-                      needed, "subscribing to " + name + " needs the capability " + needed)));
+        String what = "subscribe_events:" + name;
+        if (!caller.granted().contains(needed)) {
+          return deny(
+              caller,
+              id,
+              what,
+              needed,
+              ErrorValue.notCapable(
+                  needed, "subscribing to " + name + " needs the capability " + needed));
         }
+        audit.record(caller.id(), what, needed.wireName(), true);
       } else if (!CUSTOM_TOPIC.matcher(name).matches()) {
         return done(
             error(
@@ -233,10 +253,11 @@ final class Dispatcher {
               ErrorCode.INVALID_PARAMS,
               "at most " + MAX_SUBSCRIPTIONS + " subscriptions per module"));
     }
-    return ok(id, new Api.Subscribed(new ArrayList<>(all)));
+    return ok(id, new Api.Subscribed(new ArrayList<>(all)))
+        .thenApply(r -> r.thenAfterSent(() -> subscriptions.subscribed(caller)));
   }
 
-  private CompletableFuture<Reply> publish(ModuleSlot caller, long id, Api.PublishEventParams p) {
+  private CompletableFuture<Reply> publish(Session caller, long id, Api.PublishEventParams p) {
     if (EventType.fromWire(p.type()).isPresent()) {
       return refusePublish(
           caller, id, p.type(), p.type() + " is a core event type; only the node publishes it");
@@ -261,10 +282,7 @@ final class Dispatcher {
               + p.type()
               + "\" in module.toml \"publishes\"");
     }
-    JsonNode payload =
-        p.payload() == null
-            ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
-            : p.payload();
+    JsonNode payload = p.payload() == null ? NullNode.getInstance() : p.payload();
     if (!payload.isObject() && !payload.isNull()) {
       return done(
           error(
@@ -274,7 +292,7 @@ final class Dispatcher {
                   + payload.getNodeType()));
     }
     // encoded once: the size check and every subscriber use the same bytes
-    org.blvm.protocol.SharedEvent event = codec.encodeShared(p.type(), caller.id(), payload);
+    SharedEvent event = codec.encodeShared(p.type(), caller.id(), payload);
     if (event.tailLength() > MAX_PUBLISH_PAYLOAD_BYTES) {
       return done(
           error(
@@ -287,16 +305,29 @@ final class Dispatcher {
     }
     audit.record(
         caller.id(), "publish_event:" + p.type(), Capability.PUBLISH_EVENTS.wireName(), true);
-    int delivered = manager.publishFromModule(event, caller.id(), payload);
+    int delivered = events.publishFromModule(event, caller.id(), payload);
     return ok(id, new Api.Published(delivered));
   }
 
-  /** A topic this module may not publish: audited and counted as denied, NOT_CAPABLE. */
-  private CompletableFuture<Reply> refusePublish(
-      ModuleSlot caller, long id, String type, String why) {
-    audit.record(caller.id(), "publish_event:" + type, Capability.PUBLISH_EVENTS.wireName(), false);
+  /** A topic this module may not publish: denied, NOT_CAPABLE. */
+  private CompletableFuture<Reply> refusePublish(Session caller, long id, String type, String why) {
+    return deny(
+        caller,
+        id,
+        "publish_event:" + type,
+        Capability.PUBLISH_EVENTS,
+        ErrorValue.notCapable(Capability.PUBLISH_EVENTS, why));
+  }
+
+  /**
+   * The one path of every refusal for a missing capability or allowance: audited as denied, counted
+   * for the module, answered with {@code answer}.
+   */
+  private CompletableFuture<Reply> deny(
+      Session caller, long id, String what, Capability capability, ErrorValue answer) {
+    audit.record(caller.id(), what, capability.wireName(), false);
     caller.countDenied();
-    return done(Message.Response.error(id, ErrorValue.notCapable(Capability.PUBLISH_EVENTS, why)));
+    return done(Message.Response.error(id, answer));
   }
 
   /**
@@ -304,57 +335,47 @@ final class Dispatcher {
    * callable_modules}) and the target must serve the method. A target the caller may neither call
    * nor discover is reported exactly like one that does not exist.
    */
-  private CompletableFuture<Reply> callModule(ModuleSlot caller, long id, Api.CallModuleParams p) {
-    Optional<ModuleSlot> target = manager.slot(p.target());
+  private CompletableFuture<Reply> callModule(Session caller, long id, Api.CallModuleParams p) {
+    Optional<Session> target = modules.session(p.target());
+    boolean self = target.isPresent() && target.get() == caller;
     boolean allowedPair = caller.policy().mayCall(p.target());
-    boolean visible =
-        target.isPresent()
-            && target.get() != caller
-            && (allowedPair || caller.granted().contains(Capability.DISCOVER_MODULES));
-    if (!visible) {
-      if (target.isPresent() && target.get() != caller) {
-        // a policy decision the caller must not be able to tell from "no such module"
-        audit.record(
-            caller.id(),
-            "call_module:" + p.target() + "." + p.method(),
-            Capability.CALL_MODULE.wireName(),
-            false);
-        caller.countDenied();
-      }
-      return done(
-          error(
-              id,
-              ErrorCode.NOT_FOUND,
-              target.isPresent() && target.get() == caller
-                  ? "a module cannot call itself through the node"
-                  : "no module \"" + p.target() + "\""));
+    String what = "call_module:" + p.target() + "." + p.method();
+    if (self) {
+      return done(error(id, ErrorCode.NOT_FOUND, "a module cannot call itself through the node"));
     }
-    ModuleSlot t = target.get();
-    String what = "call_module:" + t.id() + "." + p.method();
-    audit.record(caller.id(), what, Capability.CALL_MODULE.wireName(), allowedPair);
+    ErrorValue absent = ErrorValue.of(ErrorCode.NOT_FOUND, "no module \"" + p.target() + "\"");
+    if (target.isEmpty()) {
+      return done(Message.Response.error(id, absent));
+    }
     if (!allowedPair) {
-      caller.countDenied();
-      return done(
-          Message.Response.error(
-              id,
-              ErrorValue.notCapable(
+      // a target the caller may not discover is refused exactly like one that does not exist
+      return deny(
+          caller,
+          id,
+          what,
+          Capability.CALL_MODULE,
+          caller.granted().contains(Capability.DISCOVER_MODULES)
+              ? ErrorValue.notCapable(
                   Capability.CALL_MODULE,
                   "the operator's policy does not let module "
                       + caller.id()
                       + " call module "
-                      + t.id()
+                      + p.target()
                       + " (add it to callable_modules in [modules."
                       + caller.id()
-                      + "])")));
+                      + "])")
+              : absent);
     }
-    if (!t.serves(p.method())) {
+    audit.record(caller.id(), what, Capability.CALL_MODULE.wireName(), true);
+    if (!target.get().serves(p.method())) {
       return done(
           error(
               id,
               ErrorCode.UNKNOWN_METHOD,
-              "module " + t.id() + " does not serve \"" + p.method() + "\""));
+              "module " + p.target() + " does not serve \"" + p.method() + "\""));
     }
-    return t.invoke(p.method(), p.params(), caller.id())
+    return modules
+        .invoke(p.target(), p.method(), p.params(), caller.id())
         .thenApply(
             r ->
                 Reply.of(
@@ -363,7 +384,7 @@ final class Dispatcher {
                         : Message.Response.ok(id, r.result())));
   }
 
-  private CompletableFuture<Reply> register(ModuleSlot caller, long id, Api.RegisterApiParams p) {
+  private CompletableFuture<Reply> register(Session caller, long id, Api.RegisterApiParams p) {
     List<String> undeclared = new ArrayList<>();
     for (String m : p.methods()) {
       if (!caller.manifest().provides().contains(m)) {

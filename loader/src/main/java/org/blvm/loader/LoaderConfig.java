@@ -17,4 +17,5 @@ record LoaderConfig(
     int maxModules,
     Path javaExecutable,
     int moduleHeapMb,
-    Path auditLog) {}
+    Path auditLog,
+    int maxBadConnectionsPerMinute) {}

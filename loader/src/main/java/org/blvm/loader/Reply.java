@@ -6,10 +6,13 @@ import org.blvm.protocol.Message;
 /**
  * What the {@link Dispatcher} answers to a request: either a {@link Message.Response} (errors, and
  * answers relayed from another module as trees), or the id and typed result of a successful answer,
- * which {@link Connection#sendResponse(Reply)} encodes straight to CBOR without building a tree
- * first ({@link org.blvm.protocol.Codec#encodeResponseFrame}).
+ * which {@link Connection#sendResponse} encodes straight to CBOR without building a tree first
+ * ({@link org.blvm.protocol.Codec#encodeResponseFrame}).
+ *
+ * @param afterSent run once the answer was sent or queued (e.g. the first ConfigLoaded after a
+ *     subscription, which must follow the answer), or null
  */
-record Reply(long id, Object result, Message.Response response) {
+record Reply(long id, Object result, Message.Response response, Runnable afterSent) {
   Reply {
     if ((result == null) == (response == null)) {
       throw new IllegalArgumentException("exactly one of result and response must be set");
@@ -17,11 +20,16 @@ record Reply(long id, Object result, Message.Response response) {
   }
 
   static Reply of(Message.Response r) {
-    return new Reply(r.id(), null, r);
+    return new Reply(r.id(), null, r, null);
   }
 
   static Reply ok(long id, Object result) {
-    return new Reply(id, Objects.requireNonNull(result, "result"), null);
+    return new Reply(id, Objects.requireNonNull(result, "result"), null, null);
+  }
+
+  /** This answer, with {@code action} to run once it was sent. */
+  Reply thenAfterSent(Runnable action) {
+    return new Reply(id, result, response, action);
   }
 
   boolean isError() {

@@ -274,7 +274,7 @@ final class SandboxLauncher implements ModuleLauncher {
 
   private static Path socketOf(LaunchSpec spec) {
     String s = spec.environment().get("BLVM_SOCKET");
-    return s == null ? spec.socketDir().resolve(ModuleSlot.SOCKET_NAME) : Path.of(s);
+    return s == null ? spec.socketDir().resolve(Endpoint.SOCKET_NAME) : Path.of(s);
   }
 
   private static final class Sandboxed implements LaunchedProcess {

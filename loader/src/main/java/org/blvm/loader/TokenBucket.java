@@ -1,5 +1,6 @@
 package org.blvm.loader;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.blvm.policy.RateLimit;
 
 /**
@@ -9,7 +10,11 @@ import org.blvm.policy.RateLimit;
 final class TokenBucket {
   private final double perNano;
   private final double capacity;
+
+  @GuardedBy("this")
   private double tokens;
+
+  @GuardedBy("this")
   private long last;
 
   TokenBucket(int perSecond, int burst, long nowNanos) {
@@ -19,11 +24,11 @@ final class TokenBucket {
     this.last = nowNanos;
   }
 
-  /** The bucket for a policy rate limit, or null when it is unlimited. */
-  static TokenBucket of(RateLimit limit) {
+  /** The bucket for a policy rate limit, full at {@code nowNanos}, or null when it is unlimited. */
+  static TokenBucket of(RateLimit limit, long nowNanos) {
     return limit.unlimited()
         ? null
-        : new TokenBucket(limit.requestsPerSecond(), limit.burst(), System.nanoTime());
+        : new TokenBucket(limit.requestsPerSecond(), limit.burst(), nowNanos);
   }
 
   synchronized boolean tryTake(long nowNanos) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verifyNoInteractions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -24,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Driven by the method catalog: every NodeAPI method is refused NOT_CAPABLE (naming its capability)
- * to a module without that capability, and gets past the check for a module with it. A new method
- * without a sample here fails the build.
+ * to a module without that capability, never reaching the node's backend (a mock that must see no
+ * call), and gets past the check for a module with it. A new method without a sample here fails the
+ * build.
  */
 class CapabilityCheckTest {
   private static final Codec CODEC = Codec.withDefaults();
@@ -68,8 +71,11 @@ class CapabilityCheckTest {
   }
 
   @Test
-  void everyMethod_withoutItsCapability_notCapableNamingIt() throws Exception {
-    try (LoaderFixture fx = new LoaderFixture(tmp).module("bare", "", "").start(b -> {});
+  void everyMethod_withoutItsCapability_notCapableNamingIt_andTheNodeIsNeverCalled()
+      throws Exception {
+    NodeBackend backend = mock(NodeBackend.class);
+    try (LoaderFixture fx =
+            new LoaderFixture(tmp).module("bare", "", "").start(b -> b.backend(backend));
         RawClient c = fx.handshake("bare")) {
       long id = 0;
       for (Map.Entry<NodeMethod, Object> e : samples().entrySet()) {
@@ -79,6 +85,7 @@ class CapabilityCheckTest {
         assertNotNull(r.error(), e.getKey() + " was allowed without a capability");
         assertEquals(ErrorCode.NOT_CAPABLE, r.error().code(), e.getKey().wireName());
         assertEquals(e.getKey().capability(), r.error().capability(), e.getKey().wireName());
+        verifyNoInteractions(backend);
       }
       assertEquals(NodeMethod.values().length, fx.manager.deniedCalls("bare"));
     }

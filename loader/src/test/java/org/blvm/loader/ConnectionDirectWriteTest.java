@@ -48,7 +48,7 @@ class ConnectionDirectWriteTest {
   }
 
   private Connection connection() {
-    return fx.manager.slot("alpha").orElseThrow().connection();
+    return fx.manager.module("alpha").orElseThrow().connection();
   }
 
   @Test

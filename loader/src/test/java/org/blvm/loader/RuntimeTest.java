@@ -213,6 +213,7 @@ class RuntimeTest {
   @Test
   void rateLimit_overTheBucket_rateLimitedConnectionKeptAndAudited() throws Exception {
     Path audit = tmp.resolve("audit.jsonl");
+    FakeTicker ticker = new FakeTicker();
     LoaderFixture fx =
         new LoaderFixture(tmp)
             .policy(
@@ -220,7 +221,7 @@ class RuntimeTest {
                     + "rate_limit = { requests_per_second = 1, burst = 3 }\n")
             .module("chatty", "\"read_blockchain\"", "");
     try (fx) {
-      fx.start(b -> b.auditLog(audit, 1 << 20, 2));
+      fx.start(b -> b.auditLog(audit, 1 << 20, 2).ticker(ticker));
       try (RawClient c = fx.handshake("chatty")) {
         List<ErrorCode> codes = new ArrayList<>();
         for (int i = 1; i <= 8; i++) {
@@ -228,12 +229,12 @@ class RuntimeTest {
           Message.Response r = c.expect(Message.Response.class);
           codes.add(r.error() == null ? null : r.error().code());
         }
-        // the bucket holds 3; refilling at 1/s adds at most one more during the loop
+        // the bucket holds 3, and no time passes on the loader's ticker during the loop
         long ok = codes.stream().filter(x -> x == null).count();
-        assertTrue(ok >= 3 && ok <= 4, codes.toString());
+        assertEquals(3, ok, codes.toString());
         assertEquals(ErrorCode.RATE_LIMITED, codes.get(7));
         assertEquals(8 - ok, fx.manager.rateLimitedCalls("chatty"));
-        Thread.sleep(1500);
+        ticker.advance(Duration.ofMillis(1500));
         c.send(new Message.Request(9, "get_chain_tip", null));
         assertNull(c.expect(Message.Response.class).error(), "the bucket refills");
       }
@@ -515,6 +516,15 @@ class RuntimeTest {
     throw new AssertionError(module + " was not restarted");
   }
 
+  /** Waits until the restart policy decided on {@code n} failures of the module. */
+  private static void awaitDecisions(LoaderFixture fx, String module, long n) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (fx.manager.restartPolicy().decisions(module) < n) {
+      assertTrue(System.nanoTime() < deadline, "no restart decision for " + module);
+      Thread.onSpinWait();
+    }
+  }
+
   @Test
   void restart_disconnectOnOverflowAndCrash_restartedUpToMaxThenStaysFailed() throws Exception {
     try (LoaderFixture fx =
@@ -549,7 +559,8 @@ class RuntimeTest {
         // 3: the budget of 2 restarts is spent: it stays FAILED and says why
         fx.launcher.exit("flaky", 3);
         assertTrue(fx.manager.awaitState("flaky", ModuleState.FAILED, Duration.ofSeconds(5)));
-        Thread.sleep(300); // longer than any backoff: no restart may follow
+        awaitDecisions(fx, "flaky", 3);
+        assertEquals(2, fx.manager.restartPolicy().scheduled("flaky"), "no third restart");
         assertEquals(token, fx.launcher.token("flaky"));
         assertEquals(2, fx.manager.restarts("flaky"));
         ModuleStatus st = fx.manager.status("flaky").orElseThrow();
@@ -572,7 +583,8 @@ class RuntimeTest {
       try (RawClient c = fx.handshake("once")) {
         fx.launcher.exit("once", 1);
         assertTrue(fx.manager.awaitState("once", ModuleState.FAILED, Duration.ofSeconds(5)));
-        Thread.sleep(300);
+        awaitDecisions(fx, "once", 1);
+        assertEquals(0, fx.manager.restartPolicy().scheduled("once"), "restart mode never");
         assertEquals(token, fx.launcher.token("once"));
         assertEquals(0, fx.manager.restarts("once"));
       }

@@ -17,6 +17,8 @@ import org.blvm.protocol.Capability;
  *     rate_limit} and {@code restart}, dotted subkeys ({@code "limits.open_files"}). A key not in
  *     this set holds its built-in default, which the loader may replace with its own (see {@link
  *     #isExplicit})
+ * @param connectTimeoutSeconds how long a launched module has to connect and authenticate before it
+ *     is FAILED and its process ended
  */
 public record ModulePolicy(
     String section,
@@ -33,7 +35,11 @@ public record ModulePolicy(
     DisallowedCapability onDisallowedCapability,
     boolean allowUnsigned,
     int threshold,
-    Set<String> explicitKeys) {
+    Set<String> explicitKeys,
+    int connectTimeoutSeconds) {
+
+  /** {@code connect_timeout_seconds} when the policy does not set it. */
+  public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
 
   /** What happens when a module's event queue is full. */
   public enum EventOverflow {
@@ -65,6 +71,10 @@ public record ModulePolicy(
     Objects.requireNonNull(restart);
     Objects.requireNonNull(onDisallowedCapability);
     explicitKeys = Set.copyOf(explicitKeys);
+    if (connectTimeoutSeconds < 1) {
+      throw new IllegalArgumentException(
+          "connectTimeoutSeconds must be >= 1, found " + connectTimeoutSeconds);
+    }
   }
 
   /** {@code limits} keys, as written in the policy file. */

@@ -58,6 +58,7 @@ public final class Policy {
               "rate_limit",
               "event_overflow",
               "restart",
+              "connect_timeout_seconds",
               "on_disallowed_capability",
               "allow_unsigned",
               "threshold"));
@@ -150,7 +151,8 @@ public final class Policy {
             : ModulePolicy.DisallowedCapability.REJECT,
         false,
         threshold,
-        Set.of());
+        Set.of(),
+        ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS);
   }
 
   /** Reads and validates a policy file (at most {@link #MAX_BYTES}; symlinks are followed). */
@@ -485,6 +487,14 @@ public final class Policy {
         }
       }
     }
+    int connectTimeout =
+        p.integer(
+            n,
+            "connect_timeout_seconds",
+            at + ".connect_timeout_seconds",
+            1,
+            3600,
+            base.connectTimeoutSeconds());
     ModulePolicy.DisallowedCapability onDisallowed =
         p.choice(
             n,
@@ -524,7 +534,8 @@ public final class Policy {
         onDisallowed,
         allowUnsigned,
         threshold,
-        explicit);
+        explicit,
+        connectTimeout);
   }
 
   /** Collects problems with their lines. */

@@ -239,6 +239,27 @@ class PolicyTest {
   }
 
   @Test
+  void connectTimeout_defaultLayeredAndOutOfRangeRefused() throws Exception {
+    Policy p =
+        Fixtures.policy(
+            "[defaults]\nconnect_timeout_seconds = 12\n"
+                + "[modules.m]\nconnect_timeout_seconds = 3\n[modules.n]\n");
+    assertEquals(12, p.defaults().connectTimeoutSeconds());
+    assertEquals(3, p.forModule("m").connectTimeoutSeconds());
+    assertEquals(12, p.forModule("n").connectTimeoutSeconds());
+    assertEquals(
+        ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        Fixtures.policy("[modules.m]\n").forModule("m").connectTimeoutSeconds());
+
+    PolicyException.Problem zero = onlyProblem("[defaults]\nconnect_timeout_seconds = 0\n");
+    assertEquals("defaults.connect_timeout_seconds", zero.key());
+    assertTrue(zero.message().contains("from 1 to 3600"), zero.message());
+    PolicyException.Problem text = onlyProblem("[modules.m]\nconnect_timeout_seconds = \"30\"\n");
+    assertEquals("modules.m.connect_timeout_seconds", text.key());
+    assertTrue(text.message().contains("must be an integer"), text.message());
+  }
+
+  @Test
   void forModule_sectionOverridesOnlyWhatItSets() throws Exception {
     Policy p =
         Fixtures.policy(

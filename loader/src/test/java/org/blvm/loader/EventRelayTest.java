@@ -25,16 +25,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The event hand-off to the {@code blvm-event-waker} thread (docs/concurrency.md): a publisher does
- * not notify a waiting writer itself, the waker does. Every test fails if an event is left queued
+ * The event hand-off to the {@code blvm-event-relay} thread (docs/concurrency.md): a publisher does
+ * not notify a waiting writer itself, the relay does. Every test fails if an event is left queued
  * with its writer asleep: each published event must reach the module within a bound far above the
  * waker's latency and far below the socket timeout.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class EventWakerTest {
+class EventRelayTest {
   private static final String READER = "\"read_blockchain\", \"subscribe_events\"";
 
-  /** Far above the waker's latency (≤ 1 ms even on a loaded machine), far below forever. */
+  /** Far above the relay's latency (≤ 1 ms even on a loaded machine), far below forever. */
   private static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(3);
 
   @TempDir Path tmp;
@@ -61,7 +61,7 @@ class EventWakerTest {
    * Hands the relay a task that keeps it busy until {@code release} opens; returns once the relay
    * thread runs it, so every task handed over afterwards waits in its queue.
    */
-  private static void holdRelay(EventWaker w, CountDownLatch release) throws InterruptedException {
+  private static void holdRelay(EventRelay w, CountDownLatch release) throws InterruptedException {
     CountDownLatch running = new CountDownLatch(1);
     w.relay(
         () -> {
@@ -87,10 +87,10 @@ class EventWakerTest {
     return t;
   }
 
-  private static void awaitParked(EventWaker w) {
+  private static void awaitParked(EventRelay w) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!w.isParked()) {
-      assertTrue(System.nanoTime() < deadline, "the waker never parked");
+      assertTrue(System.nanoTime() < deadline, "the relay never parked");
       LockSupport.parkNanos(1_000_000);
     }
   }
@@ -102,7 +102,7 @@ class EventWakerTest {
       fx.start(b -> {});
       RawClient c = fx.handshake("one");
       subscribe(c);
-      EventWaker w = fx.manager.eventWaker();
+      EventRelay w = fx.manager.eventRelay();
       for (int i = 1; i <= 5; i++) {
         awaitParked(w); // well past the writer's linger: it waits for work
         long before = w.unparks();
@@ -126,10 +126,10 @@ class EventWakerTest {
         subscribe(c);
       }
       Random random = new Random(7);
-      long unparksBefore = fx.manager.eventWaker().unparks();
+      long unparksBefore = fx.manager.eventRelay().unparks();
       for (int i = 1; i <= 300; i++) {
         // gaps from none to past the poll window, so the writers are sometimes lingering,
-        // sometimes waiting, and the waker sometimes polling, sometimes parked
+        // sometimes waiting, and the relay sometimes polling, sometimes parked
         long gapMicros = random.nextInt(4) == 0 ? random.nextInt(8000) : random.nextInt(600);
         LockSupport.parkNanos(gapMicros * 1000);
         assertEquals(2, fx.manager.publish(EventType.NewBlock, block(i)));
@@ -137,7 +137,7 @@ class EventWakerTest {
           assertEquals(i, nextEvent(c).seq());
         }
       }
-      assertTrue(fx.manager.eventWaker().unparks() > unparksBefore, "never parked in between");
+      assertTrue(fx.manager.eventRelay().unparks() > unparksBefore, "never parked in between");
       for (RawClient c : clients) {
         c.close();
       }
@@ -217,9 +217,9 @@ class EventWakerTest {
       fx.start(b -> {});
       RawClient c = fx.handshake("one");
       subscribe(c);
-      EventWaker w = fx.manager.eventWaker();
+      EventRelay w = fx.manager.eventRelay();
       w.close();
-      assertTrue(!w.isAlive(), "the waker thread ended within its bound");
+      assertTrue(!w.isAlive(), "the relay thread ended within its bound");
       for (int i = 1; i <= 20; i++) {
         LockSupport.parkNanos(1_000_000); // past the linger: the writer waits
         fx.manager.publish(EventType.NewBlock, block(i));
@@ -231,24 +231,24 @@ class EventWakerTest {
 
   @Test
   void relay_runsTasksInOrder_andAPublisherOverTheBoundRunsTasksUntilWithinIt() throws Exception {
-    EventWaker w = new EventWaker("test-relay");
+    EventRelay w = new EventRelay("test-relay");
     try {
       CountDownLatch release = new CountDownLatch(1);
       List<Integer> ran = java.util.Collections.synchronizedList(new ArrayList<>());
       holdRelay(w, release);
-      for (int i = 0; i < EventWaker.MAX_BACKLOG; i++) {
+      for (int i = 0; i < EventRelay.MAX_BACKLOG; i++) {
         int n = i;
         w.relay(() -> ran.add(n)); // within the bound: only queued
       }
       assertEquals(0, ran.size(), "nothing runs while the relay thread is busy");
       Thread releaser = releaseLater(release);
-      int last = EventWaker.MAX_BACKLOG;
+      int last = EventRelay.MAX_BACKLOG;
       w.relay(() -> ran.add(last)); // over the bound: this caller runs tasks until back within it
       assertTrue(
-          w.backlog() <= EventWaker.MAX_BACKLOG,
+          w.backlog() <= EventRelay.MAX_BACKLOG,
           "the publisher returned with " + w.backlog() + " tasks queued");
       w.flush();
-      assertEquals(EventWaker.MAX_BACKLOG + 1, ran.size(), "flush ran every queued task");
+      assertEquals(EventRelay.MAX_BACKLOG + 1, ran.size(), "flush ran every queued task");
       for (int i = 0; i <= last; i++) {
         assertEquals(i, ran.get(i), "tasks run in the order they were handed over");
       }
@@ -265,7 +265,7 @@ class EventWakerTest {
       RawClient c = fx.handshake("one");
       subscribe(c);
       LockSupport.parkNanos(2_000_000); // past the linger: the writer waits for work
-      EventWaker w = fx.manager.eventWaker();
+      EventRelay w = fx.manager.eventRelay();
       CountDownLatch release = new CountDownLatch(1);
       holdRelay(w, release); // until both tasks below are queued
       java.util.concurrent.CompletableFuture<Long> got =
@@ -307,7 +307,7 @@ class EventWakerTest {
       RawClient c = fx.handshake("one");
       subscribe(c);
       CountDownLatch release = new CountDownLatch(1);
-      holdRelay(fx.manager.eventWaker(), release); // the event below waits in the relay's queue
+      holdRelay(fx.manager.eventRelay(), release); // the event below waits in the relay's queue
       assertEquals(1, fx.manager.publish(EventType.NewBlock, block(1)));
       Thread stopper = new Thread(() -> fx.manager.stopModule("one"));
       stopper.start();
@@ -333,7 +333,7 @@ class EventWakerTest {
       RawClient c = fx.handshake("slow");
       subscribe(c);
       CountDownLatch release = new CountDownLatch(1);
-      holdRelay(fx.manager.eventWaker(), release);
+      holdRelay(fx.manager.eventRelay(), release);
       for (int i = 1; i <= 3000; i++) {
         assertEquals(1, fx.manager.publish(EventType.NewBlock, block(i)));
       }
@@ -349,10 +349,10 @@ class EventWakerTest {
 
   @Test
   void closingTheManager_endsTheWakerThread() throws Exception {
-    EventWaker w;
+    EventRelay w;
     try (LoaderFixture fx = new LoaderFixture(tmp).module("one", READER, "")) {
       fx.start(b -> {});
-      w = fx.manager.eventWaker();
+      w = fx.manager.eventRelay();
       assertTrue(w.isAlive());
     }
     assertTrue(!w.isAlive());

@@ -3,7 +3,9 @@ package org.blvm.loader;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Relays node events to their subscribers and wakes writer threads, on behalf of the threads that
@@ -19,9 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * handed over meanwhile are woken, so a long backlog never leaves a writer asleep while its queue
  * fills.
  *
- * <p>Wake-ups: when {@link Connection#sendEvent} queues an event for a writer that waits for work,
- * it hands the connection to this thread instead of notifying the writer; this thread then notifies
- * it.
+ * <p>Wake-ups: when {@link OutboundQueue#offerEvent} queues an event for a writer that waits for
+ * work, it hands the queue to this thread instead of notifying the writer; this thread then
+ * notifies it.
  *
  * <p>After it last had work the thread polls its queue every {@link #POLL_NANOS} for {@link
  * #POLL_WINDOW_NANOS}, and only then parks until a publisher unparks it. So while events keep
@@ -36,8 +38,8 @@ import java.util.concurrent.locks.LockSupport;
  * PARKED and unparks it. {@link #close} works the same way with the closed flag: after it, a
  * publisher notifies the writer itself.
  */
-final class EventWaker implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger("blvm.loader.waker");
+final class EventRelay implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.relay");
 
   /** How often the thread looks at its queue while it polls. */
   static final long POLL_NANOS = 200_000;
@@ -51,35 +53,33 @@ final class EventWaker implements AutoCloseable {
   /** Relay tasks not yet run beyond which a publisher runs them itself. */
   static final int MAX_BACKLOG = 65_536;
 
-  private final ConcurrentLinkedQueue<Connection> pending = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<OutboundQueue> pending = new ConcurrentLinkedQueue<>();
 
   /** Relay tasks in publish order; run only under {@link #relayLock}, so strictly in order. */
   private final ConcurrentLinkedQueue<Runnable> relay = new ConcurrentLinkedQueue<>();
 
-  private final java.util.concurrent.locks.ReentrantLock relayLock =
-      new java.util.concurrent.locks.ReentrantLock();
+  private final ReentrantLock relayLock = new ReentrantLock();
   private final AtomicInteger backlog = new AtomicInteger();
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   private final Thread thread;
   private volatile boolean closed;
 
   /** Publisher-side unparks (for tests and diagnostics). */
-  private final java.util.concurrent.atomic.AtomicLong unparks =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong unparks = new AtomicLong();
 
-  EventWaker(String name) {
+  EventRelay(String name) {
     thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
   }
 
   /**
-   * Asks for the writer of {@code c} to be notified soon. Called by a publisher after it queued an
-   * event for a waiting writer (not under the connection's lock). Never blocks; makes a system call
-   * only when the waker is parked for good (one {@code unpark}), or after {@link #close} (then the
-   * caller notifies the writer itself).
+   * Asks for the writer of queue {@code c} to be notified soon. Called by a publisher after it
+   * queued an event for a waiting writer (not under the connection's lock). Never blocks; makes a
+   * system call only when the waker is parked for good (one {@code unpark}), or after {@link
+   * #close} (then the caller notifies the writer itself).
    */
-  void wakeLater(Connection c) {
+  void wakeLater(OutboundQueue c) {
     pending.offer(c);
     if (closed) {
       // the thread may have drained for the last time already: do its work here
@@ -185,7 +185,7 @@ final class EventWaker implements AutoCloseable {
         lastWork = System.nanoTime();
         continue;
       }
-      Connection c = pending.poll();
+      OutboundQueue c = pending.poll();
       if (c != null) {
         wake(c);
         lastWork = System.nanoTime();
@@ -213,13 +213,13 @@ final class EventWaker implements AutoCloseable {
   }
 
   private void drain() {
-    Connection c;
+    OutboundQueue c;
     while ((c = pending.poll()) != null) {
       wake(c);
     }
   }
 
-  private static void wake(Connection c) {
+  private static void wake(OutboundQueue c) {
     try {
       c.wakeWriter();
     } catch (RuntimeException | Error e) {

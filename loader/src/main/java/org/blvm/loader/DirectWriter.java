@@ -1,0 +1,172 @@
+package org.blvm.loader;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+/**
+ * The one owner of a connection socket's output: the writer thread's batches and direct response
+ * writes, and the close of the socket.
+ *
+ * <p>A direct write is made by the thread that produced a small response, instead of handing it to
+ * the writer, only when it cannot block: the frame is at most min(4 KiB, SO_SNDBUF / 8) bytes, no
+ * control frame queued earlier is unwritten, the write lock is free ({@code tryLock}), no earlier
+ * batch failed, and {@code send(2)} with {@code MSG_DONTWAIT} ({@link SocketSend}) takes the whole
+ * frame. Otherwise the caller queues the frame. The writer holds the lock for a whole batch and
+ * flushes before it releases it, so a direct write never lands inside a batch.
+ *
+ * <p>The socket is closed through a {@link DescriptorGuard}: never while a direct send uses its
+ * descriptor number, and exactly once.
+ */
+final class DirectWriter {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
+
+  /** Upper bound of a directly written frame; the socket's send buffer lowers it. */
+  private static final int DIRECT_MAX_BYTES = 4096;
+
+  /** What became of a direct write. */
+  enum Result {
+    WRITTEN,
+    /** The send failed: the connection must be given up ({@link #failure}). */
+    FAILED,
+    /** Not written; queue the frame. */
+    NOT_NOW
+  }
+
+  private final String moduleId;
+  private final AFUNIXSocket socket;
+  private final OutboundQueue queue;
+
+  /** Serialises every write to the socket; only the writer thread ever waits for it. */
+  private final ReentrantLock writeLock = new ReentrantLock();
+
+  /** A write of the writer failed, maybe inside a frame: nothing may follow it. */
+  @GuardedBy("writeLock")
+  private boolean streamBroken;
+
+  /** The socket's descriptor for {@link SocketSend}, or -1: then nothing is written directly. */
+  private final int fd;
+
+  private final int directMaxBytes;
+  private final DescriptorGuard fdGuard;
+  private final AtomicLong directWrites = new AtomicLong();
+
+  /** Why the last direct write failed (read by the caller after {@link Result#FAILED}). */
+  private volatile String failure;
+
+  DirectWriter(String moduleId, AFUNIXSocket socket, OutboundQueue queue) {
+    this.moduleId = moduleId;
+    this.socket = socket;
+    this.queue = queue;
+    this.fdGuard = new DescriptorGuard(this::closeNow);
+    int nativeFd = -1;
+    int max = 0;
+    if (SocketSend.available()) {
+      try {
+        nativeFd = FileDescriptorCast.using(socket.getFileDescriptor()).as(Integer.class);
+        max = Math.min(DIRECT_MAX_BYTES, socket.getSendBufferSize() / 8);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "module {0}: no direct response writes (cannot read the socket''s fd: {1})",
+            moduleId,
+            e.toString());
+        nativeFd = -1;
+      }
+    }
+    this.fd = nativeFd;
+    this.directMaxBytes = max;
+  }
+
+  /** Writes {@code frame} now if that cannot block (see the class comment). */
+  Result tryWrite(byte[] frame) {
+    if (fd < 0
+        || frame.length > directMaxBytes
+        || queue.controlPending()
+        || queue.isClosed()
+        || !writeLock.tryLock()) {
+      return Result.NOT_NOW;
+    }
+    try {
+      // re-checked under the lock: the writer clears the pending control frame only holding it
+      if (streamBroken || queue.controlPending() || queue.isClosed() || !fdGuard.enter()) {
+        return Result.NOT_NOW;
+      }
+      long sent;
+      try {
+        sent = SocketSend.sendNow(fd, frame);
+      } finally {
+        fdGuard.exit();
+      }
+      if (sent == SocketSend.WOULD_BLOCK) {
+        return Result.NOT_NOW;
+      }
+      if (sent != frame.length) {
+        // the rest of the frame could not follow in order without waiting: give the stream up
+        failure = "partial direct write (" + sent + " of " + frame.length + " bytes)";
+        return Result.FAILED;
+      }
+      directWrites.incrementAndGet();
+      return Result.WRITTEN;
+    } catch (SocketSend.SendException e) {
+      failure = "write failed: " + e.getMessage();
+      return Result.FAILED;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Why the last direct write failed. */
+  String failure() {
+    return failure;
+  }
+
+  /**
+   * Writes one batch of the writer thread under the write lock and flushes it. Returns true when
+   * the batch ended with {@link OutboundQueue#END} (nothing after it is written).
+   */
+  boolean writeBatch(OutputStream o, List<byte[]> batch) throws IOException {
+    boolean end = false;
+    boolean written = false;
+    writeLock.lock();
+    try {
+      for (byte[] frame : batch) {
+        if (frame == OutboundQueue.END) {
+          end = true;
+          break;
+        }
+        o.write(frame);
+        queue.written(frame);
+      }
+      o.flush();
+      written = true;
+    } finally {
+      streamBroken = !written;
+      writeLock.unlock();
+    }
+    return end;
+  }
+
+  /** Responses written directly (for tests and diagnostics). */
+  long directWrites() {
+    return directWrites.get();
+  }
+
+  /** Closes the socket now, or as soon as no direct send is in flight. Never blocks. */
+  void closeSocket() {
+    fdGuard.close();
+  }
+
+  private void closeNow() {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "closing socket of {0}: {1}", moduleId, e);
+    }
+  }
+}

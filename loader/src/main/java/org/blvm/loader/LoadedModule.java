@@ -1,0 +1,483 @@
+package org.blvm.loader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.protocol.Codec;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.SharedEvent;
+import org.newsclub.net.unix.AFUNIXSocket;
+
+/**
+ * One launch of one module: it ties the module's state machine ({@link ModuleHost}), its {@link
+ * Endpoint}, {@link Handshake} and {@link Session} to its process and its current {@link
+ * Connection}, whose {@link ConnectionListener} it is. It reports up only through its {@link
+ * Listener}. Its monitor guards the process and the current connection; it is never held across I/O
+ * or a call into another module.
+ *
+ * <p>Over 400 lines: the glue of one module's launch, connection, stop and failure, which share its
+ * lock and must be read together.
+ */
+final class LoadedModule implements ConnectionListener, Session.Progress {
+  private static final System.Logger LOG = System.getLogger("blvm.loader.module");
+
+  /** How long a dropped connection waits for the process exit that may have caused it. */
+  private static final long EXIT_RACE_MS = 500;
+
+  /** What a module reports to whoever runs it (the manager). */
+  interface Listener extends ModuleHost.Listener {
+    /** The module failed while running; the restart rule applies. Never blocks. */
+    void failed(LoadedModule m, Integer exitStatus);
+
+    /** The process ended on its own while the module ran. */
+    void crashed(LoadedModule m, Integer exitStatus);
+
+    /** The config the welcome carries. */
+    JsonNode contextConfig(Session s);
+
+    /** A log line the module sent. */
+    void log(String moduleId, Message.Log line);
+  }
+
+  /**
+   * What every module of a manager shares.
+   *
+   * @param timer runs each launch's connect deadline (thread {@code blvm-timer})
+   */
+  record Services(
+      LoaderConfig config,
+      Codec codec,
+      Dispatcher dispatcher,
+      EventRelay relay,
+      Ticker ticker,
+      Listener listener,
+      ScheduledExecutorService timer) {}
+
+  private final Services services;
+  private final String id;
+  private final AdmittedModule admitted;
+  private final Path moduleDir;
+  private final Path dataDir;
+  private final Path socketDir;
+  private final ModuleHost host;
+  private final Endpoint endpoint;
+  private final Handshake handshake;
+  private final Session session;
+
+  @GuardedBy("this")
+  private LaunchedProcess process;
+
+  @GuardedBy("this")
+  private Connection connection;
+
+  LoadedModule(Services services, AdmittedModule admitted, Path moduleDir, byte[] token) {
+    this.services = services;
+    this.admitted = admitted;
+    this.id = admitted.manifest().name();
+    this.moduleDir = moduleDir;
+    this.socketDir = services.config().runtimeDir().resolve(id);
+    this.dataDir = services.config().dataDir().resolve(id);
+    this.host = new ModuleHost(id, admitted.manifest().version(), services.listener());
+    Ticker ticker = services.ticker();
+    System.Logger refusals = System.getLogger("blvm.loader.module");
+    this.endpoint =
+        new Endpoint(
+            id,
+            socketDir,
+            services.codec(),
+            services.config().helloTimeoutMs(),
+            new BadConnections(
+                id, refusals, services.config().maxBadConnectionsPerMinute(), ticker),
+            new BadConnections(id, refusals, Integer.MAX_VALUE, ticker));
+    this.handshake = new Handshake(id, token);
+    this.session = new Session(admitted, services.ticker(), this);
+  }
+
+  String id() {
+    return id;
+  }
+
+  ModuleHost host() {
+    return host;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  Path moduleDir() {
+    return moduleDir;
+  }
+
+  Path socketPath() {
+    return endpoint.socketPath();
+  }
+
+  synchronized Connection connection() {
+    return connection;
+  }
+
+  // ------------------------------------------------------------------ start
+
+  /** Creates the private directories, binds the socket and launches the process. */
+  void start(ModuleLauncher launcher) throws IOException {
+    PrivateDirs.create(socketDir);
+    PrivateDirs.create(dataDir);
+    endpoint.bind();
+    LaunchSpec spec =
+        ModuleLaunchSpecs.of(
+            id,
+            admitted.manifest(),
+            admitted.binaryPath(),
+            session.granted(),
+            session.policy(),
+            services.config(),
+            moduleDir,
+            dataDir,
+            socketDir,
+            socketPath(),
+            handshake.token());
+    LaunchedProcess p = launcher.launch(spec);
+    synchronized (this) {
+      process = p;
+    }
+    host.launched(p.pid());
+    // The socket is already listening, so an early connect waits in the backlog; accepting only
+    // starts once the process is known, so the peer check never sees a half-started module.
+    endpoint.startAccepting(p::isPeer, new Gate());
+    p.onExit().thenAccept(this::processExited);
+    int deadline = session.policy().connectTimeoutSeconds();
+    try {
+      services.timer().schedule(() -> connectDeadline(deadline), deadline, TimeUnit.SECONDS);
+    } catch (RejectedExecutionException e) {
+      // the manager is closing: it stops the module
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "module {0} {1} launched, pid {2}",
+        id,
+        admitted.manifest().version(),
+        Long.toString(p.pid()));
+  }
+
+  // ------------------------------------------------------------------ the endpoint's gate
+
+  /** Connections are admitted while the module runs, has none, and its token is unused. */
+  private final class Gate implements Endpoint.Gate {
+    @Override
+    public void precheck() throws Endpoint.Refused {
+      synchronized (LoadedModule.this) {
+        refuseIfClosedToConnections();
+      }
+    }
+
+    @Override
+    public Connection admit(AFUNIXSocket sock, long pid, Message.Hello hello)
+        throws Endpoint.Refused {
+      Connection conn;
+      synchronized (LoadedModule.this) {
+        refuseIfClosedToConnections();
+        Handshake.Refusal refusal = handshake.check(hello);
+        if (refusal != null) {
+          throw new Endpoint.Refused(
+              refusal.code(),
+              refusal.code() == ErrorCode.UNAUTHENTICATED
+                  ? refusal.message() + " from pid " + Long.toString(pid)
+                  : refusal.message());
+        }
+        conn =
+            new Connection(
+                id,
+                sock,
+                pid,
+                services.codec(),
+                services.config(),
+                session.policy().eventOverflow(),
+                services.relay(),
+                LoadedModule.this);
+        if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
+          throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is stopping");
+        }
+        conn.markAuthenticated();
+        connection = conn;
+      }
+      // queued before the connection's threads start: nothing is written ahead of it
+      conn.send(
+          handshake.welcome(
+              session,
+              services.listener().contextConfig(session),
+              dataDir.toString(),
+              socketPath().toString()));
+      host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
+      return conn;
+    }
+
+    @Override
+    public void protocolViolation() {
+      session.countProtocolError();
+    }
+
+    @Override
+    public void misbehaving(String why) {
+      fail(why, null);
+      LaunchedProcess p;
+      synchronized (LoadedModule.this) {
+        p = process;
+      }
+      if (p != null) {
+        p.kill();
+      }
+    }
+  }
+
+  @GuardedBy("this")
+  private void refuseIfClosedToConnections() throws Endpoint.Refused {
+    assert Thread.holdsLock(this);
+    ModuleState state = host.state();
+    if (!state.isLive()) {
+      throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is " + state);
+    }
+    if (connection != null && connection.isOpen()) {
+      throw new Endpoint.Refused(
+          ErrorCode.UNAUTHENTICATED, "module " + id + " is already connected");
+    }
+    if (handshake.tokenUsed()) {
+      throw new Endpoint.Refused(
+          ErrorCode.UNAUTHENTICATED, "module " + id + "'s launch token was already used");
+    }
+  }
+
+  // ------------------------------------------------------------------ the connection's listener
+
+  @Override
+  public void onRequest(Connection conn, Message.Request req) {
+    services
+        .dispatcher()
+        .dispatch(session, req)
+        .whenComplete(
+            (reply, err) -> {
+              if (err != null) {
+                LOG.log(System.Logger.Level.ERROR, "module " + id + ": dispatch failed", err);
+                reply =
+                    Reply.of(
+                        Message.Response.error(
+                            req.id(),
+                            ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
+              }
+              conn.sendResponse(reply);
+              if (reply.afterSent() != null) {
+                reply.afterSent().run();
+              }
+            });
+  }
+
+  @Override
+  public void onLog(Message.Log line) {
+    services.listener().log(id, line);
+  }
+
+  @Override
+  public void onProtocolViolation(Connection c) {
+    session.countProtocolError();
+  }
+
+  @Override
+  public void onEventsDropped(long n) {
+    session.countDropped(n);
+  }
+
+  @Override
+  public void onQueueOverflow() {
+    session.countOverflow();
+  }
+
+  @Override
+  public void onEnded(Connection conn) {
+    endpoint.unregister(conn);
+    boolean wasCurrent;
+    LaunchedProcess p;
+    synchronized (this) {
+      wasCurrent = conn == connection;
+      p = process;
+    }
+    if (!wasCurrent || !conn.isAuthenticated() || !host.state().isLive()) {
+      return;
+    }
+    // A process that is exiting closes its socket first: give the exit a moment to be seen, so the
+    // module is reported as crashed with its exit status rather than as disconnected.
+    if (p != null && waitExit(p, EXIT_RACE_MS)) {
+      return;
+    }
+    // The token is one-time: a module that lost its connection cannot come back, so end it.
+    fail("connection lost: " + conn.closeReason(), null);
+    if (p != null) {
+      p.kill();
+    }
+  }
+
+  // ------------------------------------------------------------------ session progress
+
+  @Override
+  public void subscribed() {
+    host.transition(ModuleState.SUBSCRIBED, null, ModuleState.INITIALIZED);
+  }
+
+  @Override
+  public void ready() {
+    host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED, ModuleState.SUBSCRIBED);
+  }
+
+  // ------------------------------------------------------------------ events and calls
+
+  /** Whether an event of this type would be delivered now: connected and subscribed. */
+  boolean wouldDeliver(String type) {
+    Connection c = connection();
+    return c != null && c.isOpen() && c.isAuthenticated() && session.isSubscribed(type);
+  }
+
+  /** Delivers an event if this module is connected and subscribed. */
+  boolean deliver(SharedEvent event) {
+    Connection c = connection();
+    return c != null
+        && c.isAuthenticated()
+        && session.isSubscribed(event.type())
+        && c.sendEvent(event);
+  }
+
+  /** Invokes a method the module serves (call_module, lifecycle). */
+  CompletableFuture<Message.Response> invoke(String method, JsonNode params, String caller) {
+    Connection c;
+    synchronized (this) {
+      c = connection;
+    }
+    if (c == null || !c.isAuthenticated() || !host.state().isLive()) {
+      return CompletableFuture.completedFuture(
+          Message.Response.error(
+              0, ErrorValue.of(ErrorCode.UNAVAILABLE, "module " + id + " is not running")));
+    }
+    return c.invoke(method, params, caller, services.config().callTimeoutMs());
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  /**
+   * The launch's connect deadline: a module still not authenticated is FAILED, its process ended,
+   * and the restart rule applies. A module that already connected, or ended, is left alone.
+   */
+  private void connectDeadline(int seconds) {
+    String why = "did not connect within " + seconds + " s";
+    if (!host.transition(ModuleState.FAILED, why, ModuleState.LOADED)) {
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "module {0} failed: {1}", id, why);
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    if (p != null) {
+      p.kill();
+    }
+    services.listener().failed(this, null);
+  }
+
+  private void processExited(Integer status) {
+    String why = "process exited with status " + status;
+    if (host.state().isLive()) {
+      fail(why, status);
+      services.listener().crashed(this, status);
+    } else {
+      host.transition(ModuleState.STOPPED, why, ModuleState.STOPPING);
+    }
+    closeEndpoints("process ended");
+  }
+
+  /** A running module ended unexpectedly: FAILED, then the listener applies the restart rule. */
+  void fail(String why, Integer exitStatus) {
+    LOG.log(System.Logger.Level.WARNING, "module {0} failed: {1}", id, why);
+    boolean failed =
+        host.transition(
+            ModuleState.FAILED,
+            why,
+            ModuleState.LOADED,
+            ModuleState.INITIALIZED,
+            ModuleState.SUBSCRIBED,
+            ModuleState.STARTED);
+    if (failed) {
+      services.listener().failed(this, exitStatus);
+    }
+  }
+
+  /** Waits (bounded) for the process to end; true when it has. */
+  boolean awaitExit(long ms) {
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    return p == null || waitExit(p, ms);
+  }
+
+  /**
+   * Graceful stop: ask with an invoke, wait the grace period, SIGTERM, wait, SIGKILL. Returns once
+   * the final state is set: STOPPED when the process ended, FAILED when it survived SIGKILL
+   * (logged). A second caller while a stop runs waits for that stop's final state (bounded).
+   */
+  void stop(long graceMs) {
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    boolean asked =
+        host.transition(
+            ModuleState.STOPPING,
+            "stop requested",
+            ModuleState.LOADED,
+            ModuleState.INITIALIZED,
+            ModuleState.SUBSCRIBED,
+            ModuleState.STARTED);
+    if (p != null && asked) {
+      CompletableFuture<Integer> exit =
+          ProcessStop.run(id, p, connection(), services.codec(), graceMs);
+      // the exit listener may not have run yet: set the final state here, whichever comes first
+      if (exit.isDone()) {
+        host.transition(
+            ModuleState.STOPPED,
+            "process exited with status " + ProcessStop.status(exit),
+            ModuleState.STOPPING);
+      } else {
+        host.transition(
+            ModuleState.FAILED,
+            "pid " + p.pid() + " did not end after SIGKILL",
+            ModuleState.STOPPING);
+      }
+    } else if (p != null) {
+      try {
+        // another caller runs the stop: wait (bounded) until its final state is set
+        host.awaitLeft(ModuleState.STOPPING, graceMs + ProcessStop.SIGNAL_WAITS_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeEndpoints("module stopped");
+  }
+
+  private static boolean waitExit(LaunchedProcess p, long ms) {
+    return ProcessStop.waitExit(p.onExit(), ms);
+  }
+
+  /** Closes the connection, the listening socket and the socket file (once; see Endpoint). */
+  void closeEndpoints(String why) {
+    endpoint.close(why);
+  }
+
+  void markUnloaded() {
+    host.transition(ModuleState.UNLOADED, null, ModuleState.values());
+  }
+}

@@ -1,0 +1,87 @@
+package org.blvm.loader;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.AdmittedModule;
+
+/**
+ * Finds module directories ({@code <modules>/<name>/}, symlinks skipped, at most {@code
+ * maxModules}) and admits each through the operator's {@link Admission}. No process is started
+ * here.
+ */
+final class ModuleDiscovery {
+  private static final System.Logger LOG = System.getLogger("blvm.loader");
+
+  /** An admission's outcome: the admitted module, or the FAILED status of a refused one. */
+  record Outcome(AdmittedModule admitted, ModuleStatus refused) {}
+
+  private final Path modulesDir;
+  private final int maxModules;
+  private final Admission admission;
+
+  ModuleDiscovery(Path modulesDir, int maxModules, Admission admission) {
+    this.modulesDir = modulesDir;
+    this.maxModules = maxModules;
+    this.admission = admission;
+  }
+
+  /** Every module directory, sorted; more than {@code maxModules} is an error. */
+  List<Path> moduleDirs() throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(modulesDir)) {
+      for (Path d : ds) {
+        if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+          dirs.add(d);
+        }
+      }
+    }
+    dirs.sort(null);
+    if (dirs.size() > maxModules) {
+      throw new IOException(
+          modulesDir
+              + " holds "
+              + dirs.size()
+              + " module directories; at most "
+              + maxModules
+              + " are allowed");
+    }
+    return dirs;
+  }
+
+  /** Admits the module in {@code dir}; a refusal is logged and returned as a FAILED status. */
+  Outcome admit(Path dir) {
+    String dirName = dir.getFileName().toString();
+    AdmittedModule admitted;
+    try {
+      admitted = admission.admit(dir);
+    } catch (AdmissionException e) {
+      LOG.log(System.Logger.Level.WARNING, "module {0} refused: {1}", dirName, e.getMessage());
+      return new Outcome(
+          null,
+          new ModuleStatus(
+              dirName, null, ModuleState.FAILED, OptionalLong.empty(), e.getMessage()));
+    }
+    if (!admitted.droppedCapabilities().isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: capabilities not allowed by the policy were dropped: {1}",
+          dirName,
+          admitted.droppedCapabilities());
+    }
+    if (admitted.unsigned()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0} runs UNSIGNED: the policy allows it for this module (development only)",
+          dirName);
+    }
+    return new Outcome(admitted, null);
+  }
+}

@@ -1,0 +1,110 @@
+package org.blvm.loader;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The state machine of one module launch: its {@link ModuleState}, why it got there, and the pid of
+ * its process once launched. Every transition is checked against the states it may come from, and
+ * reported to a {@link Listener} after the monitor is released. The monitor guards only these
+ * fields and is never held across I/O or a call out.
+ */
+final class ModuleHost {
+  /** Told of every transition, on the thread that made it, with no lock held. */
+  interface Listener {
+    void stateChanged(ModuleHost host, ModuleState from, ModuleState to);
+  }
+
+  private final String id;
+  private final String version;
+  private final Listener listener;
+
+  @GuardedBy("this")
+  private ModuleState state = ModuleState.LOADED;
+
+  @GuardedBy("this")
+  private String detail;
+
+  @GuardedBy("this")
+  private OptionalLong pid = OptionalLong.empty();
+
+  ModuleHost(String id, String version, Listener listener) {
+    this.id = id;
+    this.version = version;
+    this.listener = listener;
+  }
+
+  String id() {
+    return id;
+  }
+
+  synchronized ModuleState state() {
+    return state;
+  }
+
+  synchronized ModuleStatus status() {
+    return new ModuleStatus(id, version, state, pid, detail);
+  }
+
+  /** Records the pid of the launched process (for the status). */
+  synchronized void launched(long processPid) {
+    pid = OptionalLong.of(processPid);
+  }
+
+  /** Adds to the status detail (e.g. why the module is not restarted). */
+  synchronized void appendDetail(String more) {
+    detail = detail == null ? more : detail + "; " + more;
+  }
+
+  /** Moves to {@code to} if the current state is one of {@code from}; true when it moved. */
+  boolean transition(ModuleState to, String why, ModuleState... from) {
+    ModuleState old;
+    synchronized (this) {
+      old = state;
+      boolean allowed = false;
+      for (ModuleState f : from) {
+        allowed |= f == old;
+      }
+      if (!allowed || old == to) {
+        return false;
+      }
+      state = to;
+      if (why != null) {
+        detail = why;
+      }
+      notifyAll();
+    }
+    listener.stateChanged(this, old, to);
+    return true;
+  }
+
+  /** Waits until the state is {@code wanted}; false on timeout or when it ended elsewhere. */
+  synchronized boolean awaitState(ModuleState wanted, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (state != wanted) {
+      if (!state.isLive() && wanted.isLive()) {
+        return false;
+      }
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+    }
+    return true;
+  }
+
+  /** Waits until the state is not {@code passing} any more; false on timeout. */
+  synchronized boolean awaitLeft(ModuleState passing, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (state == passing) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,394 @@
+package org.blvm.loader;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.blvm.policy.Admission;
+import org.blvm.protocol.Limits;
+import org.blvm.protocol.Message;
+import org.blvm.sandbox.ResourceLimits;
+import org.blvm.sandbox.SandboxOptions;
+
+/**
+ * Configures a {@link ModuleManager}; {@link #build()} validates every setting (all problems
+ * reported at once) and seals them. Obtained as {@link ModuleManager#builder()}, typed {@link
+ * ModuleManager.Builder}; the type parameter only lets every setter return that type.
+ */
+public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
+  /**
+   * How long a connection's writer waits after a batch, so that events queued meanwhile go out
+   * together; a response, invoke or close queued meanwhile ends the wait (docs/concurrency.md).
+   */
+  static final Duration WRITER_LINGER = Duration.ofNanos(500_000);
+
+  Path modulesDir;
+  Path runtimeDir;
+  Path dataDir;
+  NodeBackend backend = new NodeBackend() {};
+  ModuleLauncher launcher;
+  Admission admission;
+  Limits limits = Limits.DEFAULT;
+  Duration helloTimeout = Duration.ofSeconds(10);
+  Duration stopGrace = Duration.ofSeconds(5);
+  Duration callTimeout = Duration.ofSeconds(10);
+  int eventQueueFrames = 8192;
+  long eventQueueBytes = 64L << 20;
+  Duration writerLinger = WRITER_LINGER;
+  int maxPendingInvokes = 256;
+  int maxModules = 64;
+  int maxBadConnectionsPerMinute = BadConnections.DEFAULT_LIMIT_PER_MINUTE;
+  Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+  int moduleHeapMb = 64;
+  ModuleEventListener eventListener = (source, type, payload) -> {};
+  ModuleLogListener logListener =
+      (id, level, message) ->
+          System.getLogger("blvm.module." + id).log(toSystemLevel(level), message);
+  SecureRandom random = new SecureRandom();
+  Path auditLog;
+  long auditMaxBytes = 16L << 20;
+  int auditKeep = 5;
+  SandboxOptions sandboxOptions;
+  Set<String> unsandboxed = Set.of();
+  String javaProfile = "default";
+  String nativeProfile = "default";
+  ResourceLimits javaLimits;
+  ResourceLimits nativeLimits = ResourceLimits.nativeDefaults();
+  Path nodeConfig;
+  boolean watchNodeConfig = true;
+  boolean reloadConfigOnSighup;
+  Duration nodeConfigDebounce = Duration.ofMillis(200);
+  Ticker ticker = Ticker.system();
+  Clock clock = Clock.systemUTC();
+
+  ModuleManagerBuilder() {}
+
+  /** This builder, typed as the caller holds it. */
+  abstract B self();
+
+  /**
+   * The node's TOML config (optional). Read at {@link ModuleManager#start()}, where a missing or
+   * invalid file is an error; re-read by {@link ModuleManager#reloadConfig()}, on file change (see
+   * {@link #watchNodeConfig}) and on SIGHUP (see {@link #reloadConfigOnSighup}). Each module sees
+   * only what its policy allows, as {@code ConfigLoaded} events and in its welcome's context
+   * config. See docs/config.md.
+   */
+  public B nodeConfig(Path file) {
+    this.nodeConfig = Objects.requireNonNull(file);
+    return self();
+  }
+
+  /** Whether a change of the node config file triggers a reload (default true). */
+  public B watchNodeConfig(boolean watch) {
+    this.watchNodeConfig = watch;
+    return self();
+  }
+
+  /**
+   * Whether SIGHUP to this process reloads the node config (default false: an embedded library
+   * should not take over a process-wide signal unasked). Replaces the JVM's default SIGHUP action,
+   * which is to exit.
+   */
+  public B reloadConfigOnSighup(boolean reload) {
+    this.reloadConfigOnSighup = reload;
+    return self();
+  }
+
+  /** How long the config file must be quiet after a change before it is re-read (200 ms). */
+  public B nodeConfigDebounce(Duration d) {
+    this.nodeConfigDebounce = d;
+    return self();
+  }
+
+  /**
+   * Where every permission decision is appended as JSON lines (default: runtimeDir/audit.jsonl),
+   * rotated at {@code maxBytes} keeping {@code keep} old files.
+   */
+  public B auditLog(Path file, long maxBytes, int keep) {
+    this.auditLog = Objects.requireNonNull(file);
+    this.auditMaxBytes = maxBytes;
+    this.auditKeep = keep;
+    return self();
+  }
+
+  /**
+   * Runs every module in a bubblewrap sandbox (namespaces, seccomp profile, rlimits). This is the
+   * default, with {@link SandboxOptions#defaults()}. The sandbox is preflighted at build time; if
+   * it cannot be built, no module starts (each is FAILED with the full list of what is missing) —
+   * there is no silent fallback to running unsandboxed.
+   */
+  public B sandbox(SandboxOptions options) {
+    this.sandboxOptions = Objects.requireNonNull(options);
+    return self();
+  }
+
+  /**
+   * DEVELOPMENT ONLY: these modules run without the sandbox even when {@link #sandbox} is set.
+   * Logged at ERROR level at build and at every launch.
+   */
+  public B unsandboxedForDevelopment(Set<String> moduleIds) {
+    this.unsandboxed = Set.copyOf(moduleIds);
+    return self();
+  }
+
+  /** seccomp profiles (names in native-profiles/) for JVM and native modules. */
+  public B sandboxProfiles(String java, String nativeModules) {
+    this.javaProfile = Objects.requireNonNull(java);
+    this.nativeProfile = Objects.requireNonNull(nativeModules);
+    return self();
+  }
+
+  /**
+   * Resource limits for JVM and native modules (default: {@code jvmDefaults()} with the heap of
+   * {@link #moduleHeapMb}, {@code nativeDefaults()}).
+   */
+  public B sandboxLimits(ResourceLimits java, ResourceLimits nativeModules) {
+    this.javaLimits = Objects.requireNonNull(java);
+    this.nativeLimits = Objects.requireNonNull(nativeModules);
+    return self();
+  }
+
+  /** Where module directories are found (required). */
+  public B modulesDir(Path dir) {
+    this.modulesDir = dir;
+    return self();
+  }
+
+  /** Where per-module socket directories are made, 0700 (required; keep the path short). */
+  public B runtimeDir(Path dir) {
+    this.runtimeDir = dir;
+    return self();
+  }
+
+  /** Where each module's writable data directory is made (default: runtimeDir/data). */
+  public B dataDir(Path dir) {
+    this.dataDir = dir;
+    return self();
+  }
+
+  public B backend(NodeBackend backend) {
+    this.backend = Objects.requireNonNull(backend);
+    return self();
+  }
+
+  /**
+   * Replaces the sandbox with another launcher, for example {@link ModuleLauncher#plainProcesses()}
+   * in development and tests (which logs every unconfined launch as a warning). Cannot be combined
+   * with {@link #sandbox}.
+   */
+  public B launcher(ModuleLauncher launcher) {
+    this.launcher = Objects.requireNonNull(launcher);
+    return self();
+  }
+
+  /**
+   * Decides which modules may run and with what (required): signatures, pinned binary, version
+   * ratchet, granted capabilities = declared ∩ allowed by the operator's policy. Modules run from
+   * its content-addressed store.
+   */
+  public B admission(Admission admission) {
+    this.admission = Objects.requireNonNull(admission);
+    return self();
+  }
+
+  public B limits(Limits limits) {
+    this.limits = Objects.requireNonNull(limits);
+    return self();
+  }
+
+  /** How long a connection may take to say hello. */
+  public B helloTimeout(Duration d) {
+    this.helloTimeout = d;
+    return self();
+  }
+
+  /** How long a module has to exit after the stop message before SIGTERM. */
+  public B stopGrace(Duration d) {
+    this.stopGrace = d;
+    return self();
+  }
+
+  /** Deadline of a module-to-module call. */
+  public B callTimeout(Duration d) {
+    this.callTimeout = d;
+    return self();
+  }
+
+  /** Bounds of each connection's outgoing queue; a module that lets it fill is disconnected. */
+  public B eventQueue(int frames, long bytes) {
+    this.eventQueueFrames = frames;
+    this.eventQueueBytes = bytes;
+    return self();
+  }
+
+  /** Elapsed time for rate limits, restart windows and debounce (tests only). */
+  B ticker(Ticker t) {
+    this.ticker = Objects.requireNonNull(t);
+    return self();
+  }
+
+  /** Wall-clock time for audit lines and reload records (tests only). */
+  B clock(Clock c) {
+    this.clock = Objects.requireNonNull(c);
+    return self();
+  }
+
+  /** How long a connection's writer waits after a batch (tests only; see WRITER_LINGER). */
+  B writerLinger(Duration d) {
+    this.writerLinger = d;
+    return self();
+  }
+
+  /**
+   * How many bad connections (refused connects, protocol violations before the handshake) one
+   * module may cause within a minute; one more and it is FAILED as misbehaving and its restart rule
+   * applies (default 20).
+   */
+  public B maxBadConnectionsPerMinute(int n) {
+    this.maxBadConnectionsPerMinute = n;
+    return self();
+  }
+
+  public B maxModules(int n) {
+    this.maxModules = n;
+    return self();
+  }
+
+  /** The java executable for runtime = "java" modules (default: this JVM's). */
+  public B javaExecutable(Path java) {
+    this.javaExecutable = java;
+    return self();
+  }
+
+  public B moduleHeapMb(int mb) {
+    this.moduleHeapMb = mb;
+    return self();
+  }
+
+  public B onModuleEvent(ModuleEventListener l) {
+    this.eventListener = Objects.requireNonNull(l);
+    return self();
+  }
+
+  public B onModuleLog(ModuleLogListener l) {
+    this.logListener = Objects.requireNonNull(l);
+    return self();
+  }
+
+  public B random(SecureRandom random) {
+    this.random = Objects.requireNonNull(random);
+    return self();
+  }
+
+  /** Validates every setting (all problems reported at once) and builds the manager. */
+  public ModuleManager build() {
+    List<String> problems = new ArrayList<>();
+    if (modulesDir == null) {
+      problems.add("modulesDir is required");
+    }
+    if (runtimeDir == null) {
+      problems.add("runtimeDir is required");
+    }
+    if (admission == null) {
+      problems.add("admission is required (the operator's policy decides what may run)");
+    }
+    positive(problems, "helloTimeout", helloTimeout);
+    positive(problems, "stopGrace", stopGrace);
+    positive(problems, "callTimeout", callTimeout);
+    positive(problems, "nodeConfigDebounce", nodeConfigDebounce);
+    if (eventQueueFrames < 16) {
+      problems.add("eventQueue frames must be >= 16, found " + eventQueueFrames);
+    }
+    if (eventQueueBytes < limits.maxFrameBytes()) {
+      problems.add(
+          "eventQueue bytes must be >= the max frame size "
+              + limits.maxFrameBytes()
+              + ", found "
+              + eventQueueBytes);
+    }
+    if (auditMaxBytes < 4096 || auditKeep < 1 || auditKeep > 100) {
+      problems.add(
+          "auditLog needs maxBytes >= 4096 and keep in 1..100, found "
+              + auditMaxBytes
+              + " and "
+              + auditKeep);
+    }
+    if (maxBadConnectionsPerMinute < 1) {
+      problems.add("maxBadConnectionsPerMinute must be >= 1, found " + maxBadConnectionsPerMinute);
+    }
+    if (maxModules < 1) {
+      problems.add("maxModules must be >= 1, found " + maxModules);
+    }
+    if (moduleHeapMb < 16) {
+      problems.add("moduleHeapMb must be >= 16, found " + moduleHeapMb);
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "invalid module manager settings: " + String.join("; ", problems));
+    }
+    Path runtime = runtimeDir.toAbsolutePath().normalize();
+    LoaderConfig config =
+        new LoaderConfig(
+            modulesDir.toAbsolutePath().normalize(),
+            runtime,
+            dataDir == null ? runtime.resolve("data") : dataDir.toAbsolutePath().normalize(),
+            helloTimeout.toMillis(),
+            stopGrace.toMillis(),
+            callTimeout.toMillis(),
+            eventQueueFrames,
+            eventQueueBytes,
+            writerLinger.toNanos(),
+            maxPendingInvokes,
+            maxModules,
+            javaExecutable,
+            moduleHeapMb,
+            auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath(),
+            maxBadConnectionsPerMinute);
+    if (launcher != null && sandboxOptions != null) {
+      throw new IllegalArgumentException(
+          "invalid module manager settings: both a sandbox and another launcher were set");
+    }
+    if (launcher == null) {
+      if (sandboxOptions == null) {
+        sandboxOptions = SandboxOptions.defaults();
+      }
+      launcher =
+          new SandboxLauncher(
+              sandboxOptions,
+              unsandboxed,
+              new SandboxLauncher.SandboxPolicy(
+                  javaProfile,
+                  nativeProfile,
+                  javaLimits != null
+                      ? javaLimits
+                      : ResourceLimits.jvmDefaults().withHeapMb(moduleHeapMb),
+                  nativeLimits));
+    }
+    return new ModuleManager(this, config);
+  }
+
+  private static void positive(List<String> problems, String name, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      problems.add(name + " must be positive, found " + d);
+    }
+  }
+
+  private static System.Logger.Level toSystemLevel(Message.LogLevel l) {
+    switch (l) {
+      case TRACE:
+        return System.Logger.Level.TRACE;
+      case DEBUG:
+        return System.Logger.Level.DEBUG;
+      case INFO:
+        return System.Logger.Level.INFO;
+      case WARN:
+        return System.Logger.Level.WARNING;
+      default:
+        return System.Logger.Level.ERROR;
+    }
+  }
+}

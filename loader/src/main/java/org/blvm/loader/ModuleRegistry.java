@@ -1,0 +1,162 @@
+package org.blvm.loader;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeoutException;
+import org.blvm.protocol.Api;
+import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.Message;
+import org.blvm.protocol.SharedEvent;
+
+/**
+ * The modules a manager knows, by name: the loaded ones and the refused ones (with their status).
+ * It is the {@link ModuleDirectory} and {@link EventSink} of the dispatcher, and fans events out to
+ * subscribers. Lock-free: concurrent maps.
+ */
+final class ModuleRegistry implements ModuleDirectory, EventSink {
+  private static final System.Logger LOG = System.getLogger("blvm.loader");
+
+  private final Map<String, LoadedModule> loaded = new ConcurrentSkipListMap<>();
+  private final Map<String, ModuleStatus> refused = new ConcurrentSkipListMap<>();
+  private final ModuleEventListener eventListener;
+
+  ModuleRegistry(ModuleEventListener eventListener) {
+    this.eventListener = eventListener;
+  }
+
+  /** Adds a loaded module; false when one of that name is loaded already. */
+  boolean add(LoadedModule m, String dirName) {
+    if (loaded.putIfAbsent(m.id(), m) != null) {
+      return false;
+    }
+    refused.remove(dirName);
+    return true;
+  }
+
+  /** Removes {@code m} if it is still the module loaded under its name. */
+  boolean remove(LoadedModule m) {
+    return loaded.remove(m.id(), m);
+  }
+
+  void refuse(String dirName, ModuleStatus status) {
+    refused.put(dirName, status);
+  }
+
+  Optional<LoadedModule> get(String id) {
+    return Optional.ofNullable(loaded.get(id));
+  }
+
+  /** The loaded module {@code id}, or IllegalArgumentException. */
+  LoadedModule require(String id) {
+    LoadedModule m = loaded.get(id);
+    if (m == null) {
+      throw new IllegalArgumentException("no loaded module \"" + id + "\"");
+    }
+    return m;
+  }
+
+  Collection<LoadedModule> all() {
+    return loaded.values();
+  }
+
+  Optional<ModuleStatus> status(String id) {
+    LoadedModule m = loaded.get(id);
+    return m != null ? Optional.of(m.host().status()) : Optional.ofNullable(refused.get(id));
+  }
+
+  List<ModuleStatus> statuses() {
+    Map<String, ModuleStatus> all = new TreeMap<>(refused);
+    loaded.values().forEach(m -> all.put(m.id(), m.host().status()));
+    return List.copyOf(all.values());
+  }
+
+  /** Waits until every loaded module is STARTED; names the ones that are not. */
+  void awaitAllStarted(Duration timeout) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> late = new ArrayList<>();
+    for (LoadedModule m : loaded.values()) {
+      long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      if (!m.host().awaitState(ModuleState.STARTED, left)) {
+        ModuleStatus st = m.host().status();
+        late.add(
+            st.name() + " (" + st.state() + (st.detail() == null ? "" : ": " + st.detail()) + ")");
+      }
+    }
+    if (!late.isEmpty()) {
+      throw new TimeoutException("modules not started within " + timeout + ": " + late);
+    }
+  }
+
+  /** How many loaded modules would get an event of {@code type} now. */
+  int subscribers(String type) {
+    int n = 0;
+    for (LoadedModule m : loaded.values()) {
+      if (m.wouldDeliver(type)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Queues the event for every connected subscriber; returns how many. */
+  int fanOut(SharedEvent event) {
+    int n = 0;
+    for (LoadedModule m : loaded.values()) {
+      if (m.deliver(event)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public int publishFromModule(SharedEvent event, String source, JsonNode payload) {
+    int n = fanOut(event);
+    try {
+      eventListener.onModuleEvent(source, event.type(), payload);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "module event listener failed", e);
+    }
+    return n;
+  }
+
+  @Override
+  public Optional<Session> session(String id) {
+    return get(id).map(LoadedModule::session);
+  }
+
+  @Override
+  public CompletableFuture<Message.Response> invoke(
+      String target, String method, JsonNode params, String caller) {
+    LoadedModule m = loaded.get(target);
+    if (m == null) {
+      return CompletableFuture.completedFuture(
+          Message.Response.error(
+              0, ErrorValue.of(ErrorCode.UNAVAILABLE, "module " + target + " is not running")));
+    }
+    return m.invoke(method, params, caller);
+  }
+
+  @Override
+  public List<Api.ModuleInfo> moduleInfos() {
+    List<Api.ModuleInfo> out = new ArrayList<>();
+    for (LoadedModule m : loaded.values()) {
+      out.add(
+          new Api.ModuleInfo(
+              m.id(),
+              m.session().manifest().version(),
+              m.host().state().name(),
+              m.session().servedMethods()));
+    }
+    return out;
+  }
+}
