@@ -76,10 +76,10 @@ public final class Admission {
   }
 
   /**
-   * The comment a signature over these manifest bytes must carry, to name it when refusing one
-   * that lacks the prefix. The refusal does not depend on it: the bytes (which a trusted key signed)
-   * are parsed only for the name and version, and when they do not parse the directory name stands
-   * in and the version stays a placeholder.
+   * The comment a signature over these manifest bytes must carry, to name it when refusing one that
+   * lacks the prefix. The refusal does not depend on it: the bytes (which a trusted key signed) are
+   * parsed only for the name and version, and when they do not parse the directory name stands in
+   * and the version stays a placeholder.
    */
   private static String expectedComment(Path manifestFile, byte[] manifestBytes, String module) {
     try {
