@@ -108,6 +108,14 @@ public final class DemoNode implements Callable<Integer> {
     } catch (WorkDir.RefusedException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    // JNA (seccomp) and junixsocket (the sockets) unpack their native libraries into the work
+    // directory rather than the user's home or /tmp, unless told otherwise
+    Path nativeTmp = Files.createDirectories(workDir.resolve("tmp")).toAbsolutePath();
+    for (String property : List.of("jna.tmpdir", "org.newsclub.net.unix.library.tmpdir")) {
+      if (System.getProperty(property) == null) {
+        System.setProperty(property, nativeTmp.toString());
+      }
+    }
     // A signing key for this run only: the demo signs its modules like an author would, and its
     // policy trusts exactly that key. The secret half is never written anywhere.
     MinisignSecretKey key = MinisignSecretKey.generate(new SecureRandom());

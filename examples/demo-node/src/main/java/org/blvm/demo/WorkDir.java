@@ -20,7 +20,7 @@ final class WorkDir {
   static final String MARKER = ".blvm-demo-work-dir";
 
   /** What the demo lays out in its work directory: only these are ever deleted. */
-  static final List<String> ENTRIES = List.of("modules", "data", "state", "run");
+  static final List<String> ENTRIES = List.of("modules", "data", "state", "run", "tmp");
 
   private WorkDir() {}
 
