@@ -60,7 +60,9 @@ final class WorkDir {
               + dir
               + " is not empty and was not made by blvm-demo (it has no "
               + MARKER
-              + " file); the demo deletes nothing it did not make: name a new or empty directory");
+              + " file); the demo deletes nothing it did not make: name a new or empty directory,"
+              + " or delete this one yourself (a work directory of an older blvm-demo has no"
+              + " marker)");
     }
     mark(dir);
   }
