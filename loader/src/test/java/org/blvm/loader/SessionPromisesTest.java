@@ -16,6 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
@@ -46,8 +49,7 @@ class SessionPromisesTest {
     }
   }
 
-  private LoaderFixture start(java.util.function.Consumer<ModuleManager.Builder> custom)
-      throws Exception {
+  private LoaderFixture start(Consumer<ModuleManager.Builder> custom) throws Exception {
     fx =
         new LoaderFixture(tmp.resolve("fx"))
             .module("alpha", CAPS, "")
@@ -66,8 +68,7 @@ class SessionPromisesTest {
     Path dataDir = fx.launcher.specs.get("alpha").dataDir();
 
     assertEquals(
-        java.util.Set.of("BLVM_SOCKET", "BLVM_TOKEN", "BLVM_DATA_DIR", "HOME", "PATH", "LANG"),
-        env.keySet());
+        Set.of("BLVM_SOCKET", "BLVM_TOKEN", "BLVM_DATA_DIR", "HOME", "PATH", "LANG"), env.keySet());
     assertEquals(dataDir.toString(), env.get("BLVM_DATA_DIR"));
     assertEquals(env.get("BLVM_DATA_DIR"), env.get("HOME"));
     assertEquals("/usr/bin:/bin", env.get("PATH"));
@@ -190,8 +191,7 @@ class SessionPromisesTest {
       n--;
     }
     int rest = bytes - eventSize(Map.of("b", "x".repeat(n))) - 3;
-    Map<String, String> p =
-        new java.util.TreeMap<>(Map.of("b", "x".repeat(n), "c", "y".repeat(rest)));
+    Map<String, String> p = new TreeMap<>(Map.of("b", "x".repeat(n), "c", "y".repeat(rest)));
     assertEquals(bytes, eventSize(p));
     return p;
   }

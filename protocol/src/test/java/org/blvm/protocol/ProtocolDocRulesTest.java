@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +128,7 @@ class ProtocolDocRulesTest {
                       Frames.read(new ByteArrayInputStream(input), CODEC.limits().maxFrameBytes());
                   CODEC.decode(payload);
                 },
-                e.getKey() + " " + java.util.HexFormat.of().formatHex(input));
+                e.getKey() + " " + HexFormat.of().formatHex(input));
         assertEquals(e.getKey(), x.reason(), x.getMessage());
       }
     }

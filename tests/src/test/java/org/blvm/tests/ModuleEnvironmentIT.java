@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleLauncher;
 import org.blvm.loader.ModuleManager;
@@ -47,7 +48,7 @@ class ModuleEnvironmentIT {
       String text;
       try {
         text = line.get(90, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         Path out = tmp.resolve("run").resolve("envy.out.log");
         throw new AssertionError(
             "no environment line; "

@@ -3,6 +3,7 @@ package org.blvm.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -206,7 +207,7 @@ public final class DemoNode implements Callable<Integer> {
   /** Whether the longest module socket path below {@code runtime} fits a Unix socket address. */
   private static boolean fitsSocketPath(Path runtime) {
     String longest = runtime.resolve("block-reporter-8").resolve("module.sock").toString();
-    return longest.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
+    return longest.getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
   }
 
   private static boolean isRoot() {

@@ -3,6 +3,8 @@ package org.blvm.examples.testmodule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -91,10 +93,10 @@ public final class TestModule {
   }
 
   private static void logEnvironment(ModuleClient c) {
-    java.util.Map<String, String> env = System.getenv();
+    Map<String, String> env = System.getenv();
     StringBuilder line =
         new StringBuilder("environment names=")
-            .append(String.join(",", new java.util.TreeSet<>(env.keySet())));
+            .append(String.join(",", new TreeSet<>(env.keySet())));
     for (String name :
         new String[] {"BLVM_SOCKET", "BLVM_DATA_DIR", "HOME", "PATH", "LANG", "PWD"}) {
       line.append(' ').append(name).append('=').append(env.get(name));
