@@ -7,6 +7,12 @@ public interface LaunchedProcess {
   /** Host pid of the process the launcher started. */
   long pid();
 
+  /**
+   * The path of its socket as the module sees it ({@code BLVM_SOCKET}): inside a sandbox the socket
+   * directory is mounted elsewhere than on the host.
+   */
+  String moduleSocketPath();
+
   /** Completes with the exit status when the process has ended (and was reaped). */
   CompletableFuture<Integer> onExit();
 

@@ -16,5 +16,5 @@ record LoaderConfig(
     int maxPendingInvokes,
     int maxModules,
     Path javaExecutable,
-    int moduleHeapMb,
+    LaunchDefaults launchDefaults,
     Path auditLog) {}

@@ -639,7 +639,7 @@ public final class ModuleManager implements AutoCloseable {
     private int maxPendingInvokes = 256;
     private int maxModules = 64;
     private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
-    private int moduleHeapMb = 64;
+    private int moduleHeapMb = LaunchDefaults.HEAP_MB;
     private ModuleEventListener eventListener = (source, type, payload) -> {};
     private ModuleLogListener logListener =
         (id, level, message) ->
@@ -650,9 +650,10 @@ public final class ModuleManager implements AutoCloseable {
     private int auditKeep = 5;
     private org.blvm.sandbox.SandboxOptions sandboxOptions;
     private Set<String> unsandboxed = Set.of();
-    private String javaProfile = "default";
-    private String nativeProfile = "default";
-    private org.blvm.sandbox.ResourceLimits javaLimits;
+    private String javaProfile = LaunchDefaults.PROFILE;
+    private String nativeProfile = LaunchDefaults.PROFILE;
+    private org.blvm.sandbox.ResourceLimits javaLimits =
+        org.blvm.sandbox.ResourceLimits.jvmDefaults();
     private org.blvm.sandbox.ResourceLimits nativeLimits =
         org.blvm.sandbox.ResourceLimits.nativeDefaults();
     private Path nodeConfig;
@@ -735,8 +736,8 @@ public final class ModuleManager implements AutoCloseable {
     }
 
     /**
-     * Resource limits for JVM and native modules (default: {@code jvmDefaults()} with the heap of
-     * {@link #moduleHeapMb}, {@code nativeDefaults()}).
+     * Kernel resource limits for JVM and native modules (default: {@code jvmDefaults()}, {@code
+     * nativeDefaults()}); a JVM module's heap is {@link #moduleHeapMb}.
      */
     public Builder sandboxLimits(
         org.blvm.sandbox.ResourceLimits java, org.blvm.sandbox.ResourceLimits nativeModules) {
@@ -913,7 +914,13 @@ public final class ModuleManager implements AutoCloseable {
               maxPendingInvokes,
               maxModules,
               javaExecutable,
-              moduleHeapMb,
+              new LaunchDefaults(
+                  javaProfile,
+                  nativeProfile,
+                  javaLimits,
+                  nativeLimits,
+                  moduleHeapMb,
+                  LaunchDefaults.PROCESSORS),
               auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath());
       if (launcher != null && sandboxOptions != null) {
         throw new IllegalArgumentException(
@@ -923,17 +930,7 @@ public final class ModuleManager implements AutoCloseable {
         if (sandboxOptions == null) {
           sandboxOptions = org.blvm.sandbox.SandboxOptions.defaults();
         }
-        launcher =
-            new SandboxLauncher(
-                sandboxOptions,
-                unsandboxed,
-                new SandboxLauncher.SandboxPolicy(
-                    javaProfile,
-                    nativeProfile,
-                    javaLimits != null
-                        ? javaLimits
-                        : org.blvm.sandbox.ResourceLimits.jvmDefaults().withHeapMb(moduleHeapMb),
-                    nativeLimits));
+        launcher = new SandboxLauncher(sandboxOptions, unsandboxed);
       }
       return new ModuleManager(this, config);
     }

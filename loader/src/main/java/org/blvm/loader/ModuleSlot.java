@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -244,19 +243,7 @@ final class ModuleSlot {
       server = s;
     }
 
-    LaunchSpec spec =
-        new LaunchSpec(
-            id,
-            command(),
-            environment(),
-            moduleDir,
-            dataDir,
-            socketDir,
-            config.runtimeDir().resolve(id + ".out.log"),
-            binary,
-            manifest.runtime() == ModuleManifest.Runtime.JAVA,
-            granted.contains(Capability.NETWORK_ACCESS),
-            policy);
+    LaunchSpec spec = launchSpec();
     LaunchedProcess p = launcher.launch(spec);
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started slot.
@@ -276,41 +263,27 @@ final class ModuleSlot {
         p.pid());
   }
 
-  private List<String> command() {
+  private LaunchSpec launchSpec() {
+    boolean java = manifest.runtime() == ModuleManifest.Runtime.JAVA;
+    LimitResolver.Resolved r = LimitResolver.resolve(config.launchDefaults(), java, policy);
     // The admitted copy in the loader's store: a file swapped in the module directory after its
     // signature was checked is never run.
-    Path entry = binary;
-    List<String> cmd = new ArrayList<>();
-    if (manifest.runtime() == ModuleManifest.Runtime.JAVA) {
-      cmd.add(config.javaExecutable().toString());
-      cmd.add("-Xmx" + config.moduleHeapMb() + "m");
-      cmd.add("-XX:+UseSerialGC");
-      cmd.add("-XX:-UsePerfData");
-      cmd.add("-XX:+DisableAttachMechanism");
-      cmd.add("-Xshare:auto");
-      if (manifest.mainClass() != null) {
-        cmd.add("-cp");
-        cmd.add(entry.toString());
-        cmd.add(manifest.mainClass());
-      } else {
-        cmd.add("-jar");
-        cmd.add(entry.toString());
-      }
-    } else {
-      cmd.add(entry.toString());
-    }
-    return cmd;
-  }
-
-  private Map<String, String> environment() {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("BLVM_SOCKET", socketPath().toString());
-    env.put("BLVM_TOKEN", new String(token, StandardCharsets.US_ASCII));
-    env.put("BLVM_DATA_DIR", dataDir.toString());
-    env.put("HOME", dataDir.toString());
-    env.put("PATH", "/usr/bin:/bin");
-    env.put("LANG", "C.UTF-8");
-    return env;
+    LaunchSpec.Entry entry =
+        java
+            ? LaunchSpec.Entry.jvm(
+                config.javaExecutable(), binary, manifest.mainClass(), r.jvmOptions())
+            : LaunchSpec.Entry.nativeBinary(binary);
+    return new LaunchSpec(
+        id,
+        entry,
+        List.of(),
+        socketDir,
+        SOCKET_NAME,
+        dataDir,
+        List.of(moduleDir, binary),
+        config.runtimeDir().resolve(id + ".out.log"),
+        r.confinement(granted.contains(Capability.NETWORK_ACCESS)),
+        new String(token, StandardCharsets.US_ASCII));
   }
 
   // ------------------------------------------------------------------ accept + authenticate

@@ -19,17 +19,17 @@ final class InProcessLauncher implements ModuleLauncher {
   @Override
   public LaunchedProcess launch(LaunchSpec spec) {
     specs.put(spec.moduleId(), spec);
-    Fake f = new Fake(spec.moduleId());
+    Fake f = new Fake(spec.moduleId(), spec.socketPath().toString());
     processes.put(spec.moduleId(), f);
     return f;
   }
 
   String token(String module) {
-    return specs.get(module).environment().get("BLVM_TOKEN");
+    return specs.get(module).token();
   }
 
   String socket(String module) {
-    return specs.get(module).environment().get("BLVM_SOCKET");
+    return specs.get(module).socketPath().toString();
   }
 
   /** Waits (bounded) until the loader sent {@code signal} ("TERM" or "KILL") to the module. */
@@ -50,10 +50,17 @@ final class InProcessLauncher implements ModuleLauncher {
 
   final class Fake implements LaunchedProcess {
     private final String module;
+    private final String socket;
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-    Fake(String module) {
+    Fake(String module, String socket) {
       this.module = module;
+      this.socket = socket;
+    }
+
+    @Override
+    public String moduleSocketPath() {
+      return socket;
     }
 
     @Override

@@ -447,25 +447,8 @@ final class BubblewrapSandbox implements Sandbox {
             "--info-fd", "" + FD_INFO, "--block-fd", "" + FD_BLOCK, "--seccomp", "" + FD_SECCOMP));
     a.add("--");
     a.add(spec.executable().toString());
-    if (spec.runtime() == SandboxSpec.Runtime.JAVA) {
-      a.addAll(jvmFlags(spec.limits()));
-    }
     a.addAll(spec.args());
     return a;
-  }
-
-  static List<String> jvmFlags(ResourceLimits l) {
-    List<String> f = new ArrayList<>();
-    f.add("-Xmx" + l.heapMb() + "m");
-    f.add("-XX:ActiveProcessorCount=" + l.processors());
-    f.add("-XX:-UsePerfData");
-    f.add("-XX:+DisableAttachMechanism");
-    if (l.addressSpaceBytes() > 0) {
-      f.add("-XX:CompressedClassSpaceSize=64m");
-      f.add("-XX:ReservedCodeCacheSize=64m");
-      f.add("-XX:MaxMetaspaceSize=96m");
-    }
-    return f;
   }
 
   private static int dataFd(String content, List<Integer> childFds, List<Integer> toClose)

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param name a short name for threads and logs
  * @param runtime native executable, or a JVM program run by {@code executable} (a java binary)
  * @param executable absolute path of the program (for JAVA: the java launcher)
- * @param args arguments after the executable (for JAVA: JVM options, then -jar/-cp, main, args)
+ * @param args arguments after the executable, exactly as given (for JAVA: the JVM options, such as
+ *     -Xmx and, under RLIMIT_AS, its sizing flags, then -jar/-cp, main class, program arguments)
  * @param environment the complete environment inside the sandbox
  * @param readOnly host paths bound read-only (the verified binary's directory)
  * @param readWrite host paths bound read-write (the module's own data directory)

@@ -306,7 +306,7 @@ class SandboxAttackIT {
 
   @Test
   void limits_appliedBeforeTheProgramRuns_andUidIsUnprivileged() throws Exception {
-    ResourceLimits l = new ResourceLimits(77, 33, 55, 12345678, 400L << 20, 64, 1);
+    ResourceLimits l = new ResourceLimits(77, 33, 55, 12345678, 400L << 20);
     Map<String, String> lines = new LinkedHashMap<>();
     for (String line : out(spec(Profile.named("default"), l, false, "limits")).split("\n")) {
       String[] f = line.split(" ", 2);
