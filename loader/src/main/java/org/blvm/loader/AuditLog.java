@@ -141,6 +141,9 @@ final class AuditLog implements AutoCloseable {
           continue;
         }
         if (out == null) {
+          if (batch.get(0) == STOP) {
+            break; // nothing was ever recorded (e.g. the manager never started): no file
+          }
           out = open(); // lazily: the manager creates its directories on start
         }
         long lost = dropped.getAndSet(0);

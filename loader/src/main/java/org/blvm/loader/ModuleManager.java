@@ -137,8 +137,7 @@ public final class ModuleManager implements AutoCloseable {
           problems.size(),
           String.join("\n", problems));
     }
-    PrivateDirs.create(config.runtimeDir());
-    PrivateDirs.create(config.dataDir());
+    LoaderRoots.prepare(config, launcher);
     List<Path> dirs = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(config.modulesDir())) {
       for (Path d : ds) {

@@ -1,9 +1,14 @@
 package org.blvm.loader;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.blvm.policy.LoaderRoot;
 import org.blvm.sandbox.PreflightReport;
 import org.blvm.sandbox.Profile;
 import org.blvm.sandbox.ProfileException;
@@ -24,9 +29,12 @@ import org.blvm.sandbox.Sandboxes;
  * names the socket there), its data directory and its read-only binds (installed directory,
  * verified entry file) appear at their host paths. The profile and limits come decided in the
  * {@link LaunchSpec}; this class only maps them onto a {@link SandboxSpec}. When the loader runs as
- * root, sandboxes run as the configured unprivileged user: socket and data directories are handed
- * to that user (0700), and the loader's runtime and data roots become {@code root:<sandbox group>
- * 0710} so bwrap, running as that user, can reach them without listing them.
+ * root, sandboxes run as the configured unprivileged user: socket and data directories (which the
+ * loader created below its roots) are handed to that user (0700). bwrap resolves bind sources as
+ * that user, so every ancestor of them must let the sandbox group in: the loader makes the roots it
+ * creates {@code root:<sandbox group> 0710} ({@link #enterGid}), and refuses a launch, naming the
+ * directory and the fix, when an ancestor it did not create does not; it changes nothing it did not
+ * create.
  */
 final class SandboxLauncher implements ModuleLauncher {
   private static final System.Logger LOG = System.getLogger("blvm.loader.sandbox");
@@ -62,6 +70,13 @@ final class SandboxLauncher implements ModuleLauncher {
     }
   }
 
+  /**
+   * The group sandboxes carry to enter the loader's directories, or -1 (same uid as the loader).
+   */
+  int enterGid() {
+    return sandbox == null ? -1 : sandbox.hostGid();
+  }
+
   @Override
   public List<String> problems() {
     return report.problems();
@@ -83,8 +98,19 @@ final class SandboxLauncher implements ModuleLauncher {
               + " without its sandbox; the sandbox cannot be built:\n"
               + new PreflightReport(report.problems(), List.of()).describe());
     }
-    sandbox.grantTraversal(spec.socketDir().getParent());
-    sandbox.grantTraversal(spec.dataDir().getParent());
+    int gid = sandbox.hostGid();
+    if (gid >= 0) {
+      // bwrap resolves every bind source as the sandbox user: each ancestor must let it in
+      List<Path> dirs = new ArrayList<>(List.of(spec.socketDir(), spec.dataDir()));
+      for (Path p : spec.readOnlyBinds()) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          dirs.add(p);
+        }
+      }
+      for (Path d : dirs) {
+        LoaderRoot.requireEnterable(d.getParent(), gid, "module " + spec.moduleId());
+      }
+    }
     sandbox.giveToSandbox(spec.socketDir());
     sandbox.giveToSandbox(spec.dataDir());
 

@@ -17,7 +17,8 @@ public interface Sandbox {
   /**
    * bwrap resolves every bind source as the sandbox user, so each ancestor of a bound path must be
    * traversable by it. When sandboxes run under another uid, this gives {@code dir} to the sandbox
-   * group with mode 0710 (enter, not list); otherwise it does nothing.
+   * group with mode 0710 (enter, not list); otherwise it does nothing. Only for a directory the
+   * caller created: never call it on one someone else owns.
    */
   void grantTraversal(java.nio.file.Path dir) throws java.io.IOException;
 

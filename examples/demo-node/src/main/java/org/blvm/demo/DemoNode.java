@@ -104,7 +104,15 @@ public final class DemoNode implements Callable<Integer> {
             .policy(Policy.trusting(List.of(key.publicKey()), 1))
             .stateDir(workDir.resolve("state"))
             .build();
-    Path runtime = Files.createTempDirectory("blvm-demo-");
+    // A short runtime path (socket paths hold at most 107 bytes) in a directory of the demo's own:
+    // the loader refuses a root directly in a world-writable directory such as /tmp.
+    Path runtimeParent = Files.createTempDirectory("blvm-demo-");
+    if (isRoot()) {
+      // sandboxes run as other uids, and bwrap must pass through it to reach the sockets
+      Files.setPosixFilePermissions(
+          runtimeParent, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    }
+    Path runtime = runtimeParent.resolve("run");
     SimulatedChain chain = new SimulatedChain();
     out.println("blvm demo node: " + names.size() + " modules, " + blockCount + " blocks");
     out.println("modules signed with a fresh key " + key.keyId() + "; the policy trusts only it");
@@ -168,7 +176,7 @@ public final class DemoNode implements Callable<Integer> {
       }
       ok = summarize(out, names, stopped, modules);
     } finally {
-      deleteTree(runtime);
+      deleteTree(runtimeParent);
     }
     out.println(ok ? "demo finished: every module saw every block it should" : "demo FAILED");
     return ok ? 0 : 1;
