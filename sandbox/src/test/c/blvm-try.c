@@ -313,6 +313,14 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "membomb")) return membomb();
   if (!strcmp(c, "spin")) { for (;;) {} }
   if (!strcmp(c, "sleep")) { sleep(600); return 0; }
+  if (!strcmp(c, "getenv") && argc > 2) {
+    /* prints one variable of its environment, then stays alive to be looked at from outside */
+    const char *v = getenv(argv[2]);
+    printf("env %s %s\n", argv[2], v ? v : "(unset)");
+    fflush(stdout);
+    sleep(600);
+    return 0;
+  }
   if (!strcmp(c, "tcp") && argc > 2) return tcp(atoi(argv[2]));
   if (!strcmp(c, "bigfile") && argc > 3) return bigfile(argv[2], atol(argv[3]));
   if (!strcmp(c, "files")) {

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * Launches programs under bubblewrap. bwrap is spawned with posix_spawn from one long-lived
  * launcher thread (bwrap's --die-with-parent fires when the spawning <em>thread</em> exits), with
  * exactly the descriptors it needs: 0 /dev/null, 1+2 the output log, 3 --info-fd, 4 --block-fd, 5
- * --seccomp, 6.. passwd/group data and --bind-fd sources; everything else is closed (closefrom).
+ * --seccomp, 6.. the environment (--args), passwd/group data and --bind-fd sources; everything else
+ * is closed (closefrom). Nothing of the program's environment is on bwrap's command line.
  */
 final class BubblewrapSandbox implements Sandbox {
   private static final System.Logger LOG = System.getLogger("blvm.sandbox");
@@ -366,8 +367,14 @@ final class BubblewrapSandbox implements Sandbox {
       a.add("--share-net");
     }
     a.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"));
-    for (Map.Entry<String, String> e : spec.environment().entrySet()) {
-      a.addAll(List.of("--setenv", e.getKey(), e.getValue()));
+    // The environment may hold secrets (a launch token): bwrap reads it from a descriptor (--args,
+    // NUL-separated arguments), never from its command line, which every user can read.
+    if (!spec.environment().isEmpty()) {
+      StringBuilder env = new StringBuilder();
+      for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+        env.append("--setenv\0").append(e.getKey()).append('\0').append(e.getValue()).append('\0');
+      }
+      a.addAll(List.of("--args", "" + dataFd("blvm-env", env.toString(), childFds, toClose)));
     }
     // runtime: libraries, the loader, and nothing of the host's /etc beyond what is named
     for (String top : List.of("/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")) {
@@ -400,9 +407,12 @@ final class BubblewrapSandbox implements Sandbox {
     int u = switchUser ? uid : Libc.geteuid();
     int g = switchUser ? gid : Libc.getegid();
     String passwd = "blvm:x:" + u + ":" + g + ":blvm module:/nonexistent:/usr/sbin/nologin\n";
-    a.addAll(List.of("--ro-bind-data", "" + dataFd(passwd, childFds, toClose), "/etc/passwd"));
+    a.addAll(
+        List.of(
+            "--ro-bind-data", "" + dataFd("blvm-etc", passwd, childFds, toClose), "/etc/passwd"));
     String group = "blvm:x:" + g + ":\n";
-    a.addAll(List.of("--ro-bind-data", "" + dataFd(group, childFds, toClose), "/etc/group"));
+    a.addAll(
+        List.of("--ro-bind-data", "" + dataFd("blvm-etc", group, childFds, toClose), "/etc/group"));
     a.addAll(
         List.of(
             "--proc",
@@ -451,9 +461,11 @@ final class BubblewrapSandbox implements Sandbox {
     return a;
   }
 
-  private static int dataFd(String content, List<Integer> childFds, List<Integer> toClose)
+  /** A memfd holding {@code content}, passed to bwrap; returns its number in bwrap. */
+  private static int dataFd(
+      String name, String content, List<Integer> childFds, List<Integer> toClose)
       throws NativeException {
-    int fd = Libc.memfd("blvm-etc");
+    int fd = Libc.memfd(name);
     toClose.add(fd);
     Libc.write(fd, content.getBytes(StandardCharsets.UTF_8));
     Libc.rewind(fd);

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param executable absolute path of the program (for JAVA: the java launcher)
  * @param args arguments after the executable, exactly as given (for JAVA: the JVM options, such as
  *     -Xmx and, under RLIMIT_AS, its sizing flags, then -jar/-cp, main class, program arguments)
- * @param environment the complete environment inside the sandbox
+ * @param environment the complete environment inside the sandbox; it may hold secrets: it reaches
+ *     bwrap through a descriptor, never its command line
  * @param readOnly host paths bound read-only (the verified binary's directory)
  * @param readWrite host paths bound read-write (the module's own data directory)
  * @param socketDir host directory bound read-write at {@link #SOCKET_DIR}
@@ -65,6 +66,16 @@ public record SandboxSpec(
     }
     readOnly.forEach(p -> absolute("readOnly", p));
     readWrite.forEach(p -> absolute("readWrite", p));
+    environment.forEach(
+        (k, v) -> {
+          if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf(0) >= 0 || v.indexOf(0) >= 0) {
+            throw new IllegalArgumentException(
+                "environment name must be non-empty without '=' or NUL, and values without NUL,"
+                    + " found name \""
+                    + k.replace("\0", "\\0")
+                    + "\"");
+          }
+        });
     if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IllegalArgumentException(
           "name must be 1-64 of [A-Za-z0-9._-], found \"" + name + "\"");

@@ -418,6 +418,58 @@ class SandboxAttackIT {
   }
 
   @Test
+  void environment_reachesTheProgram_butNoCommandLineOnTheHost() throws Exception {
+    String secret =
+        java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+    SandboxSpec base = spec(Profile.named("default"), ResourceLimits.nativeDefaults(), false);
+    SandboxSpec s =
+        new SandboxSpec(
+            base.name(),
+            base.runtime(),
+            base.executable(),
+            List.of("getenv", "BLVM_TOKEN"),
+            Map.of("HOME", data.toString(), "BLVM_TOKEN", secret),
+            base.readOnly(),
+            base.readWrite(),
+            null,
+            base.workDir(),
+            base.profile(),
+            base.limits(),
+            false,
+            base.outputLog());
+    SandboxedProcess p = sandbox.start(s);
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!Files.exists(s.outputLog()) || !Files.readString(s.outputLog()).contains("\n")) {
+        assertTrue(System.nanoTime() < deadline, "no output from the sandbox");
+        Thread.sleep(10);
+      }
+      assertEquals("env BLVM_TOKEN " + secret + "\n", Files.readString(s.outputLog()));
+      List<String> seen = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+        for (Path d : ds) {
+          try {
+            String cmd = new String(Files.readAllBytes(d.resolve("cmdline")), "UTF-8");
+            if (cmd.contains(secret)) {
+              seen.add(d + ": " + cmd.replace('\0', ' '));
+            }
+          } catch (IOException gone) {
+            // the process ended meanwhile
+          }
+        }
+      }
+      assertEquals(List.of(), seen, "the secret on a command line");
+      String bwrapCmd =
+          new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")), "UTF-8");
+      assertTrue(bwrapCmd.contains("--args"), "bwrap reads its environment from a descriptor");
+    } finally {
+      p.kill();
+      p.onExit().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void isInside_acceptsSandboxProcessOnly() throws Exception {
     SandboxedProcess p =
         sandbox.start(
