@@ -186,6 +186,21 @@ static int limits(void) {
   return 0;
 }
 
+/* Forks children that stay (paused) until fork fails at its process limit, then behaves as mod-ok
+ * while holding them: a module keeping its whole process quota. */
+static int module(int wrong_token);
+static int forkhold(void) {
+  int n = 0;
+  for (; n < 5000; n++) {
+    pid_t p = fork();
+    if (p == 0) { pause(); _exit(0); }
+    if (p < 0) break;
+  }
+  printf("forkhold holding %d errno %d\n", n, errno);
+  fflush(stdout);
+  return module(0);
+}
+
 /* Probes the limits it runs under, then behaves as mod-ok: prints its rlimits, how many files it
  * could open (of 40), processes it could fork (of 100), MiB it could allocate (of 2048) and bytes
  * it could write to one file in $BLVM_DATA_DIR (of 4 MiB); frees everything before connecting. */
@@ -302,6 +317,7 @@ int main(int argc, char **argv) {
   if (!strcmp(base, "mod-badtoken")) return module(1);
   if (!strcmp(base, "mod-limits")) return probe_limits();
   if (!strcmp(base, "forkbomb")) return forkbomb();
+  if (!strcmp(base, "forkhold")) return forkhold();
   if (!strcmp(base, "membomb")) return membomb();
   if (!strcmp(base, "spin")) { for (;;) {} }
   if (argc < 2) return 2;

@@ -929,7 +929,7 @@ public final class ModuleManager implements AutoCloseable {
         if (sandboxOptions == null) {
           sandboxOptions = org.blvm.sandbox.SandboxOptions.defaults();
         }
-        launcher = new SandboxLauncher(sandboxOptions, unsandboxed);
+        launcher = new SandboxLauncher(sandboxOptions, unsandboxed, config.dataDir());
       }
       return new ModuleManager(this, config);
     }

@@ -43,9 +43,17 @@ final class SandboxLauncher implements ModuleLauncher {
   private final PreflightReport report;
   private final Set<String> unsandboxed;
   private final ModuleLauncher plain = new PlainProcessLauncher();
+  private final Path dataRoot;
 
-  SandboxLauncher(SandboxOptions options, Set<String> unsandboxed) {
+  /** guarded by this; made at the first launch that needs it */
+  private ModuleUids uids;
+
+  /**
+   * @param dataRoot the loader's data root: it keeps the record of module uids
+   */
+  SandboxLauncher(SandboxOptions options, Set<String> unsandboxed, Path dataRoot) {
     this.unsandboxed = Set.copyOf(unsandboxed);
+    this.dataRoot = dataRoot;
     Sandbox s = null;
     PreflightReport r;
     try {
@@ -67,6 +75,35 @@ final class SandboxLauncher implements ModuleLauncher {
           "DEVELOPMENT SETTING: module {0} will run WITHOUT the sandbox (no namespaces, no seccomp,"
               + " no resource limits). Never use this in production.",
           id);
+    }
+  }
+
+  private synchronized ModuleUids uids() throws IOException {
+    if (uids == null) {
+      Set<Integer> reserved = new java.util.HashSet<>(ModuleUids.accountIds());
+      reserved.add(sandbox.hostGid());
+      uids = new ModuleUids(sandbox.moduleUids().orElseThrow(), dataRoot, reserved);
+    }
+    return uids;
+  }
+
+  /**
+   * A data directory left by another uid (a lost uid record, or a shared sandbox user before): the
+   * directory is handed over, the files in it keep their owner, which the operator is told.
+   */
+  private void warnIfDataOwnedByAnother(LaunchSpec spec, int uid) throws IOException {
+    int owner = (Integer) Files.getAttribute(spec.dataDir(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    int expected = uid >= 0 ? uid : sandbox.hostUid();
+    int loader = (Integer) Files.getAttribute(dataRoot, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (owner != expected && owner != loader) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: its data directory {1} belonged to uid {2}, the module now runs as uid {3};"
+              + " files in it keep their owner (chown -R {3}:{3} {1} hands them over)",
+          spec.moduleId(),
+          spec.dataDir().toString(),
+          Integer.toString(owner),
+          Integer.toString(expected));
     }
   }
 
@@ -111,8 +148,10 @@ final class SandboxLauncher implements ModuleLauncher {
         LoaderRoot.requireEnterable(d.getParent(), gid, "module " + spec.moduleId());
       }
     }
-    sandbox.giveToSandbox(spec.socketDir());
-    sandbox.giveToSandbox(spec.dataDir());
+    int uid = sandbox.moduleUids().isPresent() ? uids().uidFor(spec.moduleId()) : -1;
+    warnIfDataOwnedByAnother(spec, uid);
+    sandbox.giveToSandbox(spec.socketDir(), uid);
+    sandbox.giveToSandbox(spec.dataDir(), uid);
 
     LaunchSpec.Confinement c = spec.confinement();
     Profile profile;
@@ -160,7 +199,8 @@ final class SandboxLauncher implements ModuleLauncher {
             profile,
             c.limits(),
             c.network(),
-            spec.outputLog());
+            spec.outputLog(),
+            uid);
     SandboxedProcess p = sandbox.start(s);
     LOG.log(System.Logger.Level.DEBUG, "module {0}: {1}", spec.moduleId(), p);
     return new Sandboxed(p, moduleSocket);

@@ -51,11 +51,41 @@ final class BubblewrapSandbox implements Sandbox {
   private final int gid;
   private final boolean switchUser;
 
+  /** The host identity one sandbox runs as: uid, gid and (when switching) the shared group. */
+  private record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
+    /** setpriv's arguments that become this identity, ending with "--". */
+    List<String> setpriv(Path setpriv) {
+      return List.of(
+          setpriv.toString(),
+          "--reuid=" + uid,
+          "--regid=" + gid,
+          gid == sharedGid ? "--clear-groups" : "--groups=" + sharedGid,
+          "--");
+    }
+  }
+
   private BubblewrapSandbox(SandboxOptions options, int uid, int gid, boolean switchUser) {
     this.options = options;
     this.uid = uid;
     this.gid = gid;
     this.switchUser = switchUser;
+  }
+
+  /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
+  private Identity identity(int specUid) throws SandboxException {
+    if (specUid < 0) {
+      return new Identity(uid, switchUser ? gid : Libc.getegid(), switchUser, gid);
+    }
+    UidRange range = switchUser ? options.moduleUids() : null;
+    if (range == null || !range.contains(specUid)) {
+      throw new SandboxException(
+          "uid "
+              + specUid
+              + " is not one this sandbox may run as (module uid range: "
+              + (range == null ? "none" : range)
+              + ")");
+    }
+    return new Identity(specUid, specUid, true, gid);
   }
 
   static BubblewrapSandbox create(SandboxOptions options) throws SandboxException {
@@ -81,7 +111,27 @@ final class BubblewrapSandbox implements Sandbox {
               + options.user()
               + "); create one (useradd --system --no-create-home blvm-sandbox) and set it");
     }
+    UidRange r = options.moduleUids();
+    if (r != null && (r.contains(ug[0]) || r.contains(ug[1]))) {
+      throw new SandboxException(
+          "the module uid range "
+              + r
+              + " contains the sandbox user "
+              + options.user()
+              + " (uid "
+              + ug[0]
+              + ", gid "
+              + ug[1]
+              + "): choose a range without it (-Dblvm.sandboxUids=FIRST-LAST)");
+    }
     return new BubblewrapSandbox(options, ug[0], ug[1], true);
+  }
+
+  @Override
+  public java.util.Optional<UidRange> moduleUids() {
+    return switchUser
+        ? java.util.Optional.ofNullable(options.moduleUids())
+        : java.util.Optional.empty();
   }
 
   @Override
@@ -103,19 +153,21 @@ final class BubblewrapSandbox implements Sandbox {
   }
 
   @Override
-  public void giveToSandbox(Path dir) throws IOException {
+  public void giveToSandbox(Path dir, int uid) throws IOException {
     if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException(dir + " is not a real directory");
     }
-    if (switchUser) {
-      Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    Identity id = identity(uid);
+    if (id.switchUser()) {
+      Files.setAttribute(dir, "unix:uid", id.uid(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(dir, "unix:gid", id.gid(), LinkOption.NOFOLLOW_LINKS);
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
   }
 
   @Override
   public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
+    Identity id = identity(spec.uid());
     List<Integer> toClose = new ArrayList<>();
     int infoRead = -1;
     int blockWrite = -1;
@@ -139,16 +191,9 @@ final class BubblewrapSandbox implements Sandbox {
           new ArrayList<>(List.of(devNull, log, log, info[1], block[0], seccomp));
       List<String> argv = new ArrayList<>();
       argv.add(options.bwrap().toString());
-      argv.addAll(bwrapArgs(spec, childFds, toClose));
-      if (switchUser) {
-        argv.addAll(
-            0,
-            List.of(
-                options.setpriv().toString(),
-                "--reuid=" + uid,
-                "--regid=" + gid,
-                "--clear-groups",
-                "--"));
+      argv.addAll(bwrapArgs(spec, id, childFds, toClose));
+      if (id.switchUser()) {
+        argv.addAll(0, id.setpriv(options.setpriv()));
       }
 
       String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
@@ -177,12 +222,12 @@ final class BubblewrapSandbox implements Sandbox {
         try {
           applyLimits((int) p.sandboxInitPid(), spec);
         } catch (NativeException e) {
-          if (!switchUser || e.errno() != 1) {
+          if (!id.switchUser() || e.errno() != 1) {
             throw e;
           }
           // Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's
           // process; the sandbox user may: run util-linux prlimit as that user on pid 1.
-          applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec);
+          applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec, id);
         }
         verifyLimits((int) p.sandboxInitPid(), spec);
       } catch (IOException | RuntimeException e) {
@@ -264,27 +309,22 @@ final class BubblewrapSandbox implements Sandbox {
     }
   }
 
-  private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec) throws IOException {
+  private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec, Identity id) throws IOException {
     ResourceLimits l = spec.limits();
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                options.setpriv().toString(),
-                "--reuid=" + uid,
-                "--regid=" + gid,
-                "--clear-groups",
-                "--",
-                options.prlimit().toString(),
-                "--pid",
-                String.valueOf(pid),
-                "--nofile=" + l.openFiles() + ":" + l.openFiles(),
-                "--nproc=" + l.processes() + ":" + l.processes(),
-                "--cpu="
-                    + ResourceLimits.text(l.cpuSeconds())
-                    + ":"
-                    + ResourceLimits.text(l.cpuSeconds()),
-                "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
-                "--core=0:0"));
+    List<String> argv = new ArrayList<>(id.setpriv(options.setpriv()));
+    argv.addAll(
+        List.of(
+            options.prlimit().toString(),
+            "--pid",
+            String.valueOf(pid),
+            "--nofile=" + l.openFiles() + ":" + l.openFiles(),
+            "--nproc=" + l.processes() + ":" + l.processes(),
+            "--cpu="
+                + ResourceLimits.text(l.cpuSeconds())
+                + ":"
+                + ResourceLimits.text(l.cpuSeconds()),
+            "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
+            "--core=0:0"));
     if (l.addressSpaceBytes() > 0) {
       argv.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
     }
@@ -357,7 +397,8 @@ final class BubblewrapSandbox implements Sandbox {
     }
   }
 
-  private List<String> bwrapArgs(SandboxSpec spec, List<Integer> childFds, List<Integer> toClose)
+  private List<String> bwrapArgs(
+      SandboxSpec spec, Identity id, List<Integer> childFds, List<Integer> toClose)
       throws IOException {
     List<String> a = new ArrayList<>();
     a.add("--unshare-all");
@@ -404,8 +445,8 @@ final class BubblewrapSandbox implements Sandbox {
     }
     // a synthetic passwd/group naming only the sandbox user: the host's are not shown, and JDK 17
     // (UnixSystem, user.name) needs getpwuid() to succeed to report the uid at all
-    int u = switchUser ? uid : Libc.geteuid();
-    int g = switchUser ? gid : Libc.getegid();
+    int u = id.switchUser() ? id.uid() : Libc.geteuid();
+    int g = id.gid();
     String passwd = "blvm:x:" + u + ":" + g + ":blvm module:/nonexistent:/usr/sbin/nologin\n";
     a.addAll(
         List.of(

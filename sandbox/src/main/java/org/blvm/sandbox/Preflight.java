@@ -84,7 +84,21 @@ final class Preflight {
     }
     cgroupNotice(notices);
     if (problems.isEmpty() && sandbox != null) {
-      probe(sandbox, problems);
+      probe(sandbox, -1, problems);
+      if (problems.isEmpty() && sandbox.moduleUids().isPresent()) {
+        // the host (a container's user namespace) must let root become the range's ids
+        UidRange r = sandbox.moduleUids().get();
+        probe(sandbox, r.last(), problems);
+        if (!problems.isEmpty()) {
+          problems.add(
+              "sandboxes cannot run as uid "
+                  + r.last()
+                  + " of the module uid range "
+                  + r
+                  + ": choose a range the host maps (-Dblvm.sandboxUids=FIRST-LAST), or none for"
+                  + " one shared sandbox user (-Dblvm.sandboxUids=none)");
+        }
+      }
     }
     return new PreflightReport(problems, notices);
   }
@@ -92,7 +106,7 @@ final class Preflight {
   /**
    * Runs /usr/bin/true with every layer on: namespaces, seccomp, prlimit, block-fd, user switch.
    */
-  private static void probe(BubblewrapSandbox sandbox, List<String> problems) {
+  private static void probe(BubblewrapSandbox sandbox, int uid, List<String> problems) {
     Path log = null;
     try {
       log = Files.createTempFile("blvm-preflight", ".log");
@@ -111,7 +125,8 @@ final class Preflight {
               Profile.named("default"),
               ResourceLimits.nativeDefaults(),
               false,
-              log);
+              log,
+              uid);
       SandboxedProcess p = sandbox.start(spec);
       Integer code = p.onExit().get(20, TimeUnit.SECONDS);
       if (code != 0) {

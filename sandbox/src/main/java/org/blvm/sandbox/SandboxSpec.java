@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param limits resource limits
  * @param network whether the sandbox shares the host network namespace (and may open AF_INET)
  * @param outputLog file that receives stdout and stderr (appended)
+ * @param uid the host uid (also the gid) to run as, from {@link Sandbox#moduleUids()}; -1: the
+ *     sandbox's own user ({@link Sandbox#hostUid()})
  */
 public record SandboxSpec(
     String name,
@@ -38,7 +40,8 @@ public record SandboxSpec(
     Profile profile,
     ResourceLimits limits,
     boolean network,
-    Path outputLog) {
+    Path outputLog,
+    int uid) {
 
   /** Where the socket directory appears inside every sandbox. */
   public static final String SOCKET_DIR = "/run/blvm";
@@ -59,6 +62,9 @@ public record SandboxSpec(
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(outputLog, "outputLog");
+    if (uid < -1) {
+      throw new IllegalArgumentException("uid must be -1 or a uid, found " + uid);
+    }
     absolute("executable", executable);
     absolute("workDir", workDir);
     if (socketDir != null) {

@@ -47,7 +47,7 @@ class SandboxAttackIT {
         tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     sandbox.grantTraversal(tmp);
     data = Files.createDirectories(tmp.resolve("data/me"));
-    sandbox.giveToSandbox(data);
+    sandbox.giveToSandbox(data, -1);
     bin = Files.createDirectories(tmp.resolve("bin"));
     Files.copy(Integration.helper(), bin.resolve("blvm-try"));
   }
@@ -66,7 +66,8 @@ class SandboxAttackIT {
         p,
         l,
         net,
-        tmp.resolve("out-" + System.nanoTime() + ".log"));
+        tmp.resolve("out-" + System.nanoTime() + ".log"),
+        -1);
   }
 
   /** Runs to completion; returns [exit code, output]. */
@@ -411,7 +412,8 @@ class SandboxAttackIT {
             Profile.named("default"),
             ResourceLimits.jvmDefaults(),
             false,
-            tmp.resolve("jvm.log"));
+            tmp.resolve("jvm.log"),
+            -1);
     Object[] r = run(s);
     assertEquals(0, r[0], (String) r[1]);
     assertTrue(((String) r[1]).contains("version"), (String) r[1]);
@@ -436,7 +438,8 @@ class SandboxAttackIT {
             base.profile(),
             base.limits(),
             false,
-            base.outputLog());
+            base.outputLog(),
+            -1);
     SandboxedProcess p = sandbox.start(s);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

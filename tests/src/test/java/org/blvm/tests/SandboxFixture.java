@@ -54,6 +54,21 @@ final class SandboxFixture {
     }
   }
 
+  /**
+   * A manager builder for sandboxed modules under {@code tmp}: modules in {@code tmp/modules}, the
+   * runtime root {@code tmp/run}, admission state in {@code tmp/state-<n>}, a 2 s stop grace.
+   */
+  static org.blvm.loader.ModuleManager.Builder manager(
+      Path tmp, SandboxOptions o, org.blvm.loader.NodeBackend backend) {
+    return org.blvm.loader.ModuleManager.builder()
+        .admission(ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())))
+        .modulesDir(tmp.resolve("modules"))
+        .runtimeDir(tmp.resolve("run"))
+        .backend(backend)
+        .stopGrace(java.time.Duration.ofSeconds(2))
+        .sandbox(o);
+  }
+
   static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }

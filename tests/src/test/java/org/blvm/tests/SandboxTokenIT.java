@@ -57,15 +57,7 @@ class SandboxTokenIT {
     RecordingRandom random = new RecordingRandom();
     Process control = null;
     try (ModuleManager m =
-        ModuleManager.builder()
-            .admission(ModuleFixture.admission(tmp.resolve("state")))
-            .modulesDir(modules)
-            .runtimeDir(tmp.resolve("run"))
-            .backend(new SimulatedChain())
-            .stopGrace(Duration.ofSeconds(2))
-            .sandbox(o)
-            .random(random)
-            .build()) {
+        SandboxFixture.manager(tmp, o, new SimulatedChain()).random(random).build()) {
       m.start();
       // scanned while both are launched and waiting: the JVM before and after its hello
       assertTrue(
