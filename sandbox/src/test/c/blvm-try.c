@@ -201,6 +201,21 @@ static int forkhold(void) {
   return module(0);
 }
 
+/* Writes 48 MiB to stdout as fast as it can, then behaves as mod-ok: a module flooding its log. */
+static int flood(void) {
+  static char buf[65536];
+  memset(buf, 'x', sizeof buf);
+  buf[sizeof buf - 1] = '\n';
+  long total = 0;
+  while (total < (48L << 20)) {
+    long n = write(1, buf, sizeof buf);
+    if (n <= 0) break;
+    total += n;
+  }
+  fprintf(stderr, "flood wrote %ld\n", total);
+  return module(0);
+}
+
 /* Probes the limits it runs under, then behaves as mod-ok: prints its rlimits, how many files it
  * could open (of 40), processes it could fork (of 100), MiB it could allocate (of 2048) and bytes
  * it could write to one file in $BLVM_DATA_DIR (of 4 MiB); frees everything before connecting. */
@@ -318,6 +333,7 @@ int main(int argc, char **argv) {
   if (!strcmp(base, "mod-limits")) return probe_limits();
   if (!strcmp(base, "forkbomb")) return forkbomb();
   if (!strcmp(base, "forkhold")) return forkhold();
+  if (!strcmp(base, "flood")) return flood();
   if (!strcmp(base, "membomb")) return membomb();
   if (!strcmp(base, "spin")) { for (;;) {} }
   if (argc < 2) return 2;

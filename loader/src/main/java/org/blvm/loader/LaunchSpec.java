@@ -20,7 +20,8 @@ import org.blvm.sandbox.ResourceLimits;
  * @param dataDir the module's own writable directory (its host path; a sandbox binds it there)
  * @param readOnlyBinds what the module may read besides the runtime: its installed directory and
  *     the verified entry file (the admission store's copy), each at its host path
- * @param outputLog where the loader writes the module's stdout and stderr
+ * @param outputLog where the loader writes the module's stdout and stderr, which it reads through a
+ *     pipe (rotated by size, written with the loader's budget, never the module's)
  * @param confinement the sandbox profile and resource limits, decided for this module
  * @param token the one-time launch token the module presents in its hello (never logged)
  */

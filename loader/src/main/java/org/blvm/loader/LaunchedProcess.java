@@ -22,6 +22,14 @@ public interface LaunchedProcess {
    */
   boolean isPeer(long peerPid);
 
+  /**
+   * The last lines the module wrote to stdout and stderr, made safe to show (bounded, control
+   * characters replaced), or "" when nothing was written or the launcher does not keep them.
+   */
+  default String lastOutput() {
+    return "";
+  }
+
   /** Asks the process (and its descendants) to end: SIGTERM. */
   void terminate();
 

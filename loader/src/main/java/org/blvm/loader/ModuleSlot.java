@@ -536,11 +536,19 @@ final class ModuleSlot {
 
   private void processExited(Integer status) {
     boolean crashed;
+    LaunchedProcess p;
     synchronized (this) {
       crashed = state.isLive();
+      p = process;
     }
+    String output = p == null ? "" : p.lastOutput();
     if (crashed) {
-      fail("process exited with status " + status, status);
+      // the module's own last lines (e.g. bwrap's message for a failed exec) in the detail only
+      fail(
+          "process exited with status "
+              + status
+              + (output.isEmpty() ? "" : "; last output: " + output),
+          status);
       manager.publishCore(
           EventType.ModuleCrashed,
           new EventPayloads.ModuleCrashed(id, status, "process exited with status " + status));

@@ -34,10 +34,14 @@ final class PlainProcessLauncher implements ModuleLauncher {
     pb.environment().putAll(spec.environment(spec.socketPath().toString()));
     pb.directory(spec.dataDir().toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.outputLog().toFile()));
+    pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
     pb.redirectErrorStream(true);
     Process process = pb.start();
-    return new Plain(process, spec.socketPath().toString());
+    return LoggedProcess.of(
+        spec.moduleId(),
+        new Plain(process, spec.socketPath().toString()),
+        process.getInputStream(),
+        spec.outputLog());
   }
 
   private static final class Plain implements LaunchedProcess {

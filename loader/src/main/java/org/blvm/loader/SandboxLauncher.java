@@ -199,11 +199,11 @@ final class SandboxLauncher implements ModuleLauncher {
             profile,
             c.limits(),
             c.network(),
-            spec.outputLog(),
             uid);
     SandboxedProcess p = sandbox.start(s);
     LOG.log(System.Logger.Level.DEBUG, "module {0}: {1}", spec.moduleId(), p);
-    return new Sandboxed(p, moduleSocket);
+    return LoggedProcess.of(
+        spec.moduleId(), new Sandboxed(p, moduleSocket), p.output(), spec.outputLog());
   }
 
   private static final class Sandboxed implements LaunchedProcess {

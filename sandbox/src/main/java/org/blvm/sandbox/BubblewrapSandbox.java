@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 /**
  * Launches programs under bubblewrap. bwrap is spawned with posix_spawn from one long-lived
  * launcher thread (bwrap's --die-with-parent fires when the spawning <em>thread</em> exits), with
- * exactly the descriptors it needs: 0 /dev/null, 1+2 the output log, 3 --info-fd, 4 --block-fd, 5
+ * exactly the descriptors it needs: 0 /dev/null, 1+2 the output pipe, 3 --info-fd, 4 --block-fd, 5
  * --seccomp, 6.. the environment (--args), passwd/group data and --bind-fd sources; everything else
  * is closed (closefrom). Nothing of the program's environment is on bwrap's command line.
  */
@@ -171,6 +171,7 @@ final class BubblewrapSandbox implements Sandbox {
     List<Integer> toClose = new ArrayList<>();
     int infoRead = -1;
     int blockWrite = -1;
+    int outputRead = -1;
     try {
       int[] info = Libc.pipe();
       int[] block = Libc.pipe();
@@ -182,13 +183,12 @@ final class BubblewrapSandbox implements Sandbox {
       toClose.add(seccomp);
       int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
       toClose.add(devNull);
-      int log =
-          Libc.open(
-              spec.outputLog().toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0600);
-      toClose.add(log);
+      int[] output = Libc.pipe();
+      outputRead = output[0];
+      toClose.add(output[1]);
 
       List<Integer> childFds =
-          new ArrayList<>(List.of(devNull, log, log, info[1], block[0], seccomp));
+          new ArrayList<>(List.of(devNull, output[1], output[1], info[1], block[0], seccomp));
       List<String> argv = new ArrayList<>();
       argv.add(options.bwrap().toString());
       argv.addAll(bwrapArgs(spec, id, childFds, toClose));
@@ -218,7 +218,11 @@ final class BubblewrapSandbox implements Sandbox {
         }
         p =
             new BwrapProcess(
-                spec.name(), pid, Integer.parseInt(m1.group(1)), Long.parseLong(m2.group(1)));
+                spec.name(),
+                pid,
+                Integer.parseInt(m1.group(1)),
+                Long.parseLong(m2.group(1)),
+                new FdInputStream(outputRead));
         try {
           applyLimits((int) p.sandboxInitPid(), spec);
         } catch (NativeException e) {
@@ -233,21 +237,21 @@ final class BubblewrapSandbox implements Sandbox {
       } catch (IOException | RuntimeException e) {
         Libc.kill(pid, Libc.SIGKILL);
         BwrapProcess.reapInBackground(pid, spec.name());
-        throw e instanceof SandboxException
-            ? (SandboxException) e
-            : new SandboxException(
-                "sandbox of "
-                    + spec.name()
-                    + " failed to start: "
-                    + e.getMessage()
-                    + " (see "
-                    + spec.outputLog()
-                    + ")",
-                e);
+        // bwrap's own message, when it wrote one before giving up (bounded, without waiting)
+        String said =
+            new String(Libc.readAvailable(outputRead, 4096), StandardCharsets.UTF_8).strip();
+        throw new SandboxException(
+            "sandbox of "
+                + spec.name()
+                + " failed to start: "
+                + e.getMessage()
+                + (said.isEmpty() ? "" : " (bwrap: " + said.replace('\n', ' ') + ")"),
+            e);
       }
       // Limits are in place: let bwrap run the program.
       Libc.write(blockWrite, new byte[] {1});
       p.startReaper();
+      outputRead = -1; // the process's stream owns it now
       return p;
     } catch (SandboxException e) {
       throw e;
@@ -260,6 +264,7 @@ final class BubblewrapSandbox implements Sandbox {
       }
       Libc.closeQuietly(infoRead);
       Libc.closeQuietly(blockWrite);
+      Libc.closeQuietly(outputRead);
     }
   }
 
@@ -329,23 +334,30 @@ final class BubblewrapSandbox implements Sandbox {
       argv.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
     }
     int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
-    int log =
-        Libc.open(spec.outputLog().toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0600);
+    int[] out = Libc.pipe();
     try {
       String[] av = argv.toArray(new String[0]);
-      int[] fds = {devNull, log, log};
+      int[] fds = {devNull, out[1], out[1]};
       int helper =
           get(
               LAUNCHER.submit(
                   () -> Libc.spawn(av[0], av, new String[] {"PATH=/usr/bin:/bin"}, fds)));
+      Libc.closeQuietly(out[1]);
+      out[1] = -1;
       int code = Libc.exitCode(Libc.waitFor(helper));
       if (code != 0) {
         throw new SandboxException(
-            "prlimit as the sandbox user on pid " + pid + " exited with " + code);
+            "prlimit as the sandbox user on pid "
+                + pid
+                + " exited with "
+                + code
+                + ": "
+                + new String(Libc.readAvailable(out[0], 4096), StandardCharsets.UTF_8).strip());
       }
     } finally {
       Libc.closeQuietly(devNull);
-      Libc.closeQuietly(log);
+      Libc.closeQuietly(out[0]);
+      Libc.closeQuietly(out[1]);
     }
   }
 

@@ -23,7 +23,6 @@ import java.util.Objects;
  * @param profile the seccomp profile
  * @param limits resource limits
  * @param network whether the sandbox shares the host network namespace (and may open AF_INET)
- * @param outputLog file that receives stdout and stderr (appended)
  * @param uid the host uid (also the gid) to run as, from {@link Sandbox#moduleUids()}; -1: the
  *     sandbox's own user ({@link Sandbox#hostUid()})
  */
@@ -40,7 +39,6 @@ public record SandboxSpec(
     Profile profile,
     ResourceLimits limits,
     boolean network,
-    Path outputLog,
     int uid) {
 
   /** Where the socket directory appears inside every sandbox. */
@@ -61,7 +59,6 @@ public record SandboxSpec(
     readWrite = List.copyOf(readWrite);
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(limits, "limits");
-    Objects.requireNonNull(outputLog, "outputLog");
     if (uid < -1) {
       throw new IllegalArgumentException("uid must be -1 or a uid, found " + uid);
     }

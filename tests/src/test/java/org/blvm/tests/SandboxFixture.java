@@ -69,6 +69,24 @@ final class SandboxFixture {
         .sandbox(o);
   }
 
+  /**
+   * The module's output log once it contains {@code needle}: the loader writes it from its own
+   * thread, a moment after the module wrote it. Fails after 20 s.
+   */
+  static String awaitLog(Path log, String needle) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (true) {
+      String text = Files.exists(log) ? Files.readString(log) : "";
+      if (text.contains(needle)) {
+        return text;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no \"" + needle + "\" in " + log + ":\n" + text);
+      }
+      Thread.sleep(20);
+    }
+  }
+
   static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }

@@ -82,7 +82,7 @@ class SandboxUidsIT {
       m.start(); // the hog first (sorted), holding every process it may have
       assertTrue(
           m.awaitState("hog", ModuleState.INITIALIZED, Duration.ofSeconds(30)), "" + m.statuses());
-      String hog = Files.readString(tmp.resolve("run/hog.out.log"));
+      String hog = SandboxFixture.awaitLog(tmp.resolve("run/hog.out.log"), "forkhold holding");
       assertTrue(hog.contains("forkhold holding") && hog.contains("errno 11"), hog);
       assertTrue(
           m.awaitState("reporter", ModuleState.STARTED, Duration.ofSeconds(60)),
