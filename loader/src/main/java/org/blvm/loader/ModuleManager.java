@@ -123,6 +123,9 @@ public final class ModuleManager implements AutoCloseable {
   /**
    * Discovers every module directory and starts each module. A module that cannot start is reported
    * FAILED in the returned statuses; the others start regardless.
+   *
+   * @throws org.blvm.policy.UnsafeRootException when the runtime or data root is not fit to be the
+   *     loader's (it is checked, never changed; the message names the fix)
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
@@ -751,13 +754,21 @@ public final class ModuleManager implements AutoCloseable {
       return this;
     }
 
-    /** Where per-module socket directories are made, 0700 (required; keep the path short). */
+    /**
+     * The loader's runtime root: per-module socket directories (0700) and output logs (required;
+     * keep the path short). Created when missing; an existing one must belong to the loader's user
+     * and not be writable by group or others, in a parent nobody else can write (checked at {@link
+     * ModuleManager#start()}, never changed).
+     */
     public Builder runtimeDir(Path dir) {
       this.runtimeDir = dir;
       return this;
     }
 
-    /** Where each module's writable data directory is made (default: runtimeDir/data). */
+    /**
+     * The data root, where each module's writable data directory is made (default:
+     * runtimeDir/data); checked like the runtime root.
+     */
     public Builder dataDir(Path dir) {
       this.dataDir = dir;
       return this;

@@ -120,7 +120,11 @@ public final class DemoNode implements Callable<Integer> {
     out.println(
         "modules run sandboxed: bubblewrap namespaces, the \"default\" seccomp profile and"
             + " rlimits"
-            + (isRoot() ? ", as host user " + sandbox.user() : ""));
+            + (isRoot()
+                ? sandbox.moduleUids() == null
+                    ? ", as host user " + sandbox.user()
+                    : ", each as its own host uid from " + sandbox.moduleUids()
+                : ""));
     out.flush();
     boolean ok;
     ModuleManager.Builder builder = ModuleManager.builder();
