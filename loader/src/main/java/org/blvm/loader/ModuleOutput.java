@@ -238,7 +238,7 @@ final class ModuleOutput {
         failing = false;
         LOG.log(System.Logger.Level.INFO, "module {0}: writing {1} again", module, log.file());
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       log.close();
       synchronized (lock) {
         droppedSinceMark += chunk.length;
