@@ -125,6 +125,11 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return connection;
   }
 
+  /** The socket's path as the module sees it (inside its sandbox), for the welcome. */
+  private synchronized String moduleSocketPath() {
+    return process == null ? socketPath().toString() : process.moduleSocketPath();
+  }
+
   // ------------------------------------------------------------------ start
 
   /** Creates the private directories, binds the socket and launches the process. */
@@ -143,7 +148,6 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             moduleDir,
             dataDir,
             socketDir,
-            socketPath(),
             handshake.token());
     LaunchedProcess p = launcher.launch(spec);
     synchronized (this) {
@@ -215,7 +219,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
               session,
               services.listener().contextConfig(session),
               dataDir.toString(),
-              socketPath().toString()));
+              moduleSocketPath()));
       host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
       return conn;
     }
@@ -391,7 +395,14 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   private void processExited(Integer status) {
     String why = "process exited with status " + status;
     if (host.state().isLive()) {
-      fail(why, status);
+      LaunchedProcess p;
+      synchronized (this) {
+        p = process;
+      }
+      String output = p == null ? "" : p.lastOutput();
+      // the module's own last lines (e.g. bwrap's message for a failed exec) in the detail only,
+      // never in the ModuleCrashed event other modules may receive
+      fail(why + (output.isEmpty() ? "" : "; last output: " + output), status);
       services.listener().crashed(this, status);
     } else {
       host.transition(ModuleState.STOPPED, why, ModuleState.STOPPING);

@@ -127,11 +127,18 @@ public final class DemoNode implements Callable<Integer> {
             .stateDir(workDir.resolve("state"))
             .build();
     // Sockets, the audit log and module output go into the work directory, unless its path is too
-    // long for a socket path: then into a temporary directory, deleted at the end.
+    // long for a socket path: then into a temporary directory of the demo's own (the loader refuses
+    // a root directly in a world-writable directory such as /tmp), deleted at the end.
     Path runtime = workDir.resolve("run").toAbsolutePath();
-    boolean temporaryRuntime = !fitsSocketPath(runtime);
-    if (temporaryRuntime) {
-      runtime = Files.createTempDirectory("blvm-demo-");
+    Path temporaryParent = null;
+    if (!fitsSocketPath(runtime)) {
+      temporaryParent = Files.createTempDirectory("blvm-demo-");
+      if (isRoot()) {
+        // sandboxes run as other uids, and bwrap must pass through it to reach the sockets
+        Files.setPosixFilePermissions(
+            temporaryParent, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+      }
+      runtime = temporaryParent.resolve("run");
     }
     SimulatedChain chain = new SimulatedChain();
     out.println("blvm demo node: " + names.size() + " modules, " + blockCount + " blocks");
@@ -140,7 +147,11 @@ public final class DemoNode implements Callable<Integer> {
     out.println(
         "modules run sandboxed: bubblewrap namespaces, the \"default\" seccomp profile and"
             + " rlimits"
-            + (isRoot() ? ", as host user " + sandbox.user() : ""));
+            + (isRoot()
+                ? sandbox.moduleUids() == null
+                    ? ", as host user " + sandbox.user()
+                    : ", each as its own host uid from " + sandbox.moduleUids()
+                : ""));
     out.flush();
     boolean ok;
     ModuleManager.Builder builder = ModuleManager.builder();
@@ -196,8 +207,8 @@ public final class DemoNode implements Callable<Integer> {
       }
       ok = summarize(out, names, stopped, modules);
     } finally {
-      if (temporaryRuntime) {
-        WorkDir.deleteTree(runtime);
+      if (temporaryParent != null) {
+        WorkDir.deleteTree(temporaryParent);
       }
     }
     out.println(ok ? "demo finished: every module saw every block it should" : "demo FAILED");
