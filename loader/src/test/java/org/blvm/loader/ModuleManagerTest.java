@@ -57,7 +57,7 @@ class ModuleManagerTest {
       assertEquals(1, w.version());
       assertEquals("alpha", w.context().moduleId());
       assertEquals("hi", w.context().config().get("greeting").asText());
-      assertEquals(fx.launcher.socket("alpha"), w.context().socketPath());
+      assertEquals(fx.launcher.moduleSocketPath("alpha"), w.context().socketPath());
       assertTrue(
           w.context()
               .capabilities()
