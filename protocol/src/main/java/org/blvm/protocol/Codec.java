@@ -20,7 +20,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,7 +66,7 @@ public final class Codec {
   public Codec(Limits limits) {
     this.limits = Objects.requireNonNull(limits);
     // writes trees only: frames are read by CborReader, which enforces the limits
-    this.cbor = new ObjectMapper(new CBORFactory());
+    this.cbor = new ObjectMapper(new WireCborFactory());
     this.values =
         JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -83,7 +82,7 @@ public final class Codec {
             .build();
     this.binder = new RecordBinder(values);
     this.valuesCbor =
-        CBORMapper.builder()
+        CBORMapper.builder(new WireCborFactory())
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
