@@ -173,9 +173,16 @@ public record ModuleManifest(
           file, "name", "must match " + NAME.pattern() + ", found \"" + name + "\"");
     }
     String version = text(file, root, "version", true);
-    if (!SemVer.PATTERN.matcher(version).matches() || version.length() > 96) {
+    try {
+      SemVer.parse(version); // the one definition: admission reads the version with it
+    } catch (IllegalArgumentException e) {
       throw new ManifestException(
-          file, "version", "must be a semantic version like 1.2.3, found \"" + version + "\"");
+          file,
+          "version",
+          "must be a semantic version like 1.2.3 or 1.2.3-rc.1 (numbers of at most 9 digits, a"
+              + " pre-release of at most 64 characters), found \""
+              + version
+              + "\"");
     }
     String description = text(file, root, "description", false);
     String runtimeText = text(file, root, "runtime", true);

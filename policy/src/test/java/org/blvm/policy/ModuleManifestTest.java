@@ -74,6 +74,7 @@ class ModuleManifestTest {
         "name with slash | name = \"../x\" | name",
         "bad version | version = \"1.2\" | version",
         "version leading zero | version = \"01.2.3\" | version",
+        "pre-release over 64 characters | version = \"1.0.0-rc.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" | version",
         "unknown runtime | runtime = \"python\" | runtime",
         "entry with path | entry = \"../../bin/sh\" | entry",
         "entry dot dot | entry = \"..\" | entry",
