@@ -299,4 +299,22 @@ class PolicyTest {
     assertTrue(p.forModule("x").capabilities().isEmpty());
     assertEquals(ResourceLimits.DEFAULT, p.forModule("x").limits());
   }
+
+  @Test
+  void parse_longDottedHeaderOrKey_refusedQuickly() {
+    // a 256 KiB header of 128,000 dotted levels, and a quoted key of 100,000 dots: finding their
+    // lines for the messages cost the square of their length (minutes)
+    StringBuilder deep = new StringBuilder("threshold = 1\n[defaults.limits");
+    while (deep.length() < Policy.MAX_BYTES - 16) {
+      deep.append(".a");
+    }
+    deep.append("]\n");
+    String dots = "a.".repeat(100_000) + "a";
+    for (String toml :
+        List.of(deep.toString(), "[defaults]\nlimits = { \"" + dots + "\" = 1 }\n")) {
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          java.time.Duration.ofSeconds(10),
+          () -> assertThrows(PolicyException.class, () -> Fixtures.policy(toml)));
+    }
+  }
 }
