@@ -160,4 +160,17 @@ class ModuleManifestTest {
     }
     return done ? out.toString() : line + "\n" + out;
   }
+
+  @Test
+  void parse_configNestedDeeperThanTheBound_refusedNotStackOverflow() {
+    // 64 KiB of dotted table levels under [config]: the record's deepCopy of the config overflowed
+    // the stack (a StackOverflowError out of parse, and out of ModuleManager.start)
+    StringBuilder toml = new StringBuilder(VALID).append("\n[config");
+    while (toml.length() < ModuleManifest.MAX_BYTES - 8) {
+      toml.append(".a");
+    }
+    toml.append("]\n");
+    ManifestException e = assertThrows(ManifestException.class, () -> parse(toml.toString()));
+    assertTrue(e.getMessage().contains("nested deeper than " + TomlDepth.MAX), e.getMessage());
+  }
 }

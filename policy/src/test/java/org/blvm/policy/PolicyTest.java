@@ -317,4 +317,18 @@ class PolicyTest {
           () -> assertThrows(PolicyException.class, () -> Fixtures.policy(toml)));
     }
   }
+
+  @Test
+  void parse_nestingBeyondTheBound_refused() throws Exception {
+    // the root is level 1, [modules.m] level 3, each further table one more
+    String header = "[modules.m" + ".x".repeat(TomlDepth.MAX - 3) + "]";
+    PolicyException e =
+        assertThrows(PolicyException.class, () -> Fixtures.policy(header + "\nv = 1\n"));
+    assertFalse(e.getMessage().contains("nested deeper"), e.getMessage()); // x is an unknown key
+    PolicyException deeper =
+        assertThrows(
+            PolicyException.class,
+            () -> Fixtures.policy("[modules.m" + ".x".repeat(TomlDepth.MAX - 2) + "]\nv = 1\n"));
+    assertTrue(deeper.getMessage().contains("nested deeper"), deeper.getMessage());
+  }
 }
