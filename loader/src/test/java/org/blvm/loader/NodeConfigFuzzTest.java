@@ -18,9 +18,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Coverage-guided fuzz target (Jazzer) for the node's TOML config, {@link NodeConfig#parse}. Every
  * input starts with a line holding a secret value; the fuzzer's bytes follow. Invariants: only
  * {@link NodeConfigException} escapes, with the file, a line within the file (0 when unknown) and a
- * problem; no message quotes the secret, whatever the rest of the file does to it (the exception's
- * documented promise); a parsed config answers for every module section and compares with another
- * config.
+ * problem; no message quotes the secret value, whatever the rest of the file does to it (the
+ * exception's documented promise; messages do name keys, so the check is off when the fuzzer's
+ * bytes hold the secret's text themselves, e.g. as a module name); a parsed config answers for
+ * every module section and compares with another config.
  *
  * <p>Regression inputs (the bytes after the secret line): {@code
  * src/test/resources/org/blvm/loader/NodeConfigFuzzTestInputs/parse/}; {@code fuzz/run} fuzzes it
@@ -47,7 +48,9 @@ final class NodeConfigFuzzTest {
       }
       long lines = new String(bytes, UTF_8).split("\n", -1).length;
       assertTrue(e.line() >= 0 && e.line() <= lines, "line " + e.line() + " of " + lines);
-      assertFalse(e.getMessage().contains(SECRET), "the message quotes the secret: " + e);
+      if (!new String(input, UTF_8).contains(SECRET)) { // else it may be a key, which is named
+        assertFalse(e.getMessage().contains(SECRET), "the message quotes the secret: " + e);
+      }
       return;
     }
     JsonNode modules = config.section(NodeConfig.MODULES);
