@@ -8,7 +8,14 @@ import picocli.CommandLine.Command;
     name = "modules",
     mixinStandardHelpOptions = true,
     description = "Lists, inspects, starts and stops the modules of a running node.",
-    subcommands = {ModulesListCommand.class})
+    subcommands = {
+      ModulesListCommand.class,
+      ModulesStatusCommand.class,
+      ModulesStartCommand.class,
+      ModulesStopCommand.class,
+      ModulesRestartCommand.class,
+      ModulesUnloadCommand.class
+    })
 final class ModulesCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

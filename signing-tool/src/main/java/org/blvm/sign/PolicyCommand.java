@@ -7,13 +7,14 @@ import picocli.CommandLine.Command;
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
-    description = "Policy file tools.",
-    subcommands = {PolicyCheckCommand.class})
+    description = "Policy files: check one, or make the running node reload its own.",
+    subcommands = {PolicyCheckCommand.class, PolicyReloadCommand.class})
 final class PolicyCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "a command is required: check, reload");
   }
 }
