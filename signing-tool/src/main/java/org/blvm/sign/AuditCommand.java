@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "audit",
     mixinStandardHelpOptions = true,
+    header = "Prints the node's audit log.",
     description = {
       "Prints the last records of the node's audit log (every permission decision: time, module,"
           + " method, capability, decision), of one module with --module; with -f, then every new"

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "reload",
     mixinStandardHelpOptions = true,
+    header = "Makes the running node reload its node config.",
     description = {
       "Makes the running node re-read its node config and send each subscribed module the"
           + " sections it may see that changed (docs/config.md).",

@@ -11,6 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "logs",
     mixinStandardHelpOptions = true,
+    header = "Prints a module's output log.",
     description = {
       "Prints the last lines of a module's output log (what its process wrote to stdout and"
           + " stderr); with -f, then every new line until Ctrl-C."

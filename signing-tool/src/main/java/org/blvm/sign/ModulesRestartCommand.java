@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "restart",
     mixinStandardHelpOptions = true,
+    header = "Stops a module and starts it again.",
     description =
         "Stops the module gracefully if it runs and starts it again, admitted again under the current policy (new limits apply); waits until it is STARTED or has failed.")
 final class ModulesRestartCommand extends ModuleOperationCommand {

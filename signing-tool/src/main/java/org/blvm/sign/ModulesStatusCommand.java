@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
+    header = "Shows everything the node knows about a module.",
     description = {
       "Shows one module: state, pid, uptime, version, the keys that signed it, its capabilities,"
           + " limits, restarts, how its last process ended, its queue, calls and denials."

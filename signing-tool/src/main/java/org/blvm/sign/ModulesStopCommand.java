@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "stop",
     mixinStandardHelpOptions = true,
+    header = "Stops a module gracefully.",
     description =
         "Stops a running module gracefully (stop message, grace period, SIGTERM, SIGKILL); waits for its final state. It stays stopped until started again.")
 final class ModulesStopCommand extends ModuleOperationCommand {

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "unload",
     mixinStandardHelpOptions = true,
+    header = "Stops a module and forgets it.",
     description =
         "Stops the module if it runs and forgets it; its data directory stays, and modules start brings it back.")
 final class ModulesUnloadCommand extends ModuleOperationCommand {

@@ -29,10 +29,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
+    header = "Validates a policy file and checks modules against it.",
     description = {
       "Validates a policy file and prints every problem (key and line).",
-      "With --modules, runs admission (read only) on each module directory and prints what each",
-      "module would get and why, or why it would be refused."
+      "With --modules, runs admission (read only) on each module directory and prints what each"
+          + " module would get and why, or why it would be refused."
     })
 final class PolicyCheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -65,7 +66,7 @@ final class PolicyCheckCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.REFUSED;
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, "cannot read " + file + ": " + e);
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot read the policy " + Cli.describe(e));
     }
     Instant now = clock.instant();
     out.println(file + ": valid");
@@ -104,7 +105,7 @@ final class PolicyCheckCommand implements Callable<Integer> {
         }
       }
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, "cannot list " + modules + ": " + e);
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot list the modules: " + Cli.describe(e));
     }
     dirs.sort(null);
     Admission admission;

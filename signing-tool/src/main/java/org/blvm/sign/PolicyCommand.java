@@ -1,20 +1,12 @@
 package org.blvm.sign;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code blvm-loader policy}: policy file tools. */
+/** {@code blvm-loader policy}: check a policy file, or make the running node reload its own. */
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
+    header = "Checks policy files; makes the running node reload its own.",
     description = "Policy files: check one, or make the running node reload its own.",
     subcommands = {PolicyCheckCommand.class, PolicyReloadCommand.class})
-final class PolicyCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: check, reload");
-  }
-}
+final class PolicyCommand extends ToolCommand {}

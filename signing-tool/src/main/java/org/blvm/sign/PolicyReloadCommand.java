@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "reload",
     mixinStandardHelpOptions = true,
+    header = "Makes the running node reload its policy.",
     description = {
       "Makes the running node re-read and validate its policy file and apply it: running modules"
           + " it no longer admits are stopped with the reason, narrowed capabilities take effect"

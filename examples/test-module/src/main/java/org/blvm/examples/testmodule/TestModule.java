@@ -3,6 +3,8 @@ package org.blvm.examples.testmodule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +31,10 @@ import org.blvm.sdk.NodeApiException;
  *       call_back} (which calls this module's {@code echo}) and adds the answer to the report as
  *       {@code call}.
  *   <li>Config {@code "exit_after_blocks": N}: exits with status 3 after handling N blocks.
+ *   <li>Config {@code "log_environment": true}: right after connecting, logs {@code environment
+ *       names=<sorted variable names> BLVM_SOCKET=… BLVM_DATA_DIR=… HOME=… PATH=… LANG=… PWD=…
+ *       cwd=<working directory> socket_path=… data_dir=…} (the last two from the welcome; the
+ *       token's value is never logged).
  *   <li>Config {@code "probe": {...}}: right after connecting, tries what a hostile module would
  *       (publish a core event and an undeclared topic, call the modules named in {@code
  *       call_targets}, send {@code flood} requests as fast as it can) and publishes what the node
@@ -72,6 +78,9 @@ public final class TestModule {
       return;
     }
     module.client.complete(client);
+    if (client.context().config().path("log_environment").asBoolean(false)) {
+      logEnvironment(client);
+    }
     JsonNode probe = client.context().config().path("probe");
     if (probe.isObject()) {
       probe(client, probe);
@@ -81,6 +90,21 @@ public final class TestModule {
       hangUntilKilled();
     }
     System.exit(0);
+  }
+
+  private static void logEnvironment(ModuleClient c) {
+    Map<String, String> env = System.getenv();
+    StringBuilder line =
+        new StringBuilder("environment names=")
+            .append(String.join(",", new TreeSet<>(env.keySet())));
+    for (String name :
+        new String[] {"BLVM_SOCKET", "BLVM_DATA_DIR", "HOME", "PATH", "LANG", "PWD"}) {
+      line.append(' ').append(name).append('=').append(env.get(name));
+    }
+    line.append(" cwd=").append(System.getProperty("user.dir"));
+    line.append(" socket_path=").append(c.context().socketPath());
+    line.append(" data_dir=").append(c.context().dataDir());
+    c.log(Message.LogLevel.INFO, line.toString());
   }
 
   private void onNewBlock(Message.Event event, EventPayloads.NewBlock block)
