@@ -120,8 +120,10 @@ public final class ModuleManager implements AutoCloseable {
    * Discovers every module directory and starts each module. A module that cannot start is reported
    * FAILED in the returned statuses; the others start regardless.
    *
-   * @throws IOException when the node config, the runtime or data directory, the modules directory
-   *     or the native socket library (a preflight: the message says what to fix) is unusable
+   * @throws IOException when the node config, the modules directory or the native socket library (a
+   *     preflight: the message says what to fix) is unusable
+   * @throws org.blvm.policy.UnsafeRootException when the runtime or data root is not fit to be the
+   *     loader's (it is checked, never changed; the message names the fix)
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
@@ -136,9 +138,8 @@ public final class ModuleManager implements AutoCloseable {
           Integer.toString(problems.size()),
           String.join("\n", problems));
     }
-    PrivateDirs.create(config.runtimeDir());
+    LoaderRoots.prepare(config, launcher);
     NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
-    PrivateDirs.create(config.dataDir());
     for (Path dir : discovery.moduleDirs()) {
       startModule(dir);
     }
@@ -406,6 +407,7 @@ public final class ModuleManager implements AutoCloseable {
         s == null ? Set.of() : s.granted(),
         m == null ? Set.of() : m.admitted().droppedCapabilities(),
         s == null ? null : s.policy(),
+        m == null ? null : m.confinement(),
         restarts.restarts(st.name()),
         h == null ? null : h.lastExit(),
         c == null ? 0 : c.queuedFrames(),

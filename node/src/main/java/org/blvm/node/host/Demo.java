@@ -109,10 +109,15 @@ final class Demo {
     out.println("  state         " + paths.state() + " (version ratchet, binary store, audit log)");
     out.println("  runtime       " + paths.runtime() + " (sockets, module output logs)");
     out.println("  admin socket  " + paths.adminSocket());
+    SandboxOptions sandbox = SandboxOptions.defaults();
     out.println(
         "modules run sandboxed: bubblewrap namespaces, the \"default\" seccomp profile and"
             + " rlimits"
-            + (root ? ", as host user " + SandboxOptions.defaults().user() : ""));
+            + (root
+                ? sandbox.moduleUids() == null
+                    ? ", as host user " + sandbox.user()
+                    : ", each as its own host uid from " + sandbox.moduleUids()
+                : ""));
     String h = home.toString();
     out.println("in a second terminal:");
     out.println("  bin/blvm-loader modules list --home " + h);
