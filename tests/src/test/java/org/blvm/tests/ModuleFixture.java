@@ -40,11 +40,7 @@ final class ModuleFixture {
    * followed by {@code policyToml} ({@code [defaults]}, {@code [modules.<name>]} sections).
    */
   static Admission admission(Path stateDir, String policyToml) {
-    String toml =
-        "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
-            + KEY.publicKey().encoded()
-            + "\"\n"
-            + policyToml;
+    String toml = policyText(policyToml);
     try {
       return Admission.builder()
           .policy(
@@ -55,6 +51,17 @@ final class ModuleFixture {
     } catch (AdmissionException | org.blvm.policy.PolicyException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * A policy file's text: the run's key as the only trusted key (threshold 1), followed by {@code
+   * policyToml}.
+   */
+  static String policyText(String policyToml) {
+    return "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
+        + KEY.publicKey().encoded()
+        + "\"\n"
+        + policyToml;
   }
 
   /** Signs (and pins) the module in {@code dir} with the run's key. */
