@@ -40,7 +40,8 @@ public final class BlvmNode implements Callable<Integer> {
       defaultValue = ".blvm-demo",
       description =
           "--demo: the home, a new or empty directory or one an earlier demo made (then only"
-              + " what that demo laid out is replaced; default ${DEFAULT-VALUE}).")
+              + " what that demo laid out is replaced; default ${DEFAULT-VALUE}, or"
+              + " /var/lib/blvm-demo as root when the sandboxes could not enter the default).")
   Path home;
 
   @Option(
@@ -109,6 +110,7 @@ public final class BlvmNode implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           cl, "--module-jar must name the example module's jar (bin/blvm-node --demo passes it)");
     }
-    return Demo.run(home, moduleCount, blocks, moduleJar, cl.getOut(), cl.getErr());
+    boolean homeGiven = cl.getParseResult().hasMatchedOption("--home");
+    return Demo.run(home, homeGiven, moduleCount, blocks, moduleJar, cl.getOut(), cl.getErr());
   }
 }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -24,11 +25,38 @@ final class Demo {
 
   private Demo() {}
 
-  /** Runs the demo; returns the exit code. */
+  /** Where the demo goes as root when the default home is below a directory sandboxes cannot enter. */
+  static final Path ROOT_FALLBACK = Path.of("/var/lib/blvm-demo");
+
+  /**
+   * Runs the demo; returns the exit code.
+   *
+   * @param homeGiven whether the user chose {@code home}; the default is replaced by {@link
+   *     #ROOT_FALLBACK} when the node runs as root and the sandboxes (other uids) could not pass
+   *     through its parents
+   */
   static int run(
-      Path home, int modules, int blocks, Path moduleJar, PrintWriter out, PrintWriter err)
+      Path home,
+      boolean homeGiven,
+      int modules,
+      int blocks,
+      Path moduleJar,
+      PrintWriter out,
+      PrintWriter err)
       throws Exception {
     Path h = home.toAbsolutePath().normalize();
+    Path closed = isRoot() ? closedAncestor(h) : null;
+    if (closed != null && !homeGiven) {
+      out.println(
+          "blvm demo: "
+              + h
+              + " is below "
+              + closed
+              + ", which the sandboxes (other uids) cannot enter; using "
+              + ROOT_FALLBACK
+              + " instead (choose another with --home)");
+      h = ROOT_FALLBACK;
+    }
     NodePaths paths = NodePaths.home(h);
     String longest =
         paths.runtime().resolve("block-reporter-" + modules).resolve("module.sock").toString();
@@ -94,12 +122,27 @@ final class Demo {
         });
   }
 
+  private static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** The nearest existing ancestor of {@code dir} that others may not enter, or null. */
+  static Path closedAncestor(Path dir) throws IOException {
+    for (Path d = dir.getParent(); d != null; d = d.getParent()) {
+      if (Files.isDirectory(d)
+          && !Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+        return d;
+      }
+    }
+    return null;
+  }
+
   private static void intro(
       Path home, NodePaths paths, List<String> names, int blocks, PrintWriter out)
       throws IOException {
     String keyId = Files.readAllLines(home.resolve("keys").resolve("dev.pub")).get(0);
     keyId = keyId.substring(keyId.lastIndexOf(' ') + 1);
-    boolean root = "root".equals(System.getProperty("user.name"));
+    boolean root = isRoot();
     out.println("blvm demo: a node with a simulated chain and " + names.size() + " modules");
     out.println("  home          " + home);
     out.println("  policy        " + paths.policy() + " (trusts only the dev key " + keyId + ")");

@@ -195,4 +195,13 @@ class DemoHomeTest {
         org.blvm.node.SimulationSettings.DEFAULTS.seed(),
         org.blvm.node.SimulationSettings.read(home.resolve("node.toml")).seed());
   }
+
+  @Test
+  void closedAncestor_aParentOthersCannotEnter_isNamed() throws Exception {
+    Path open = Files.createDirectories(tmp.resolve("open"));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+    assertEquals(tmp, Demo.closedAncestor(open.resolve("home")));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    assertEquals(null, Demo.closedAncestor(open.resolve("home")));
+  }
 }
