@@ -94,6 +94,11 @@ final class Connection {
     return peerPid;
   }
 
+  /** Frames queued for the module and not yet written (status views). */
+  int queuedFrames() {
+    return queue.depth();
+  }
+
   boolean isOpen() {
     return !queue.isClosed();
   }

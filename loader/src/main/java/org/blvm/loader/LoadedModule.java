@@ -78,6 +78,12 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   @GuardedBy("this")
   private Connection connection;
 
+  /** The sandbox profile and kernel limits of this launch, once decided (status views). */
+  private volatile LaunchSpec.Confinement confinement;
+
+  /** Why the module is being stopped, when the stop gave a reason (kept in the final detail). */
+  private volatile String stopReason;
+
   LoadedModule(Services services, AdmittedModule admitted, Path moduleDir, byte[] token) {
     this.services = services;
     this.admitted = admitted;
@@ -117,6 +123,21 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return moduleDir;
   }
 
+  /** What admission decided for this launch (the policy reload checks it again). */
+  AdmittedModule admitted() {
+    return admitted;
+  }
+
+  /** The profile and limits this launch runs under; null before its launch was prepared. */
+  LaunchSpec.Confinement confinement() {
+    return confinement;
+  }
+
+  /** The host directory of the module's data. */
+  Path dataDir() {
+    return dataDir;
+  }
+
   Path socketPath() {
     return endpoint.socketPath();
   }
@@ -149,6 +170,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             dataDir,
             socketDir,
             handshake.token());
+    confinement = spec.confinement();
     LaunchedProcess p = launcher.launch(spec);
     synchronized (this) {
       process = p;
@@ -263,6 +285,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   @Override
   public void onRequest(Connection conn, Message.Request req) {
+    session.countCall();
     services
         .dispatcher()
         .dispatch(session, req)
@@ -405,7 +428,9 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
       fail(why + (output.isEmpty() ? "" : "; last output: " + output), status);
       services.listener().crashed(this, status);
     } else {
-      host.transition(ModuleState.STOPPED, why, ModuleState.STOPPING);
+      String reason = stopReason;
+      host.transition(
+          ModuleState.STOPPED, reason == null ? why : reason + "; " + why, ModuleState.STOPPING);
     }
     closeEndpoints("process ended");
   }
@@ -441,6 +466,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
    * (logged). A second caller while a stop runs waits for that stop's final state (bounded).
    */
   void stop(long graceMs) {
+    stop(graceMs, null);
+  }
+
+  /**
+   * {@link #stop(long)}, saying why: the final state's detail is {@code reason} followed by how the
+   * process ended (null: the plain "process exited with status N").
+   */
+  void stop(long graceMs, String reason) {
+    if (reason != null) {
+      stopReason = reason;
+    }
     LaunchedProcess p;
     synchronized (this) {
       p = process;
@@ -448,7 +484,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     boolean asked =
         host.transition(
             ModuleState.STOPPING,
-            "stop requested",
+            reason == null ? "stop requested" : reason,
             ModuleState.LOADED,
             ModuleState.INITIALIZED,
             ModuleState.SUBSCRIBED,
@@ -457,15 +493,16 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
       CompletableFuture<Integer> exit =
           ProcessStop.run(id, p, connection(), services.codec(), graceMs);
       // the exit listener may not have run yet: set the final state here, whichever comes first
+      String prefix = reason == null ? "" : reason + "; ";
       if (exit.isDone()) {
         host.transition(
             ModuleState.STOPPED,
-            "process exited with status " + ProcessStop.status(exit),
+            prefix + "process exited with status " + ProcessStop.status(exit),
             ModuleState.STOPPING);
       } else {
         host.transition(
             ModuleState.FAILED,
-            "pid " + p.pid() + " did not end after SIGKILL",
+            prefix + "pid " + p.pid() + " did not end after SIGKILL",
             ModuleState.STOPPING);
       }
     } else if (p != null) {

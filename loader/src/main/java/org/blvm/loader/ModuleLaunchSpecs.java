@@ -43,8 +43,13 @@ final class ModuleLaunchSpecs {
         Endpoint.SOCKET_NAME,
         dataDir,
         List.of(moduleDir, binary),
-        config.runtimeDir().resolve(id + ".out.log"),
+        outputLog(config, id),
         r.confinement(granted.contains(Capability.NETWORK_ACCESS)),
         new String(token, StandardCharsets.US_ASCII));
+  }
+
+  /** Where the loader writes the module's stdout and stderr: {@code <runtime>/<id>.out.log}. */
+  static Path outputLog(LoaderConfig config, String id) {
+    return config.runtimeDir().resolve(id + ".out.log");
   }
 }

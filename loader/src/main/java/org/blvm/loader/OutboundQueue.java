@@ -131,6 +131,13 @@ final class OutboundQueue {
     return closed;
   }
 
+  /** Frames queued and not yet taken by the writer: a snapshot for status views. */
+  int depth() {
+    synchronized (lock) {
+      return out.size();
+    }
+  }
+
   /** Why the queue was closed (the first reason given), or null while open. */
   String closeReason() {
     return closeReason;

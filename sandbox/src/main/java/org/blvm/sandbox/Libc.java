@@ -27,6 +27,7 @@ final class Libc {
   static final int EAGAIN = 11;
   static final int MFD_CLOEXEC = 1;
   static final int SEEK_SET = 0;
+  static final short POSIX_SPAWN_SETPGROUP = 0x02;
   static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   static final int WNOHANG = 1;
@@ -290,10 +291,14 @@ final class Libc {
         check("posix_spawnattr_setsigmask", C_LIB.posix_spawnattr_setsigmask(attr, sigs));
         C_LIB.sigfillset(sigs);
         check("posix_spawnattr_setsigdefault", C_LIB.posix_spawnattr_setsigdefault(attr, sigs));
+        // A process group of its own (pgroup 0: the child's pid): a Ctrl-C at the node's terminal
+        // (SIGINT to the foreground group) reaches the node, which stops its modules gracefully,
+        // and not bwrap, which would take its sandbox down at once.
         check(
             "posix_spawnattr_setflags",
             C_LIB.posix_spawnattr_setflags(
-                attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)));
+                attr,
+                (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)));
         IntByReference pid = new IntByReference();
         check("posix_spawn " + path, C_LIB.posix_spawn(pid, path, fa, attr, argv, envp));
         return pid.getValue();

@@ -40,11 +40,7 @@ final class ModuleFixture {
    * followed by {@code policyToml} ({@code [defaults]}, {@code [modules.<name>]} sections).
    */
   static Admission admission(Path stateDir, String policyToml) {
-    String toml =
-        "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
-            + KEY.publicKey().encoded()
-            + "\"\n"
-            + policyToml;
+    String toml = policyText(policyToml);
     try {
       return Admission.builder()
           .policy(
@@ -55,6 +51,17 @@ final class ModuleFixture {
     } catch (AdmissionException | org.blvm.policy.PolicyException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * A policy file's text: the run's key as the only trusted key (threshold 1), followed by {@code
+   * policyToml}.
+   */
+  static String policyText(String policyToml) {
+    return "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
+        + KEY.publicKey().encoded()
+        + "\"\n"
+        + policyToml;
   }
 
   /** Signs (and pins) the module in {@code dir} with the run's key. */
@@ -80,6 +87,13 @@ final class ModuleFixture {
   /** Installs the test module as {@code name} with the given capabilities and config lines. */
   static void install(Path modulesDir, String name, String capabilities, String configToml)
       throws IOException {
+    install(modulesDir, name, capabilities, configToml, KEY);
+  }
+
+  /** {@link #install(Path, String, String, String)}, signed with {@code key}. */
+  static void install(
+      Path modulesDir, String name, String capabilities, String configToml, MinisignSecretKey key)
+      throws IOException {
     Path dir = modulesDir.resolve(name);
     Files.createDirectories(dir);
     Files.copy(testModuleJar(), dir.resolve("module.jar"), StandardCopyOption.REPLACE_EXISTING);
@@ -94,7 +108,7 @@ final class ModuleFixture {
             + configToml
             + "\n");
     try {
-      ModuleSigner.sign(dir, KEY, null, true);
+      ModuleSigner.sign(dir, key, null, true);
     } catch (AdmissionException e) {
       throw new IOException(e);
     }
