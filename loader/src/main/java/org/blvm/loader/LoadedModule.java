@@ -71,6 +71,10 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   private final Endpoint endpoint;
   private final Handshake handshake;
   private final Session session;
+  private final ModuleCounters counters;
+
+  /** When the process was launched ({@link Ticker} nanos), or 0 before. */
+  private volatile long launchedAtNanos;
 
   @GuardedBy("this")
   private LaunchedProcess process;
@@ -78,8 +82,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   @GuardedBy("this")
   private Connection connection;
 
-  LoadedModule(Services services, AdmittedModule admitted, Path moduleDir, byte[] token) {
+  /**
+   * @param counters the module's counters, kept across its launches
+   */
+  LoadedModule(
+      Services services,
+      AdmittedModule admitted,
+      Path moduleDir,
+      byte[] token,
+      ModuleCounters counters) {
     this.services = services;
+    this.counters = counters;
     this.admitted = admitted;
     this.id = admitted.manifest().name();
     this.moduleDir = moduleDir;
@@ -98,7 +111,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
                 id, refusals, services.config().maxBadConnectionsPerMinute(), ticker),
             new BadConnections(id, refusals, Integer.MAX_VALUE, ticker));
     this.handshake = new Handshake(id, token);
-    this.session = new Session(admitted, services.ticker(), this);
+    this.session = new Session(admitted, services.ticker(), this, counters);
   }
 
   String id() {
@@ -125,6 +138,41 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return connection;
   }
 
+  /**
+   * What the loader measured of this module now; reads {@code /proc} for its process (bounded work,
+   * no lock of the module's threads held).
+   */
+  ModuleMetrics metrics(long restarts, ProcessTree proc) {
+    ModuleState state = host.state();
+    LaunchedProcess p;
+    Connection c;
+    synchronized (this) {
+      p = process;
+      c = connection;
+    }
+    boolean running = state.isLive() && p != null;
+    long since = launchedAtNanos;
+    double uptime =
+        running && since != 0 ? (services.ticker().nanoTime() - since) / 1_000_000_000.0 : 0;
+    return new ModuleMetrics(
+        id,
+        state,
+        restarts,
+        Math.max(0, uptime),
+        counters.calls(),
+        counters.denials(),
+        counters.rateLimitedCalls(),
+        counters.eventsSent(),
+        counters.eventsDropped(),
+        counters.overflows(),
+        c == null || !c.isOpen() ? 0 : c.queueDepth(),
+        counters.bytesIn(),
+        counters.bytesOut(),
+        counters.protocolErrors(),
+        running ? proc.usage(p.pid()) : java.util.Optional.empty(),
+        session.reportedMetrics());
+  }
+
   // ------------------------------------------------------------------ start
 
   /** Creates the private directories, binds the socket and launches the process. */
@@ -149,6 +197,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     synchronized (this) {
       process = p;
     }
+    launchedAtNanos = Math.max(1, services.ticker().nanoTime());
     host.launched(p.pid());
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started module.
@@ -202,7 +251,8 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
                 services.config(),
                 session.policy().eventOverflow(),
                 services.relay(),
-                LoadedModule.this);
+                LoadedModule.this,
+                counters);
         if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
           throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is stopping");
         }
@@ -222,7 +272,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
     @Override
     public void protocolViolation() {
-      session.countProtocolError();
+      counters.protocolError();
     }
 
     @Override
@@ -272,6 +322,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
                             req.id(),
                             ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
               }
+              counters.call(req.method(), reply.isError() ? reply.response().error() : null);
               conn.sendResponse(reply);
               if (reply.afterSent() != null) {
                 reply.afterSent().run();
@@ -286,17 +337,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   @Override
   public void onProtocolViolation(Connection c) {
-    session.countProtocolError();
+    counters.protocolError();
   }
 
   @Override
   public void onEventsDropped(long n) {
-    session.countDropped(n);
+    counters.eventsDropped(n);
   }
 
   @Override
   public void onQueueOverflow() {
-    session.countOverflow();
+    counters.overflow();
   }
 
   @Override

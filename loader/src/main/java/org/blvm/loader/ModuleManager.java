@@ -3,8 +3,8 @@ package org.blvm.loader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +55,7 @@ public final class ModuleManager implements AutoCloseable {
   private final ConfigReloader configReloader;
   private final EventRelay relay;
   private final ModuleRunner runner;
+  private final ProcessTree processes = ProcessTree.system();
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -285,34 +286,72 @@ public final class ModuleManager implements AutoCloseable {
     return modules.statuses();
   }
 
-  /** The last value of each metric the module reported. */
-  public Map<String, Double> metrics(String id) {
-    return modules.require(id).session().metrics();
+  /**
+   * What the loader measured for every module it knows, and the audit log's condition, now. Reads
+   * counters without stopping any module and {@code /proc} for each running sandbox (bounded work:
+   * docs/metrics.md); a module's traffic never waits for it.
+   */
+  public LoaderMetrics metrics() {
+    List<ModuleMetrics> out = new ArrayList<>();
+    for (LoadedModule m : modules.all()) {
+      out.add(m.metrics(restarts.restarts(m.id()), processes));
+    }
+    for (ModuleStatus refused : modules.refusedStatuses()) {
+      out.add(
+          new ModuleMetrics(
+              refused.name(),
+              refused.state(),
+              restarts.restarts(refused.name()),
+              0,
+              List.of(),
+              java.util.Map.of(),
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              Optional.empty(),
+              List.of()));
+    }
+    out.sort(java.util.Comparator.comparing(ModuleMetrics::name));
+    return new LoaderMetrics(out, audit.status());
   }
 
-  /** Requests refused for a missing capability, counted per module. */
+  /** The series the module reported with {@code report_metric} in its current launch. */
+  public List<ReportedMetric> reportedMetrics(String id) {
+    return modules.require(id).session().reportedMetrics();
+  }
+
+  /** Requests refused for a missing capability, counted per module over its launches. */
   public long deniedCalls(String id) {
-    return modules.require(id).session().deniedCalls();
+    return counters(id).deniedTotal();
   }
 
   /** Requests refused because the module was over its rate limit. */
   public long rateLimitedCalls(String id) {
-    return modules.require(id).session().rateLimitedCalls();
+    return counters(id).rateLimitedCalls();
   }
 
   /** Events dropped from the module's queue under the drop_oldest overflow rule. */
   public long droppedEvents(String id) {
-    return modules.require(id).session().droppedEvents();
+    return counters(id).eventsDropped();
   }
 
   /** Times the module was disconnected because its outgoing queue was full. */
   public long queueOverflows(String id) {
-    return modules.require(id).session().overflows();
+    return counters(id).overflows();
   }
 
   /** Protocol violations seen from the module (each closed its connection). */
   public long protocolErrors(String id) {
-    return modules.require(id).session().protocolErrors();
+    return counters(id).protocolErrors();
+  }
+
+  private ModuleCounters counters(String id) {
+    return modules.require(id).session().counters();
   }
 
   /** The socket a module connects to (for diagnostics and tests). */
