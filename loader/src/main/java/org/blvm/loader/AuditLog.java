@@ -269,14 +269,15 @@ final class AuditLog implements AutoCloseable {
     private void failed(Exception e, long notWritten) {
       closeQuietly();
       long now = ticker.nanoTime();
-      if (failing == null) {
+      boolean first = failing == null;
+      if (first) {
         gapSince = clock.millis();
       }
+      // failing is set before the loss is counted: a reader that sees the count sees the failure
+      failing = e.toString();
       lose(notWritten);
       retryAt = now + backoffNanos;
       backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
-      boolean first = failing == null;
-      failing = e.toString();
       if (first || now - lastWarning >= WARN_EVERY_NANOS) {
         lastWarning = now;
         LOG.log(
