@@ -4,22 +4,24 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code blvm-loader}: operator commands that need no running node. Today: {@code policy check}. It
- * lives beside blvm-sign because it only uses org.blvm.policy (no loader, no processes); the node's
- * own command line can mount the same {@link PolicyCommand}.
+ * {@code blvm-loader}: the operator's tool. {@code policy check} needs no node (it only uses
+ * org.blvm.policy); the other commands talk to a running node over its admin socket (docs/admin.md)
+ * and never load the loader itself.
  */
 @Command(
     name = "blvm-loader",
     mixinStandardHelpOptions = true,
     version = "blvm-loader 0.1.0",
     description = "Operator tools for the blvm module loader.",
-    subcommands = {PolicyCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ModulesCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-      "0:policy valid and every module would be admitted",
-      "1:policy has problems, or a module would be refused",
+      "0:done: policy valid and every module would be admitted; the node did what was asked",
+      "1:refused: policy problems or a module refused; the node said no (unknown module, wrong"
+          + " state, invalid policy) or the module ended in another state",
       "2:wrong command line",
       "3:bad input: missing or unreadable file",
+      "4:the node could not be reached: no socket, no permission, another uid, busy, no answer",
       "70:internal error"
     })
 public final class BlvmLoader implements Runnable {
