@@ -130,6 +130,14 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return moduleDir;
   }
 
+  AdmittedModule admitted() {
+    return admitted;
+  }
+
+  Path dataDir() {
+    return dataDir;
+  }
+
   Path socketPath() {
     return endpoint.socketPath();
   }

@@ -19,6 +19,22 @@ public interface ModuleLauncher {
     return java.util.List.of();
   }
 
+  /**
+   * How a module this launcher starts is confined, as its security exposure reports it
+   * (docs/security-score.md). A launcher that does not say is {@code UNKNOWN}.
+   */
+  default org.blvm.policy.ExposureFacts.Isolation isolation(String moduleId) {
+    return org.blvm.policy.ExposureFacts.Isolation.UNKNOWN;
+  }
+
+  /**
+   * The seccomp profile a module runs under when its policy names none, for JVM ({@code jvm}) or
+   * native modules; empty when this launcher applies none or does not say.
+   */
+  default java.util.Optional<String> defaultProfile(boolean jvm) {
+    return java.util.Optional.empty();
+  }
+
   /** Unconfined child processes; peers are recognised by process ancestry. */
   static ModuleLauncher plainProcesses() {
     return new PlainProcessLauncher();

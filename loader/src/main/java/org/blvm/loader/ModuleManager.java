@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.ExposureFacts;
+import org.blvm.policy.ExposureReport;
+import org.blvm.policy.ModuleManifest;
+import org.blvm.policy.SecurityExposure;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
 
@@ -318,6 +323,27 @@ public final class ModuleManager implements AutoCloseable {
     }
     out.sort(java.util.Comparator.comparing(ModuleMetrics::name));
     return new LoaderMetrics(out, audit.status());
+  }
+
+  /**
+   * The security exposure of a loaded module (docs/security-score.md): what admission granted it,
+   * what its policy sets, and how this manager's launcher confines it. Empty for a module that was
+   * refused at admission.
+   */
+  public Optional<ExposureReport> exposure(String id) {
+    return modules
+        .get(id)
+        .map(
+            m -> {
+              AdmittedModule a = m.admitted();
+              boolean java = a.manifest().runtime() == ModuleManifest.Runtime.JAVA;
+              return SecurityExposure.assess(
+                  ExposureFacts.of(
+                      a,
+                      launcher.defaultProfile(java),
+                      launcher.isolation(id),
+                      List.of(m.dataDir().toString())));
+            });
   }
 
   /** The series the module reported with {@code report_metric} in its current launch. */

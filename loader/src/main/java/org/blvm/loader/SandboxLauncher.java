@@ -162,6 +162,34 @@ final class SandboxLauncher implements ModuleLauncher {
     }
   }
 
+  /**
+   * Unsandboxed for development, or sandboxed: as the sandbox user, shared by every sandbox, when
+   * the loader is root; else as the loader's own uid.
+   */
+  @Override
+  public org.blvm.policy.ExposureFacts.Isolation isolation(String moduleId) {
+    if (unsandboxed.contains(moduleId)) {
+      return org.blvm.policy.ExposureFacts.Isolation.UNSANDBOXED;
+    }
+    return runsAsRoot()
+        ? org.blvm.policy.ExposureFacts.Isolation.SANDBOX_SHARED_UID
+        : org.blvm.policy.ExposureFacts.Isolation.SANDBOX_NODE_UID;
+  }
+
+  @Override
+  public java.util.Optional<String> defaultProfile(boolean jvm) {
+    return java.util.Optional.of(jvm ? policy.javaProfile() : policy.nativeProfile());
+  }
+
+  /** Whether this process's effective uid is root (the owner of {@code /proc/self}). */
+  private static boolean runsAsRoot() {
+    try {
+      return ((Integer) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   @Override
   public List<String> problems() {
     return report.problems();

@@ -13,7 +13,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "blvm-loader 0.1.0",
     description = "Operator tools for the blvm module loader.",
-    subcommands = {ModulesCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      ModulesCommand.class,
+      PolicyCommand.class,
+      MetricsCommand.class,
+      SecurityCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:done: policy valid and every module would be admitted; the node did what was asked",

@@ -2,6 +2,7 @@ package org.blvm.node.host;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,10 @@ import org.blvm.node.SimulationSettings;
 import org.blvm.node.admin.AdminCommand;
 import org.blvm.node.admin.AdminServer;
 import org.blvm.node.admin.CommandRegistry;
+import org.blvm.node.admin.MetricsCommand;
 import org.blvm.node.admin.ModulesListCommand;
+import org.blvm.node.admin.SecurityCommand;
+import org.blvm.node.metrics.MetricsEndpoint;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.Policy;
@@ -44,6 +48,8 @@ final class NodeHost implements AutoCloseable {
   private ModuleManager modules;
   private SimulationDriver driver;
   private AdminServer admin;
+  private MetricsEndpoint metrics;
+  private MetricsEndpoint.MetricsListen metricsListen;
   private final ExecutorService reloads =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -105,6 +111,18 @@ final class NodeHost implements AutoCloseable {
     } catch (IOException e) {
       throw new StartupException(e.getMessage(), e);
     }
+    metrics = new MetricsEndpoint(modules);
+    if (metricsListen != null) {
+      try {
+        InetSocketAddress at = metrics.serve(metricsListen);
+        out.println(
+            "blvm-node: metrics http://"
+                + new MetricsEndpoint.MetricsListen(at.getAddress(), at.getPort())
+                + "/metrics");
+      } catch (IOException e) {
+        throw new StartupException(e.getMessage(), e);
+      }
+    }
     try {
       admin = AdminServer.start(paths.adminSocket(), commands(), AdminServer.Settings.defaults());
     } catch (IOException e) {
@@ -132,7 +150,11 @@ final class NodeHost implements AutoCloseable {
 
   /** The commands of the admin socket: one line each (docs/admin.md). */
   private CommandRegistry commands() {
-    List<AdminCommand> all = List.of(new ModulesListCommand(modules));
+    List<AdminCommand> all =
+        List.of(
+            new ModulesListCommand(modules),
+            new MetricsCommand(metrics),
+            new SecurityCommand(modules));
     return new CommandRegistry(all);
   }
 
@@ -169,6 +191,11 @@ final class NodeHost implements AutoCloseable {
         });
   }
 
+  /** Serve metrics over HTTP at {@code listen} once started (null: not over HTTP). */
+  void serveMetrics(MetricsEndpoint.MetricsListen listen) {
+    this.metricsListen = listen;
+  }
+
   /** The module manager (after {@link #start()}). */
   ModuleManager modules() {
     return modules;
@@ -183,6 +210,9 @@ final class NodeHost implements AutoCloseable {
     }
     if (admin != null) {
       admin.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     if (modules != null) {
       modules.close();

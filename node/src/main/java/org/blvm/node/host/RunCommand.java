@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.blvm.loader.ModuleManager;
+import org.blvm.node.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,10 +24,12 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin NodeOptions options;
 
+  @Mixin MetricsOptions metrics;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    return run(options.paths(), out, ModuleManager.builder(), null);
+    return run(options.paths(), out, ModuleManager.builder(), null, metrics.listen(spec));
   }
 
   /**
@@ -35,8 +38,20 @@ final class RunCommand implements Callable<Integer> {
    */
   static int run(NodePaths paths, PrintWriter out, ModuleManager.Builder builder, Until until)
       throws Exception {
+    return run(paths, out, builder, until, null);
+  }
+
+  /** As above, also serving metrics over HTTP at {@code metrics} when it is not null. */
+  static int run(
+      NodePaths paths,
+      PrintWriter out,
+      ModuleManager.Builder builder,
+      Until until,
+      MetricsEndpoint.MetricsListen metrics)
+      throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
     try (NodeHost node = new NodeHost(paths, out, builder)) {
+      node.serveMetrics(metrics);
       Signals.install(stop::countDown, node::reloadAll);
       try {
         node.start();
