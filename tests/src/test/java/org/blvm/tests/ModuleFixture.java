@@ -40,11 +40,7 @@ final class ModuleFixture {
    * followed by {@code policyToml} ({@code [defaults]}, {@code [modules.<name>]} sections).
    */
   static Admission admission(Path stateDir, String policyToml) {
-    String toml =
-        "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
-            + KEY.publicKey().encoded()
-            + "\"\n"
-            + policyToml;
+    String toml = policyHeader() + policyToml;
     try {
       return Admission.builder()
           .policy(
@@ -55,6 +51,13 @@ final class ModuleFixture {
     } catch (AdmissionException | org.blvm.policy.PolicyException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The top of a policy file trusting the run's key (threshold 1), before any table. */
+  static String policyHeader() {
+    return "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
+        + KEY.publicKey().encoded()
+        + "\"\n";
   }
 
   /** Signs (and pins) the module in {@code dir} with the run's key. */

@@ -153,7 +153,7 @@ final class NodeHost implements AutoCloseable {
     List<AdminCommand> all =
         List.of(
             new ModulesListCommand(modules),
-            new MetricsCommand(metrics),
+            new MetricsCommand(name -> modules.status(name).isPresent(), metrics::text),
             new SecurityCommand(modules));
     return new CommandRegistry(all);
   }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.blvm.loader.LoaderMetrics;
 import org.blvm.loader.ModuleManager;
@@ -30,15 +31,18 @@ public final class LoaderCollector implements MultiCollector {
   /** Prefix of the metrics modules report. */
   public static final String MODULE_PREFIX = "blvm_module_";
 
-  private final ModuleManager modules;
+  private final Supplier<LoaderMetrics> source;
 
-  public LoaderCollector(ModuleManager modules) {
-    this.modules = modules;
+  /**
+   * @param source what to export, asked on every scrape ({@link ModuleManager#metrics})
+   */
+  public LoaderCollector(Supplier<LoaderMetrics> source) {
+    this.source = source;
   }
 
   @Override
   public MetricSnapshots collect() {
-    LoaderMetrics lm = modules.metrics();
+    LoaderMetrics lm = source.get();
     List<ModuleMetrics> ms = lm.modules();
     List<MetricSnapshot> out = new ArrayList<>();
 

@@ -10,10 +10,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.blvm.loader.LoaderMetrics;
 import org.blvm.loader.ModuleManager;
+import org.blvm.loader.ModuleMetrics;
 
 /**
  * The node's Prometheus metrics: one registry holding a {@link LoaderCollector}, rendered in the
@@ -25,19 +30,41 @@ public final class MetricsEndpoint implements AutoCloseable {
   /** Threads answering scrapes: a scrape is quick, two suffice. */
   private static final int HTTP_THREADS = 2;
 
+  private final ModuleManager modules;
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private HTTPServer server;
   private ExecutorService executor;
 
   public MetricsEndpoint(ModuleManager modules) {
-    registry.register(new LoaderCollector(modules));
+    this.modules = modules;
+    registry.register(new LoaderCollector(modules::metrics));
   }
 
-  /** The metrics now, in the Prometheus text format (version 0.0.4). */
-  public String text() {
+  /**
+   * The metrics now, in the Prometheus text format (version 0.0.4): every module's, or only those
+   * of {@code module} (and the audit log's, which belong to no module).
+   */
+  public String text(Optional<String> module) {
+    PrometheusRegistry r = registry;
+    if (module.isPresent()) {
+      String name = module.get();
+      r = new PrometheusRegistry();
+      r.register(
+          new LoaderCollector(
+              () -> {
+                LoaderMetrics all = modules.metrics();
+                List<ModuleMetrics> one = new ArrayList<>();
+                for (ModuleMetrics m : all.modules()) {
+                  if (m.name().equals(name)) {
+                    one.add(m);
+                  }
+                }
+                return new LoaderMetrics(one, all.audit());
+              }));
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      PrometheusTextFormatWriter.create().write(out, registry.scrape());
+      PrometheusTextFormatWriter.create().write(out, r.scrape());
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a byte array does not fail
     }
