@@ -75,6 +75,21 @@ public final class Admission {
     return COMMENT_PREFIX + "name=" + name + " version=" + version;
   }
 
+  /**
+   * The comment a signature over these manifest bytes must carry, to name it when refusing one that
+   * lacks the prefix. The refusal does not depend on it: the bytes (which a trusted key signed) are
+   * parsed only for the name and version, and when they do not parse the directory name stands in
+   * and the version stays a placeholder.
+   */
+  private static String expectedComment(Path manifestFile, byte[] manifestBytes, String module) {
+    try {
+      ModuleManifest m = ModuleManifest.parse(manifestFile, manifestBytes);
+      return trustedComment(m.name(), m.version());
+    } catch (ManifestException e) {
+      return trustedComment(module, "<version>");
+    }
+  }
+
   public Policy policy() {
     return policy;
   }
@@ -135,7 +150,7 @@ public final class Admission {
       }
       if (!sig.trustedComment().startsWith(COMMENT_PREFIX)) {
         throw new TrustedCommentMismatchException(
-            f, trustedComment("<name>", "<version>"), sig.trustedComment());
+            f, expectedComment(manifestFile, manifestBytes, module), sig.trustedComment());
       }
       counted.add(new Counted(f, sig, key));
     }

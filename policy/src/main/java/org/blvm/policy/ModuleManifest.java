@@ -173,9 +173,9 @@ public record ModuleManifest(
           file, "name", "must match " + NAME.pattern() + ", found \"" + name + "\"");
     }
     String version = text(file, root, "version", true);
-    if (!SemVer.PATTERN.matcher(version).matches() || version.length() > 96) {
-      throw new ManifestException(
-          file, "version", "must be a semantic version like 1.2.3, found \"" + version + "\"");
+    String versionProblem = SemVer.problem(version);
+    if (versionProblem != null) {
+      throw new ManifestException(file, "version", "\"" + version + "\" " + versionProblem);
     }
     String description = text(file, root, "description", false);
     String runtimeText = text(file, root, "runtime", true);

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -155,12 +157,21 @@ public final class Policy {
         ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS);
   }
 
-  /** Reads and validates a policy file (at most {@link #MAX_BYTES}; symlinks are followed). */
+  /**
+   * Reads and validates a policy file (at most {@link #MAX_BYTES}; symlinks are followed).
+   *
+   * @throws PolicyException listing every problem in the file's content
+   * @throws IOException when the file cannot be read: {@link NoSuchFileException} when it does not
+   *     exist, a {@link FileSystemException} when it is not a regular file
+   */
   public static Policy read(Path file) throws PolicyException, IOException {
     byte[] bytes;
     if (!Files.isRegularFile(file)) {
-      throw new PolicyException(
-          file.toString(), List.of(new PolicyException.Problem(null, 0, "not a regular file")));
+      // the file cannot be read at all: an I/O problem, not a problem in a policy
+      if (!Files.exists(file)) {
+        throw new NoSuchFileException(file.toString());
+      }
+      throw new FileSystemException(file.toString(), null, "not a regular file");
     }
     try (InputStream in = Files.newInputStream(file)) {
       bytes = in.readNBytes(MAX_BYTES + 1);

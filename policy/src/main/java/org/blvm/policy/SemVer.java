@@ -13,12 +13,27 @@ import java.util.regex.Pattern;
  * equal.
  */
 public final class SemVer implements Comparable<SemVer> {
-  static final Pattern PATTERN =
+  /** Digits in one number (MAJOR, MINOR, PATCH or a numeric pre-release identifier): an int. */
+  static final int MAX_DIGITS = 9;
+
+  /** Characters of the pre-release part after the {@code -}. */
+  static final int MAX_PRERELEASE = 64;
+
+  /** Characters of a whole version (the longest valid one has 94). */
+  static final int MAX_LENGTH = 96;
+
+  private static final Pattern PATTERN =
       Pattern.compile(
           "(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})\\.(0|[1-9]\\d{0,8})"
               + "(?:-((?:0|[1-9]\\d{0,8}|\\d*[A-Za-z-][0-9A-Za-z-]*)"
               + "(?:\\.(?:0|[1-9]\\d{0,8}|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?");
-  private static final int MAX_PRERELEASE = 64;
+
+  /** {@link #PATTERN} without the digit limit: tells "too many digits" from "not a version". */
+  private static final Pattern ANY_DIGITS =
+      Pattern.compile(
+          "(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)"
+              + "(?:-((?:0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)"
+              + "(?:\\.(?:0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*))?");
 
   private final int major;
   private final int minor;
@@ -37,13 +52,17 @@ public final class SemVer implements Comparable<SemVer> {
   /**
    * Parses {@code 1.2.3} or {@code 1.2.3-rc.1}.
    *
-   * @throws IllegalArgumentException naming the text when it is not a semantic version
+   * @throws IllegalArgumentException naming the text and what is wrong with it (see {@link
+   *     #problem})
    */
   public static SemVer parse(String text) {
+    String problem = problem(text);
+    if (problem != null) {
+      throw new IllegalArgumentException("version \"" + text + "\" " + problem);
+    }
     Matcher m = PATTERN.matcher(text);
-    if (!m.matches() || (m.group(4) != null && m.group(4).length() > MAX_PRERELEASE)) {
-      throw new IllegalArgumentException(
-          "not a semantic version like 1.2.3 or 1.2.3-rc.1: \"" + text + "\"");
+    if (!m.matches()) {
+      throw new AssertionError(text); // problem() accepted it
     }
     List<String> pre = new ArrayList<>();
     if (m.group(4) != null) {
@@ -55,6 +74,35 @@ public final class SemVer implements Comparable<SemVer> {
         Integer.parseInt(m.group(3)),
         List.copyOf(pre),
         text);
+  }
+
+  /**
+   * What is wrong with {@code text} as a version, as a predicate to follow it ({@code "has build
+   * metadata …"}), or null when it is accepted. Besides the SemVer 2.0 syntax: at most {@value
+   * #MAX_LENGTH} characters, each number at most {@value #MAX_DIGITS} digits, the pre-release part
+   * at most {@value #MAX_PRERELEASE} characters, no build metadata.
+   */
+  static String problem(String text) {
+    if (text.length() > MAX_LENGTH) {
+      return "is longer than " + MAX_LENGTH + " characters";
+    }
+    Matcher m = PATTERN.matcher(text);
+    if (m.matches()) {
+      return m.group(4) != null && m.group(4).length() > MAX_PRERELEASE
+          ? "has a pre-release part (after \"-\") of more than " + MAX_PRERELEASE + " characters"
+          : null;
+    }
+    int plus = text.indexOf('+');
+    if (plus > 0 && problem(text.substring(0, plus)) == null) {
+      return "has build metadata (\"+...\"), which is not accepted: two builds would compare equal";
+    }
+    if (ANY_DIGITS.matcher(text).matches()) {
+      return "has a number of more than "
+          + MAX_DIGITS
+          + " digits (MAJOR, MINOR, PATCH and numeric pre-release identifiers are at most"
+          + " 999999999)";
+    }
+    return "is not a semantic version like 1.2.3 or 1.2.3-rc.1";
   }
 
   public int major() {

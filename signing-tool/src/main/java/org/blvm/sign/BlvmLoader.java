@@ -30,25 +30,8 @@ import picocli.CommandLine.Command;
       "4:the node could not be reached: no socket, no permission, another uid, busy, no answer",
       "70:internal error"
     })
-public final class BlvmLoader implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+public final class BlvmLoader extends ToolCommand {
   public static void main(String[] args) {
-    System.exit(run(args));
-  }
-
-  /** Runs the command line and returns the exit code. */
-  public static int run(String... args) {
-    return commandLine().execute(args);
-  }
-
-  /** The configured command line (tests set its output streams). */
-  static CommandLine commandLine() {
-    return Cli.configure(new CommandLine(new BlvmLoader()));
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    Cli.main(new BlvmLoader(), args);
   }
 }

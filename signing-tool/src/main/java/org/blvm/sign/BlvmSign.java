@@ -24,25 +24,8 @@ import picocli.CommandLine.Command;
       "3:bad input: missing/unreadable file, malformed key, wrong password, existing output",
       "70:internal error"
     })
-public final class BlvmSign implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+public final class BlvmSign extends ToolCommand {
   public static void main(String[] args) {
-    System.exit(run(args));
-  }
-
-  /** Runs the command line and returns the exit code (for tests and the launcher). */
-  public static int run(String... args) {
-    return commandLine().execute(args);
-  }
-
-  /** The configured command line (tests set its output streams). */
-  static CommandLine commandLine() {
-    return Cli.configure(new CommandLine(new BlvmSign()));
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    Cli.main(new BlvmSign(), args);
   }
 }

@@ -24,9 +24,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
+    header = "Prints what a module claims, without verifying it.",
     description = {
-      "Prints a module's name, version, pinned binary digest, declared capabilities and the",
-      "signers named by its signature files. Nothing is verified: use 'verify' for that."
+      "Prints a module's name, version, pinned binary digest, declared capabilities and the"
+          + " signers named by its signature files.",
+      "Nothing is verified: use 'verify' for that."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -85,7 +87,7 @@ final class InspectCommand implements Callable<Integer> {
         out.println("  " + f.getFileName() + ": " + describe(f));
       }
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, "cannot list " + moduleDir + ": " + e);
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot list the signatures: " + Cli.describe(e));
     }
     if (n == 0) {
       out.println("  (none)");
@@ -114,7 +116,7 @@ final class InspectCommand implements Callable<Integer> {
     } catch (MalformedSignatureException e) {
       return "MALFORMED: " + e.reason();
     } catch (IOException e) {
-      return "unreadable: " + e.getMessage();
+      return "unreadable: " + Cli.describe(e);
     }
   }
 }

@@ -25,9 +25,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "keygen",
     mixinStandardHelpOptions = true,
+    header = "Generates a minisign key pair.",
     description = {
-      "Generates a minisign key pair (works with minisign -S/-V).",
-      "The secret key is encrypted with a password (scrypt, minisign's cost) unless --unencrypted."
+      "Generates a minisign key pair (the keys work with minisign -S and -V).",
+      "The secret key is encrypted with a password (scrypt at minisign's cost) unless"
+          + " --unencrypted is given."
     })
 final class KeygenCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -33,11 +33,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
+    header = "Validates a policy file and checks modules against it.",
     description = {
       "Validates a policy file and prints every problem (key and line).",
-      "With --modules, runs admission (read only) on each module directory and prints what each",
-      "module would get and why, or why it would be refused, and each admitted module's",
-      "security exposure (docs/security-score.md)."
+      "With --modules, runs admission (read only) on each module directory and prints what each"
+          + " module would get and why, or why it would be refused, and each admitted module's"
+          + " security exposure (docs/security-score.md)."
     })
 final class PolicyCheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -70,7 +71,7 @@ final class PolicyCheckCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.REFUSED;
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, "cannot read " + file + ": " + e);
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot read the policy " + Cli.describe(e));
     }
     Instant now = clock.instant();
     out.println(file + ": valid");
@@ -109,7 +110,7 @@ final class PolicyCheckCommand implements Callable<Integer> {
         }
       }
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, "cannot list " + modules + ": " + e);
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot list the modules: " + Cli.describe(e));
     }
     dirs.sort(null);
     Admission admission;

@@ -1,19 +1,12 @@
 package org.blvm.sign;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code blvm-loader policy}: policy file tools. */
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
+    header = "Checks policy files.",
     description = "Policy file tools.",
     subcommands = {PolicyCheckCommand.class})
-final class PolicyCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check");
-  }
-}
+final class PolicyCommand extends ToolCommand {}

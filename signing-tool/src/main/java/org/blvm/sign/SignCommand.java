@@ -19,9 +19,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "sign",
     mixinStandardHelpOptions = true,
+    header = "Pins a module's binary in module.toml and signs module.toml.",
     description = {
-      "Hashes the module's binary, writes its SHA-256 and size into module.toml's [binary] table,",
-      "and signs module.toml (algorithm ED, trusted comment blvm-module/1 name=.. version=..).",
+      "Hashes the module's binary, writes its SHA-256 and size into module.toml's [binary] table"
+          + " and signs module.toml (algorithm ED, trusted comment"
+          + " \"blvm-module/1 name=<name> version=<version>\").",
       "Writes module.toml.minisig, or module.toml.<signer>.minisig with --signer."
     })
 final class SignCommand implements Callable<Integer> {
@@ -91,7 +93,7 @@ final class SignCommand implements Callable<Integer> {
     } catch (AdmissionException e) {
       return Cli.fail(spec, ExitCodes.INPUT, e.getMessage());
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, e.toString());
+      return Cli.fail(spec, ExitCodes.INPUT, Cli.describe(e));
     }
   }
 }

@@ -24,10 +24,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
+    header = "Checks whether the loader would admit a module. Writes nothing.",
     description = {
-      "Checks a module directory as the loader's admission does: signatures over module.toml,",
-      "threshold, trusted comment, the binary's pinned SHA-256 and size, and (with --policy) the",
-      "policy's key windows, revocations and capability rules. Writes nothing."
+      "Checks a module directory as the loader's admission does: the signatures over module.toml,"
+          + " the threshold, the trusted comment, the binary's pinned SHA-256 and size, and (with"
+          + " --policy) the policy's key windows, revocations and capability rules.",
+      "Writes nothing."
     })
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -102,7 +104,7 @@ final class VerifyCommand implements Callable<Integer> {
     } catch (KeyFormatException e) {
       return Cli.fail(spec, ExitCodes.INPUT, e.getMessage());
     } catch (IOException e) {
-      return Cli.fail(spec, ExitCodes.INPUT, "cannot read: " + e);
+      return Cli.fail(spec, ExitCodes.INPUT, "cannot read " + Cli.describe(e));
     }
     try {
       Admission.Builder b = Admission.builder().policy(policy);

@@ -13,13 +13,13 @@ import org.blvm.policy.ModuleSigner;
 import org.blvm.policy.Policy;
 
 /**
- * Closing figure of the trust work (not a test): admission time of a module with a 50 MB binary
- * against {@code sha256sum} of the same file, in one run, on a warm page cache.
+ * Not a test: admission time of a module with a 50 MiB binary (or the size given) against {@code
+ * sha256sum} of the same file, in one run, on a warm page cache (docs/signing.md, Performance).
  *
  * <pre>
- * mvn -B -q -pl signing-tool -am -DskipTests install
- * mvn -B -q -pl signing-tool exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=org.blvm.sign.AdmissionTiming
+ * mvn -B -q -pl signing-tool -am package -DskipTests
+ * java -cp signing-tool/target/blvm-sign-all.jar:signing-tool/target/test-classes \
+ *     org.blvm.sign.AdmissionTiming [MiB]
  * </pre>
  */
 public final class AdmissionTiming {

@@ -21,6 +21,23 @@ class PolicyCheckCommandTest {
   }
 
   @Test
+  void check_missingOrNotAFile_exitsBadInputNamingIt() throws Exception {
+    Path missing = tmp.resolve("absent.toml");
+    Path dir = Files.createDirectory(tmp.resolve("dir.toml"));
+
+    Run r = Run.loader("policy", "check", missing.toString());
+    Run d = Run.loader("policy", "check", dir.toString());
+    Run v = Run.sign("verify", "--policy", missing.toString(), tmp.toString());
+
+    assertEquals(ExitCodes.INPUT, r.code(), r.toString());
+    assertTrue(r.err().contains(missing + ": no such file"), r.toString());
+    assertEquals(ExitCodes.INPUT, d.code(), d.toString());
+    assertTrue(d.err().contains(dir + ": not a regular file"), d.toString());
+    assertEquals(ExitCodes.INPUT, v.code(), v.toString());
+    assertTrue(v.err().contains(missing + ": no such file"), v.toString());
+  }
+
+  @Test
   void check_badPolicy_printsEveryProblemWithLines() throws Exception {
     Path p = tmp.resolve("p.toml");
     Files.writeString(p, "threshold = 0\n[defaults]\ncapabilities = [\"sudo\"]\nbogus = 1\n");

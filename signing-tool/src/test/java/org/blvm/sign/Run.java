@@ -7,11 +7,11 @@ import picocli.CommandLine;
 /** Runs a command line in-process and captures its exit code and output. */
 record Run(int code, String out, String err) {
   static Run sign(String... args) {
-    return run(BlvmSign.commandLine(), args);
+    return run(Cli.commandLine(new BlvmSign()), args);
   }
 
   static Run loader(String... args) {
-    return run(BlvmLoader.commandLine(), args);
+    return run(Cli.commandLine(new BlvmLoader()), args);
   }
 
   private static Run run(CommandLine cl, String... args) {

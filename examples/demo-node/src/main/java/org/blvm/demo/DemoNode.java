@@ -3,19 +3,18 @@ package org.blvm.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
@@ -53,7 +52,9 @@ public final class DemoNode implements Callable<Integer> {
   @Option(
       names = "--work-dir",
       defaultValue = ".blvm-demo",
-      description = "Where the demo lays out modules and data (recreated each run).")
+      description =
+          "Where the demo lays out modules, data and logs: a new or empty directory, or one a"
+              + " previous run made (it then replaces only what that run laid out).")
   Path workDir;
 
   @Option(names = "--modules", defaultValue = "2", description = "How many modules to run (1-8).")
@@ -69,19 +70,27 @@ public final class DemoNode implements Callable<Integer> {
               + " change and on SIGHUP (docs/config.md).")
   Path nodeConfig;
 
+  /** The longest path a Unix socket address holds (sun_path less its terminating NUL). */
+  private static final int MAX_SOCKET_PATH = 107;
+
   private final Map<String, List<Long>> reported = new ConcurrentHashMap<>();
 
   public static void main(String[] args) {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       System.setProperty("java.util.logging.SimpleFormatter.format", "loader %4$s: %5$s%6$s%n");
     }
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (tests set its output streams). */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new DemoNode());
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           cmd.getErr().println("blvm-demo: " + e.getMessage());
           return 1;
         });
-    System.exit(cli.execute(args));
+    return cli;
   }
 
   @Override
@@ -95,6 +104,19 @@ public final class DemoNode implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--module-jar " + moduleJar + " is not a file");
     }
+    try {
+      WorkDir.prepare(workDir);
+    } catch (WorkDir.RefusedException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    // JNA (seccomp) and junixsocket (the sockets) unpack their native libraries into the work
+    // directory rather than the user's home or /tmp, unless told otherwise
+    Path nativeTmp = Files.createDirectories(workDir.resolve("tmp")).toAbsolutePath();
+    for (String property : List.of("jna.tmpdir", "org.newsclub.net.unix.library.tmpdir")) {
+      if (System.getProperty(property) == null) {
+        System.setProperty(property, nativeTmp.toString());
+      }
+    }
     // A signing key for this run only: the demo signs its modules like an author would, and its
     // policy trusts exactly that key. The secret half is never written anywhere.
     MinisignSecretKey key = MinisignSecretKey.generate(new SecureRandom());
@@ -104,7 +126,13 @@ public final class DemoNode implements Callable<Integer> {
             .policy(Policy.trusting(List.of(key.publicKey()), 1))
             .stateDir(workDir.resolve("state"))
             .build();
-    Path runtime = Files.createTempDirectory("blvm-demo-");
+    // Sockets, the audit log and module output go into the work directory, unless its path is too
+    // long for a socket path: then into a temporary directory, deleted at the end.
+    Path runtime = workDir.resolve("run").toAbsolutePath();
+    boolean temporaryRuntime = !fitsSocketPath(runtime);
+    if (temporaryRuntime) {
+      runtime = Files.createTempDirectory("blvm-demo-");
+    }
     SimulatedChain chain = new SimulatedChain();
     out.println("blvm demo node: " + names.size() + " modules, " + blockCount + " blocks");
     out.println("modules signed with a fresh key " + key.keyId() + "; the policy trusts only it");
@@ -168,10 +196,18 @@ public final class DemoNode implements Callable<Integer> {
       }
       ok = summarize(out, names, stopped, modules);
     } finally {
-      deleteTree(runtime);
+      if (temporaryRuntime) {
+        WorkDir.deleteTree(runtime);
+      }
     }
     out.println(ok ? "demo finished: every module saw every block it should" : "demo FAILED");
     return ok ? 0 : 1;
+  }
+
+  /** Whether the longest module socket path below {@code runtime} fits a Unix socket address. */
+  private static boolean fitsSocketPath(Path runtime) {
+    String longest = runtime.resolve("block-reporter-8").resolve("module.sock").toString();
+    return longest.getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
   }
 
   private static boolean isRoot() {
@@ -234,7 +270,6 @@ public final class DemoNode implements Callable<Integer> {
   }
 
   private List<String> layOutModules(MinisignSecretKey key) throws IOException, AdmissionException {
-    deleteTree(workDir);
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= moduleCount; i++) {
       String name = "block-reporter-" + i;
@@ -259,16 +294,5 @@ public final class DemoNode implements Callable<Integer> {
       names.add(name);
     }
     return names;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

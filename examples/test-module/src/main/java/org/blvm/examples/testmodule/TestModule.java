@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +32,10 @@ import org.blvm.sdk.NodeApiException;
  *       call_back} (which calls this module's {@code echo}) and adds the answer to the report as
  *       {@code call}.
  *   <li>Config {@code "exit_after_blocks": N}: exits with status 3 after handling N blocks.
+ *   <li>Config {@code "log_environment": true}: right after connecting, logs {@code environment
+ *       names=<sorted variable names> BLVM_SOCKET=… BLVM_DATA_DIR=… HOME=… PATH=… LANG=… PWD=…
+ *       cwd=<working directory> socket_path=… data_dir=…} (the last two from the welcome; the
+ *       token's value is never logged).
  *   <li>Config {@code "probe": {...}}: right after connecting, tries what a hostile module would
  *       (publish a core event and an undeclared topic, call the modules named in {@code
  *       call_targets}, send {@code flood} requests as fast as it can) and publishes what the node
@@ -80,6 +85,9 @@ public final class TestModule {
     for (JsonNode m : client.context().config().path("report_on_start")) {
       report(client, m);
     }
+    if (client.context().config().path("log_environment").asBoolean(false)) {
+      logEnvironment(client);
+    }
     JsonNode probe = client.context().config().path("probe");
     if (probe.isObject()) {
       probe(client, probe);
@@ -104,6 +112,21 @@ public final class TestModule {
       outcome = "refused " + e.code();
     }
     c.log(Message.LogLevel.INFO, "metric " + name + " " + outcome);
+  }
+
+  private static void logEnvironment(ModuleClient c) {
+    Map<String, String> env = System.getenv();
+    StringBuilder line =
+        new StringBuilder("environment names=")
+            .append(String.join(",", new TreeSet<>(env.keySet())));
+    for (String name :
+        new String[] {"BLVM_SOCKET", "BLVM_DATA_DIR", "HOME", "PATH", "LANG", "PWD"}) {
+      line.append(' ').append(name).append('=').append(env.get(name));
+    }
+    line.append(" cwd=").append(System.getProperty("user.dir"));
+    line.append(" socket_path=").append(c.context().socketPath());
+    line.append(" data_dir=").append(c.context().dataDir());
+    c.log(Message.LogLevel.INFO, line.toString());
   }
 
   private void onNewBlock(Message.Event event, EventPayloads.NewBlock block)
