@@ -16,6 +16,8 @@ public enum AdminErrorCode {
   WRONG_STATE,
   /** The policy file is invalid; {@code details.problems} lists every problem. Nothing changed. */
   INVALID_POLICY,
+  /** The node config file is invalid; the old config stays in force. Nothing changed. */
+  INVALID_CONFIG,
   /** The node has no such file or feature configured (e.g. no node config to reload). */
   NOT_CONFIGURED,
   /** Over the connection's request rate; the connection stays open. */

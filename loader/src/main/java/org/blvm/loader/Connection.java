@@ -98,6 +98,11 @@ final class Connection {
     return peerPid;
   }
 
+  /** Frames queued for the module and not yet written (status views). */
+  int queuedFrames() {
+    return queue.depth();
+  }
+
   boolean isOpen() {
     return !queue.isClosed();
   }
@@ -118,11 +123,6 @@ final class Connection {
   /** The writer waits after a batch (for tests). */
   boolean writerLingering() {
     return queue.writerLingering();
-  }
-
-  /** Frames waiting in the outgoing queue (for metrics; may be a moment old). */
-  int queueDepth() {
-    return queue.depth();
   }
 
   /** Responses written directly by the thread that produced them (for tests and diagnostics). */

@@ -82,6 +82,9 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   @GuardedBy("this")
   private Connection connection;
 
+  /** Why the module is being stopped, when the stop gave a reason (kept in the final detail). */
+  private volatile String stopReason;
+
   /**
    * @param counters the module's counters, kept across its launches
    */
@@ -130,10 +133,12 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return moduleDir;
   }
 
+  /** What admission decided for this launch (the policy reload checks it again). */
   AdmittedModule admitted() {
     return admitted;
   }
 
+  /** The host directory of the module's data. */
   Path dataDir() {
     return dataDir;
   }
@@ -173,7 +178,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
         counters.eventsSent(),
         counters.eventsDropped(),
         counters.overflows(),
-        c == null || !c.isOpen() ? 0 : c.queueDepth(),
+        c == null || !c.isOpen() ? 0 : c.queuedFrames(),
         counters.bytesIn(),
         counters.bytesOut(),
         counters.protocolErrors(),
@@ -317,6 +322,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   @Override
   public void onRequest(Connection conn, Message.Request req) {
+    session.countCall();
     services
         .dispatcher()
         .dispatch(session, req)
@@ -453,7 +459,9 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
       fail(why, status);
       services.listener().crashed(this, status);
     } else {
-      host.transition(ModuleState.STOPPED, why, ModuleState.STOPPING);
+      String reason = stopReason;
+      host.transition(
+          ModuleState.STOPPED, reason == null ? why : reason + "; " + why, ModuleState.STOPPING);
     }
     closeEndpoints("process ended");
   }
@@ -489,6 +497,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
    * (logged). A second caller while a stop runs waits for that stop's final state (bounded).
    */
   void stop(long graceMs) {
+    stop(graceMs, null);
+  }
+
+  /**
+   * {@link #stop(long)}, saying why: the final state's detail is {@code reason} followed by how the
+   * process ended (null: the plain "process exited with status N").
+   */
+  void stop(long graceMs, String reason) {
+    if (reason != null) {
+      stopReason = reason;
+    }
     LaunchedProcess p;
     synchronized (this) {
       p = process;
@@ -496,7 +515,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     boolean asked =
         host.transition(
             ModuleState.STOPPING,
-            "stop requested",
+            reason == null ? "stop requested" : reason,
             ModuleState.LOADED,
             ModuleState.INITIALIZED,
             ModuleState.SUBSCRIBED,
@@ -505,15 +524,16 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
       CompletableFuture<Integer> exit =
           ProcessStop.run(id, p, connection(), services.codec(), graceMs);
       // the exit listener may not have run yet: set the final state here, whichever comes first
+      String prefix = reason == null ? "" : reason + "; ";
       if (exit.isDone()) {
         host.transition(
             ModuleState.STOPPED,
-            "process exited with status " + ProcessStop.status(exit),
+            prefix + "process exited with status " + ProcessStop.status(exit),
             ModuleState.STOPPING);
       } else {
         host.transition(
             ModuleState.FAILED,
-            "pid " + p.pid() + " did not end after SIGKILL",
+            prefix + "pid " + p.pid() + " did not end after SIGKILL",
             ModuleState.STOPPING);
       }
     } else if (p != null) {

@@ -36,6 +36,7 @@ final class ModuleCounters {
 
   private final AtomicLongArray calls = new AtomicLongArray(ROWS * COLUMNS);
   private final AtomicLongArray denials = new AtomicLongArray(CAPABILITIES.length);
+  private final LongAdder received = new LongAdder();
   private final LongAdder rateLimited = new LongAdder();
   private final LongAdder eventsSent = new LongAdder();
   private final LongAdder eventsDropped = new LongAdder();
@@ -57,6 +58,11 @@ final class ModuleCounters {
     }
     Optional<NodeMethod> m = NodeMethod.fromWire(method);
     return m.isPresent() ? m.get().ordinal() : METHODS.length + 1;
+  }
+
+  /** One request received, before any check. */
+  void received() {
+    received.increment();
   }
 
   void denied(Capability capability) {
@@ -127,6 +133,11 @@ final class ModuleCounters {
       n += denials.get(i);
     }
     return n;
+  }
+
+  /** Requests received. */
+  long receivedCalls() {
+    return received.sum();
   }
 
   long rateLimitedCalls() {

@@ -20,17 +20,34 @@ import org.blvm.policy.AdmittedModule;
 final class ModuleDiscovery {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
 
-  /** An admission's outcome: the admitted module, or the FAILED status of a refused one. */
-  record Outcome(AdmittedModule admitted, ModuleStatus refused) {}
+  /**
+   * An admission's outcome: the admitted module, or the FAILED status of a refused one; and the
+   * admission (policy) that decided.
+   */
+  record Outcome(AdmittedModule admitted, ModuleStatus refused, Admission by) {}
 
   private final Path modulesDir;
   private final int maxModules;
-  private final Admission admission;
+
+  /** Replaced by a policy reload; every admission from then on uses the new one. */
+  private volatile Admission admission;
 
   ModuleDiscovery(Path modulesDir, int maxModules, Admission admission) {
     this.modulesDir = modulesDir;
     this.maxModules = maxModules;
     this.admission = admission;
+  }
+
+  Admission admission() {
+    return admission;
+  }
+
+  void admission(Admission next) {
+    this.admission = next;
+  }
+
+  Path modulesDir() {
+    return modulesDir;
   }
 
   /** Every module directory, sorted; more than {@code maxModules} is an error. */
@@ -59,15 +76,16 @@ final class ModuleDiscovery {
   /** Admits the module in {@code dir}; a refusal is logged and returned as a FAILED status. */
   Outcome admit(Path dir) {
     String dirName = dir.getFileName().toString();
+    Admission by = admission;
     AdmittedModule admitted;
     try {
-      admitted = admission.admit(dir);
+      admitted = by.admit(dir);
     } catch (AdmissionException e) {
       LOG.log(System.Logger.Level.WARNING, "module {0} refused: {1}", dirName, e.getMessage());
       return new Outcome(
           null,
-          new ModuleStatus(
-              dirName, null, ModuleState.FAILED, OptionalLong.empty(), e.getMessage()));
+          new ModuleStatus(dirName, null, ModuleState.FAILED, OptionalLong.empty(), e.getMessage()),
+          by);
     }
     if (!admitted.droppedCapabilities().isEmpty()) {
       LOG.log(
@@ -82,6 +100,6 @@ final class ModuleDiscovery {
           "module {0} runs UNSIGNED: the policy allows it for this module (development only)",
           dirName);
     }
-    return new Outcome(admitted, null);
+    return new Outcome(admitted, null, by);
   }
 }

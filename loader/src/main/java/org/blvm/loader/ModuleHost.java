@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 final class ModuleHost {
   /** Told of every transition, on the thread that made it, with no lock held. */
   interface Listener {
-    void stateChanged(ModuleHost host, ModuleState from, ModuleState to);
+    /** {@code detail}: the status detail after the change (why), or null. */
+    void stateChanged(ModuleHost host, ModuleState from, ModuleState to, String detail);
   }
 
   private final String id;
@@ -60,6 +61,7 @@ final class ModuleHost {
   /** Moves to {@code to} if the current state is one of {@code from}; true when it moved. */
   boolean transition(ModuleState to, String why, ModuleState... from) {
     ModuleState old;
+    String now;
     synchronized (this) {
       old = state;
       boolean allowed = false;
@@ -73,9 +75,10 @@ final class ModuleHost {
       if (why != null) {
         detail = why;
       }
+      now = detail;
       notifyAll();
     }
-    listener.stateChanged(this, old, to);
+    listener.stateChanged(this, old, to, now);
     return true;
   }
 

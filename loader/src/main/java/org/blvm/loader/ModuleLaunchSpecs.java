@@ -38,11 +38,16 @@ final class ModuleLaunchSpecs {
         moduleDir,
         dataDir,
         socketDir,
-        config.runtimeDir().resolve(id + ".out.log"),
+        outputLog(config, id),
         binary,
         manifest.runtime() == ModuleManifest.Runtime.JAVA,
         granted.contains(Capability.NETWORK_ACCESS),
         policy);
+  }
+
+  /** Where the module's stdout and stderr go: {@code <runtime>/<id>.out.log}. */
+  static Path outputLog(LoaderConfig config, String id) {
+    return config.runtimeDir().resolve(id + ".out.log");
   }
 
   private static List<String> command(ModuleManifest manifest, Path binary, LoaderConfig config) {

@@ -2,16 +2,20 @@ package org.blvm.loader;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ExposureFacts;
 import org.blvm.policy.ExposureReport;
 import org.blvm.policy.ModuleManifest;
+import org.blvm.policy.Policy;
 import org.blvm.policy.SecurityExposure;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
@@ -61,6 +65,8 @@ public final class ModuleManager implements AutoCloseable {
   private final EventRelay relay;
   private final ModuleRunner runner;
   private final ProcessTree processes = ProcessTree.system();
+  private final ModuleHistory history;
+  private final Clock clock;
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -73,6 +79,8 @@ public final class ModuleManager implements AutoCloseable {
     this.discovery = new ModuleDiscovery(config.modulesDir(), config.maxModules(), b.admission);
     this.restarts = new RestartPolicy(b.ticker);
     this.relay = new EventRelay("blvm-event-relay");
+    this.clock = b.clock;
+    this.history = new ModuleHistory(b.clock);
     this.configReloader =
         b.nodeConfig == null
             ? null
@@ -96,7 +104,9 @@ public final class ModuleManager implements AutoCloseable {
             restarts,
             relay,
             configReloader,
-            b.logListener);
+            b.logListener,
+            history,
+            b.clock);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     Dispatcher dispatcher = new Dispatcher(b.backend, codec, audit, modules, modules, subscribed);
@@ -146,14 +156,82 @@ public final class ModuleManager implements AutoCloseable {
     return runner.start(dir);
   }
 
+  /**
+   * Starts the module named {@code id} from {@code <modules>/<id>/}: one not loaded yet, one
+   * refused at admission earlier, or one that is STOPPED or FAILED (a pending automatic restart is
+   * dropped). It is admitted again under the current policy. Returns once it is launched (or
+   * refused); {@link #awaitState} waits for STARTED.
+   *
+   * @throws IllegalArgumentException when there is no such module directory
+   * @throws IllegalStateException when it is running or stopping
+   */
+  public ModuleStatus startModule(String id) {
+    ensureOpen();
+    return runner.startById(id);
+  }
+
+  /**
+   * Stops the module if it runs (gracefully, as {@link #stopModule}), then starts it again from its
+   * directory, admitted again under the current policy.
+   *
+   * @throws IllegalArgumentException when there is no such module directory
+   */
+  public ModuleStatus restartModule(String id) {
+    ensureOpen();
+    return runner.restartById(id);
+  }
+
   /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */
   public ModuleStatus stopModule(String id) {
     return runner.stop(id);
   }
 
-  /** Stops the module if needed and forgets it; its data directory stays. */
+  /**
+   * Stops the module if needed and forgets it; its data directory stays. A module refused at
+   * admission is forgotten too.
+   *
+   * @throws IllegalArgumentException when no module of that name is known
+   */
   public void unloadModule(String id) {
     runner.unload(id);
+  }
+
+  /**
+   * Applies a new operator policy without a restart. From now on every admission (starts, automatic
+   * restarts) uses it, and each running module is checked against it at once ({@link
+   * org.blvm.policy.Admission#recheck}): a module whose signing keys no longer meet it (revoked, no
+   * longer trusted, not valid now, threshold raised), that runs unsigned without {@code
+   * allow_unsigned}, or that declares a capability it no longer allows under {@code
+   * on_disallowed_capability = "reject"} is stopped gracefully with that reason (its state detail
+   * says it); one that keeps running loses at once the capabilities it no longer grants (the
+   * dispatcher's next check sees them; subscriptions needing one end). Everything else in a
+   * module's section — sandbox limits and profile, rate limit, restart rule, overflow rule,
+   * callable modules, config sections, and capabilities the new policy adds — applies from the
+   * module's next start. Reloads run one at a time; this returns once the stops are done. Reading
+   * and validating the file is the caller's ({@link Policy#read}: an invalid file is refused there
+   * as a whole, with every problem, and nothing changes).
+   */
+  public PolicyReload reloadPolicy(Policy policy) {
+    ensureOpen();
+    return runner.reloadPolicy(Objects.requireNonNull(policy, "policy"));
+  }
+
+  /** The policy in force (the builder's admission's, or the last one reloaded). */
+  public Policy policy() {
+    return discovery.admission().policy();
+  }
+
+  /**
+   * Registers a listener told of every state change of every module, from now on (register before
+   * {@link #start()} to see every change). See {@link ModuleStateListener} for the thread it runs
+   * on.
+   */
+  public void addStateListener(ModuleStateListener listener) {
+    history.addListener(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeStateListener(ModuleStateListener listener) {
+    history.removeListener(listener);
   }
 
   /**
@@ -325,10 +403,73 @@ public final class ModuleManager implements AutoCloseable {
     return new LoaderMetrics(out, audit.status());
   }
 
+  /** Everything known about module {@code id} now; empty when no module of that name is known. */
+  public Optional<ModuleSnapshot> snapshot(String id) {
+    LoadedModule m = modules.get(id).orElse(null);
+    Optional<ModuleStatus> st = m != null ? Optional.of(m.host().status()) : modules.status(id);
+    return st.map(s -> snapshot(s, m));
+  }
+
+  /** {@link #snapshot} of every module the manager knows, by name. */
+  public List<ModuleSnapshot> snapshots() {
+    List<ModuleSnapshot> out = new ArrayList<>();
+    for (ModuleStatus s : modules.statuses()) {
+      snapshot(s.name()).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** The snapshot of a loaded module {@code m}, or of one refused at admission ({@code m} null). */
+  private ModuleSnapshot snapshot(ModuleStatus st, LoadedModule m) {
+    ModuleHistory.Entry h = history.entry(st.name());
+    Session s = m == null ? null : m.session();
+    Connection c = m == null ? null : m.connection();
+    List<String> signers = new ArrayList<>();
+    List<String> subscriptions = new ArrayList<>();
+    if (m != null) {
+      m.admitted().signerKeyIds().forEach(k -> signers.add(k.toString()));
+      subscriptions.addAll(s.subscriptions());
+    }
+    Collections.sort(signers);
+    Collections.sort(subscriptions);
+    return new ModuleSnapshot(
+        st.name(),
+        st.version(),
+        st.state(),
+        st.detail(),
+        st.pid(),
+        h == null ? clock.instant() : h.since(),
+        h == null ? null : h.launchedAt(),
+        signers,
+        m != null && m.admitted().unsigned(),
+        s == null ? Set.of() : s.granted(),
+        m == null ? Set.of() : m.admitted().droppedCapabilities(),
+        s == null ? null : s.policy(),
+        restarts.restarts(st.name()),
+        h == null ? null : h.lastExit(),
+        c == null ? 0 : c.queuedFrames(),
+        s == null ? 0 : s.counters().receivedCalls(),
+        s == null ? 0 : s.counters().deniedTotal(),
+        s == null ? 0 : s.counters().rateLimitedCalls(),
+        s == null ? 0 : s.counters().eventsDropped(),
+        s == null ? 0 : s.counters().overflows(),
+        s == null ? 0 : s.counters().protocolErrors(),
+        subscriptions,
+        s == null ? List.of() : s.servedMethods());
+  }
+
   /**
-   * The security exposure of a loaded module (docs/security-score.md): what admission granted it,
-   * what its policy sets, and how this manager's launcher confines it. Empty for a module that was
-   * refused at admission.
+   * The file the module's process writes its stdout and stderr to ({@code <runtime>/<id>.out.log});
+   * it may not exist yet.
+   */
+  public Path outputLog(String id) {
+    return ModuleLaunchSpecs.outputLog(config, id);
+  }
+
+  /**
+   * The security exposure of a loaded module (docs/security-score.md): what it is granted now (a
+   * policy reload may have narrowed what admission granted), what its policy sets, and how this
+   * manager's launcher confines it. Empty for a module that was refused at admission.
    */
   public Optional<ExposureReport> exposure(String id) {
     return modules
@@ -339,10 +480,11 @@ public final class ModuleManager implements AutoCloseable {
               boolean java = a.manifest().runtime() == ModuleManifest.Runtime.JAVA;
               return SecurityExposure.assess(
                   ExposureFacts.of(
-                      a,
-                      launcher.defaultProfile(java),
-                      launcher.isolation(id),
-                      List.of(m.dataDir().toString())));
+                          a,
+                          launcher.defaultProfile(java),
+                          launcher.isolation(id),
+                          List.of(m.dataDir().toString()))
+                      .withGranted(m.session().granted()));
             });
   }
 

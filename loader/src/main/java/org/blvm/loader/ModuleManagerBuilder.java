@@ -295,6 +295,11 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     }
     if (admission == null) {
       problems.add("admission is required (the operator's policy decides what may run)");
+    } else if (admission.stateDir().isEmpty()) {
+      problems.add(
+          "admission has no state directory: build it with Admission.builder().stateDir(DIR)"
+              + " (admission copies each module's binary into DIR/store and records the versions"
+              + " it accepted in DIR/versions; without one no module could be admitted)");
     }
     positive(problems, "helloTimeout", helloTimeout);
     positive(problems, "stopGrace", stopGrace);

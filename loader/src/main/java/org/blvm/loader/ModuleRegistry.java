@@ -69,6 +69,11 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
     refused.put(dirName, status);
   }
 
+  /** Forgets a module refused at admission; false when none of that name was. */
+  boolean forgetRefused(String dirName) {
+    return refused.remove(dirName) != null;
+  }
+
   Optional<LoadedModule> get(String id) {
     return Optional.ofNullable(loaded.get(id));
   }

@@ -3,12 +3,23 @@ package org.blvm.loader;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.Policy;
+import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
@@ -32,6 +43,12 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final EventRelay relay;
   private final ConfigReloader configReloader;
   private final ModuleLogListener logListener;
+  private final ModuleHistory history;
+  private final Clock clock;
+
+  /** Held while a policy reload applies (it stops modules): reloads run one at a time. */
+  private final ReentrantLock policyReload = new ReentrantLock();
+
   private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
@@ -46,7 +63,9 @@ final class ModuleRunner implements LoadedModule.Listener {
       RestartPolicy restarts,
       EventRelay relay,
       ConfigReloader configReloader,
-      ModuleLogListener logListener) {
+      ModuleLogListener logListener,
+      ModuleHistory history,
+      Clock clock) {
     this.config = config;
     this.launcher = launcher;
     this.random = random;
@@ -57,6 +76,8 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.relay = relay;
     this.configReloader = configReloader;
     this.logListener = logListener;
+    this.history = history;
+    this.clock = clock;
   }
 
   /** Runs the connect deadlines of launches (one thread, {@code blvm-timer}). */
@@ -75,6 +96,7 @@ final class ModuleRunner implements LoadedModule.Listener {
     ModuleDiscovery.Outcome o = discovery.admit(dir);
     if (o.refused() != null) {
       modules.refuse(dirName, o.refused());
+      history.changed(dirName, ModuleState.UNLOADED, ModuleState.FAILED, o.refused().detail());
       return o.refused();
     }
     byte[] raw = new byte[32];
@@ -87,6 +109,7 @@ final class ModuleRunner implements LoadedModule.Listener {
     }
     try {
       m.start(launcher);
+      history.launched(m.id());
       publishCore(
           EventType.ModuleLoaded,
           new EventPayloads.ModuleLoaded(m.id(), o.admitted().manifest().version()));
@@ -98,8 +121,60 @@ final class ModuleRunner implements LoadedModule.Listener {
           .transition(ModuleState.FAILED, "launch failed: " + e.getMessage(), ModuleState.LOADED);
       m.closeEndpoints("launch failed");
     }
+    if (o.by() != discovery.admission()) {
+      // a policy reload happened while this module was admitted: check it against the new one
+      applyPolicy(m, discovery.admission(), new ArrayList<>(), new ArrayList<>());
+    }
     return m.host().status();
   }
+
+  /**
+   * Starts the module named {@code id} from its directory: one not loaded yet, refused earlier, or
+   * loaded and now STOPPED or FAILED (it is admitted again; a pending automatic restart is
+   * dropped).
+   *
+   * @throws IllegalArgumentException when there is no such module directory
+   * @throws IllegalStateException when it is running or stopping
+   */
+  ModuleStatus startById(String id) {
+    Path dir = discovery.modulesDir().resolve(requireName(id));
+    LoadedModule old = modules.get(id).orElse(null);
+    if (old != null) {
+      ModuleState state = old.host().state();
+      if (state.isLive() || state == ModuleState.STOPPING) {
+        throw new IllegalStateException("module " + id + " is " + state);
+      }
+      if (!old.awaitExit(5000)) {
+        throw new IllegalStateException("module " + id + "'s previous process has not ended");
+      }
+      old.closeEndpoints("starting again");
+      if (!modules.remove(old)) {
+        throw new IllegalStateException("module " + id + " changed meanwhile; try again");
+      }
+    } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalArgumentException(
+          "no module \"" + id + "\": " + dir + " is not a module directory");
+    }
+    return start(dir);
+  }
+
+  /** Stops the module if it runs, then starts it again from its directory (admitted again). */
+  ModuleStatus restartById(String id) {
+    LoadedModule m = modules.get(id).orElse(null);
+    if (m != null && m.host().state().isLive()) {
+      stop(id);
+    }
+    return startById(id);
+  }
+
+  private static String requireName(String id) {
+    if (id == null || !MODULE_NAME.matcher(id).matches()) {
+      throw new IllegalArgumentException("not a module name: " + id);
+    }
+    return id;
+  }
+
+  private static final Pattern MODULE_NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
   /** Stops the module gracefully, after the events published before; returns its status. */
   ModuleStatus stop(String id) {
@@ -111,6 +186,10 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   /** Stops the module if needed and forgets it; its data directory stays. */
   void unload(String id) {
+    if (modules.get(id).isEmpty() && modules.forgetRefused(id)) {
+      history.changed(id, ModuleState.FAILED, ModuleState.UNLOADED, null);
+      return;
+    }
     LoadedModule m = modules.require(id);
     relay.flush();
     m.stop(config.stopGraceMs());
@@ -154,9 +233,22 @@ final class ModuleRunner implements LoadedModule.Listener {
     closed = true;
     timer.shutdownNow();
     restarts.close();
+    List<LoadedModule> all = new ArrayList<>(modules.all());
+    List<String> reasons = new ArrayList<>();
+    all.forEach(m -> reasons.add(null));
+    stopInParallel(all, reasons);
+  }
+
+  /**
+   * Stops each module (one {@code blvm-<module>-stop} thread each), with its reason (null: none);
+   * returns when all have stopped.
+   */
+  private void stopInParallel(List<LoadedModule> ms, List<String> reasons) {
     List<Thread> stoppers = new ArrayList<>();
-    for (LoadedModule m : modules.all()) {
-      Thread t = new Thread(() -> m.stop(config.stopGraceMs()), "blvm-" + m.id() + "-stop");
+    for (int i = 0; i < ms.size(); i++) {
+      LoadedModule m = ms.get(i);
+      String why = reasons.get(i);
+      Thread t = new Thread(() -> m.stop(config.stopGraceMs(), why), "blvm-" + m.id() + "-stop");
       t.start();
       stoppers.add(t);
     }
@@ -181,10 +273,99 @@ final class ModuleRunner implements LoadedModule.Listener {
   // ------------------------------------------------------------------ LoadedModule.Listener
 
   @Override
-  public void stateChanged(ModuleHost host, ModuleState from, ModuleState to) {
+  public void stateChanged(ModuleHost host, ModuleState from, ModuleState to, String detail) {
     publishCore(
         EventType.ModuleStateChanged,
         new EventPayloads.ModuleStateChanged(host.id(), from.name(), to.name()));
+    history.changed(host.id(), from, to, detail);
+  }
+
+  // ------------------------------------------------------------------ policy reload
+
+  /**
+   * Applies a new policy: every admission from now on uses it (starts, restarts), and each running
+   * module is checked against it ({@link Admission#recheck}): one it refuses is stopped with the
+   * reason, one that keeps running loses the capabilities the policy no longer grants at once.
+   * Reloads run one at a time; stops run in parallel, each bounded like stopModule.
+   */
+  PolicyReload reloadPolicy(Policy policy) {
+    policyReload.lock();
+    try {
+      Admission next = discovery.admission().withPolicy(policy);
+      discovery.admission(next);
+      List<LoadedModule> refused = new ArrayList<>();
+      List<String> reasons = new ArrayList<>();
+      List<PolicyReload.Narrowed> narrowed = new ArrayList<>();
+      for (LoadedModule m : modules.all()) {
+        PolicyReload.Narrowed n = applyPolicyChecks(m, next, refused, reasons);
+        if (n != null) {
+          narrowed.add(n);
+        }
+      }
+      List<PolicyReload.Stopped> stopped = stopAll(refused, reasons);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "policy {0} applied: {1} module(s) stopped, {2} narrowed",
+          policy.source(),
+          Integer.toString(stopped.size()),
+          Integer.toString(narrowed.size()));
+      return new PolicyReload(clock.instant(), policy.source(), stopped, narrowed);
+    } finally {
+      policyReload.unlock();
+    }
+  }
+
+  /** Checks one running module against {@code a} and stops it when refused (a late start). */
+  private void applyPolicy(
+      LoadedModule m, Admission a, List<LoadedModule> refused, List<String> reasons) {
+    applyPolicyChecks(m, a, refused, reasons);
+    stopAll(refused, reasons);
+  }
+
+  /**
+   * Checks a running module against {@code a}: adds it (and why) to {@code refused}, or narrows its
+   * capabilities; returns what it lost, or null.
+   */
+  private PolicyReload.Narrowed applyPolicyChecks(
+      LoadedModule m, Admission a, List<LoadedModule> refused, List<String> reasons) {
+    if (!m.host().state().isLive()) {
+      return null; // stopped or failed: its next start is admitted under the new policy
+    }
+    try {
+      AdmittedModule now = a.recheck(m.admitted(), m.moduleDir());
+      Set<Capability> removed = m.session().narrow(now.grantedCapabilities());
+      if (removed.isEmpty()) {
+        return null;
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: the policy no longer grants {1}; from now on they are refused",
+          m.id(),
+          removed);
+      return new PolicyReload.Narrowed(m.id(), removed);
+    } catch (AdmissionException e) {
+      refused.add(m);
+      reasons.add("stopped by a policy reload: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** Stops each module with its reason, in parallel; returns how each ended. */
+  private List<PolicyReload.Stopped> stopAll(List<LoadedModule> refused, List<String> reasons) {
+    if (refused.isEmpty()) {
+      return List.of();
+    }
+    relay.flush();
+    for (int i = 0; i < refused.size(); i++) {
+      LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", refused.get(i).id(), reasons.get(i));
+    }
+    stopInParallel(refused, reasons);
+    List<PolicyReload.Stopped> out = new ArrayList<>();
+    for (int i = 0; i < refused.size(); i++) {
+      LoadedModule m = refused.get(i);
+      out.add(new PolicyReload.Stopped(m.id(), reasons.get(i), m.host().state()));
+    }
+    return out;
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.blvm.loader;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventType;
 
 /**
  * What the {@link Dispatcher} knows of the module that calls: its authenticated id, manifest,
@@ -32,7 +34,10 @@ final class Session {
 
   private final String id;
   private final ModuleManifest manifest;
-  private final Set<Capability> granted;
+
+  /** Replaced (never mutated) when a policy reload narrows it; read by the dispatcher per call. */
+  private volatile Set<Capability> granted;
+
   private final ModulePolicy policy;
   private final TokenBucket requests;
   private final Ticker ticker;
@@ -73,6 +78,36 @@ final class Session {
 
   Set<Capability> granted() {
     return granted;
+  }
+
+  /**
+   * Keeps only the granted capabilities that are also in {@code allowed} (a policy reload): the
+   * dispatcher's next check sees the narrower set, and subscriptions that needed a removed
+   * capability end (every one when {@code subscribe_events} itself was removed). Capabilities are
+   * never added here: a wider grant takes effect at the module's next start. Returns those removed.
+   */
+  Set<Capability> narrow(Set<Capability> allowed) {
+    Set<Capability> removed = EnumSet.noneOf(Capability.class);
+    synchronized (this) {
+      Set<Capability> kept = EnumSet.noneOf(Capability.class);
+      for (Capability c : granted) {
+        (allowed.contains(c) ? kept : removed).add(c);
+      }
+      if (removed.isEmpty()) {
+        return removed;
+      }
+      granted = Set.copyOf(kept);
+      subscriptions.removeIf(type -> !mayReceive(type));
+    }
+    return removed;
+  }
+
+  /** Whether the granted capabilities allow events of {@code type} (caller holds the monitor). */
+  private boolean mayReceive(String type) {
+    assert Thread.holdsLock(this);
+    Set<Capability> g = granted;
+    return g.contains(Capability.SUBSCRIBE_EVENTS)
+        && EventType.fromWire(type).map(t -> g.contains(t.capability())).orElse(true);
   }
 
   ModulePolicy policy() {
@@ -120,7 +155,11 @@ final class Session {
       if (all.size() > max) {
         return null;
       }
-      subscriptions.addAll(wanted);
+      for (String type : wanted) {
+        if (mayReceive(type)) { // a policy reload may have narrowed the grant since the check
+          subscriptions.add(type);
+        }
+      }
     }
     progress.subscribed();
     return Collections.unmodifiableSet(new LinkedHashSet<>(subscriptions));
@@ -159,6 +198,15 @@ final class Session {
   /** The module's counters (shared by its launches). */
   ModuleCounters counters() {
     return counters;
+  }
+
+  /** One request received (counted before any check). */
+  void countCall() {
+    counters.received();
+  }
+
+  Set<String> subscriptions() {
+    return Set.copyOf(subscriptions);
   }
 
   void countDenied(Capability capability) {

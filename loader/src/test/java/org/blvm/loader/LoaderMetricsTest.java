@@ -130,6 +130,26 @@ class LoaderMetricsTest {
     }
   }
 
+  @Test
+  void exposure_ofALoadedModule_itsGrantsAndDataDir_sandboxNotKnownToThisLauncher()
+      throws Exception {
+    try (LoaderFixture fx =
+        new LoaderFixture(tmp).module("exposed", "\"read_network\"", "").start(b -> {})) {
+      org.blvm.policy.ExposureReport r = fx.manager.exposure("exposed").orElseThrow();
+      List<String> items = r.findings().stream().map(f -> f.item().id()).toList();
+      assertTrue(items.contains("cap_read_network"), items.toString());
+      org.blvm.policy.ExposureReport.Finding writable =
+          r.findings().stream()
+              .filter(f -> f.item() == org.blvm.policy.ExposureItem.WRITABLE_PATHS)
+              .findFirst()
+              .orElseThrow();
+      assertTrue(writable.detail().endsWith("exposed"), writable.detail());
+      // the in-process test launcher says nothing of its confinement: not scored, and said so
+      assertTrue(r.notScored().get(0).startsWith("how its sandbox runs"), r.notScored().toString());
+      assertTrue(fx.manager.exposure("nobody").isEmpty());
+    }
+  }
+
   private static int countFrames(RawClient c) {
     return c.framesRead;
   }

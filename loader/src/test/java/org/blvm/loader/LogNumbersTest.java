@@ -31,7 +31,7 @@ class LogNumbersTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     LogCapture capture = LogCapture.install("blvm.loader", lines);
     try (RestartPolicy policy = new RestartPolicy(new FakeTicker())) {
-      ModuleHost host = new ModuleHost("m", "1.0.0", (h, from, to) -> {});
+      ModuleHost host = new ModuleHost("m", "1.0.0", (h, from, to, detail) -> {});
       policy.failed(
           "m",
           new RestartRule(RestartRule.Mode.ALWAYS, 1234, 604_800, 2_500_000, 3_600_000),

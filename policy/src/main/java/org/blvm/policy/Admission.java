@@ -13,6 +13,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.blvm.protocol.Capability;
@@ -66,6 +67,15 @@ public final class Admission {
     this.ratchet = b.stateDir == null ? null : new VersionRatchet(b.stateDir);
   }
 
+  private Admission(Admission base, Policy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.clock = base.clock;
+    this.maxManifestBytes = base.maxManifestBytes;
+    this.stateDir = base.stateDir;
+    this.store = base.store;
+    this.ratchet = base.ratchet;
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -92,6 +102,77 @@ public final class Admission {
 
   public Policy policy() {
     return policy;
+  }
+
+  /** The loader-owned state directory, when one was set (required by {@link #admit}). */
+  public Optional<Path> stateDir() {
+    return Optional.ofNullable(stateDir);
+  }
+
+  /**
+   * The same admission — clock, state directory, binary store, version ratchet, manifest bound —
+   * under another policy: what a policy reload switches to.
+   */
+  public Admission withPolicy(Policy newPolicy) {
+    return new Admission(this, newPolicy);
+  }
+
+  /**
+   * Checks a module admitted earlier against this admission's policy, reading nothing (the module
+   * directory may hold other files by now; what runs is {@code admitted}): its signing keys must
+   * still be trusted, unrevoked and valid now, in the number the module's threshold asks (an
+   * unsigned module: {@code allow_unsigned} must still be set), and its declared capabilities must
+   * still be allowed, or be dropped under {@code on_disallowed_capability = "drop"}. Returns the
+   * module as this policy admits it: granted and dropped capabilities, the keys that still count,
+   * the module's policy section. Keys the earlier policy did not count (untrusted then) are not
+   * looked at again: they count from the module's next admission.
+   *
+   * @param moduleDir the module's directory, for messages
+   * @throws ThresholdNotMetException too few of its keys still count; {@code notCounted} says why
+   *     each other one does not (revoked, no longer trusted, not valid now)
+   * @throws UnsignedModuleException it runs unsigned and the policy no longer allows that
+   * @throws CapabilityNotAllowedException it declares a capability the policy no longer allows, and
+   *     the policy rejects rather than drops
+   */
+  public AdmittedModule recheck(AdmittedModule admitted, Path moduleDir) throws AdmissionException {
+    ModuleManifest manifest = admitted.manifest();
+    String module = manifest.name();
+    ModulePolicy mp = policy.forModule(module);
+    Set<KeyId> counted = new LinkedHashSet<>();
+    if (admitted.unsigned()) {
+      if (!mp.allowUnsigned()) {
+        throw new UnsignedModuleException(module, moduleDir);
+      }
+    } else {
+      Instant now = clock.instant();
+      List<String> reasons = new ArrayList<>();
+      for (KeyId id : admitted.signerKeyIds()) {
+        if (policy.isRevoked(id)) {
+          reasons.add("key " + id + " is revoked by the policy");
+        } else if (policy.trustedKey(id).isEmpty()) {
+          reasons.add("key " + id + " is no longer trusted by the policy");
+        } else if (!policy.trustedKey(id).get().validAt(now)) {
+          reasons.add("key " + id + " is not valid at " + now);
+        } else {
+          counted.add(id);
+        }
+      }
+      if (counted.size() < mp.threshold()) {
+        throw new ThresholdNotMetException(module, mp.threshold(), counted.size(), reasons);
+      }
+    }
+    Grant grant = grant(module, manifest, mp);
+    Set<Capability> granted = grant.granted();
+    Set<Capability> dropped = grant.dropped();
+    return new AdmittedModule(
+        manifest,
+        granted,
+        dropped,
+        admitted.binaryPath(),
+        admitted.binarySha256(),
+        counted,
+        mp,
+        admitted.manifestSha256());
   }
 
   /**
@@ -206,15 +287,9 @@ public final class Admission {
       ratchet.check(module, version, pin.sha256(), manifestSha);
     }
 
-    Set<Capability> granted = EnumSet.noneOf(Capability.class);
-    Set<Capability> dropped = EnumSet.noneOf(Capability.class);
-    for (Capability c : manifest.capabilities()) {
-      (mp.capabilities().contains(c) ? granted : dropped).add(c);
-    }
-    if (!dropped.isEmpty()
-        && mp.onDisallowedCapability() == ModulePolicy.DisallowedCapability.REJECT) {
-      throw new CapabilityNotAllowedException(module, dropped);
-    }
+    Grant grant = grant(module, manifest, mp);
+    Set<Capability> granted = grant.granted();
+    Set<Capability> dropped = grant.dropped();
 
     Path entry = dir.resolve(manifest.entry());
     if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
@@ -240,6 +315,24 @@ public final class Admission {
     }
     return new AdmittedModule(
         manifest, granted, dropped, binary, binarySha, signers, mp, manifestSha);
+  }
+
+  /** Capabilities granted (declared and allowed) and dropped (declared, not allowed). */
+  private record Grant(Set<Capability> granted, Set<Capability> dropped) {}
+
+  /** Grants what the manifest declares and the policy allows; rejects or drops the rest. */
+  private static Grant grant(String module, ModuleManifest manifest, ModulePolicy mp)
+      throws CapabilityNotAllowedException {
+    Set<Capability> granted = EnumSet.noneOf(Capability.class);
+    Set<Capability> dropped = EnumSet.noneOf(Capability.class);
+    for (Capability c : manifest.capabilities()) {
+      (mp.capabilities().contains(c) ? granted : dropped).add(c);
+    }
+    if (!dropped.isEmpty()
+        && mp.onDisallowedCapability() == ModulePolicy.DisallowedCapability.REJECT) {
+      throw new CapabilityNotAllowedException(module, dropped);
+    }
+    return new Grant(granted, dropped);
   }
 
   private byte[] readManifest(Path file) throws AdmissionException {

@@ -106,6 +106,23 @@ public record ExposureFacts(
     }
   }
 
+  /** These facts with {@code capabilities} granted instead (a policy reload narrowed them). */
+  public ExposureFacts withGranted(Set<Capability> capabilities) {
+    return new ExposureFacts(
+        module,
+        capabilities,
+        unsigned,
+        allowUnsigned,
+        threshold,
+        configSecrets,
+        callableAny,
+        rateUnlimited,
+        limits,
+        profile,
+        isolation,
+        writablePaths);
+  }
+
   /**
    * The facts of an admitted module under its policy. {@code loaderProfile} is the profile the
    * loader would use when the policy names none (empty when not known), {@code isolation} and

@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       ModulesCommand.class,
       PolicyCommand.class,
+      ConfigCommand.class,
+      LogsCommand.class,
+      AuditCommand.class,
       MetricsCommand.class,
       SecurityCommand.class,
       CommandLine.HelpCommand.class

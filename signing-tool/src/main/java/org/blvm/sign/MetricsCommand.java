@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "metrics",
     mixinStandardHelpOptions = true,
+    header = "Prints the running node's metrics in the Prometheus text format.",
     description = {
       "Prints the running node's metrics in the Prometheus text format: the loader's per-module",
       "metrics (blvm_loader_*) and what modules reported (blvm_module_*); see docs/metrics.md."

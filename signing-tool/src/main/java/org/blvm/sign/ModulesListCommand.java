@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "list",
     mixinStandardHelpOptions = true,
+    header = "Lists the modules of the running node.",
     description = "Lists every module the node knows: name, state, pid, version, why it stopped.")
 final class ModulesListCommand extends NodeCommand {
   @Override

@@ -16,6 +16,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "security",
     mixinStandardHelpOptions = true,
+    header = "Prints the security exposure of the node's modules.",
     description = {
       "Prints the security exposure of one module, or of every module the node runs: each grant",
       "or setting that adds to it with its weight, what it allows and a fix, and the score from 0",

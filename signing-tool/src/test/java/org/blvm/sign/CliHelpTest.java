@@ -27,8 +27,22 @@ class CliHelpTest {
             "blvm-sign sign",
             "blvm-sign verify",
             "blvm-sign inspect",
+            "blvm-loader modules",
+            "blvm-loader modules list",
+            "blvm-loader modules status",
+            "blvm-loader modules start",
+            "blvm-loader modules stop",
+            "blvm-loader modules restart",
+            "blvm-loader modules unload",
             "blvm-loader policy",
-            "blvm-loader policy check"),
+            "blvm-loader policy check",
+            "blvm-loader policy reload",
+            "blvm-loader config",
+            "blvm-loader config reload",
+            "blvm-loader logs",
+            "blvm-loader audit",
+            "blvm-loader metrics",
+            "blvm-loader security"),
         checked);
   }
 
@@ -80,6 +94,6 @@ class CliHelpTest {
         sign.err().contains("a command is required: keygen, sign, verify, inspect"),
         sign.toString());
     assertEquals(ExitCodes.USAGE, policy.code(), policy.toString());
-    assertTrue(policy.err().contains("a command is required: check"), policy.toString());
+    assertTrue(policy.err().contains("a command is required: check, reload"), policy.toString());
   }
 }

@@ -36,7 +36,6 @@ public final class AdminCall {
 
   /** Sends one event of a stream; false when the client is gone (the command should return). */
   public boolean emit(JsonNode event) {
-    streamed = true;
     return stream.emit(request.id(), event);
   }
 
@@ -49,7 +48,10 @@ public final class AdminCall {
     return stream.awaitCancel(Math.max(1, wait.toMillis()));
   }
 
-  /** Whether this call streamed: then its connection ends with it. */
+  /**
+   * Whether this call waited for the client to end a stream (a follow): then its connection ends
+   * with it and no result is sent. A command that only emitted events sends its result after them.
+   */
   boolean streamed() {
     return streamed;
   }

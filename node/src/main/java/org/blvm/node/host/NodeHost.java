@@ -1,14 +1,17 @@
 package org.blvm.node.host;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
+import org.blvm.admin.AdminException;
 import org.blvm.loader.ConfigReload;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleStatus;
@@ -18,9 +21,18 @@ import org.blvm.node.SimulationDriver;
 import org.blvm.node.SimulationSettings;
 import org.blvm.node.admin.AdminCommand;
 import org.blvm.node.admin.AdminServer;
+import org.blvm.node.admin.AuditCommand;
 import org.blvm.node.admin.CommandRegistry;
+import org.blvm.node.admin.ConfigReloadCommand;
+import org.blvm.node.admin.LogsCommand;
 import org.blvm.node.admin.MetricsCommand;
+import org.blvm.node.admin.ModuleRestartCommand;
+import org.blvm.node.admin.ModuleStartCommand;
+import org.blvm.node.admin.ModuleStopCommand;
+import org.blvm.node.admin.ModuleUnloadCommand;
 import org.blvm.node.admin.ModulesListCommand;
+import org.blvm.node.admin.ModulesStatusCommand;
+import org.blvm.node.admin.PolicyReloadCommand;
 import org.blvm.node.admin.SecurityCommand;
 import org.blvm.node.metrics.MetricsEndpoint;
 import org.blvm.policy.Admission;
@@ -153,6 +165,15 @@ final class NodeHost implements AutoCloseable {
     List<AdminCommand> all =
         List.of(
             new ModulesListCommand(modules),
+            new ModulesStatusCommand(modules, Clock.systemUTC()),
+            new ModuleStartCommand(modules),
+            new ModuleStopCommand(modules),
+            new ModuleRestartCommand(modules),
+            new ModuleUnloadCommand(modules),
+            new PolicyReloadCommand(modules, paths.policy()),
+            new ConfigReloadCommand(modules),
+            new LogsCommand(modules),
+            new AuditCommand(modules),
             new MetricsCommand(name -> modules.status(name).isPresent(), metrics::text),
             new SecurityCommand(modules));
     return new CommandRegistry(all);
@@ -169,8 +190,9 @@ final class NodeHost implements AutoCloseable {
   }
 
   /**
-   * SIGHUP: reloads the node config on the {@code blvm-node-reload} thread (never on the signal's
-   * thread); results are logged. Requests while one runs are queued.
+   * SIGHUP: reloads the policy, then the node config, on the {@code blvm-node-reload} thread (never
+   * on the signal's thread); what happened is logged. An invalid policy or config is refused (each
+   * problem logged) and the one in force stays. Signals while a reload runs are queued.
    */
   void reloadAll() {
     ModuleManager m = modules;
@@ -180,13 +202,30 @@ final class NodeHost implements AutoCloseable {
     reloads.execute(
         () -> {
           try {
+            JsonNode p = PolicyReloadCommand.reload(m, paths.policy());
+            LOG.log(
+                System.Logger.Level.INFO,
+                "SIGHUP: policy {0} applied; stopped {1}, narrowed {2}",
+                paths.policy(),
+                p.get("stopped").toString(),
+                p.get("narrowed").toString());
+          } catch (AdminException e) {
+            LOG.log(
+                System.Logger.Level.ERROR,
+                "SIGHUP: policy refused: {0} {1}",
+                e.reason(),
+                e.details() == null ? "" : e.details().path("problems").toString());
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "SIGHUP: policy reload failed", e);
+          }
+          try {
             ConfigReload c = m.reloadConfig();
             LOG.log(
                 System.Logger.Level.INFO,
                 "SIGHUP: node config {0}",
                 c.applied() ? "applied, changed " + c.changedSections() : "refused: " + c.error());
           } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "SIGHUP reload failed", e);
+            LOG.log(System.Logger.Level.ERROR, "SIGHUP: node config reload failed", e);
           }
         });
   }
