@@ -186,6 +186,36 @@ static int limits(void) {
   return 0;
 }
 
+/* Forks children that stay (paused) until fork fails at its process limit, then behaves as mod-ok
+ * while holding them: a module keeping its whole process quota. */
+static int module(int wrong_token);
+static int forkhold(void) {
+  int n = 0;
+  for (; n < 5000; n++) {
+    pid_t p = fork();
+    if (p == 0) { pause(); _exit(0); }
+    if (p < 0) break;
+  }
+  printf("forkhold holding %d errno %d\n", n, errno);
+  fflush(stdout);
+  return module(0);
+}
+
+/* Writes 48 MiB to stdout as fast as it can, then behaves as mod-ok: a module flooding its log. */
+static int flood(void) {
+  static char buf[65536];
+  memset(buf, 'x', sizeof buf);
+  buf[sizeof buf - 1] = '\n';
+  long total = 0;
+  while (total < (48L << 20)) {
+    long n = write(1, buf, sizeof buf);
+    if (n <= 0) break;
+    total += n;
+  }
+  fprintf(stderr, "flood wrote %ld\n", total);
+  return module(0);
+}
+
 /* Probes the limits it runs under, then behaves as mod-ok: prints its rlimits, how many files it
  * could open (of 40), processes it could fork (of 100), MiB it could allocate (of 2048) and bytes
  * it could write to one file in $BLVM_DATA_DIR (of 4 MiB); frees everything before connecting. */
@@ -302,6 +332,8 @@ int main(int argc, char **argv) {
   if (!strcmp(base, "mod-badtoken")) return module(1);
   if (!strcmp(base, "mod-limits")) return probe_limits();
   if (!strcmp(base, "forkbomb")) return forkbomb();
+  if (!strcmp(base, "forkhold")) return forkhold();
+  if (!strcmp(base, "flood")) return flood();
   if (!strcmp(base, "membomb")) return membomb();
   if (!strcmp(base, "spin")) { for (;;) {} }
   if (argc < 2) return 2;
@@ -313,6 +345,14 @@ int main(int argc, char **argv) {
   if (!strcmp(c, "membomb")) return membomb();
   if (!strcmp(c, "spin")) { for (;;) {} }
   if (!strcmp(c, "sleep")) { sleep(600); return 0; }
+  if (!strcmp(c, "getenv") && argc > 2) {
+    /* prints one variable of its environment, then stays alive to be looked at from outside */
+    const char *v = getenv(argv[2]);
+    printf("env %s %s\n", argv[2], v ? v : "(unset)");
+    fflush(stdout);
+    sleep(600);
+    return 0;
+  }
   if (!strcmp(c, "tcp") && argc > 2) return tcp(atoi(argv[2]));
   if (!strcmp(c, "bigfile") && argc > 3) return bigfile(argv[2], atol(argv[3]));
   if (!strcmp(c, "files")) {

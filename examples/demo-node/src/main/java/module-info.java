@@ -1,10 +1,9 @@
-/** The demo node: a simulated chain driving modules through the loader. */
+/**
+ * A small in-memory chain ({@code SimulatedChain}: blocks mined on request, the same chain every
+ * run) for the end-to-end tests and the benchmarks. The demo is {@code blvm-node --demo}.
+ */
 module org.blvm.demo {
   requires org.blvm.loader;
-  requires info.picocli;
-
-  opens org.blvm.demo to
-      info.picocli;
 
   exports org.blvm.demo;
 }

@@ -63,11 +63,20 @@ public final class AdminClient implements AutoCloseable {
    */
   public static AdminClient connect(Path socket) throws IOException {
     if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-      Path dir = socket.toAbsolutePath().getParent();
-      if (dir != null && Files.isDirectory(dir) && !Files.isExecutable(dir)) {
-        throw new UnreachableException(
-            socket,
-            "cannot reach " + socket + ": permission denied (run as the node's user or root)");
+      // the nearest directory we can see: one we may not enter hides the socket
+      for (Path d = socket.toAbsolutePath().getParent(); d != null; d = d.getParent()) {
+        if (Files.isDirectory(d)) {
+          if (!Files.isExecutable(d)) {
+            throw new UnreachableException(
+                socket,
+                "cannot reach "
+                    + socket
+                    + ": permission denied on "
+                    + d
+                    + " (run as the node's user or root)");
+          }
+          break;
+        }
       }
       throw new UnreachableException(
           socket,

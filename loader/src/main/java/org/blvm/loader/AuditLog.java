@@ -213,6 +213,9 @@ final class AuditLog implements AutoCloseable {
       int flushed = 0; // lines known to be in the file (the buffer fails only when flushed)
       try {
         if (out == null) {
+          if (batch.isEmpty() && gapLines == 0 && dropped.get() == 0) {
+            return; // nothing was ever recorded (e.g. the manager never started): no file
+          }
           out = open(); // lazily: the manager creates its directories on start
         }
         if (gapLines > 0) {

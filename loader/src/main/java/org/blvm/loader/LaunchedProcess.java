@@ -7,6 +7,12 @@ public interface LaunchedProcess {
   /** Host pid of the process the launcher started. */
   long pid();
 
+  /**
+   * The path of its socket as the module sees it ({@code BLVM_SOCKET}): inside a sandbox the socket
+   * directory is mounted elsewhere than on the host.
+   */
+  String moduleSocketPath();
+
   /** Completes with the exit status when the process has ended (and was reaped). */
   CompletableFuture<Integer> onExit();
 
@@ -15,6 +21,14 @@ public interface LaunchedProcess {
    * one of its descendants. This is how the loader knows who is on the other end of a socket.
    */
   boolean isPeer(long peerPid);
+
+  /**
+   * The last lines the module wrote to stdout and stderr, made safe to show (bounded, control
+   * characters replaced), or "" when nothing was written or the launcher does not keep them.
+   */
+  default String lastOutput() {
+    return "";
+  }
 
   /** Asks the process (and its descendants) to end: SIGTERM. */
   void terminate();

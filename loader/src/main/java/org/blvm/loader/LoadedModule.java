@@ -82,6 +82,9 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   @GuardedBy("this")
   private Connection connection;
 
+  /** The sandbox profile and kernel limits of this launch, once decided (status views). */
+  private volatile LaunchSpec.Confinement confinement;
+
   /** Why the module is being stopped, when the stop gave a reason (kept in the final detail). */
   private volatile String stopReason;
 
@@ -138,6 +141,11 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return admitted;
   }
 
+  /** The profile and limits this launch runs under; null before its launch was prepared. */
+  LaunchSpec.Confinement confinement() {
+    return confinement;
+  }
+
   /** The host directory of the module's data. */
   Path dataDir() {
     return dataDir;
@@ -186,6 +194,11 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
         session.reportedMetrics());
   }
 
+  /** The socket's path as the module sees it (inside its sandbox), for the welcome. */
+  private synchronized String moduleSocketPath() {
+    return process == null ? socketPath().toString() : process.moduleSocketPath();
+  }
+
   // ------------------------------------------------------------------ start
 
   /** Creates the private directories, binds the socket and launches the process. */
@@ -204,8 +217,8 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             moduleDir,
             dataDir,
             socketDir,
-            socketPath(),
             handshake.token());
+    confinement = spec.confinement();
     LaunchedProcess p = launcher.launch(spec);
     synchronized (this) {
       process = p;
@@ -278,7 +291,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
               session,
               services.listener().contextConfig(session),
               dataDir.toString(),
-              socketPath().toString()));
+              moduleSocketPath()));
       host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
       return conn;
     }
@@ -456,7 +469,14 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   private void processExited(Integer status) {
     String why = "process exited with status " + status;
     if (host.state().isLive()) {
-      fail(why, status);
+      LaunchedProcess p;
+      synchronized (this) {
+        p = process;
+      }
+      String output = p == null ? "" : p.lastOutput();
+      // the module's own last lines (e.g. bwrap's message for a failed exec) in the detail only,
+      // never in the ModuleCrashed event other modules may receive
+      fail(why + (output.isEmpty() ? "" : "; last output: " + output), status);
       services.listener().crashed(this, status);
     } else {
       String reason = stopReason;

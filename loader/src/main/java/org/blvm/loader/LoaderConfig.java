@@ -16,6 +16,6 @@ record LoaderConfig(
     int maxPendingInvokes,
     int maxModules,
     Path javaExecutable,
-    int moduleHeapMb,
+    LaunchDefaults launchDefaults,
     Path auditLog,
     int maxBadConnectionsPerMinute) {}

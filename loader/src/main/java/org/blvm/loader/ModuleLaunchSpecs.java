@@ -2,22 +2,20 @@ package org.blvm.loader;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Capability;
 
-/** Builds the {@link LaunchSpec} of one module launch: its command line and environment. */
+/** Builds the {@link LaunchSpec} of one module launch from what admission decided. */
 final class ModuleLaunchSpecs {
   private ModuleLaunchSpecs() {}
 
   /**
-   * The launch of module {@code id}: the admitted {@code binary} (the store's copy), with its
-   * socket, token and directories in a cleared environment.
+   * The launch of module {@code id}: the admitted {@code binary} (the store's copy, so a file
+   * swapped in the module directory after its signature was checked is never run), its socket,
+   * token and directories, with the profile, limits and JVM options {@link LimitResolver} decides.
    */
   static LaunchSpec of(
       String id,
@@ -29,61 +27,29 @@ final class ModuleLaunchSpecs {
       Path moduleDir,
       Path dataDir,
       Path socketDir,
-      Path socketPath,
       byte[] token) {
+    boolean java = manifest.runtime() == ModuleManifest.Runtime.JAVA;
+    LimitResolver.Resolved r = LimitResolver.resolve(config.launchDefaults(), java, policy);
+    LaunchSpec.Entry entry =
+        java
+            ? LaunchSpec.Entry.jvm(
+                config.javaExecutable(), binary, manifest.mainClass(), r.jvmOptions())
+            : LaunchSpec.Entry.nativeBinary(binary);
     return new LaunchSpec(
         id,
-        command(manifest, binary, config),
-        environment(socketPath, token, dataDir),
-        moduleDir,
-        dataDir,
+        entry,
+        List.of(),
         socketDir,
+        Endpoint.SOCKET_NAME,
+        dataDir,
+        List.of(moduleDir, binary),
         outputLog(config, id),
-        binary,
-        manifest.runtime() == ModuleManifest.Runtime.JAVA,
-        granted.contains(Capability.NETWORK_ACCESS),
-        policy);
+        r.confinement(granted.contains(Capability.NETWORK_ACCESS)),
+        new String(token, StandardCharsets.US_ASCII));
   }
 
-  /** Where the module's stdout and stderr go: {@code <runtime>/<id>.out.log}. */
+  /** Where the loader writes the module's stdout and stderr: {@code <runtime>/<id>.out.log}. */
   static Path outputLog(LoaderConfig config, String id) {
     return config.runtimeDir().resolve(id + ".out.log");
-  }
-
-  private static List<String> command(ModuleManifest manifest, Path binary, LoaderConfig config) {
-    // The admitted copy in the loader's store: a file swapped in the module directory after its
-    // signature was checked is never run.
-    Path entry = binary;
-    List<String> cmd = new ArrayList<>();
-    if (manifest.runtime() == ModuleManifest.Runtime.JAVA) {
-      cmd.add(config.javaExecutable().toString());
-      cmd.add("-Xmx" + config.moduleHeapMb() + "m");
-      cmd.add("-XX:+UseSerialGC");
-      cmd.add("-XX:-UsePerfData");
-      cmd.add("-XX:+DisableAttachMechanism");
-      cmd.add("-Xshare:auto");
-      if (manifest.mainClass() != null) {
-        cmd.add("-cp");
-        cmd.add(entry.toString());
-        cmd.add(manifest.mainClass());
-      } else {
-        cmd.add("-jar");
-        cmd.add(entry.toString());
-      }
-    } else {
-      cmd.add(entry.toString());
-    }
-    return cmd;
-  }
-
-  private static Map<String, String> environment(Path socketPath, byte[] token, Path dataDir) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("BLVM_SOCKET", socketPath.toString());
-    env.put("BLVM_TOKEN", new String(token, StandardCharsets.US_ASCII));
-    env.put("BLVM_DATA_DIR", dataDir.toString());
-    env.put("HOME", dataDir.toString());
-    env.put("PATH", "/usr/bin:/bin");
-    env.put("LANG", "C.UTF-8");
-    return env;
   }
 }

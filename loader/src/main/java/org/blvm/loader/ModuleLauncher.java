@@ -27,14 +27,6 @@ public interface ModuleLauncher {
     return org.blvm.policy.ExposureFacts.Isolation.UNKNOWN;
   }
 
-  /**
-   * The seccomp profile a module runs under when its policy names none, for JVM ({@code jvm}) or
-   * native modules; empty when this launcher applies none or does not say.
-   */
-  default java.util.Optional<String> defaultProfile(boolean jvm) {
-    return java.util.Optional.empty();
-  }
-
   /** Unconfined child processes; peers are recognised by process ancestry. */
   static ModuleLauncher plainProcesses() {
     return new PlainProcessLauncher();

@@ -125,8 +125,10 @@ public final class ModuleManager implements AutoCloseable {
    * Discovers every module directory and starts each module. A module that cannot start is reported
    * FAILED in the returned statuses; the others start regardless.
    *
-   * @throws IOException when the node config, the runtime or data directory, the modules directory
-   *     or the native socket library (a preflight: the message says what to fix) is unusable
+   * @throws IOException when the node config, the modules directory or the native socket library (a
+   *     preflight: the message says what to fix) is unusable
+   * @throws org.blvm.policy.UnsafeRootException when the runtime or data root is not fit to be the
+   *     loader's (it is checked, never changed; the message names the fix)
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
@@ -141,9 +143,8 @@ public final class ModuleManager implements AutoCloseable {
           Integer.toString(problems.size()),
           String.join("\n", problems));
     }
-    PrivateDirs.create(config.runtimeDir());
+    LoaderRoots.prepare(config, launcher);
     NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
-    PrivateDirs.create(config.dataDir());
     for (Path dir : discovery.moduleDirs()) {
       startModule(dir);
     }
@@ -445,6 +446,7 @@ public final class ModuleManager implements AutoCloseable {
         s == null ? Set.of() : s.granted(),
         m == null ? Set.of() : m.admitted().droppedCapabilities(),
         s == null ? null : s.policy(),
+        m == null ? null : m.confinement(),
         restarts.restarts(st.name()),
         h == null ? null : h.lastExit(),
         c == null ? 0 : c.queuedFrames(),
@@ -478,12 +480,19 @@ public final class ModuleManager implements AutoCloseable {
             m -> {
               AdmittedModule a = m.admitted();
               boolean java = a.manifest().runtime() == ModuleManifest.Runtime.JAVA;
+              ExposureFacts.Isolation isolation = launcher.isolation(id);
+              boolean sandboxed =
+                  isolation != ExposureFacts.Isolation.UNSANDBOXED
+                      && isolation != ExposureFacts.Isolation.UNKNOWN;
+              // the profile its launch resolves: the policy's, else the loader's for the runtime
+              Optional<String> profile =
+                  sandboxed
+                      ? Optional.of(
+                          LimitResolver.resolve(config.launchDefaults(), java, m.session().policy())
+                              .profile())
+                      : Optional.empty();
               return SecurityExposure.assess(
-                  ExposureFacts.of(
-                          a,
-                          launcher.defaultProfile(java),
-                          launcher.isolation(id),
-                          List.of(m.dataDir().toString()))
+                  ExposureFacts.of(a, profile, isolation, List.of(m.dataDir().toString()))
                       .withGranted(m.session().granted()));
             });
   }

@@ -43,7 +43,7 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   int maxModules = 64;
   int maxBadConnectionsPerMinute = BadConnections.DEFAULT_LIMIT_PER_MINUTE;
   Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
-  int moduleHeapMb = 64;
+  int moduleHeapMb = LaunchDefaults.HEAP_MB;
   ModuleEventListener eventListener = (source, type, payload) -> {};
   ModuleLogListener logListener =
       (id, level, message) ->
@@ -54,9 +54,9 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   int auditKeep = 5;
   SandboxOptions sandboxOptions;
   Set<String> unsandboxed = Set.of();
-  String javaProfile = "default";
-  String nativeProfile = "default";
-  ResourceLimits javaLimits;
+  String javaProfile = LaunchDefaults.PROFILE;
+  String nativeProfile = LaunchDefaults.PROFILE;
+  ResourceLimits javaLimits = ResourceLimits.jvmDefaults();
   ResourceLimits nativeLimits = ResourceLimits.nativeDefaults();
   Path nodeConfig;
   boolean watchNodeConfig = true;
@@ -143,8 +143,8 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   }
 
   /**
-   * Resource limits for JVM and native modules (default: {@code jvmDefaults()} with the heap of
-   * {@link #moduleHeapMb}, {@code nativeDefaults()}).
+   * Kernel resource limits for JVM and native modules (default: {@code jvmDefaults()}, {@code
+   * nativeDefaults()}); a JVM module's heap is {@link #moduleHeapMb}.
    */
   public B sandboxLimits(ResourceLimits java, ResourceLimits nativeModules) {
     this.javaLimits = Objects.requireNonNull(java);
@@ -158,13 +158,21 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     return self();
   }
 
-  /** Where per-module socket directories are made, 0700 (required; keep the path short). */
+  /**
+   * The loader's runtime root: per-module socket directories (0700) and output logs (required; keep
+   * the path short). Created when missing; an existing one must belong to the loader's user and not
+   * be writable by group or others, in a parent nobody else can write (checked at {@link
+   * ModuleManager#start()}, never changed).
+   */
   public B runtimeDir(Path dir) {
     this.runtimeDir = dir;
     return self();
   }
 
-  /** Where each module's writable data directory is made (default: runtimeDir/data). */
+  /**
+   * The data root, where each module's writable data directory is made (default: runtimeDir/data);
+   * checked like the runtime root.
+   */
   public B dataDir(Path dir) {
     this.dataDir = dir;
     return self();
@@ -350,7 +358,13 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
             maxPendingInvokes,
             maxModules,
             javaExecutable,
-            moduleHeapMb,
+            new LaunchDefaults(
+                javaProfile,
+                nativeProfile,
+                javaLimits,
+                nativeLimits,
+                moduleHeapMb,
+                LaunchDefaults.PROCESSORS),
             auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath(),
             maxBadConnectionsPerMinute);
     if (launcher != null && sandboxOptions != null) {
@@ -361,17 +375,7 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
       if (sandboxOptions == null) {
         sandboxOptions = SandboxOptions.defaults();
       }
-      launcher =
-          new SandboxLauncher(
-              sandboxOptions,
-              unsandboxed,
-              new SandboxLauncher.SandboxPolicy(
-                  javaProfile,
-                  nativeProfile,
-                  javaLimits != null
-                      ? javaLimits
-                      : ResourceLimits.jvmDefaults().withHeapMb(moduleHeapMb),
-                  nativeLimits));
+      launcher = new SandboxLauncher(sandboxOptions, unsandboxed, config.dataDir());
     }
     return new ModuleManager(this, config);
   }

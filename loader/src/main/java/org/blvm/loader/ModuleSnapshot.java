@@ -26,6 +26,8 @@ import org.blvm.protocol.Capability;
  * @param dropped capabilities its manifest declares that the policy dropped
  * @param policy the policy section it was admitted under (limits, profile, restart rule …), or null
  *     when it was refused
+ * @param confinement the sandbox profile and kernel limits its current launch runs under (the
+ *     loader's defaults with what the policy writes), or null before a launch
  * @param restarts how many times it was restarted after failing
  * @param lastExit how its last process ended, or null
  * @param queuedFrames frames queued for it and not yet written
@@ -51,6 +53,7 @@ public record ModuleSnapshot(
     Set<Capability> granted,
     Set<Capability> dropped,
     ModulePolicy policy,
+    LaunchSpec.Confinement confinement,
     long restarts,
     Exit lastExit,
     int queuedFrames,

@@ -1,6 +1,8 @@
 package org.blvm.loader;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,40 +22,47 @@ final class PlainProcessLauncher implements ModuleLauncher {
         System.Logger.Level.WARNING,
         "module {0} runs UNSANDBOXED as a plain child process (development/test launcher)",
         spec.moduleId());
-    if (spec.policy() != null) {
-      java.util.List<String> set = new java.util.ArrayList<>();
-      for (String k : new java.util.TreeSet<>(spec.policy().explicitKeys())) {
-        if (k.equals("sandbox_profile") || k.startsWith("limits.")) {
-          set.add(k);
-        }
-      }
-      if (!set.isEmpty()) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "module {0}: the policy''s {1} are NOT applied: an unsandboxed module has no seccomp"
-                + " profile and no resource limits",
-            spec.moduleId(),
-            String.join(", ", set));
-      }
+    List<String> notApplied = spec.confinement().policySettings();
+    if (!notApplied.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: the policy''s {1} are NOT applied: an unsandboxed module has no seccomp"
+              + " profile and no resource limits (a JVM module''s heap still follows memory_mb)",
+          spec.moduleId(),
+          String.join(", ", notApplied));
     }
-    ProcessBuilder pb = new ProcessBuilder(spec.command());
+    List<String> command = new ArrayList<>();
+    command.add(spec.entry().executable().toString());
+    command.addAll(spec.entry().arguments(spec.arguments()));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().clear();
-    pb.environment().putAll(spec.environment());
+    pb.environment().putAll(spec.environment(spec.socketPath().toString()));
     pb.directory(spec.dataDir().toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(spec.outputLog().toFile()));
+    pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
     pb.redirectErrorStream(true);
     Process process = pb.start();
-    return new Plain(process);
+    return LoggedProcess.of(
+        spec.moduleId(),
+        new Plain(process, spec.socketPath().toString()),
+        process.getInputStream(),
+        spec.outputLog());
   }
 
   private static final class Plain implements LaunchedProcess {
     private final Process process;
     private final CompletableFuture<Integer> exit;
+    private final String socket;
 
-    Plain(Process process) {
+    Plain(Process process, String socket) {
       this.process = process;
       this.exit = process.onExit().thenApply(Process::exitValue);
+      this.socket = socket;
+    }
+
+    @Override
+    public String moduleSocketPath() {
+      return socket;
     }
 
     @Override

@@ -1,18 +1,17 @@
 package org.blvm.loader;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.blvm.policy.ModulePolicy;
+import org.blvm.policy.LoaderRoot;
 import org.blvm.sandbox.PreflightReport;
 import org.blvm.sandbox.Profile;
 import org.blvm.sandbox.ProfileException;
-import org.blvm.sandbox.ResourceLimits;
 import org.blvm.sandbox.Sandbox;
 import org.blvm.sandbox.SandboxException;
 import org.blvm.sandbox.SandboxOptions;
@@ -26,12 +25,16 @@ import org.blvm.sandbox.Sandboxes;
  * fails no module starts, except those the operator named in {@code unsandboxedForDevelopment},
  * which run as plain processes with an ERROR log line at each launch.
  *
- * <p>Inside the sandbox the module's socket directory is {@code /run/blvm} ({@code BLVM_SOCKET} is
- * rewritten), its data directory and its installed directory appear at their host paths (the latter
- * read-only). When the loader runs as root, sandboxes run as the configured unprivileged user:
- * socket and data directories are handed to that user (0700), and the loader's runtime and data
- * roots become {@code root:<sandbox group> 0710} so bwrap, running as that user, can reach them
- * without listing them.
+ * <p>Inside the sandbox the module's socket directory is {@code /run/blvm} (its {@code BLVM_SOCKET}
+ * names the socket there), its data directory and its read-only binds (installed directory,
+ * verified entry file) appear at their host paths. The profile and limits come decided in the
+ * {@link LaunchSpec}; this class only maps them onto a {@link SandboxSpec}. When the loader runs as
+ * root, sandboxes run as the configured unprivileged user: socket and data directories (which the
+ * loader created below its roots) are handed to that user (0700). bwrap resolves bind sources as
+ * that user, so every ancestor of them must let the sandbox group in: the loader makes the roots it
+ * creates {@code root:<sandbox group> 0710} ({@link #enterGid}), and refuses a launch, naming the
+ * directory and the fix, when an ancestor it did not create does not; it changes nothing it did not
+ * create.
  */
 final class SandboxLauncher implements ModuleLauncher {
   private static final System.Logger LOG = System.getLogger("blvm.loader.sandbox");
@@ -40,104 +43,17 @@ final class SandboxLauncher implements ModuleLauncher {
   private final PreflightReport report;
   private final Set<String> unsandboxed;
   private final ModuleLauncher plain = new PlainProcessLauncher();
-  private final SandboxPolicy policy;
+  private final Path dataRoot;
 
-  /** The loader's own profile and limits per runtime (builder settings): the defaults. */
-  record SandboxPolicy(
-      String javaProfile,
-      String nativeProfile,
-      ResourceLimits javaLimits,
-      ResourceLimits nativeLimits) {}
+  /** guarded by this; made at the first launch that needs it */
+  private ModuleUids uids;
 
   /**
-   * What one module runs with.
-   *
-   * @param profile the seccomp profile's name (in native-profiles/)
-   * @param profileFromPolicy whether the operator's policy named it (else the loader's default)
-   * @param limits the sandbox's resource limits
-   * @param heapFromPolicy JVM only: whether {@code limits.heapMb()} follows the policy's memory_mb
+   * @param dataRoot the loader's data root: it keeps the record of module uids
    */
-  record Resolved(
-      String profile, boolean profileFromPolicy, ResourceLimits limits, boolean heapFromPolicy) {}
-
-  /** JVM heap for a policy memory_mb: half of it (the rest is metaspace, code, stacks, malloc). */
-  static int jvmHeapMb(int memoryMb) {
-    return Math.max(16, memoryMb / 2);
-  }
-
-  /**
-   * The profile and limits of one module: every {@code sandbox_profile} and {@code limits} value
-   * the operator wrote in the policy ({@link ModulePolicy#isExplicit}) replaces the loader's
-   * default for the module's runtime; values the policy does not set keep the loader's default.
-   * Pure: no file is read and nothing is checked beyond the mapping (the profile name is resolved
-   * at launch, where an unknown name fails the launch).
-   *
-   * <ul>
-   *   <li>open_files → RLIMIT_NOFILE
-   *   <li>processes → RLIMIT_NPROC (processes and threads, per uid in the sandbox's user namespace)
-   *   <li>cpu_seconds → RLIMIT_CPU; 0 → RLIM_INFINITY ({@link ResourceLimits#UNLIMITED})
-   *   <li>disk_mb → RLIMIT_FSIZE (the largest single file, not the directory's total)
-   *   <li>memory_mb → native: RLIMIT_AS; JVM: -Xmx of half of it (at least 16), RLIMIT_AS as the
-   *       loader's JVM default (none unless set): a JVM reserves ~450 MiB of address space beyond
-   *       its heap at start, so RLIMIT_AS = memory_mb would stop it starting
-   * </ul>
-   */
-  static Resolved resolve(SandboxPolicy loader, boolean java, ModulePolicy p) {
-    String profile = java ? loader.javaProfile() : loader.nativeProfile();
-    ResourceLimits l = java ? loader.javaLimits() : loader.nativeLimits();
-    if (p == null) {
-      return new Resolved(profile, false, l, false);
-    }
-    boolean fromPolicy = p.isExplicit("sandbox_profile");
-    if (fromPolicy) {
-      profile = p.sandboxProfile();
-    }
-    org.blvm.policy.ResourceLimits pl = p.limits();
-    if (p.isExplicit("limits.open_files")) {
-      l = l.withOpenFiles(pl.openFiles());
-    }
-    if (p.isExplicit("limits.processes")) {
-      l = l.withProcesses(pl.processes());
-    }
-    if (p.isExplicit("limits.cpu_seconds")) {
-      l = l.withCpuSeconds(pl.cpuSeconds() == 0 ? ResourceLimits.UNLIMITED : pl.cpuSeconds());
-    }
-    if (p.isExplicit("limits.disk_mb")) {
-      l = l.withFileSizeBytes((long) pl.diskMb() << 20);
-    }
-    boolean heap = false;
-    if (p.isExplicit("limits.memory_mb")) {
-      if (java) {
-        l = l.withHeapMb(jvmHeapMb(pl.memoryMb()));
-        heap = true;
-      } else {
-        l = l.withAddressSpaceBytes((long) pl.memoryMb() << 20);
-      }
-    }
-    return new Resolved(profile, fromPolicy, l, heap);
-  }
-
-  /**
-   * JVM arguments without the loader's own {@code -Xmx} options (before {@code -cp}/{@code -jar}),
-   * so that the sandbox's heap flag, which precedes them, is the one the JVM uses.
-   */
-  static List<String> withoutHeapFlags(List<String> jvmArgs) {
-    List<String> out = new ArrayList<>();
-    boolean options = true;
-    for (String a : jvmArgs) {
-      if (options && (a.equals("-cp") || a.equals("-jar") || !a.startsWith("-"))) {
-        options = false;
-      }
-      if (!(options && a.startsWith("-Xmx"))) {
-        out.add(a);
-      }
-    }
-    return out;
-  }
-
-  SandboxLauncher(SandboxOptions options, Set<String> unsandboxed, SandboxPolicy policy) {
+  SandboxLauncher(SandboxOptions options, Set<String> unsandboxed, Path dataRoot) {
     this.unsandboxed = Set.copyOf(unsandboxed);
-    this.policy = policy;
+    this.dataRoot = dataRoot;
     Sandbox s = null;
     PreflightReport r;
     try {
@@ -163,22 +79,24 @@ final class SandboxLauncher implements ModuleLauncher {
   }
 
   /**
-   * Unsandboxed for development, or sandboxed: as the sandbox user, shared by every sandbox, when
-   * the loader is root; else as the loader's own uid.
+   * Unsandboxed for development; or sandboxed: as a uid of its own from the module uid range when
+   * the loader is root and has one, as the one sandbox user every sandbox shares when the loader is
+   * root without a range, else as the loader's own uid.
    */
   @Override
   public org.blvm.policy.ExposureFacts.Isolation isolation(String moduleId) {
     if (unsandboxed.contains(moduleId)) {
       return org.blvm.policy.ExposureFacts.Isolation.UNSANDBOXED;
     }
-    return runsAsRoot()
-        ? org.blvm.policy.ExposureFacts.Isolation.SANDBOX_SHARED_UID
-        : org.blvm.policy.ExposureFacts.Isolation.SANDBOX_NODE_UID;
-  }
-
-  @Override
-  public java.util.Optional<String> defaultProfile(boolean jvm) {
-    return java.util.Optional.of(jvm ? policy.javaProfile() : policy.nativeProfile());
+    if (sandbox == null) {
+      return org.blvm.policy.ExposureFacts.Isolation.UNKNOWN; // nothing runs: see problems()
+    }
+    if (!runsAsRoot()) {
+      return org.blvm.policy.ExposureFacts.Isolation.SANDBOX_NODE_UID;
+    }
+    return sandbox.moduleUids().isPresent()
+        ? org.blvm.policy.ExposureFacts.Isolation.SANDBOX_OWN_UID
+        : org.blvm.policy.ExposureFacts.Isolation.SANDBOX_SHARED_UID;
   }
 
   /** Whether this process's effective uid is root (the owner of {@code /proc/self}). */
@@ -188,6 +106,42 @@ final class SandboxLauncher implements ModuleLauncher {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  private synchronized ModuleUids uids() throws IOException {
+    if (uids == null) {
+      Set<Integer> reserved = new java.util.HashSet<>(ModuleUids.accountIds());
+      reserved.add(sandbox.hostGid());
+      uids = new ModuleUids(sandbox.moduleUids().orElseThrow(), dataRoot, reserved);
+    }
+    return uids;
+  }
+
+  /**
+   * A data directory left by another uid (a lost uid record, or a shared sandbox user before): the
+   * directory is handed over, the files in it keep their owner, which the operator is told.
+   */
+  private void warnIfDataOwnedByAnother(LaunchSpec spec, int uid) throws IOException {
+    int owner = (Integer) Files.getAttribute(spec.dataDir(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    int expected = uid >= 0 ? uid : sandbox.hostUid();
+    int loader = (Integer) Files.getAttribute(dataRoot, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (owner != expected && owner != loader) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: its data directory {1} belonged to uid {2}, the module now runs as uid {3};"
+              + " files in it keep their owner (chown -R {3}:{3} {1} hands them over)",
+          spec.moduleId(),
+          spec.dataDir().toString(),
+          Integer.toString(owner),
+          Integer.toString(expected));
+    }
+  }
+
+  /**
+   * The group sandboxes carry to enter the loader's directories, or -1 (same uid as the loader).
+   */
+  int enterGid() {
+    return sandbox == null ? -1 : sandbox.hostGid();
   }
 
   @Override
@@ -211,105 +165,89 @@ final class SandboxLauncher implements ModuleLauncher {
               + " without its sandbox; the sandbox cannot be built:\n"
               + new PreflightReport(report.problems(), List.of()).describe());
     }
-    sandbox.grantTraversal(spec.socketDir().getParent());
-    sandbox.grantTraversal(spec.dataDir().getParent());
-    sandbox.giveToSandbox(spec.socketDir());
-    sandbox.giveToSandbox(spec.dataDir());
+    int gid = sandbox.hostGid();
+    if (gid >= 0) {
+      // bwrap resolves every bind source as the sandbox user: each ancestor must let it in
+      List<Path> dirs = new ArrayList<>(List.of(spec.socketDir(), spec.dataDir()));
+      for (Path p : spec.readOnlyBinds()) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          dirs.add(p);
+        }
+      }
+      for (Path d : dirs) {
+        LoaderRoot.requireEnterable(d.getParent(), gid, "module " + spec.moduleId());
+      }
+    }
+    int uid = sandbox.moduleUids().isPresent() ? uids().uidFor(spec.moduleId()) : -1;
+    warnIfDataOwnedByAnother(spec, uid);
+    sandbox.giveToSandbox(spec.socketDir(), uid);
+    sandbox.giveToSandbox(spec.dataDir(), uid);
 
-    Map<String, String> env = new LinkedHashMap<>(spec.environment());
-    env.put(
-        "BLVM_SOCKET", SandboxSpec.SOCKET_DIR + "/" + spec.socketDir().relativize(socketOf(spec)));
-    List<String> cmd = spec.command();
-    Resolved r = resolve(policy, spec.java(), spec.policy());
+    LaunchSpec.Confinement c = spec.confinement();
     Profile profile;
     try {
-      profile = Profile.named(r.profile());
+      profile = Profile.named(c.profile());
     } catch (ProfileException e) {
       // fail closed: never another profile instead of the one the operator named
       throw new IOException(
           "module "
               + spec.moduleId()
               + ": sandbox profile \""
-              + r.profile()
+              + c.profile()
               + "\""
-              + (r.profileFromPolicy()
-                  ? " named by the policy (sandbox_profile in ["
-                      + spec.policy().section()
-                      + "]"
-                      + " or [defaults])"
+              + (c.profileFromPolicy()
+                  ? " named by the policy (sandbox_profile in [modules."
+                      + spec.moduleId()
+                      + "] or [defaults])"
                   : " (loader setting sandboxProfiles)")
               + " cannot be used, refusing to start it: "
               + e.getMessage(),
           e);
     }
-    List<String> args = new ArrayList<>(cmd.subList(1, cmd.size()));
-    if (spec.java() && r.heapFromPolicy()) {
-      args = withoutHeapFlags(args);
-    }
     LOG.log(
         System.Logger.Level.INFO,
         "module {0}: sandbox profile {1} ({2}), limits {3}",
         spec.moduleId(),
-        r.profile(),
-        r.profileFromPolicy() ? "policy" : "loader default",
-        r.limits());
+        c.profile(),
+        c.profileFromPolicy() ? "policy" : "loader default",
+        c.limits());
+    LaunchSpec.Entry entry = spec.entry();
+    String moduleSocket = SandboxSpec.SOCKET_DIR + "/" + spec.socketName();
     SandboxSpec s =
         new SandboxSpec(
             spec.moduleId(),
-            spec.java() ? SandboxSpec.Runtime.JAVA : SandboxSpec.Runtime.NATIVE,
-            Path.of(cmd.get(0)),
-            args,
-            env,
-            readOnlyBinds(spec),
+            entry.runtime() == LaunchSpec.Runtime.JAVA
+                ? SandboxSpec.Runtime.JAVA
+                : SandboxSpec.Runtime.NATIVE,
+            entry.executable(),
+            entry.arguments(spec.arguments()),
+            spec.environment(moduleSocket),
+            spec.readOnlyBinds(),
             List.of(spec.dataDir()),
             spec.socketDir(),
             spec.dataDir(),
             profile,
-            r.limits(),
-            spec.network(),
-            spec.outputLog());
+            c.limits(),
+            c.network(),
+            uid);
     SandboxedProcess p = sandbox.start(s);
     LOG.log(System.Logger.Level.DEBUG, "module {0}: {1}", spec.moduleId(), p);
-    return new Sandboxed(p);
-  }
-
-  /**
-   * The module directory, plus every absolute file the command names outside it (a verified copy of
-   * the binary in a content-addressed store, a jar on -cp): each bound read-only at its path. The
-   * JVM itself is bound by the sandbox as the runtime. Bind sources must be reachable by the
-   * sandbox user (see sandbox.md, "Root and the sandbox user").
-   */
-  private static List<Path> readOnlyBinds(LaunchSpec spec) {
-    List<Path> ro = new ArrayList<>(List.of(spec.moduleDir()));
-    if (!spec.binary().startsWith(spec.moduleDir())) {
-      ro.add(spec.binary());
-    }
-    List<String> cmd = spec.command();
-    for (int i = spec.java() ? 1 : 0; i < cmd.size(); i++) {
-      String a = cmd.get(i);
-      if (!a.startsWith("/")) {
-        continue;
-      }
-      Path p = Path.of(a).normalize();
-      if (!p.startsWith(spec.moduleDir())
-          && !ro.contains(p)
-          && java.nio.file.Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        ro.add(p);
-      }
-    }
-    return ro;
-  }
-
-  private static Path socketOf(LaunchSpec spec) {
-    String s = spec.environment().get("BLVM_SOCKET");
-    return s == null ? spec.socketDir().resolve(Endpoint.SOCKET_NAME) : Path.of(s);
+    return LoggedProcess.of(
+        spec.moduleId(), new Sandboxed(p, moduleSocket), p.output(), spec.outputLog());
   }
 
   private static final class Sandboxed implements LaunchedProcess {
     private final SandboxedProcess p;
+    private final String moduleSocket;
 
-    Sandboxed(SandboxedProcess p) {
+    Sandboxed(SandboxedProcess p, String moduleSocket) {
       this.p = p;
+      this.moduleSocket = moduleSocket;
+    }
+
+    @Override
+    public String moduleSocketPath() {
+      return moduleSocket;
     }
 
     @Override

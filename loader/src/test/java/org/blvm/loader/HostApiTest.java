@@ -307,6 +307,7 @@ class HostApiTest {
       assertNotNull(s.launchedAt());
       assertFalse(s.since().isBefore(s.launchedAt()));
       assertNotNull(s.policy());
+      assertEquals("default", s.confinement().profile());
       assertEquals(0, s.restarts());
       assertNull(s.lastExit());
       assertEquals(2, fx.manager.snapshots().size());

@@ -19,17 +19,26 @@ final class InProcessLauncher implements ModuleLauncher {
   @Override
   public LaunchedProcess launch(LaunchSpec spec) {
     specs.put(spec.moduleId(), spec);
-    Fake f = new Fake(spec.moduleId());
+    Fake f =
+        new Fake(spec.moduleId(), "/run/in-process/" + spec.moduleId() + "/" + spec.socketName());
     processes.put(spec.moduleId(), f);
     return f;
   }
 
   String token(String module) {
-    return specs.get(module).environment().get("BLVM_TOKEN");
+    return specs.get(module).token();
   }
 
   String socket(String module) {
-    return specs.get(module).environment().get("BLVM_SOCKET");
+    return specs.get(module).socketPath().toString();
+  }
+
+  /**
+   * The socket path the launched "process" is told it sees: deliberately not the host path, as in a
+   * sandbox, so that a test can tell which of the two the loader sends.
+   */
+  String moduleSocketPath(String module) {
+    return "/run/in-process/" + module + "/" + specs.get(module).socketName();
   }
 
   /** Waits (bounded) until the loader sent {@code signal} ("TERM" or "KILL") to the module. */
@@ -50,10 +59,17 @@ final class InProcessLauncher implements ModuleLauncher {
 
   final class Fake implements LaunchedProcess {
     private final String module;
+    private final String socket;
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-    Fake(String module) {
+    Fake(String module, String socket) {
       this.module = module;
+      this.socket = socket;
+    }
+
+    @Override
+    public String moduleSocketPath() {
+      return socket;
     }
 
     @Override

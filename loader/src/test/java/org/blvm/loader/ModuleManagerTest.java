@@ -57,7 +57,7 @@ class ModuleManagerTest {
       assertEquals(1, w.version());
       assertEquals("alpha", w.context().moduleId());
       assertEquals("hi", w.context().config().get("greeting").asText());
-      assertEquals(fx.launcher.socket("alpha"), w.context().socketPath());
+      assertEquals(fx.launcher.moduleSocketPath("alpha"), w.context().socketPath());
       assertTrue(
           w.context()
               .capabilities()
@@ -77,7 +77,7 @@ class ModuleManagerTest {
   void socketDirectory_isPrivate() throws Exception {
     Path dir = Path.of(fx.launcher.socket("alpha")).getParent();
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
-    Path data = Path.of(fx.launcher.specs.get("alpha").environment().get("BLVM_DATA_DIR"));
+    Path data = fx.launcher.specs.get("alpha").dataDir();
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
   }
 
@@ -396,24 +396,31 @@ class ModuleManagerTest {
   @Test
   void launch_environmentHoldsOnlyTheModulesOwnSettings() {
     LaunchSpec spec = fx.launcher.specs.get("alpha");
+    Map<String, String> env = spec.environment("/seen/by/module.sock");
     assertEquals(
         java.util.Set.of("BLVM_SOCKET", "BLVM_TOKEN", "BLVM_DATA_DIR", "HOME", "PATH", "LANG"),
-        spec.environment().keySet());
-    assertEquals(64, spec.environment().get("BLVM_TOKEN").length());
+        env.keySet());
+    assertEquals("/seen/by/module.sock", env.get("BLVM_SOCKET"));
+    assertEquals(64, env.get("BLVM_TOKEN").length());
+    assertEquals(spec.dataDir().toString(), env.get("BLVM_DATA_DIR"));
     assertFalse(
-        spec.environment().get("BLVM_TOKEN").equals(fx.launcher.token("beta")),
-        "each module gets its own token");
+        env.get("BLVM_TOKEN").equals(fx.launcher.token("beta")), "each module gets its own token");
+    assertFalse(spec.toString().contains(spec.token()), "the token is never printed");
   }
 
   @Test
   void launch_runsTheStoredCopy_notTheModuleDirectory() throws Exception {
     LaunchSpec spec = fx.launcher.specs.get("alpha");
     Path original = tmp.resolve("modules/alpha/mod");
-    assertTrue(spec.command().contains(spec.binary().toString()), spec.command().toString());
-    assertFalse(spec.command().contains(original.toString()), spec.command().toString());
+    Path stored = spec.entry().executable();
+    assertFalse(stored.startsWith(tmp.resolve("modules")), stored.toString());
+    assertEquals(
+        List.of(tmp.resolve("modules/alpha"), stored),
+        spec.readOnlyBinds(),
+        "the module directory and the stored copy, nothing else");
     // swapping the original after admission does not change what runs
     Files.writeString(original, "swapped\n");
-    assertEquals("the binary of alpha\n", Files.readString(spec.binary()));
+    assertEquals("the binary of alpha\n", Files.readString(stored));
   }
 
   @Test

@@ -64,8 +64,9 @@ class SessionPromisesTest {
   @Test
   void environment_isExactlyTheDocumentedVariables() throws Exception {
     start(b -> {});
-    Map<String, String> env = fx.launcher.specs.get("alpha").environment();
-    Path dataDir = fx.launcher.specs.get("alpha").dataDir();
+    LaunchSpec spec = fx.launcher.specs.get("alpha");
+    Map<String, String> env = spec.environment(spec.socketPath().toString());
+    Path dataDir = spec.dataDir();
 
     assertEquals(
         Set.of("BLVM_SOCKET", "BLVM_TOKEN", "BLVM_DATA_DIR", "HOME", "PATH", "LANG"), env.keySet());
@@ -76,14 +77,14 @@ class SessionPromisesTest {
   }
 
   @Test
-  void welcome_socketPathIsTheNodesPath_dataDirIsBlvmDataDir() throws Exception {
+  void welcome_socketPathIsTheModulesBlvmSocket_dataDirIsBlvmDataDir() throws Exception {
     start(b -> {});
     try (RawClient c = fx.connect("alpha")) {
       Message.Welcome w = c.hello(fx.launcher.token("alpha"));
 
-      Map<String, String> env = fx.launcher.specs.get("alpha").environment();
-      Path nodeSide = fx.root.resolve("run").resolve("alpha").resolve("module.sock");
-      assertEquals(nodeSide.toAbsolutePath().normalize().toString(), w.context().socketPath());
+      LaunchSpec spec = fx.launcher.specs.get("alpha");
+      Map<String, String> env = spec.environment(fx.launcher.moduleSocketPath("alpha"));
+      assertEquals(env.get("BLVM_SOCKET"), w.context().socketPath());
       assertEquals(env.get("BLVM_DATA_DIR"), w.context().dataDir());
     }
   }

@@ -71,6 +71,11 @@ class StopCyclesTest {
         }
 
         @Override
+        public String moduleSocketPath() {
+          return p.moduleSocketPath();
+        }
+
+        @Override
         public void terminate() {
           p.terminate();
         }

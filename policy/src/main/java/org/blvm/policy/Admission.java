@@ -413,8 +413,9 @@ public final class Admission {
     }
 
     /**
-     * The loader-owned directory (made 0700) holding the version ratchet ({@code versions}, 0600)
-     * and the binary store ({@code store/}). Required for {@link #admit}.
+     * The loader-owned directory holding the version ratchet ({@code versions}, 0600) and the
+     * binary store ({@code store/}). Required for {@link #admit}. Created 0700 when missing; an
+     * existing one is checked, never changed ({@link LoaderRoot}).
      */
     public Builder stateDir(Path dir) {
       this.stateDir = dir.toAbsolutePath().normalize();
@@ -432,9 +433,10 @@ public final class Admission {
     }
 
     /**
-     * Builds it; creates the state directory 0700 when one is set.
+     * Builds it; creates the state directory 0700 when one is set and missing.
      *
-     * @throws AdmissionStateException when the state directory cannot be made private
+     * @throws AdmissionStateException when the state directory cannot be made, or is not fit to be
+     *     the loader's own (see {@link LoaderRoot})
      */
     public Admission build() throws AdmissionStateException {
       if (policy == null) {
@@ -442,7 +444,9 @@ public final class Admission {
       }
       if (stateDir != null) {
         try {
-          StateFiles.privateDir(stateDir);
+          LoaderRoot.prepare(stateDir, "stateDir", -1);
+        } catch (UnsafeRootException e) {
+          throw new AdmissionStateException(e.path(), e.getMessage(), e);
         } catch (IOException e) {
           throw new AdmissionStateException(stateDir, "cannot make the state directory: " + e, e);
         }

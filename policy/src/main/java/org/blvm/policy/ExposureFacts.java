@@ -3,7 +3,6 @@ package org.blvm.policy;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import org.blvm.protocol.Capability;
 
@@ -35,7 +34,7 @@ public record ExposureFacts(
     boolean configSecrets,
     boolean callableAny,
     boolean rateUnlimited,
-    Limits limits,
+    LimitSettings limits,
     Optional<String> profile,
     Isolation isolation,
     List<String> writablePaths) {
@@ -61,49 +60,6 @@ public record ExposureFacts(
     UNSANDBOXED,
     /** Not known here (offline checks): the sandbox items are not scored. */
     UNKNOWN
-  }
-
-  /**
-   * The limits a policy writes, key by key; an empty value is the loader's default.
-   *
-   * @param cpuSeconds 0 means unlimited
-   */
-  public record Limits(
-      OptionalInt memoryMb,
-      OptionalInt cpuSeconds,
-      OptionalInt openFiles,
-      OptionalInt processes,
-      OptionalInt diskMb) {
-    public static final Limits NONE =
-        new Limits(
-            OptionalInt.empty(),
-            OptionalInt.empty(),
-            OptionalInt.empty(),
-            OptionalInt.empty(),
-            OptionalInt.empty());
-
-    boolean none() {
-      return memoryMb.isEmpty()
-          && cpuSeconds.isEmpty()
-          && openFiles.isEmpty()
-          && processes.isEmpty()
-          && diskMb.isEmpty();
-    }
-
-    /** The limits {@code p} writes. */
-    public static Limits of(ModulePolicy p) {
-      ResourceLimits l = p.limits();
-      return new Limits(
-          written(p, "memory_mb", l.memoryMb()),
-          written(p, "cpu_seconds", l.cpuSeconds()),
-          written(p, "open_files", l.openFiles()),
-          written(p, "processes", l.processes()),
-          written(p, "disk_mb", l.diskMb()));
-    }
-
-    private static OptionalInt written(ModulePolicy p, String key, int value) {
-      return p.isExplicit("limits." + key) ? OptionalInt.of(value) : OptionalInt.empty();
-    }
   }
 
   /** These facts with {@code capabilities} granted instead (a policy reload narrowed them). */
@@ -134,8 +90,7 @@ public record ExposureFacts(
       Isolation isolation,
       List<String> writablePaths) {
     ModulePolicy p = a.modulePolicy();
-    Optional<String> profile =
-        p.isExplicit("sandbox_profile") ? Optional.of(p.sandboxProfile()) : loaderProfile;
+    Optional<String> profile = p.sandboxProfile().or(() -> loaderProfile);
     return new ExposureFacts(
         a.manifest().name(),
         a.grantedCapabilities(),
@@ -145,7 +100,7 @@ public record ExposureFacts(
         !p.configSecrets().isEmpty(),
         p.callableModules().contains(ModulePolicy.ANY_MODULE),
         p.rateLimit().unlimited(),
-        Limits.of(p),
+        p.limits(),
         profile,
         isolation,
         writablePaths);

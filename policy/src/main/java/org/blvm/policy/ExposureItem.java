@@ -150,7 +150,7 @@ public enum ExposureItem {
       null,
       5,
       "all sandboxes share one host uid: RLIMIT_NPROC is shared with the other modules",
-      "none in this version: a uid per module would remove it (docs/sandbox.md)"),
+      "give the loader a range of module uids (the default) instead of one sandbox user"),
   DENY_LIST_PROFILE(
       null,
       2,

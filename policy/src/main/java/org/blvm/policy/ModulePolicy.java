@@ -2,6 +2,7 @@ package org.blvm.policy;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.blvm.protocol.Capability;
 
@@ -11,12 +12,10 @@ import org.blvm.protocol.Capability;
  *
  * @param section "defaults" or "modules.&lt;name&gt;" (where the module's own keys came from)
  * @param overrides the keys the module's own section set (everything else is from defaults)
+ * @param sandboxProfile the seccomp profile the policy names ({@code sandbox_profile}), or empty:
+ *     the loader's own default applies
+ * @param limits the resource limits the policy writes; each unwritten one is the loader's default
  * @param threshold signatures by distinct trusted keys this module needs
- * @param explicitKeys the keys the operator wrote for this module, in {@code [defaults]} or in its
- *     own section: top-level keys ({@code "sandbox_profile"}) and, inside {@code limits}, {@code
- *     rate_limit} and {@code restart}, dotted subkeys ({@code "limits.open_files"}). A key not in
- *     this set holds its built-in default, which the loader may replace with its own (see {@link
- *     #isExplicit})
  * @param connectTimeoutSeconds how long a launched module has to connect and authenticate before it
  *     is FAILED and its process ended
  */
@@ -24,8 +23,8 @@ public record ModulePolicy(
     String section,
     Set<String> overrides,
     Set<Capability> capabilities,
-    String sandboxProfile,
-    ResourceLimits limits,
+    Optional<String> sandboxProfile,
+    LimitSettings limits,
     List<String> configSections,
     Set<String> callableModules,
     List<String> configSecrets,
@@ -35,7 +34,6 @@ public record ModulePolicy(
     DisallowedCapability onDisallowedCapability,
     boolean allowUnsigned,
     int threshold,
-    Set<String> explicitKeys,
     int connectTimeoutSeconds) {
 
   /** {@code connect_timeout_seconds} when the policy does not set it. */
@@ -70,7 +68,6 @@ public record ModulePolicy(
     Objects.requireNonNull(eventOverflow);
     Objects.requireNonNull(restart);
     Objects.requireNonNull(onDisallowedCapability);
-    explicitKeys = Set.copyOf(explicitKeys);
     if (connectTimeoutSeconds < 1) {
       throw new IllegalArgumentException(
           "connectTimeoutSeconds must be >= 1, found " + connectTimeoutSeconds);
@@ -80,16 +77,6 @@ public record ModulePolicy(
   /** {@code limits} keys, as written in the policy file. */
   public static final List<String> LIMIT_KEYS =
       List.of("memory_mb", "cpu_seconds", "open_files", "processes", "disk_mb");
-
-  /**
-   * Whether the operator wrote {@code key} (e.g. {@code "sandbox_profile"} or {@code
-   * "limits.memory_mb"}) in {@code [defaults]} or in this module's section. When false, the value
-   * of that key is the built-in default, and the loader applies its own setting instead (for {@code
-   * sandbox_profile} and {@code limits}: the loader's sandbox defaults).
-   */
-  public boolean isExplicit(String key) {
-    return explicitKeys.contains(key);
-  }
 
   /** Whether {@code callable_modules} lets this module call {@code target} ({@code "*"}: any). */
   public boolean mayCall(String target) {

@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -65,9 +66,6 @@ public final class Policy {
               "allow_unsigned",
               "threshold"));
   private static final Set<String> LIMIT_KEYS = new TreeSet<>(ModulePolicy.LIMIT_KEYS);
-
-  /** Tables whose subkeys are recorded one by one in {@link ModulePolicy#explicitKeys}. */
-  private static final Set<String> SUBTABLES = Set.of("limits", "rate_limit", "restart");
 
   private static final Set<String> RATE_KEYS =
       new TreeSet<>(List.of("requests_per_second", "burst"));
@@ -140,8 +138,8 @@ public final class Policy {
         section,
         Set.of(),
         caps,
-        "default",
-        ResourceLimits.DEFAULT,
+        Optional.empty(),
+        LimitSettings.NONE,
         List.of(),
         callable,
         List.of(),
@@ -153,7 +151,6 @@ public final class Policy {
             : ModulePolicy.DisallowedCapability.REJECT,
         false,
         threshold,
-        Set.of(),
         ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS);
   }
 
@@ -347,18 +344,6 @@ public final class Policy {
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       overrides.add(it.next());
     }
-    // what the operator wrote: the base's explicit keys plus this section's (subkeys dotted)
-    Set<String> explicit = new TreeSet<>(base.explicitKeys());
-    for (String k : overrides) {
-      JsonNode v = n.get(k);
-      if (SUBTABLES.contains(k) && v.isObject()) {
-        for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
-          explicit.add(k + "." + it.next());
-        }
-      } else {
-        explicit.add(k);
-      }
-    }
     Set<Capability> caps = base.capabilities();
     if (n.has("capabilities")) {
       Set<Capability> c = EnumSet.noneOf(Capability.class);
@@ -372,13 +357,18 @@ public final class Policy {
       }
       caps = c;
     }
-    String profile = p.string(n, "sandbox_profile", at + ".sandbox_profile", base.sandboxProfile());
-    if (n.has("sandbox_profile") && !PROFILE.matcher(profile).matches()) {
-      p.add(
-          at + ".sandbox_profile",
-          "must match " + PROFILE.pattern() + ", found \"" + profile + "\"");
+    Optional<String> profile = base.sandboxProfile();
+    String named = p.string(n, "sandbox_profile", at + ".sandbox_profile", null);
+    if (named != null) {
+      if (PROFILE.matcher(named).matches()) {
+        profile = Optional.of(named);
+      } else {
+        p.add(
+            at + ".sandbox_profile",
+            "must match " + PROFILE.pattern() + ", found \"" + named + "\"");
+      }
     }
-    ResourceLimits limits = base.limits();
+    LimitSettings limits = base.limits();
     JsonNode ln = n.get("limits");
     if (ln != null) {
       if (!ln.isObject()) {
@@ -386,14 +376,14 @@ public final class Policy {
       } else {
         String l = at + ".limits";
         p.unknownKeys(ln, l, LIMIT_KEYS);
-        ResourceLimits b = limits;
+        LimitSettings b = limits;
         limits =
-            new ResourceLimits(
-                p.integer(ln, "memory_mb", l + ".memory_mb", 16, 1 << 20, b.memoryMb()),
-                p.integer(ln, "cpu_seconds", l + ".cpu_seconds", 0, 31_536_000, b.cpuSeconds()),
-                p.integer(ln, "open_files", l + ".open_files", 16, 1 << 20, b.openFiles()),
-                p.integer(ln, "processes", l + ".processes", 1, 65_536, b.processes()),
-                p.integer(ln, "disk_mb", l + ".disk_mb", 1, 1 << 24, b.diskMb()));
+            new LimitSettings(
+                p.optionalInt(ln, "memory_mb", l + ".memory_mb", 16, 1 << 20, b.memoryMb()),
+                p.optionalInt(ln, "cpu_seconds", l + ".cpu_seconds", 0, 31_536_000, b.cpuSeconds()),
+                p.optionalInt(ln, "open_files", l + ".open_files", 16, 1 << 20, b.openFiles()),
+                p.optionalInt(ln, "processes", l + ".processes", 1, 65_536, b.processes()),
+                p.optionalInt(ln, "disk_mb", l + ".disk_mb", 1, 1 << 24, b.diskMb()));
       }
     }
     List<String> sections = base.configSections();
@@ -545,7 +535,6 @@ public final class Policy {
         onDisallowed,
         allowUnsigned,
         threshold,
-        explicit,
         connectTimeout);
   }
 
@@ -594,6 +583,17 @@ public final class Policy {
         return dflt;
       }
       return (int) l;
+    }
+
+    /** Like {@link #integer}, for a key whose absence means "not set" ({@code dflt}). */
+    OptionalInt optionalInt(
+        JsonNode n, String field, String key, int min, int max, OptionalInt dflt) {
+      if (n.get(field) == null) {
+        return dflt;
+      }
+      int before = list.size();
+      int v = integer(n, field, key, min, max, 0);
+      return list.size() == before ? OptionalInt.of(v) : dflt;
     }
 
     String string(JsonNode n, String field, String key, String dflt) {

@@ -47,7 +47,7 @@ public final class SecurityExposure {
     if (item.capability().isPresent()) {
       return f.granted().contains(item.capability().get()) ? "" : null;
     }
-    ExposureFacts.Limits l = f.limits();
+    LimitSettings l = f.limits();
     switch (item) {
       case CONFIG_SECRETS:
         return when(f.configSecrets());
@@ -56,7 +56,7 @@ public final class SecurityExposure {
       case RATE_UNLIMITED:
         return when(f.rateUnlimited());
       case LIMITS_UNSET:
-        return when(l.none());
+        return when(l.writtenKeys().isEmpty());
       case CPU_UNLIMITED:
         return over(l.cpuSeconds(), v -> v == 0);
       case MEMORY_GENEROUS:

@@ -20,7 +20,10 @@ final class StateFiles {
 
   private StateFiles() {}
 
-  /** Creates {@code dir} 0700, or forces an existing directory (not a symlink) to 0700. */
+  /**
+   * Creates {@code dir} 0700, or forces an existing directory (not a symlink) to 0700. Only for
+   * directories below a root the loader owns ({@link LoaderRoot}).
+   */
   static void privateDir(Path dir) throws IOException {
     try {
       Files.createDirectories(dir.getParent());

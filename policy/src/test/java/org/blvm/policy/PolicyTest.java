@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.blvm.protocol.Capability;
 import org.junit.jupiter.api.Test;
@@ -33,9 +35,9 @@ class PolicyTest {
     ModulePolicy ln = p.forModule("lightning");
     assertEquals(2, ln.threshold());
     assertTrue(ln.capabilities().contains(Capability.NETWORK_ACCESS));
-    assertEquals(1024, ln.limits().memoryMb());
-    assertEquals(128, ln.limits().processes());
-    assertEquals(256, ln.limits().openFiles(), "limits are overridden key by key");
+    assertEquals(OptionalInt.of(1024), ln.limits().memoryMb());
+    assertEquals(OptionalInt.of(128), ln.limits().processes());
+    assertEquals(OptionalInt.of(256), ln.limits().openFiles(), "limits are overridden key by key");
     assertEquals(ModulePolicy.EventOverflow.DISCONNECT, ln.eventOverflow());
     assertEquals(List.of("network.proxy_password"), ln.configSecrets());
     assertEquals(new RateLimit(5000, 2000), ln.rateLimit(), "rate_limit is overridden key by key");
@@ -276,7 +278,7 @@ class PolicyTest {
   }
 
   @Test
-  void explicitKeys_fromDefaultsAndModuleSection_builtInValuesAreNotExplicit() throws Exception {
+  void limitsAndProfile_fromDefaultsAndModuleSection_unwrittenAreEmpty() throws Exception {
     Policy p =
         Fixtures.policy(
             "[defaults]\nsandbox_profile = \"default\"\n"
@@ -286,31 +288,45 @@ class PolicyTest {
 
     ModulePolicy m = p.forModule("m");
     assertEquals(
-        Set.of("sandbox_profile", "limits.open_files", "limits.processes", "limits.cpu_seconds"),
-        m.explicitKeys());
-    assertTrue(m.isExplicit("limits.open_files"), "written in [defaults], same value as built-in");
-    assertTrue(m.isExplicit("limits.cpu_seconds"), "0 written is explicit (unlimited)");
-    assertFalse(m.isExplicit("limits.memory_mb"));
-    assertFalse(m.isExplicit("limits.disk_mb"));
-    assertFalse(m.isExplicit("limits"), "the table itself is recorded by its subkeys");
-    assertEquals(8, m.limits().processes());
+        new LimitSettings(
+            OptionalInt.empty(),
+            OptionalInt.of(0),
+            OptionalInt.of(256),
+            OptionalInt.of(8),
+            OptionalInt.empty()),
+        m.limits(),
+        "open_files written in [defaults] (same value as the old built-in), cpu_seconds = 0"
+            + " written (unlimited); memory_mb and disk_mb not written");
+    assertEquals(
+        List.of("limits.cpu_seconds", "limits.open_files", "limits.processes"),
+        m.limits().writtenKeys());
+    assertEquals(Optional.of("default"), m.sandboxProfile(), "from [defaults]");
     assertEquals(Set.of("limits"), m.overrides());
     ModulePolicy n = p.forModule("n");
-    assertEquals(Set.of("sandbox_profile", "limits.open_files"), n.explicitKeys());
-    assertEquals("strict", n.sandboxProfile());
-    assertEquals(Set.of("sandbox_profile", "limits.open_files"), p.defaults().explicitKeys());
+    assertEquals(List.of("limits.open_files"), n.limits().writtenKeys());
+    assertEquals(Optional.of("strict"), n.sandboxProfile());
+    assertEquals(Optional.of("default"), p.defaults().sandboxProfile());
+    assertEquals(List.of("limits.open_files"), p.defaults().limits().writtenKeys());
   }
 
   @Test
-  void explicitKeys_nothingWritten_empty_andTrustingSetsNone() throws Exception {
+  void limitsAndProfile_nothingWritten_empty_andTrustingSetsNone() throws Exception {
     Policy p = Fixtures.policy("[modules.m]\ncapabilities = []\n");
 
-    assertEquals(Set.of("capabilities"), p.forModule("m").explicitKeys());
-    assertEquals(Set.of(), p.forModule("other").explicitKeys());
-    assertFalse(p.forModule("m").isExplicit("sandbox_profile"));
+    assertEquals(LimitSettings.NONE, p.forModule("m").limits());
+    assertEquals(Optional.empty(), p.forModule("m").sandboxProfile());
+    assertEquals(LimitSettings.NONE, p.forModule("other").limits());
+    assertEquals(List.of(), LimitSettings.NONE.writtenKeys());
     ModulePolicy t = Policy.trusting(List.of(), 1).forModule("x");
-    assertEquals(Set.of(), t.explicitKeys());
-    assertEquals(ResourceLimits.DEFAULT, t.limits());
+    assertEquals(LimitSettings.NONE, t.limits());
+    assertEquals(Optional.empty(), t.sandboxProfile());
+  }
+
+  @Test
+  void limits_invalidValue_reportedAndLeftUnset() {
+    PolicyException.Problem pr = onlyProblem("[modules.m.limits]\nprocesses = 0\n");
+    assertEquals("modules.m.limits.processes", pr.key());
+    assertTrue(pr.message().contains("from 1 to 65536, found 0"), pr.message());
   }
 
   @Test
@@ -318,6 +334,6 @@ class PolicyTest {
     Policy p = Fixtures.policy(Fixtures.keyEntry("a", K1, ""));
 
     assertTrue(p.forModule("x").capabilities().isEmpty());
-    assertEquals(ResourceLimits.DEFAULT, p.forModule("x").limits());
+    assertEquals(LimitSettings.NONE, p.forModule("x").limits());
   }
 }

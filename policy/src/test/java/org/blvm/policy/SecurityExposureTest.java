@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * docs/security-score.md is the code's.
  */
 class SecurityExposureTest {
-  private static final ExposureFacts.Limits TIGHT =
-      new ExposureFacts.Limits(
+  private static final LimitSettings TIGHT =
+      new LimitSettings(
           OptionalInt.of(256),
           OptionalInt.of(600),
           OptionalInt.of(128),
@@ -43,7 +43,7 @@ class SecurityExposureTest {
     boolean secrets;
     boolean any;
     boolean rate;
-    ExposureFacts.Limits limits = TIGHT;
+    LimitSettings limits = TIGHT;
     Optional<String> profile = Optional.of("strict");
     ExposureFacts.Isolation isolation = ExposureFacts.Isolation.SANDBOX_OWN_UID;
     List<String> writable = List.of();
@@ -70,31 +70,31 @@ class SecurityExposureTest {
         granted.add(item.capability().get());
         return this;
       }
-      ExposureFacts.Limits l = limits;
+      LimitSettings l = limits;
       switch (item) {
         case CONFIG_SECRETS -> secrets = true;
         case CALLABLE_ANY -> any = true;
         case RATE_UNLIMITED -> rate = true;
-        case LIMITS_UNSET -> limits = ExposureFacts.Limits.NONE;
+        case LIMITS_UNSET -> limits = LimitSettings.NONE;
         case CPU_UNLIMITED ->
             limits =
-                new ExposureFacts.Limits(
+                new LimitSettings(
                     l.memoryMb(), OptionalInt.of(0), l.openFiles(), l.processes(), l.diskMb());
         case MEMORY_GENEROUS ->
             limits =
-                new ExposureFacts.Limits(
+                new LimitSettings(
                     OptionalInt.of(4097), l.cpuSeconds(), l.openFiles(), l.processes(), l.diskMb());
         case PROCESSES_GENEROUS ->
             limits =
-                new ExposureFacts.Limits(
+                new LimitSettings(
                     l.memoryMb(), l.cpuSeconds(), l.openFiles(), OptionalInt.of(513), l.diskMb());
         case OPEN_FILES_GENEROUS ->
             limits =
-                new ExposureFacts.Limits(
+                new LimitSettings(
                     l.memoryMb(), l.cpuSeconds(), OptionalInt.of(16385), l.processes(), l.diskMb());
         case DISK_GENEROUS ->
             limits =
-                new ExposureFacts.Limits(
+                new LimitSettings(
                     l.memoryMb(),
                     l.cpuSeconds(),
                     l.openFiles(),
@@ -156,7 +156,7 @@ class SecurityExposureTest {
     f.secrets = !mp.configSecrets().isEmpty();
     f.any = mp.callableModules().contains("*");
     f.rate = mp.rateLimit().unlimited();
-    f.limits = ExposureFacts.Limits.of(mp);
+    f.limits = mp.limits();
     f.profile = Optional.empty();
     f.isolation = ExposureFacts.Isolation.UNKNOWN;
     f.writable = List.of("its data directory");
@@ -167,7 +167,7 @@ class SecurityExposureTest {
         items(r));
     assertEquals("LOW", r.rating());
     assertEquals(2, r.notScored().size(), r.notScored().toString());
-    // the same module as a root node runs it today: shared sandbox uid, the default profile
+    // the same module with the single shared sandbox user and the default profile
     f.profile = Optional.of("default");
     f.isolation = ExposureFacts.Isolation.SANDBOX_SHARED_UID;
     ExposureReport running = SecurityExposure.assess(f.build());

@@ -23,8 +23,9 @@ import java.util.stream.Stream;
 /**
  * Launches programs under bubblewrap. bwrap is spawned with posix_spawn from one long-lived
  * launcher thread (bwrap's --die-with-parent fires when the spawning <em>thread</em> exits), with
- * exactly the descriptors it needs: 0 /dev/null, 1+2 the output log, 3 --info-fd, 4 --block-fd, 5
- * --seccomp, 6.. passwd/group data and --bind-fd sources; everything else is closed (closefrom).
+ * exactly the descriptors it needs: 0 /dev/null, 1+2 the output pipe, 3 --info-fd, 4 --block-fd, 5
+ * --seccomp, 6.. the environment (--args), passwd/group data and --bind-fd sources; everything else
+ * is closed (closefrom). Nothing of the program's environment is on bwrap's command line.
  */
 final class BubblewrapSandbox implements Sandbox {
   private static final System.Logger LOG = System.getLogger("blvm.sandbox");
@@ -50,11 +51,41 @@ final class BubblewrapSandbox implements Sandbox {
   private final int gid;
   private final boolean switchUser;
 
+  /** The host identity one sandbox runs as: uid, gid and (when switching) the shared group. */
+  private record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
+    /** setpriv's arguments that become this identity, ending with "--". */
+    List<String> setpriv(Path setpriv) {
+      return List.of(
+          setpriv.toString(),
+          "--reuid=" + uid,
+          "--regid=" + gid,
+          gid == sharedGid ? "--clear-groups" : "--groups=" + sharedGid,
+          "--");
+    }
+  }
+
   private BubblewrapSandbox(SandboxOptions options, int uid, int gid, boolean switchUser) {
     this.options = options;
     this.uid = uid;
     this.gid = gid;
     this.switchUser = switchUser;
+  }
+
+  /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
+  private Identity identity(int specUid) throws SandboxException {
+    if (specUid < 0) {
+      return new Identity(uid, switchUser ? gid : Libc.getegid(), switchUser, gid);
+    }
+    UidRange range = switchUser ? options.moduleUids() : null;
+    if (range == null || !range.contains(specUid)) {
+      throw new SandboxException(
+          "uid "
+              + specUid
+              + " is not one this sandbox may run as (module uid range: "
+              + (range == null ? "none" : range)
+              + ")");
+    }
+    return new Identity(specUid, specUid, true, gid);
   }
 
   static BubblewrapSandbox create(SandboxOptions options) throws SandboxException {
@@ -80,7 +111,27 @@ final class BubblewrapSandbox implements Sandbox {
               + options.user()
               + "); create one (useradd --system --no-create-home blvm-sandbox) and set it");
     }
+    UidRange r = options.moduleUids();
+    if (r != null && (r.contains(ug[0]) || r.contains(ug[1]))) {
+      throw new SandboxException(
+          "the module uid range "
+              + r
+              + " contains the sandbox user "
+              + options.user()
+              + " (uid "
+              + ug[0]
+              + ", gid "
+              + ug[1]
+              + "): choose a range without it (-Dblvm.sandboxUids=FIRST-LAST)");
+    }
     return new BubblewrapSandbox(options, ug[0], ug[1], true);
+  }
+
+  @Override
+  public java.util.Optional<UidRange> moduleUids() {
+    return switchUser
+        ? java.util.Optional.ofNullable(options.moduleUids())
+        : java.util.Optional.empty();
   }
 
   @Override
@@ -102,22 +153,25 @@ final class BubblewrapSandbox implements Sandbox {
   }
 
   @Override
-  public void giveToSandbox(Path dir) throws IOException {
+  public void giveToSandbox(Path dir, int uid) throws IOException {
     if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException(dir + " is not a real directory");
     }
-    if (switchUser) {
-      Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    Identity id = identity(uid);
+    if (id.switchUser()) {
+      Files.setAttribute(dir, "unix:uid", id.uid(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(dir, "unix:gid", id.gid(), LinkOption.NOFOLLOW_LINKS);
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
   }
 
   @Override
   public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
+    Identity id = identity(spec.uid());
     List<Integer> toClose = new ArrayList<>();
     int infoRead = -1;
     int blockWrite = -1;
+    int outputRead = -1;
     try {
       int[] info = Libc.pipe();
       int[] block = Libc.pipe();
@@ -129,25 +183,17 @@ final class BubblewrapSandbox implements Sandbox {
       toClose.add(seccomp);
       int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
       toClose.add(devNull);
-      int log =
-          Libc.open(
-              spec.outputLog().toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0600);
-      toClose.add(log);
+      int[] output = Libc.pipe();
+      outputRead = output[0];
+      toClose.add(output[1]);
 
       List<Integer> childFds =
-          new ArrayList<>(List.of(devNull, log, log, info[1], block[0], seccomp));
+          new ArrayList<>(List.of(devNull, output[1], output[1], info[1], block[0], seccomp));
       List<String> argv = new ArrayList<>();
       argv.add(options.bwrap().toString());
-      argv.addAll(bwrapArgs(spec, childFds, toClose));
-      if (switchUser) {
-        argv.addAll(
-            0,
-            List.of(
-                options.setpriv().toString(),
-                "--reuid=" + uid,
-                "--regid=" + gid,
-                "--clear-groups",
-                "--"));
+      argv.addAll(bwrapArgs(spec, id, childFds, toClose));
+      if (id.switchUser()) {
+        argv.addAll(0, id.setpriv(options.setpriv()));
       }
 
       String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
@@ -172,36 +218,40 @@ final class BubblewrapSandbox implements Sandbox {
         }
         p =
             new BwrapProcess(
-                spec.name(), pid, Integer.parseInt(m1.group(1)), Long.parseLong(m2.group(1)));
+                spec.name(),
+                pid,
+                Integer.parseInt(m1.group(1)),
+                Long.parseLong(m2.group(1)),
+                new FdInputStream(outputRead));
         try {
           applyLimits((int) p.sandboxInitPid(), spec);
         } catch (NativeException e) {
-          if (!switchUser || e.errno() != 1) {
+          if (!id.switchUser() || e.errno() != 1) {
             throw e;
           }
           // Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's
           // process; the sandbox user may: run util-linux prlimit as that user on pid 1.
-          applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec);
+          applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec, id);
         }
         verifyLimits((int) p.sandboxInitPid(), spec);
       } catch (IOException | RuntimeException e) {
         Libc.kill(pid, Libc.SIGKILL);
         BwrapProcess.reapInBackground(pid, spec.name());
-        throw e instanceof SandboxException
-            ? (SandboxException) e
-            : new SandboxException(
-                "sandbox of "
-                    + spec.name()
-                    + " failed to start: "
-                    + e.getMessage()
-                    + " (see "
-                    + spec.outputLog()
-                    + ")",
-                e);
+        // bwrap's own message, when it wrote one before giving up (bounded, without waiting)
+        String said =
+            new String(Libc.readAvailable(outputRead, 4096), StandardCharsets.UTF_8).strip();
+        throw new SandboxException(
+            "sandbox of "
+                + spec.name()
+                + " failed to start: "
+                + e.getMessage()
+                + (said.isEmpty() ? "" : " (bwrap: " + said.replace('\n', ' ') + ")"),
+            e);
       }
       // Limits are in place: let bwrap run the program.
       Libc.write(blockWrite, new byte[] {1});
       p.startReaper();
+      outputRead = -1; // the process's stream owns it now
       return p;
     } catch (SandboxException e) {
       throw e;
@@ -214,6 +264,7 @@ final class BubblewrapSandbox implements Sandbox {
       }
       Libc.closeQuietly(infoRead);
       Libc.closeQuietly(blockWrite);
+      Libc.closeQuietly(outputRead);
     }
   }
 
@@ -263,48 +314,50 @@ final class BubblewrapSandbox implements Sandbox {
     }
   }
 
-  private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec) throws IOException {
+  private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec, Identity id) throws IOException {
     ResourceLimits l = spec.limits();
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                options.setpriv().toString(),
-                "--reuid=" + uid,
-                "--regid=" + gid,
-                "--clear-groups",
-                "--",
-                options.prlimit().toString(),
-                "--pid",
-                String.valueOf(pid),
-                "--nofile=" + l.openFiles() + ":" + l.openFiles(),
-                "--nproc=" + l.processes() + ":" + l.processes(),
-                "--cpu="
-                    + ResourceLimits.text(l.cpuSeconds())
-                    + ":"
-                    + ResourceLimits.text(l.cpuSeconds()),
-                "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
-                "--core=0:0"));
+    List<String> argv = new ArrayList<>(id.setpriv(options.setpriv()));
+    argv.addAll(
+        List.of(
+            options.prlimit().toString(),
+            "--pid",
+            String.valueOf(pid),
+            "--nofile=" + l.openFiles() + ":" + l.openFiles(),
+            "--nproc=" + l.processes() + ":" + l.processes(),
+            "--cpu="
+                + ResourceLimits.text(l.cpuSeconds())
+                + ":"
+                + ResourceLimits.text(l.cpuSeconds()),
+            "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
+            "--core=0:0"));
     if (l.addressSpaceBytes() > 0) {
       argv.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
     }
     int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
-    int log =
-        Libc.open(spec.outputLog().toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0600);
+    int[] out = Libc.pipe();
     try {
       String[] av = argv.toArray(new String[0]);
-      int[] fds = {devNull, log, log};
+      int[] fds = {devNull, out[1], out[1]};
       int helper =
           get(
               LAUNCHER.submit(
                   () -> Libc.spawn(av[0], av, new String[] {"PATH=/usr/bin:/bin"}, fds)));
+      Libc.closeQuietly(out[1]);
+      out[1] = -1;
       int code = Libc.exitCode(Libc.waitFor(helper));
       if (code != 0) {
         throw new SandboxException(
-            "prlimit as the sandbox user on pid " + pid + " exited with " + code);
+            "prlimit as the sandbox user on pid "
+                + pid
+                + " exited with "
+                + code
+                + ": "
+                + new String(Libc.readAvailable(out[0], 4096), StandardCharsets.UTF_8).strip());
       }
     } finally {
       Libc.closeQuietly(devNull);
-      Libc.closeQuietly(log);
+      Libc.closeQuietly(out[0]);
+      Libc.closeQuietly(out[1]);
     }
   }
 
@@ -356,7 +409,8 @@ final class BubblewrapSandbox implements Sandbox {
     }
   }
 
-  private List<String> bwrapArgs(SandboxSpec spec, List<Integer> childFds, List<Integer> toClose)
+  private List<String> bwrapArgs(
+      SandboxSpec spec, Identity id, List<Integer> childFds, List<Integer> toClose)
       throws IOException {
     List<String> a = new ArrayList<>();
     a.add("--unshare-all");
@@ -366,8 +420,14 @@ final class BubblewrapSandbox implements Sandbox {
       a.add("--share-net");
     }
     a.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"));
-    for (Map.Entry<String, String> e : spec.environment().entrySet()) {
-      a.addAll(List.of("--setenv", e.getKey(), e.getValue()));
+    // The environment may hold secrets (a launch token): bwrap reads it from a descriptor (--args,
+    // NUL-separated arguments), never from its command line, which every user can read.
+    if (!spec.environment().isEmpty()) {
+      StringBuilder env = new StringBuilder();
+      for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+        env.append("--setenv\0").append(e.getKey()).append('\0').append(e.getValue()).append('\0');
+      }
+      a.addAll(List.of("--args", "" + dataFd("blvm-env", env.toString(), childFds, toClose)));
     }
     // runtime: libraries, the loader, and nothing of the host's /etc beyond what is named
     for (String top : List.of("/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")) {
@@ -397,12 +457,15 @@ final class BubblewrapSandbox implements Sandbox {
     }
     // a synthetic passwd/group naming only the sandbox user: the host's are not shown, and JDK 17
     // (UnixSystem, user.name) needs getpwuid() to succeed to report the uid at all
-    int u = switchUser ? uid : Libc.geteuid();
-    int g = switchUser ? gid : Libc.getegid();
+    int u = id.switchUser() ? id.uid() : Libc.geteuid();
+    int g = id.gid();
     String passwd = "blvm:x:" + u + ":" + g + ":blvm module:/nonexistent:/usr/sbin/nologin\n";
-    a.addAll(List.of("--ro-bind-data", "" + dataFd(passwd, childFds, toClose), "/etc/passwd"));
+    a.addAll(
+        List.of(
+            "--ro-bind-data", "" + dataFd("blvm-etc", passwd, childFds, toClose), "/etc/passwd"));
     String group = "blvm:x:" + g + ":\n";
-    a.addAll(List.of("--ro-bind-data", "" + dataFd(group, childFds, toClose), "/etc/group"));
+    a.addAll(
+        List.of("--ro-bind-data", "" + dataFd("blvm-etc", group, childFds, toClose), "/etc/group"));
     a.addAll(
         List.of(
             "--proc",
@@ -447,30 +510,15 @@ final class BubblewrapSandbox implements Sandbox {
             "--info-fd", "" + FD_INFO, "--block-fd", "" + FD_BLOCK, "--seccomp", "" + FD_SECCOMP));
     a.add("--");
     a.add(spec.executable().toString());
-    if (spec.runtime() == SandboxSpec.Runtime.JAVA) {
-      a.addAll(jvmFlags(spec.limits()));
-    }
     a.addAll(spec.args());
     return a;
   }
 
-  static List<String> jvmFlags(ResourceLimits l) {
-    List<String> f = new ArrayList<>();
-    f.add("-Xmx" + l.heapMb() + "m");
-    f.add("-XX:ActiveProcessorCount=" + l.processors());
-    f.add("-XX:-UsePerfData");
-    f.add("-XX:+DisableAttachMechanism");
-    if (l.addressSpaceBytes() > 0) {
-      f.add("-XX:CompressedClassSpaceSize=64m");
-      f.add("-XX:ReservedCodeCacheSize=64m");
-      f.add("-XX:MaxMetaspaceSize=96m");
-    }
-    return f;
-  }
-
-  private static int dataFd(String content, List<Integer> childFds, List<Integer> toClose)
+  /** A memfd holding {@code content}, passed to bwrap; returns its number in bwrap. */
+  private static int dataFd(
+      String name, String content, List<Integer> childFds, List<Integer> toClose)
       throws NativeException {
-    int fd = Libc.memfd("blvm-etc");
+    int fd = Libc.memfd(name);
     toClose.add(fd);
     Libc.write(fd, content.getBytes(StandardCharsets.UTF_8));
     Libc.rewind(fd);

@@ -16,14 +16,21 @@ final class BwrapProcess implements SandboxedProcess {
   private final int initPid;
   private final long pidNs;
   private final String nsLink;
+  private final java.io.InputStream output;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-  BwrapProcess(String name, int pid, int initPid, long pidNs) {
+  BwrapProcess(String name, int pid, int initPid, long pidNs, java.io.InputStream output) {
     this.name = name;
     this.pid = pid;
     this.initPid = initPid;
     this.pidNs = pidNs;
     this.nsLink = "pid:[" + pidNs + "]";
+    this.output = output;
+  }
+
+  @Override
+  public java.io.InputStream output() {
+    return output;
   }
 
   void startReaper() {

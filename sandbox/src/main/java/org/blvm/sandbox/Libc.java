@@ -21,8 +21,13 @@ final class Libc {
   static final int O_DIRECTORY = 0200000;
   static final int O_NOFOLLOW = 0400000;
   static final int F_DUPFD_CLOEXEC = 1030;
+  static final int F_GETFL = 3;
+  static final int F_SETFL = 4;
+  static final int O_NONBLOCK = 04000;
+  static final int EAGAIN = 11;
   static final int MFD_CLOEXEC = 1;
   static final int SEEK_SET = 0;
+  static final short POSIX_SPAWN_SETPGROUP = 0x02;
   static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;
   static final int WNOHANG = 1;
@@ -152,6 +157,28 @@ final class Libc {
     }
   }
 
+  /**
+   * Reads what {@code fd} holds now, at most {@code max} bytes, without waiting (the descriptor is
+   * left non-blocking).
+   */
+  static byte[] readAvailable(int fd, int max) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      C_LIB.fcntl(fd, F_SETFL, C_LIB.fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+      byte[] buf = new byte[4096];
+      while (out.size() < max) {
+        long n = C_LIB.read(fd, buf, Math.min(buf.length, max - out.size()));
+        if (n <= 0) {
+          break;
+        }
+        out.write(buf, 0, (int) n);
+      }
+    } catch (LastErrorException e) {
+      // EAGAIN: nothing more now
+    }
+    return out.toByteArray();
+  }
+
   static void closeQuietly(int fd) {
     if (fd < 0) {
       return;
@@ -165,9 +192,14 @@ final class Libc {
 
   /** Reads up to {@code buf.length} bytes; returns 0 at end of file. Retries EINTR. */
   static int read(int fd, byte[] buf) throws NativeException {
+    return read(fd, buf, buf.length);
+  }
+
+  /** Reads up to {@code len} bytes into the start of {@code buf}; 0 at end of file. */
+  static int read(int fd, byte[] buf, int len) throws NativeException {
     while (true) {
       try {
-        return (int) C_LIB.read(fd, buf, buf.length);
+        return (int) C_LIB.read(fd, buf, Math.min(len, buf.length));
       } catch (LastErrorException e) {
         if (e.getErrorCode() != EINTR) {
           throw new NativeException("read", e.getErrorCode());
@@ -259,10 +291,14 @@ final class Libc {
         check("posix_spawnattr_setsigmask", C_LIB.posix_spawnattr_setsigmask(attr, sigs));
         C_LIB.sigfillset(sigs);
         check("posix_spawnattr_setsigdefault", C_LIB.posix_spawnattr_setsigdefault(attr, sigs));
+        // A process group of its own (pgroup 0: the child's pid): a Ctrl-C at the node's terminal
+        // (SIGINT to the foreground group) reaches the node, which stops its modules gracefully,
+        // and not bwrap, which would take its sandbox down at once.
         check(
             "posix_spawnattr_setflags",
             C_LIB.posix_spawnattr_setflags(
-                attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)));
+                attr,
+                (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)));
         IntByReference pid = new IntByReference();
         check("posix_spawn " + path, C_LIB.posix_spawn(pid, path, fa, attr, argv, envp));
         return pid.getValue();

@@ -84,7 +84,21 @@ final class Preflight {
     }
     cgroupNotice(notices);
     if (problems.isEmpty() && sandbox != null) {
-      probe(sandbox, problems);
+      probe(sandbox, -1, problems);
+      if (problems.isEmpty() && sandbox.moduleUids().isPresent()) {
+        // the host (a container's user namespace) must let root become the range's ids
+        UidRange r = sandbox.moduleUids().get();
+        probe(sandbox, r.last(), problems);
+        if (!problems.isEmpty()) {
+          problems.add(
+              "sandboxes cannot run as uid "
+                  + r.last()
+                  + " of the module uid range "
+                  + r
+                  + ": choose a range the host maps (-Dblvm.sandboxUids=FIRST-LAST), or none for"
+                  + " one shared sandbox user (-Dblvm.sandboxUids=none)");
+        }
+      }
     }
     return new PreflightReport(problems, notices);
   }
@@ -92,11 +106,8 @@ final class Preflight {
   /**
    * Runs /usr/bin/true with every layer on: namespaces, seccomp, prlimit, block-fd, user switch.
    */
-  private static void probe(BubblewrapSandbox sandbox, List<String> problems) {
-    Path log = null;
+  private static void probe(BubblewrapSandbox sandbox, int uid, List<String> problems) {
     try {
-      log = Files.createTempFile("blvm-preflight", ".log");
-      Path work = Path.of("/");
       SandboxSpec spec =
           new SandboxSpec(
               "preflight",
@@ -107,36 +118,31 @@ final class Preflight {
               List.of(Path.of("/usr/bin/true")),
               List.of(),
               null,
-              work,
+              Path.of("/"),
               Profile.named("default"),
               ResourceLimits.nativeDefaults(),
               false,
-              log);
+              uid);
       SandboxedProcess p = sandbox.start(spec);
-      Integer code = p.onExit().get(20, TimeUnit.SECONDS);
-      if (code != 0) {
-        problems.add(
-            "a probe sandbox running /usr/bin/true exited with "
-                + code
-                + ": "
-                + Files.readString(log).strip());
-      }
-    } catch (Exception e) {
-      String out = "";
-      try {
-        out = log == null ? "" : Files.readString(log).strip();
-      } catch (IOException ignored) {
-        // best effort
-      }
-      problems.add("a probe sandbox could not run /usr/bin/true: " + e.getMessage() + " " + out);
-    } finally {
-      if (log != null) {
+      try (java.io.InputStream in = p.output()) {
+        Integer code;
         try {
-          Files.deleteIfExists(log);
-        } catch (IOException ignored) {
-          // best effort
+          // a few bytes of output at most, which the pipe holds: no reader needed meanwhile
+          code = p.onExit().get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          p.kill();
+          problems.add("a probe sandbox running /usr/bin/true did not end within 20 s");
+          return;
+        }
+        if (code != 0) {
+          // every process of the sandbox has ended: the read ends at once
+          String out =
+              new String(in.readNBytes(65536), java.nio.charset.StandardCharsets.UTF_8).strip();
+          problems.add("a probe sandbox running /usr/bin/true exited with " + code + ": " + out);
         }
       }
+    } catch (Exception e) {
+      problems.add("a probe sandbox could not run /usr/bin/true: " + e.getMessage());
     }
   }
 

@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param name a short name for threads and logs
  * @param runtime native executable, or a JVM program run by {@code executable} (a java binary)
  * @param executable absolute path of the program (for JAVA: the java launcher)
- * @param args arguments after the executable (for JAVA: JVM options, then -jar/-cp, main, args)
- * @param environment the complete environment inside the sandbox
+ * @param args arguments after the executable, exactly as given (for JAVA: the JVM options, such as
+ *     -Xmx and, under RLIMIT_AS, its sizing flags, then -jar/-cp, main class, program arguments)
+ * @param environment the complete environment inside the sandbox; it may hold secrets: it reaches
+ *     bwrap through a descriptor, never its command line
  * @param readOnly host paths bound read-only (the verified binary's directory)
  * @param readWrite host paths bound read-write (the module's own data directory)
  * @param socketDir host directory bound read-write at {@link #SOCKET_DIR}
@@ -21,7 +23,8 @@ import java.util.Objects;
  * @param profile the seccomp profile
  * @param limits resource limits
  * @param network whether the sandbox shares the host network namespace (and may open AF_INET)
- * @param outputLog file that receives stdout and stderr (appended)
+ * @param uid the host uid (also the gid) to run as, from {@link Sandbox#moduleUids()}; -1: the
+ *     sandbox's own user ({@link Sandbox#hostUid()})
  */
 public record SandboxSpec(
     String name,
@@ -36,7 +39,7 @@ public record SandboxSpec(
     Profile profile,
     ResourceLimits limits,
     boolean network,
-    Path outputLog) {
+    int uid) {
 
   /** Where the socket directory appears inside every sandbox. */
   public static final String SOCKET_DIR = "/run/blvm";
@@ -56,7 +59,9 @@ public record SandboxSpec(
     readWrite = List.copyOf(readWrite);
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(limits, "limits");
-    Objects.requireNonNull(outputLog, "outputLog");
+    if (uid < -1) {
+      throw new IllegalArgumentException("uid must be -1 or a uid, found " + uid);
+    }
     absolute("executable", executable);
     absolute("workDir", workDir);
     if (socketDir != null) {
@@ -64,6 +69,16 @@ public record SandboxSpec(
     }
     readOnly.forEach(p -> absolute("readOnly", p));
     readWrite.forEach(p -> absolute("readWrite", p));
+    environment.forEach(
+        (k, v) -> {
+          if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf(0) >= 0 || v.indexOf(0) >= 0) {
+            throw new IllegalArgumentException(
+                "environment name must be non-empty without '=' or NUL, and values without NUL,"
+                    + " found name \""
+                    + k.replace("\0", "\\0")
+                    + "\"");
+          }
+        });
     if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IllegalArgumentException(
           "name must be 1-64 of [A-Za-z0-9._-], found \"" + name + "\"");

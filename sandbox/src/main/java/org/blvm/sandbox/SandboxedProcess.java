@@ -13,6 +13,14 @@ public interface SandboxedProcess {
   /** Inode of the sandbox's pid namespace, as reported by bwrap's --info-fd. */
   long pidNamespace();
 
+  /**
+   * The program's stdout and stderr, and bwrap's own messages (e.g. a failed exec), as one stream
+   * (the read end of a pipe). The caller must keep reading it, or the program blocks once the pipe
+   * is full; it ends when every process of the sandbox has ended. Close it from the thread that
+   * reads it.
+   */
+  java.io.InputStream output();
+
   /** Completes with the exit code (status, or 128 + signal) once bwrap has been reaped. */
   CompletableFuture<Integer> onExit();
 

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +52,7 @@ class SandboxAttackIT {
         tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     sandbox.grantTraversal(tmp);
     data = Files.createDirectories(tmp.resolve("data/me"));
-    sandbox.giveToSandbox(data);
+    sandbox.giveToSandbox(data, -1);
     bin = Files.createDirectories(tmp.resolve("bin"));
     Files.copy(Integration.helper(), bin.resolve("blvm-try"));
   }
@@ -66,14 +71,25 @@ class SandboxAttackIT {
         p,
         l,
         net,
-        tmp.resolve("out-" + System.nanoTime() + ".log"));
+        -1);
   }
 
   /** Runs to completion; returns [exit code, output]. */
   private Object[] run(SandboxSpec s) throws Exception {
     SandboxedProcess p = sandbox.start(s);
+    // the output ends when every process of the sandbox has; read it as it comes (a full pipe
+    // would stop the program), within the deadline
+    CompletableFuture<String> out =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (InputStream in = p.output()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                return "(reading the output failed: " + e + ")";
+              }
+            });
     int code = p.onExit().get(60, TimeUnit.SECONDS);
-    return new Object[] {code, Files.readString(s.outputLog())};
+    return new Object[] {code, out.get(60, TimeUnit.SECONDS)};
   }
 
   private String out(SandboxSpec s) throws Exception {
@@ -306,7 +322,7 @@ class SandboxAttackIT {
 
   @Test
   void limits_appliedBeforeTheProgramRuns_andUidIsUnprivileged() throws Exception {
-    ResourceLimits l = new ResourceLimits(77, 33, 55, 12345678, 400L << 20, 64, 1);
+    ResourceLimits l = new ResourceLimits(77, 33, 55, 12345678, 400L << 20);
     Map<String, String> lines = new LinkedHashMap<>();
     for (String line : out(spec(Profile.named("default"), l, false, "limits")).split("\n")) {
       String[] f = line.split(" ", 2);
@@ -411,10 +427,69 @@ class SandboxAttackIT {
             Profile.named("default"),
             ResourceLimits.jvmDefaults(),
             false,
-            tmp.resolve("jvm.log"));
+            -1);
     Object[] r = run(s);
     assertEquals(0, r[0], (String) r[1]);
     assertTrue(((String) r[1]).contains("version"), (String) r[1]);
+  }
+
+  @Test
+  void environment_reachesTheProgram_butNoCommandLineOnTheHost() throws Exception {
+    String secret =
+        java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+    SandboxSpec base = spec(Profile.named("default"), ResourceLimits.nativeDefaults(), false);
+    SandboxSpec s =
+        new SandboxSpec(
+            base.name(),
+            base.runtime(),
+            base.executable(),
+            List.of("getenv", "BLVM_TOKEN"),
+            Map.of("HOME", data.toString(), "BLVM_TOKEN", secret),
+            base.readOnly(),
+            base.readWrite(),
+            null,
+            base.workDir(),
+            base.profile(),
+            base.limits(),
+            false,
+            -1);
+    SandboxedProcess p = sandbox.start(s);
+    try {
+      BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.output(), StandardCharsets.UTF_8));
+      assertEquals(
+          "env BLVM_TOKEN " + secret,
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return r.readLine();
+                    } catch (IOException e) {
+                      return e.toString();
+                    }
+                  })
+              .get(20, TimeUnit.SECONDS));
+      List<String> seen = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+        for (Path d : ds) {
+          try {
+            String cmd = new String(Files.readAllBytes(d.resolve("cmdline")), "UTF-8");
+            if (cmd.contains(secret)) {
+              seen.add(d + ": " + cmd.replace('\0', ' '));
+            }
+          } catch (IOException gone) {
+            // the process ended meanwhile
+          }
+        }
+      }
+      assertEquals(List.of(), seen, "the secret on a command line");
+      String bwrapCmd =
+          new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")), "UTF-8");
+      assertTrue(bwrapCmd.contains("--args"), "bwrap reads its environment from a descriptor");
+    } finally {
+      p.kill();
+      p.onExit().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -63,13 +63,7 @@ final class ModulesStatusCommand extends NodeCommand {
     JsonNode p = s.path("policy");
     if (p.isObject()) {
       rows.add(row("policy section", p.path("section").asText()));
-      rows.add(row("limits", limits(p.path("limits"))));
-      rows.add(
-          row(
-              "sandbox profile",
-              p.path("sandbox_profile").isTextual()
-                  ? p.path("sandbox_profile").asText()
-                  : "loader default"));
+      rows.add(row("policy limits", limits(p.path("limits"))));
       rows.add(
           row(
               "rate limit",
@@ -87,6 +81,20 @@ final class ModulesStatusCommand extends NodeCommand {
                   + " in "
                   + p.path("restart").path("window_seconds").asText()
                   + " s"));
+    }
+    JsonNode sb = s.path("sandbox");
+    if (sb.isObject()) {
+      rows.add(
+          row(
+              "sandbox",
+              "profile "
+                  + sb.path("profile").asText()
+                  + (sb.path("network").asBoolean() ? ", network" : ", no network")
+                  + "; "
+                  + kernelLimits(sb.path("limits"))
+                  + (sb.path("from_policy").isEmpty()
+                      ? " (all loader defaults)"
+                      : " (from the policy: " + join(sb.path("from_policy")) + ")")));
     }
     rows.add(row("restarts", s.path("restarts").asText()));
     JsonNode exit = s.path("last_exit");
@@ -149,6 +157,15 @@ final class ModulesStatusCommand extends NodeCommand {
       l.add(e.getKey() + "=" + (e.getValue().isNull() ? "loader default" : e.getValue().asText()));
     }
     return String.join(", ", l);
+  }
+
+  private static String kernelLimits(JsonNode l) {
+    List<String> out = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      out.add(e.getKey() + "=" + (e.getValue().isNull() ? "unlimited" : e.getValue().asText()));
+    }
+    return String.join(", ", out);
   }
 
   /** {@code 3725} → {@code 1h02m05s}. */

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.blvm.policy.Admission;
@@ -18,6 +19,7 @@ import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ExposureFacts;
 import org.blvm.policy.ExposureReport;
+import org.blvm.policy.LimitSettings;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.policy.Policy;
 import org.blvm.policy.PolicyException;
@@ -138,14 +140,15 @@ final class PolicyCheckCommand implements Callable<Integer> {
                   + Describe.caps(a.droppedCapabilities())
                   + " (declared, not allowed; on_disallowed_capability = \"drop\")");
         }
-        if (a.manifest().sandboxProfile() != null
-            && !a.manifest().sandboxProfile().equals(mp.sandboxProfile())) {
+        String requested = a.manifest().sandboxProfile();
+        if (requested != null && !mp.sandboxProfile().equals(Optional.of(requested))) {
           out.println(
               "  note:          requests sandbox profile \""
-                  + a.manifest().sandboxProfile()
-                  + "\"; the policy assigns \""
+                  + requested
+                  + "\"; "
                   + mp.sandboxProfile()
-                  + "\"");
+                      .map(n -> "the policy assigns \"" + n + "\"")
+                      .orElse("the policy names none, so the loader's default applies"));
         }
         printPolicy(out, mp);
         ExposureReport exposure =
@@ -186,8 +189,9 @@ final class PolicyCheckCommand implements Callable<Integer> {
     return refused == 0 ? ExitCodes.OK : ExitCodes.REFUSED;
   }
 
-  private static String limit(ModulePolicy mp, String key, String value) {
-    return mp.isExplicit("limits." + key) ? value : "(loader default)";
+  /** A limit the policy writes, or "(loader default)": the loader's own value applies. */
+  private static String limit(OptionalInt v, java.util.function.IntFunction<String> shown) {
+    return v.isPresent() ? shown.apply(v.getAsInt()) : "(loader default)";
   }
 
   private static void printPolicy(PrintWriter out, ModulePolicy mp) {
@@ -210,23 +214,19 @@ final class PolicyCheckCommand implements Callable<Integer> {
     // a value the policy does not set is replaced by the loader's own sandbox default
     out.println(
         "  sandbox:       profile "
-            + (mp.isExplicit("sandbox_profile")
-                ? "\"" + mp.sandboxProfile() + "\""
-                : "(loader default)"));
+            + mp.sandboxProfile().map(n -> "\"" + n + "\"").orElse("(loader default)"));
+    LimitSettings l = mp.limits();
     out.println(
         "  limits:        memory "
-            + limit(mp, "memory_mb", mp.limits().memoryMb() + " MB")
+            + limit(l.memoryMb(), v -> v + " MB")
             + ", cpu "
-            + limit(
-                mp,
-                "cpu_seconds",
-                mp.limits().cpuSeconds() == 0 ? "unlimited" : mp.limits().cpuSeconds() + " s")
+            + limit(l.cpuSeconds(), v -> v == 0 ? "unlimited" : v + " s")
             + ", open files "
-            + limit(mp, "open_files", "" + mp.limits().openFiles())
+            + limit(l.openFiles(), Integer::toString)
             + ", processes "
-            + limit(mp, "processes", "" + mp.limits().processes())
+            + limit(l.processes(), Integer::toString)
             + ", disk (largest file) "
-            + limit(mp, "disk_mb", mp.limits().diskMb() + " MB"));
+            + limit(l.diskMb(), v -> v + " MB"));
     out.println(
         "  config:        "
             + (mp.configSections().isEmpty()

@@ -70,7 +70,8 @@ class PolicyCheckCommandTest {
         "[[keys]]\nname = \"dev\"\npublic_key = \""
             + MinisignPublicKey.read(tmp.resolve("k.pub")).encoded()
             + "\"\n[defaults]\ncapabilities = [\"read_blockchain\"]\n"
-            + "on_disallowed_capability = \"drop\"\n[modules.absent]\n");
+            + "on_disallowed_capability = \"drop\"\n[defaults.limits]\ncpu_seconds = 0\n"
+            + "[modules.good]\nlimits = { processes = 12 }\n[modules.absent]\n");
 
     Run r = Run.loader("policy", "check", p.toString(), "--modules", modules.toString());
 
@@ -81,6 +82,14 @@ class PolicyCheckCommandTest {
     assertTrue(r.out().contains("dropped:       network_access"), r.toString());
     assertTrue(r.out().contains("module unsigned: REFUSE (UnsignedModuleException)"), r.toString());
     assertTrue(r.out().contains("section modules.absent: no directory"), r.toString());
+    // what the policy writes is shown; what it does not is the loader's to decide
+    assertTrue(r.out().contains("sandbox:       profile (loader default)"), r.toString());
+    assertTrue(
+        r.out()
+            .contains(
+                "limits:        memory (loader default), cpu unlimited, open files (loader"
+                    + " default), processes 12, disk (largest file) (loader default)"),
+        r.toString());
     assertTrue(r.out().contains("2 module(s): 1 admitted, 1 refused"), r.toString());
     // the admitted module's exposure: its grant, the policy's single key, no limits written
     assertTrue(r.out().contains("exposure of good:"), r.toString());

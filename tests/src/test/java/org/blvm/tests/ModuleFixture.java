@@ -83,6 +83,13 @@ final class ModuleFixture {
   /** Installs the test module as {@code name} with the given capabilities and config lines. */
   static void install(Path modulesDir, String name, String capabilities, String configToml)
       throws IOException {
+    install(modulesDir, name, capabilities, configToml, KEY);
+  }
+
+  /** {@link #install(Path, String, String, String)}, signed with {@code key}. */
+  static void install(
+      Path modulesDir, String name, String capabilities, String configToml, MinisignSecretKey key)
+      throws IOException {
     Path dir = modulesDir.resolve(name);
     Files.createDirectories(dir);
     Files.copy(testModuleJar(), dir.resolve("module.jar"), StandardCopyOption.REPLACE_EXISTING);
@@ -97,7 +104,7 @@ final class ModuleFixture {
             + configToml
             + "\n");
     try {
-      ModuleSigner.sign(dir, KEY, null, true);
+      ModuleSigner.sign(dir, key, null, true);
     } catch (AdmissionException e) {
       throw new IOException(e);
     }

@@ -3,7 +3,6 @@ package org.blvm.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,9 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,19 +56,30 @@ class NodeMetricsIT {
         ModuleFixture.policyHeader() + "[defaults]\ncapabilities = [" + CAPS + "]\n");
     Files.writeString(home.resolve("node.toml"), "[simulation]\nblock_interval_seconds = 0\n");
 
-    Process node =
-        java(
-            "org.blvm.node.host.BlvmNode",
-            "run",
-            "--home",
-            home.toString(),
-            "--metrics-listen",
-            "127.0.0.1:0");
-    BlockingQueue<String> lines = ProcessLines.of(node, "[blvm-node] ");
-    try {
-      String url = awaitLine(lines, Pattern.compile("blvm-node: metrics (http://\\S+/metrics)"));
-      String scraped =
-          pollUntil(url, "blvm_module_blocks_seen{kind=\"reorg\",module=\"reporter\"}");
+    try (NodeProcess node =
+        NodeProcess.start(home, tmp.resolve("node.log"), "--metrics-listen", "127.0.0.1:0")) {
+      Pattern at = Pattern.compile("blvm-node: metrics (http://\\S+/metrics)");
+      node.awaitLine(l -> at.matcher(l).matches(), "the metrics address");
+      String url = null;
+      for (String l : node.lines()) {
+        Matcher m = at.matcher(l);
+        if (m.matches()) {
+          url = m.group(1);
+        }
+      }
+      String scraped;
+      try {
+        scraped = pollUntil(url, "blvm_module_blocks_seen{kind=\"reorg\",module=\"reporter\"}");
+      } catch (AssertionError e) {
+        Path log = home.resolve("run").resolve("reporter.out.log");
+        throw new AssertionError(
+            e.getMessage()
+                + "\n--- node output\n"
+                + String.join("\n", node.lines())
+                + "\n--- the module's output\n"
+                + (Files.exists(log) ? Files.readString(log) : "(none)"),
+            e);
+      }
 
       promtool(scraped);
       assertLine(scraped, "blvm_module_blocks_seen{kind=\"new_block\",module=\"reporter\"} 2.0");
@@ -100,40 +107,34 @@ class NodeMetricsIT {
               .find(),
           scraped);
 
-      CliResult cli = cli("metrics", "--home", home.toString());
-      assertEquals(0, cli.code(), cli.out());
+      NodeProcess.Cli cli = node.loader("metrics");
+      assertEquals(0, cli.code(), cli.toString());
       promtool(cli.out());
       assertLine(cli.out(), "blvm_module_blocks_seen{kind=\"new_block\",module=\"reporter\"} 2.0");
       assertLine(
           cli.out(),
           "blvm_loader_calls_total{method=\"report_metric\",module=\"reporter\",result=\"ok\"} 3.0");
+      NodeProcess.Cli one = node.loader("metrics", "reporter");
+      assertEquals(0, one.code(), one.toString());
+      assertLine(one.out(), "blvm_module_queue_size{module=\"reporter\"} 7.5");
 
-      CliResult security = cli("security", "reporter", "--home", home.toString());
-      assertEquals(0, security.code(), security.out());
-      assertTrue(security.out().contains("exposure of reporter:"), security.out());
-      assertTrue(
-          security.out().contains("+0.1  cap_report_metrics: reports metrics the node exports"),
-          security.out());
-      assertTrue(
-          security.out().contains(SandboxFixture.isRoot() ? "shared_uid" : "node_uid"),
-          security.out());
-      assertTrue(security.out().contains("overall exposure "), security.out());
-      assertTrue(!security.out().contains("not scored"), security.out());
-      CliResult unknown = cli("security", "nobody", "--home", home.toString());
-      assertEquals(1, unknown.code(), unknown.out());
-      assertTrue(unknown.out().contains("UNKNOWN_MODULE"), unknown.out());
-    } catch (AssertionError e) {
-      Path log = home.resolve("run").resolve("reporter.out.log");
-      throw new AssertionError(
-          e.getMessage()
-              + "\nthe module's output:\n"
-              + (Files.exists(log) ? Files.readString(log) : "(none)"),
-          e);
-    } finally {
-      node.destroy();
-      if (!node.waitFor(60, TimeUnit.SECONDS)) {
-        node.destroyForcibly();
+      NodeProcess.Cli security = node.loader("security", "reporter");
+      assertEquals(0, security.code(), security.toString());
+      String sec = security.out();
+      assertTrue(sec.contains("exposure of reporter:"), sec);
+      assertTrue(sec.contains("+0.1  cap_report_metrics: reports metrics the node exports"), sec);
+      // as root each sandbox runs as a uid of its own (no uid item); otherwise as the node's uid
+      if (SandboxFixture.isRoot()) {
+        assertTrue(!sec.contains("shared_uid") && !sec.contains("node_uid"), sec);
+      } else {
+        assertTrue(sec.contains("node_uid"), sec);
       }
+      assertTrue(sec.contains("deny_list_profile"), sec);
+      assertTrue(sec.contains("overall exposure "), sec);
+      assertTrue(!sec.contains("not scored"), sec);
+      NodeProcess.Cli unknown = node.loader("security", "nobody");
+      assertEquals(1, unknown.code(), unknown.toString());
+      assertTrue((unknown.out() + unknown.err()).contains("nobody"), unknown.toString());
     }
   }
 
@@ -172,45 +173,5 @@ class NodeMetricsIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not finish");
     assertEquals(0, p.exitValue(), "promtool check metrics: " + out + "\non\n" + text);
-  }
-
-  private record CliResult(int code, String out) {}
-
-  private static CliResult cli(String... args) throws Exception {
-    List<String> a = new ArrayList<>(List.of(args));
-    Process p = java("org.blvm.sign.BlvmLoader", a.toArray(new String[0]));
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "blvm-loader did not finish");
-    return new CliResult(p.exitValue(), out);
-  }
-
-  private static Process java(String main, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String user = System.getProperty("blvm.sandboxUser");
-    if (user != null) {
-      cmd.add("-Dblvm.sandboxUser=" + user);
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(main);
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
-  }
-
-  /** The first group of the first line matching {@code p} (the whole line without a group). */
-  private static String awaitLine(BlockingQueue<String> lines, Pattern p) throws Exception {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (System.nanoTime() < deadline) {
-      String l = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-      if (l == null) {
-        break;
-      }
-      Matcher m = p.matcher(l);
-      if (m.matches()) {
-        return m.groupCount() > 0 ? m.group(1) : l;
-      }
-    }
-    throw new AssertionError("blvm-node printed no line matching " + p + " within " + DEADLINE);
   }
 }

@@ -157,9 +157,10 @@ class PolicyLimitsIT {
   }
 
   /** "limit nofile" → "20 20", "probe forked" → "4 errno 11", … from the module's output. */
-  private Map<String, String> probe(String id) {
+  private Map<String, String> probe(String id) throws Exception {
     Map<String, String> m = new LinkedHashMap<>();
-    for (String line : log(id).split("\n")) {
+    String log = SandboxFixture.awaitLog(tmp.resolve("run/" + id + ".out.log"), "probe wrote");
+    for (String line : log.split("\n")) {
       String[] f = line.split(" ", 3);
       if (f.length == 3 && (f[0].equals("limit") || f[0].equals("probe"))) {
         m.put(f[0] + " " + f[1], f[2]);

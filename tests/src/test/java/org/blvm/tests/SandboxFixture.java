@@ -54,6 +54,39 @@ final class SandboxFixture {
     }
   }
 
+  /**
+   * A manager builder for sandboxed modules under {@code tmp}: modules in {@code tmp/modules}, the
+   * runtime root {@code tmp/run}, admission state in {@code tmp/state-<n>}, a 2 s stop grace.
+   */
+  static org.blvm.loader.ModuleManager.Builder manager(
+      Path tmp, SandboxOptions o, org.blvm.loader.NodeBackend backend) {
+    return org.blvm.loader.ModuleManager.builder()
+        .admission(ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())))
+        .modulesDir(tmp.resolve("modules"))
+        .runtimeDir(tmp.resolve("run"))
+        .backend(backend)
+        .stopGrace(java.time.Duration.ofSeconds(2))
+        .sandbox(o);
+  }
+
+  /**
+   * The module's output log once it contains {@code needle}: the loader writes it from its own
+   * thread, a moment after the module wrote it. Fails after 20 s.
+   */
+  static String awaitLog(Path log, String needle) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (true) {
+      String text = Files.exists(log) ? Files.readString(log) : "";
+      if (text.contains(needle)) {
+        return text;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no \"" + needle + "\" in " + log + ":\n" + text);
+      }
+      Thread.sleep(20);
+    }
+  }
+
   static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }

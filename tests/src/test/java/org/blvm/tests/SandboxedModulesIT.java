@@ -12,10 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
@@ -42,28 +39,17 @@ class SandboxedModulesIT {
 
   @TempDir Path tmp;
 
-  private final Map<String, AtomicInteger> reports = new ConcurrentHashMap<>();
+  private final BlockReports reports = new BlockReports();
 
   private ModuleManager manager(SandboxOptions o, SimulatedChain chain) {
-    return ModuleManager.builder()
-        .admission(ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())))
-        .modulesDir(tmp.resolve("modules"))
-        .runtimeDir(tmp.resolve("run"))
-        .backend(chain)
-        .stopGrace(Duration.ofSeconds(2))
-        .sandbox(o)
+    return SandboxFixture.manager(tmp, o, chain)
         .sandboxLimits(
             ResourceLimits.jvmDefaults(),
             ResourceLimits.nativeDefaults()
                 .withCpuSeconds(2)
                 .withProcesses(24)
                 .withAddressSpaceBytes(256L << 20))
-        .onModuleEvent(
-            (source, type, payload) -> {
-              if (type.equals("test.block_seen")) {
-                reports.computeIfAbsent(source, k -> new AtomicInteger()).incrementAndGet();
-              }
-            })
+        .onModuleEvent(reports)
         .build();
   }
 
@@ -110,7 +96,7 @@ class SandboxedModulesIT {
       await(() -> log("bad-token").contains("module answer"), "bad-token's answer");
       assertTrue(log("bad-token").contains("module answer close"), log("bad-token"));
       assertEquals(ModuleState.LOADED, m.status("bad-token").orElseThrow().state());
-      assertTrue(log("native-ok").contains("module answer welcome"), log("native-ok"));
+      SandboxFixture.awaitLog(tmp.resolve("run/native-ok.out.log"), "module answer welcome");
 
       // a process outside the sandbox (the loader's own uid) connecting to the socket is refused
       try (AFUNIXSocket s = AFUNIXSocket.newInstance()) {
@@ -124,7 +110,7 @@ class SandboxedModulesIT {
       for (int i = 0; i < 5; i++) {
         assertEquals(1, m.publish(EventType.NewBlock, chain.mineBlock(0)));
       }
-      await(() -> count("reporter") == 5, "reporter still receives every block");
+      reports.await("reporter", 5, Duration.ofSeconds(30)); // still receives every block
       assertEquals(ModuleState.STARTED, m.status("reporter").orElseThrow().state());
     }
   }
@@ -139,6 +125,7 @@ class SandboxedModulesIT {
     if (o.user() != null) {
       cmd.add("-Dblvm.sandboxUser=" + o.user());
     }
+    cmd.add("-Dblvm.sandboxUids=" + (o.moduleUids() == null ? "none" : o.moduleUids()));
     cmd.add("-Dblvm.testModuleJar=" + ModuleFixture.testModuleJar());
     cmd.add("-Dblvm.tryHelper=" + SandboxFixture.helper());
     cmd.addAll(List.of(SandboxLoaderMain.class.getName(), tmp.toString()));
@@ -187,7 +174,8 @@ class SandboxedModulesIT {
             Path.of("/nonexistent/bwrap"),
             Path.of("/usr/bin/setpriv"),
             Path.of("/usr/bin/prlimit"),
-            SandboxOptions.defaults().user());
+            SandboxOptions.defaults().user(),
+            SandboxOptions.defaults().moduleUids());
     try (ModuleManager m =
         ModuleManager.builder()
             .admission(ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())))
@@ -212,11 +200,6 @@ class SandboxedModulesIT {
     } catch (java.io.IOException e) {
       return "";
     }
-  }
-
-  private int count(String module) {
-    AtomicInteger n = reports.get(module);
-    return n == null ? 0 : n.get();
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {

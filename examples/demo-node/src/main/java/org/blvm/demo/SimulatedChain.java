@@ -14,7 +14,7 @@ import org.blvm.protocol.Api;
 import org.blvm.protocol.EventPayloads;
 
 /**
- * A deterministic in-memory chain and mempool for the demo and the end-to-end tests. Blocks are
+ * A deterministic in-memory chain and mempool for the end-to-end tests and benchmarks. Blocks are
  * "mined" on request; hashes are SHA-256 of the height and the previous hash, so every run produces
  * the same chain. Thread-safe.
  */

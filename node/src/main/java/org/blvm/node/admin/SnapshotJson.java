@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.OptionalInt;
 import java.util.TreeSet;
+import org.blvm.loader.LaunchSpec;
 import org.blvm.loader.ModuleSnapshot;
 import org.blvm.loader.ModuleStatus;
+import org.blvm.policy.LimitSettings;
 import org.blvm.policy.ModulePolicy;
-import org.blvm.policy.ResourceLimits;
 import org.blvm.protocol.Capability;
+import org.blvm.sandbox.ResourceLimits;
 
 /** Module states and snapshots as the admin protocol's JSON (docs/admin.md). */
 final class SnapshotJson {
@@ -54,8 +57,8 @@ final class SnapshotJson {
     } else {
       ObjectNode pn = n.putObject("policy");
       pn.put("section", p.section());
-      pn.put("sandbox_profile", p.isExplicit("sandbox_profile") ? p.sandboxProfile() : null);
-      limits(pn.putObject("limits"), p);
+      pn.put("sandbox_profile", p.sandboxProfile().orElse(null));
+      limits(pn.putObject("limits"), p.limits());
       ObjectNode rate = pn.putObject("rate_limit");
       rate.put("requests_per_second", p.rateLimit().requestsPerSecond());
       rate.put("burst", p.rateLimit().burst());
@@ -66,6 +69,30 @@ final class SnapshotJson {
       pn.put("event_overflow", p.eventOverflow().name().toLowerCase(java.util.Locale.ROOT));
       strings(pn.putArray("callable_modules"), new TreeSet<>(p.callableModules()));
       pn.put("threshold", p.threshold());
+    }
+    LaunchSpec.Confinement c = s.confinement();
+    if (c == null) {
+      n.putNull("sandbox");
+    } else {
+      ObjectNode sb = n.putObject("sandbox");
+      sb.put("profile", c.profile());
+      sb.put("network", c.network());
+      ResourceLimits l = c.limits();
+      ObjectNode kl = sb.putObject("limits");
+      kl.put("open_files", l.openFiles());
+      kl.put("processes", l.processes());
+      if (l.cpuSeconds() == ResourceLimits.UNLIMITED) {
+        kl.putNull("cpu_seconds");
+      } else {
+        kl.put("cpu_seconds", l.cpuSeconds());
+      }
+      kl.put("file_size_bytes", l.fileSizeBytes());
+      if (l.addressSpaceBytes() == 0) {
+        kl.putNull("address_space_bytes");
+      } else {
+        kl.put("address_space_bytes", l.addressSpaceBytes());
+      }
+      strings(sb.putArray("from_policy"), c.policySettings());
     }
     n.put("restarts", s.restarts());
     if (s.lastExit() == null) {
@@ -92,13 +119,12 @@ final class SnapshotJson {
    * The limits the policy writes; a limit it does not write is null: the loader's sandbox default
    * applies (docs/policy.md).
    */
-  private static void limits(ObjectNode n, ModulePolicy p) {
-    ResourceLimits l = p.limits();
-    int[] values = {l.memoryMb(), l.cpuSeconds(), l.openFiles(), l.processes(), l.diskMb()};
+  private static void limits(ObjectNode n, LimitSettings l) {
+    OptionalInt[] values = {l.memoryMb(), l.cpuSeconds(), l.openFiles(), l.processes(), l.diskMb()};
     for (int i = 0; i < ModulePolicy.LIMIT_KEYS.size(); i++) {
       String key = ModulePolicy.LIMIT_KEYS.get(i);
-      if (p.isExplicit("limits." + key)) {
-        n.put(key, values[i]);
+      if (values[i].isPresent()) {
+        n.put(key, values[i].getAsInt());
       } else {
         n.putNull(key);
       }

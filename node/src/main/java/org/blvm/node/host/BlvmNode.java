@@ -1,10 +1,13 @@
 package org.blvm.node.host;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code blvm-node}: the reference node host (docs/operations.md). */
@@ -16,13 +19,51 @@ import picocli.CommandLine.Spec;
     subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-      "0:stopped cleanly (SIGINT, SIGTERM)",
-      "1:could not start (bad policy, config, directory or socket)",
+      "0:stopped cleanly (SIGINT, SIGTERM); --demo --blocks: every module saw every block",
+      "1:could not start (bad policy, config, directory or socket); --demo: a block was missed",
       "2:wrong command line",
       "70:internal error"
     })
 public final class BlvmNode implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Option(
+      names = "--demo",
+      description =
+          "Lay out a demo home (a dev key, a policy, a node config, the example modules signed"
+              + " with the key) and run the node on it; prints how to use blvm-loader against it.")
+  boolean demo;
+
+  @Option(
+      names = {"--home", "--work-dir"},
+      paramLabel = "DIR",
+      defaultValue = ".blvm-demo",
+      description =
+          "--demo: the home, a new or empty directory or one an earlier demo made (then only"
+              + " what that demo laid out is replaced; default ${DEFAULT-VALUE}).")
+  Path home;
+
+  @Option(
+      names = "--blocks",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "--demo: stop once N blocks were published and every module reported them, print a"
+              + " summary, exit 0 if none was missed (0-1000; 0: run until Ctrl-C).")
+  int blocks;
+
+  @Option(
+      names = "--modules",
+      paramLabel = "N",
+      defaultValue = "2",
+      description = "--demo: how many example modules to run (1-8, default ${DEFAULT-VALUE}).")
+  int moduleCount;
+
+  @Option(
+      names = "--module-jar",
+      paramLabel = "JAR",
+      description = "--demo: the example module's jar (bin/blvm-node passes it).")
+  Path moduleJar;
 
   public static void main(String[] args) {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
@@ -56,8 +97,18 @@ public final class BlvmNode implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() {
-    throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: run (or --demo)");
+  public Integer call() throws Exception {
+    CommandLine cl = spec.commandLine();
+    if (!demo) {
+      throw new CommandLine.ParameterException(cl, "a command is required: run (or --demo)");
+    }
+    if (moduleCount < 1 || moduleCount > 8 || blocks < 0 || blocks > 1000) {
+      throw new CommandLine.ParameterException(cl, "--modules must be 1-8 and --blocks 0-1000");
+    }
+    if (moduleJar == null || !Files.isRegularFile(moduleJar)) {
+      throw new CommandLine.ParameterException(
+          cl, "--module-jar must name the example module's jar (bin/blvm-node --demo passes it)");
+    }
+    return Demo.run(home, moduleCount, blocks, moduleJar, cl.getOut(), cl.getErr());
   }
 }

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeoutException;
 import org.blvm.admin.AdminException;
 import org.blvm.loader.ConfigReload;
 import org.blvm.loader.ModuleManager;
+import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
+import org.blvm.node.EventSink;
 import org.blvm.node.SimulatedChain;
 import org.blvm.node.SimulationConfigException;
 import org.blvm.node.SimulationDriver;
@@ -57,6 +59,7 @@ final class NodeHost implements AutoCloseable {
   private final NodePaths paths;
   private final PrintWriter out;
   private final ModuleManager.Builder builder;
+  private final EventSink observer;
   private ModuleManager modules;
   private SimulationDriver driver;
   private AdminServer admin;
@@ -73,11 +76,13 @@ final class NodeHost implements AutoCloseable {
   /**
    * @param builder the manager's builder, for settings a caller adds (the demo's listeners); the
    *     host sets the paths, admission, node config, sandbox and backend itself
+   * @param observer sees every event the node publishes, after the modules were handed it
    */
-  NodeHost(NodePaths paths, PrintWriter out, ModuleManager.Builder builder) {
+  NodeHost(NodePaths paths, PrintWriter out, ModuleManager.Builder builder, EventSink observer) {
     this.paths = paths;
     this.out = out;
     this.builder = builder;
+    this.observer = observer;
   }
 
   /**
@@ -116,10 +121,27 @@ final class NodeHost implements AutoCloseable {
             .sandbox(SandboxOptions.defaults())
             .backend(chain)
             .build();
-    driver = new SimulationDriver(chain, modules::publish);
-    List<ModuleStatus> started;
+    modules.addStateListener(
+        c ->
+            LOG.log(
+                c.to() == ModuleState.FAILED
+                    ? System.Logger.Level.WARNING
+                    : System.Logger.Level.INFO,
+                "module {0}: {1} -> {2}{3}",
+                c.module(),
+                c.from(),
+                c.to(),
+                c.detail() == null ? "" : " (" + c.detail() + ")"));
+    ModuleManager m = modules;
+    driver =
+        new SimulationDriver(
+            chain,
+            (type, payload) -> {
+              m.publish(type, payload);
+              observer.publish(type, payload);
+            });
     try {
-      started = modules.start();
+      modules.start();
     } catch (IOException e) {
       throw new StartupException(e.getMessage(), e);
     }
@@ -141,7 +163,13 @@ final class NodeHost implements AutoCloseable {
       throw new StartupException(e.getMessage(), e);
     }
     out.println("blvm-node: admin socket " + admin.socket());
-    for (ModuleStatus s : started) {
+    out.flush();
+    try {
+      modules.awaitAllStarted(MODULES_STARTUP);
+    } catch (TimeoutException e) {
+      LOG.log(System.Logger.Level.WARNING, "starting the chain anyway: {0}", e.getMessage());
+    }
+    for (ModuleStatus s : modules.statuses()) {
       out.println(
           "blvm-node: module "
               + s.name()
@@ -151,11 +179,6 @@ final class NodeHost implements AutoCloseable {
               + (s.detail() == null ? "" : " (" + s.detail() + ")"));
     }
     out.flush();
-    try {
-      modules.awaitAllStarted(MODULES_STARTUP);
-    } catch (TimeoutException e) {
-      LOG.log(System.Logger.Level.WARNING, "starting the chain anyway: {0}", e.getMessage());
-    }
     driver.start();
     LOG.log(System.Logger.Level.INFO, "node started: the simulated chain runs");
   }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.blvm.loader.ModuleManager;
+import org.blvm.node.EventSink;
 import org.blvm.node.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,16 +30,28 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    return run(options.paths(), out, ModuleManager.builder(), null, metrics.listen(spec));
+    return run(
+        options.paths(),
+        out,
+        ModuleManager.builder(),
+        (type, payload) -> {},
+        null,
+        metrics.listen(spec));
   }
 
   /**
    * Starts a node on {@code paths} and runs it until a stop signal, or until {@code until} (when
-   * not null) returns. Returns the exit code.
+   * not null) returns; then stops it. {@code observer} sees every event the node publishes (after
+   * the modules were handed it; it must not block). Returns the exit code.
    */
-  static int run(NodePaths paths, PrintWriter out, ModuleManager.Builder builder, Until until)
+  static int run(
+      NodePaths paths,
+      PrintWriter out,
+      ModuleManager.Builder builder,
+      EventSink observer,
+      Until until)
       throws Exception {
-    return run(paths, out, builder, until, null);
+    return run(paths, out, builder, observer, until, null);
   }
 
   /** As above, also serving metrics over HTTP at {@code metrics} when it is not null. */
@@ -46,11 +59,12 @@ final class RunCommand implements Callable<Integer> {
       NodePaths paths,
       PrintWriter out,
       ModuleManager.Builder builder,
+      EventSink observer,
       Until until,
       MetricsEndpoint.MetricsListen metrics)
       throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
-    try (NodeHost node = new NodeHost(paths, out, builder)) {
+    try (NodeHost node = new NodeHost(paths, out, builder, observer)) {
       node.serveMetrics(metrics);
       Signals.install(stop::countDown, node::reloadAll);
       try {
@@ -63,14 +77,15 @@ final class RunCommand implements Callable<Integer> {
       }
       out.println("blvm-node: running; stop with Ctrl-C or SIGTERM, reload with SIGHUP");
       out.flush();
-      if (until == null) {
-        stop.await();
-      } else {
-        return until.await(node, stop);
-      }
+      int code = until == null ? awaitStop(stop) : until.await(node, stop);
       out.println("blvm-node: stopping");
       out.flush();
+      return code;
     }
+  }
+
+  private static int awaitStop(CountDownLatch stop) throws InterruptedException {
+    stop.await();
     return NodeExitCodes.OK;
   }
 

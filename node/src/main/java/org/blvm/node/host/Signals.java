@@ -1,6 +1,7 @@
 package org.blvm.node.host;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The node's signals, through {@code sun.misc.Signal} (module {@code jdk.unsupported}): SIGINT and
@@ -21,15 +22,16 @@ final class Signals {
 
   private static void handle(String name, Runnable action) {
     try {
-      Signal.handle(
-          new Signal(name),
-          sig -> {
-            try {
-              action.run();
-            } catch (RuntimeException e) {
-              LOG.log(System.Logger.Level.ERROR, "SIG" + name + " handler failed", e);
-            }
-          });
+      SignalHandler previous =
+          Signal.handle(
+              new Signal(name),
+              sig -> {
+                try {
+                  action.run();
+                } catch (RuntimeException e) {
+                  LOG.log(System.Logger.Level.ERROR, "SIG" + name + " handler failed", e);
+                }
+              });
     } catch (IllegalArgumentException e) {
       // e.g. the JVM runs with -Xrs
       LOG.log(

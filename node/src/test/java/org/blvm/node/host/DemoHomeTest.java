@@ -1,4 +1,4 @@
-package org.blvm.demo;
+package org.blvm.node.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,15 +12,20 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.MinisignPublicKey;
+import org.blvm.policy.Policy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The demo deletes nothing it did not make. */
-class WorkDirTest {
+class DemoHomeTest {
   @TempDir Path tmp;
 
   /** A directory someone else filled: precious/sub/notes.txt and a read-only file. */
@@ -56,11 +61,11 @@ class WorkDirTest {
     Path dir = precious();
     Map<String, String> before = snapshot(dir);
 
-    WorkDir.RefusedException e =
-        assertThrows(WorkDir.RefusedException.class, () -> WorkDir.prepare(dir));
+    DemoHome.RefusedException e =
+        assertThrows(DemoHome.RefusedException.class, () -> DemoHome.prepare(dir));
 
     assertTrue(
-        e.getMessage().contains("is not empty and was not made by blvm-demo"), e.getMessage());
+        e.getMessage().contains("is not empty and was not made by the demo"), e.getMessage());
     assertEquals(before, snapshot(dir));
     assertEquals("do not delete\n", Files.readString(dir.resolve("sub/notes.txt")));
   }
@@ -71,11 +76,11 @@ class WorkDirTest {
     Map<String, String> before = snapshot(dir);
     Path jar = Files.writeString(tmp.resolve("module.jar"), "not looked at");
     StringWriter err = new StringWriter();
-    CommandLine cli = DemoNode.commandLine();
+    CommandLine cli = BlvmNode.commandLine();
     cli.setOut(new PrintWriter(new StringWriter(), true));
     cli.setErr(new PrintWriter(err, true));
 
-    int code = cli.execute("--module-jar", jar.toString(), "--work-dir", dir.toString());
+    int code = cli.execute("--demo", "--module-jar", jar.toString(), "--home", dir.toString());
 
     assertEquals(2, code, err.toString());
     assertTrue(err.toString().contains("the demo deletes nothing it did not make"), err.toString());
@@ -86,25 +91,25 @@ class WorkDirTest {
   void prepare_newDir_createdAndMarked() throws Exception {
     Path dir = tmp.resolve("a/b/work");
 
-    WorkDir.prepare(dir);
+    DemoHome.prepare(dir);
 
-    assertTrue(Files.isRegularFile(dir.resolve(WorkDir.MARKER)));
+    assertTrue(Files.isRegularFile(dir.resolve(DemoHome.MARKER)));
   }
 
   @Test
   void prepare_emptyDir_markedAndUsed() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("empty"));
 
-    WorkDir.prepare(dir);
+    DemoHome.prepare(dir);
 
-    assertTrue(Files.isRegularFile(dir.resolve(WorkDir.MARKER)));
+    assertTrue(Files.isRegularFile(dir.resolve(DemoHome.MARKER)));
   }
 
   @Test
   void prepare_markedDir_deletesOnlyThePreviousRunsEntries() throws Exception {
     Path dir = tmp.resolve("work");
-    WorkDir.prepare(dir);
-    for (String entry : WorkDir.ENTRIES) {
+    DemoHome.prepare(dir);
+    for (String entry : DemoHome.ENTRIES) {
       Files.createDirectories(dir.resolve(entry).resolve("x/y"));
       Files.writeString(dir.resolve(entry).resolve("x/y/z"), "previous run");
     }
@@ -112,14 +117,14 @@ class WorkDirTest {
     Files.writeString(dir.resolve("precious/sub/notes.txt"), "mine");
     Files.writeString(dir.resolve("notes.txt"), "mine too");
 
-    WorkDir.prepare(dir);
+    DemoHome.prepare(dir);
 
-    for (String entry : WorkDir.ENTRIES) {
+    for (String entry : DemoHome.ENTRIES) {
       assertFalse(Files.exists(dir.resolve(entry)), entry);
     }
     assertEquals("mine", Files.readString(dir.resolve("precious/sub/notes.txt")));
     assertEquals("mine too", Files.readString(dir.resolve("notes.txt")));
-    assertTrue(Files.isRegularFile(dir.resolve(WorkDir.MARKER)));
+    assertTrue(Files.isRegularFile(dir.resolve(DemoHome.MARKER)));
   }
 
   @Test
@@ -127,11 +132,11 @@ class WorkDirTest {
     Path elsewhere = precious();
     Map<String, String> before = snapshot(elsewhere);
     Path dir = tmp.resolve("work");
-    WorkDir.prepare(dir);
+    DemoHome.prepare(dir);
     Files.createSymbolicLink(dir.resolve("data"), elsewhere);
     Files.createSymbolicLink(dir.resolve("run"), elsewhere.resolve("sub/notes.txt"));
 
-    WorkDir.prepare(dir);
+    DemoHome.prepare(dir);
 
     assertFalse(Files.exists(dir.resolve("data"), LinkOption.NOFOLLOW_LINKS));
     assertFalse(Files.exists(dir.resolve("run"), LinkOption.NOFOLLOW_LINKS));
@@ -142,8 +147,52 @@ class WorkDirTest {
   void prepare_notADirectory_refused() throws Exception {
     Path file = Files.writeString(tmp.resolve("file"), "x");
 
-    assertThrows(WorkDir.RefusedException.class, () -> WorkDir.prepare(file));
+    assertThrows(DemoHome.RefusedException.class, () -> DemoHome.prepare(file));
 
     assertEquals("x", Files.readString(file));
+  }
+
+  @Test
+  void prepare_olderDemosWorkDirectory_countsAsMarked() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("old"));
+    Files.writeString(dir.resolve(DemoHome.OLD_MARKER), "made by blvm-demo\n");
+    Files.createDirectories(dir.resolve("state/x"));
+    Files.writeString(dir.resolve("mine.txt"), "mine");
+
+    DemoHome.prepare(dir);
+
+    assertFalse(Files.exists(dir.resolve("state")));
+    assertEquals("mine", Files.readString(dir.resolve("mine.txt")));
+    assertTrue(Files.isRegularFile(dir.resolve(DemoHome.MARKER)));
+  }
+
+  @Test
+  void layout_keyPrivatePolicyValidModulesAdmittedUnderIt() throws Exception {
+    Path home = tmp.resolve("home");
+    DemoHome.prepare(home);
+    Path jar = Files.writeString(tmp.resolve("module.jar"), "a jar");
+
+    List<String> names = DemoLayout.write(home, jar, 3, new java.security.SecureRandom());
+
+    assertEquals(List.of("block-reporter-1", "block-reporter-2", "block-reporter-3"), names);
+    Path secret = home.resolve("keys/dev.key");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("keys"))));
+    Policy policy = Policy.read(home.resolve("policy.toml"));
+    MinisignPublicKey pub = MinisignPublicKey.read(home.resolve("keys/dev.pub"));
+    assertEquals(List.of(pub.keyId()), policy.trustedKeys().stream().map(k -> k.keyId()).toList());
+    Admission check = Admission.builder().policy(policy).build();
+    for (String n : names) {
+      AdmittedModule m = check.check(home.resolve("modules").resolve(n));
+      assertEquals(java.util.Set.of(pub.keyId()), m.signerKeyIds());
+    }
+    // the commented-out revocation in the policy names the dev key
+    assertTrue(
+        Files.readString(home.resolve("policy.toml")).contains("# revoked = [\"" + pub.keyId()));
+    assertEquals(
+        org.blvm.node.SimulationSettings.DEFAULTS.seed(),
+        org.blvm.node.SimulationSettings.read(home.resolve("node.toml")).seed());
   }
 }

@@ -1,4 +1,4 @@
-package org.blvm.demo;
+package org.blvm.node.host;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -10,19 +10,24 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The demo's work directory. The demo deletes only what it made itself: it uses a directory that
+ * The demo's home directory. The demo deletes only what it made itself: it uses a directory that
  * does not exist yet or is empty, and marks it with {@link #MARKER}; on the next run it clears only
- * its own entries ({@link #ENTRIES}) in a marked directory. A directory that is not empty and holds
- * no marker is refused, and nothing in it is touched.
+ * its own entries ({@link #ENTRIES}) in a marked directory (an older demo's work directory, marked
+ * {@link #OLD_MARKER}, counts as marked). A directory that is not empty and holds no marker is
+ * refused, and nothing in it is touched.
  */
-final class WorkDir {
-  /** The file the demo writes into a work directory it took. */
-  static final String MARKER = ".blvm-demo-work-dir";
+final class DemoHome {
+  /** The file the demo writes into a home it took. */
+  static final String MARKER = ".blvm-demo-home";
 
-  /** What the demo lays out in its work directory: only these are ever deleted. */
-  static final List<String> ENTRIES = List.of("modules", "data", "state", "run", "tmp");
+  /** The marker of an older demo's work directory (its entries are among {@link #ENTRIES}). */
+  static final String OLD_MARKER = ".blvm-demo-work-dir";
 
-  private WorkDir() {}
+  /** What the demo lays out in its home: only these are ever deleted. */
+  static final List<String> ENTRIES =
+      List.of("modules", "data", "state", "run", "tmp", "keys", "policy.toml", "node.toml");
+
+  private DemoHome() {}
 
   /** Thrown for a directory the demo will not use; nothing was changed. */
   static final class RefusedException extends IOException {
@@ -46,23 +51,24 @@ final class WorkDir {
       return;
     }
     if (!Files.isDirectory(dir)) {
-      throw new RefusedException("--work-dir " + dir + " exists and is not a directory");
+      throw new RefusedException("--home " + dir + " exists and is not a directory");
     }
-    if (Files.isRegularFile(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
+    if (Files.isRegularFile(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)
+        || Files.isRegularFile(dir.resolve(OLD_MARKER), LinkOption.NOFOLLOW_LINKS)) {
       for (String entry : ENTRIES) {
         deleteTree(dir.resolve(entry));
       }
+      mark(dir);
       return;
     }
     if (!isEmpty(dir)) {
       throw new RefusedException(
-          "--work-dir "
+          "--home "
               + dir
-              + " is not empty and was not made by blvm-demo (it has no "
+              + " is not empty and was not made by the demo (it has no "
               + MARKER
               + " file); the demo deletes nothing it did not make: name a new or empty directory,"
-              + " or delete this one yourself (a work directory of an older blvm-demo has no"
-              + " marker)");
+              + " or delete this one yourself");
     }
     mark(dir);
   }
@@ -70,9 +76,9 @@ final class WorkDir {
   private static void mark(Path dir) throws IOException {
     Files.writeString(
         dir.resolve(MARKER),
-        "made by blvm-demo: on its next run it deletes "
-            + String.join("/, ", ENTRIES)
-            + "/ here\n");
+        "made by blvm-node --demo: on its next run it deletes "
+            + String.join(", ", ENTRIES)
+            + " here, and nothing else\n");
   }
 
   private static boolean isEmpty(Path dir) throws IOException {

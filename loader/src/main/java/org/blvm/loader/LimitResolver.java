@@ -1,0 +1,113 @@
+package org.blvm.loader;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.blvm.policy.LimitSettings;
+import org.blvm.policy.ModulePolicy;
+import org.blvm.sandbox.ResourceLimits;
+
+/**
+ * Decides what one module runs with: its seccomp profile, every kernel limit, its JVM heap and the
+ * JVM's options, from the loader's defaults and the values the operator's policy writes. The only
+ * place a limit or a JVM option is decided; pure (no file is read, the profile name is resolved at
+ * launch, where an unknown name fails the launch).
+ *
+ * <ul>
+ *   <li>{@code sandbox_profile} → the profile; unwritten: the loader's for the runtime
+ *   <li>{@code open_files} → RLIMIT_NOFILE
+ *   <li>{@code processes} → RLIMIT_NPROC (processes and threads)
+ *   <li>{@code cpu_seconds} → RLIMIT_CPU; 0 → RLIM_INFINITY ({@link ResourceLimits#UNLIMITED})
+ *   <li>{@code disk_mb} → RLIMIT_FSIZE (the largest single file, not the directory's total)
+ *   <li>{@code memory_mb} → native: RLIMIT_AS; JVM: a heap of half of it (at least 16 MiB), while
+ *       RLIMIT_AS stays the loader's JVM setting (none unless set): a JVM reserves ~450 MiB of
+ *       address space beyond its heap at start, so RLIMIT_AS = memory_mb would stop it starting
+ * </ul>
+ */
+final class LimitResolver {
+  private LimitResolver() {}
+
+  /**
+   * One module's decided launch settings.
+   *
+   * @param profile the seccomp profile's name
+   * @param limits the kernel limits
+   * @param jvmOptions JVM modules: every JVM option, in order; native modules: empty
+   * @param policySettings the policy keys that decided part of this (for messages)
+   */
+  record Resolved(
+      String profile, ResourceLimits limits, List<String> jvmOptions, List<String> policySettings) {
+    Resolved {
+      jvmOptions = List.copyOf(jvmOptions);
+      policySettings = List.copyOf(policySettings);
+    }
+
+    LaunchSpec.Confinement confinement(boolean network) {
+      return new LaunchSpec.Confinement(profile, limits, network, policySettings);
+    }
+  }
+
+  /** JVM heap for a policy memory_mb: half of it (the rest is metaspace, code, stacks, malloc). */
+  static int jvmHeapMb(int memoryMb) {
+    return Math.max(16, memoryMb / 2);
+  }
+
+  /** {@code policy} null: the loader's defaults alone. */
+  static Resolved resolve(LaunchDefaults loader, boolean java, ModulePolicy policy) {
+    String profile = java ? loader.javaProfile() : loader.nativeProfile();
+    ResourceLimits l = java ? loader.javaLimits() : loader.nativeLimits();
+    int heapMb = loader.heapMb();
+    List<String> fromPolicy = new ArrayList<>();
+    if (policy != null) {
+      if (policy.sandboxProfile().isPresent()) {
+        profile = policy.sandboxProfile().get();
+        fromPolicy.add("sandbox_profile");
+      }
+      LimitSettings p = policy.limits();
+      fromPolicy.addAll(p.writtenKeys());
+      if (p.openFiles().isPresent()) {
+        l = l.withOpenFiles(p.openFiles().getAsInt());
+      }
+      if (p.processes().isPresent()) {
+        l = l.withProcesses(p.processes().getAsInt());
+      }
+      if (p.cpuSeconds().isPresent()) {
+        int s = p.cpuSeconds().getAsInt();
+        l = l.withCpuSeconds(s == 0 ? ResourceLimits.UNLIMITED : s);
+      }
+      if (p.diskMb().isPresent()) {
+        l = l.withFileSizeBytes((long) p.diskMb().getAsInt() << 20);
+      }
+      if (p.memoryMb().isPresent()) {
+        if (java) {
+          heapMb = jvmHeapMb(p.memoryMb().getAsInt());
+        } else {
+          l = l.withAddressSpaceBytes((long) p.memoryMb().getAsInt() << 20);
+        }
+      }
+    }
+    List<String> jvm = java ? jvmOptions(heapMb, loader.processors(), l) : List.of();
+    return new Resolved(profile, l, jvm, fromPolicy);
+  }
+
+  /**
+   * Every JVM option a module JVM gets, sandboxed or not: the heap and processor count (without a
+   * cgroup the JVM would size itself from the host), the serial collector, no perf-data file, no
+   * attach listener, class-data sharing when available, and under RLIMIT_AS the sizing that lets a
+   * JVM start inside it.
+   */
+  static List<String> jvmOptions(int heapMb, int processors, ResourceLimits limits) {
+    List<String> f = new ArrayList<>();
+    f.add("-Xmx" + heapMb + "m");
+    f.add("-XX:ActiveProcessorCount=" + processors);
+    f.add("-XX:+UseSerialGC");
+    f.add("-XX:-UsePerfData");
+    f.add("-XX:+DisableAttachMechanism");
+    f.add("-Xshare:auto");
+    if (limits.addressSpaceBytes() > 0) {
+      f.add("-XX:CompressedClassSpaceSize=64m");
+      f.add("-XX:ReservedCodeCacheSize=64m");
+      f.add("-XX:MaxMetaspaceSize=96m");
+    }
+    return f;
+  }
+}

@@ -1,0 +1,142 @@
+package org.blvm.loader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.blvm.policy.ModulePolicy;
+import org.blvm.policy.Policy;
+import org.blvm.sandbox.ResourceLimits;
+import org.junit.jupiter.api.Test;
+
+/** The one place that decides a module's profile, limits, heap and JVM options. */
+class LimitResolverTest {
+  private static final ResourceLimits JAVA = ResourceLimits.jvmDefaults();
+  private static final ResourceLimits NATIVE = ResourceLimits.nativeDefaults();
+  private static final LaunchDefaults LOADER =
+      new LaunchDefaults("default", "strict", JAVA, NATIVE, 48, 2);
+
+  private static ModulePolicy policy(String toml) throws Exception {
+    return Policy.parse("test.toml", toml.getBytes(StandardCharsets.UTF_8)).forModule("m");
+  }
+
+  private static List<String> jvm(int heapMb, ResourceLimits l) {
+    return LimitResolver.jvmOptions(heapMb, 2, l);
+  }
+
+  @Test
+  void resolve_policySetsNothing_loaderDefaultsExactly() throws Exception {
+    for (ModulePolicy p :
+        List.of(
+            policy("[modules.m]\ncapabilities = []\n"),
+            Policy.trusting(List.of(), 1).forModule("m"))) {
+      assertEquals(
+          new LimitResolver.Resolved("default", JAVA, jvm(48, JAVA), List.of()),
+          LimitResolver.resolve(LOADER, true, p));
+      assertEquals(
+          new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
+          LimitResolver.resolve(LOADER, false, p));
+    }
+    assertEquals(
+        new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
+        LimitResolver.resolve(LOADER, false, null));
+  }
+
+  @Test
+  void resolve_nativeModule_everyLimitMapped() throws Exception {
+    ModulePolicy p =
+        policy(
+            "[defaults]\nsandbox_profile = \"default\"\n[defaults.limits]\nopen_files = 20\n"
+                + "[modules.m.limits]\nmemory_mb = 64\ncpu_seconds = 7\nprocesses = 5\n"
+                + "disk_mb = 3\n");
+
+    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, false, p);
+
+    assertEquals("default", r.profile(), "the policy's profile wins over the loader's strict");
+    assertTrue(r.confinement(false).profileFromPolicy());
+    assertEquals(new ResourceLimits(20, 5, 7, 3L << 20, 64L << 20), r.limits());
+    assertEquals(List.of(), r.jvmOptions(), "a native module gets no JVM options");
+    assertEquals(
+        List.of(
+            "sandbox_profile",
+            "limits.memory_mb",
+            "limits.cpu_seconds",
+            "limits.open_files",
+            "limits.processes",
+            "limits.disk_mb"),
+        r.policySettings());
+  }
+
+  @Test
+  void resolve_jvmModule_memoryIsHalfAsHeap_addressSpaceStaysTheLoaders() throws Exception {
+    ModulePolicy p = policy("[modules.m]\nlimits = { memory_mb = 512, processes = 80 }\n");
+
+    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, true, p);
+
+    assertEquals(JAVA.withProcesses(80), r.limits());
+    assertEquals(0, r.limits().addressSpaceBytes());
+    assertEquals(jvm(256, JAVA), r.jvmOptions());
+    assertFalse(r.confinement(false).profileFromPolicy());
+    assertEquals(16, LimitResolver.jvmHeapMb(16), "never below 16 MiB");
+  }
+
+  @Test
+  void jvmOptions_oneHeapFlag_sizingOnlyUnderAddressSpaceLimit() {
+    List<String> plain = jvm(64, JAVA);
+    assertEquals(
+        List.of(
+            "-Xmx64m",
+            "-XX:ActiveProcessorCount=2",
+            "-XX:+UseSerialGC",
+            "-XX:-UsePerfData",
+            "-XX:+DisableAttachMechanism",
+            "-Xshare:auto"),
+        plain);
+    List<String> sized = jvm(64, JAVA.withAddressSpaceBytes(1L << 30));
+    assertEquals(plain, sized.subList(0, plain.size()));
+    assertEquals(
+        List.of(
+            "-XX:CompressedClassSpaceSize=64m",
+            "-XX:ReservedCodeCacheSize=64m",
+            "-XX:MaxMetaspaceSize=96m"),
+        sized.subList(plain.size(), sized.size()));
+  }
+
+  @Test
+  void resolve_cpuSecondsZero_unlimited_otherValuesKept() throws Exception {
+    LimitResolver.Resolved r =
+        LimitResolver.resolve(LOADER, false, policy("[modules.m.limits]\ncpu_seconds = 0\n"));
+
+    assertEquals(NATIVE.withCpuSeconds(ResourceLimits.UNLIMITED), r.limits());
+  }
+
+  @Test
+  void resolve_unknownProfileName_passedThrough_neverReplaced() throws Exception {
+    LimitResolver.Resolved r =
+        LimitResolver.resolve(LOADER, true, policy("[modules.m]\nsandbox_profile = \"nope\"\n"));
+
+    assertEquals("nope", r.profile(), "checked at launch, which then fails");
+    assertTrue(r.confinement(true).profileFromPolicy());
+  }
+
+  @Test
+  void entryArguments_jvm_optionsThenJarThenModuleArguments() {
+    Path java = Path.of("/usr/bin/java");
+    Path jar = Path.of("/store/ab.jar");
+    List<String> options = jvm(64, JAVA);
+    List<String> withMain =
+        LaunchSpec.Entry.jvm(java, jar, "org.x.Main", options).arguments(List.of("--a"));
+    assertEquals(options, withMain.subList(0, options.size()));
+    assertEquals(
+        List.of("-cp", "/store/ab.jar", "org.x.Main", "--a"),
+        withMain.subList(options.size(), withMain.size()));
+    assertEquals(
+        List.of("-jar", "/store/ab.jar"),
+        LaunchSpec.Entry.jvm(java, jar, null, List.of()).arguments(List.of()));
+    assertEquals(
+        List.of("x"), LaunchSpec.Entry.nativeBinary(Path.of("/store/cd")).arguments(List.of("x")));
+  }
+}
