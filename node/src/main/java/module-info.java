@@ -10,6 +10,9 @@ module org.blvm.node {
   requires org.blvm.admin;
   requires org.newsclub.net.unix;
   requires info.picocli;
+  requires io.prometheus.metrics.model;
+  requires io.prometheus.metrics.exporter.httpserver;
+  requires io.prometheus.writer.text;
   requires jdk.unsupported; // sun.misc.Signal: SIGHUP reloads, SIGINT/SIGTERM stop
   requires static com.google.errorprone.annotations; // @GuardedBy
 

@@ -3,6 +3,7 @@ package org.blvm.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import java.util.function.IntFunction;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
+import org.blvm.loader.ReportedMetric;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
@@ -283,7 +285,10 @@ final class EventBench {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Map.Entry<String, Long> e : expected.entrySet()) {
       while (true) {
-        Map<String, Double> metrics = m.metrics(e.getKey());
+        Map<String, Double> metrics = new HashMap<>();
+        for (ReportedMetric r : m.reportedMetrics(e.getKey())) {
+          metrics.put(r.name(), r.value());
+        }
         double got = metrics.getOrDefault("received", 0.0);
         double gaps = metrics.getOrDefault("gaps", 0.0);
         if (gaps > 0) {

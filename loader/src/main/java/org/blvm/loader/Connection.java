@@ -42,6 +42,7 @@ final class Connection {
   private final OutboundQueue queue;
   private final DirectWriter direct;
   private final long peerPid;
+  private final ModuleCounters counters;
   private final Map<Long, CompletableFuture<Message.Response>> pendingInvokes =
       new ConcurrentHashMap<>();
   private final AtomicLong nextInvokeId = new AtomicLong();
@@ -58,8 +59,10 @@ final class Connection {
       LoaderConfig config,
       ModulePolicy.EventOverflow overflowRule,
       EventRelay relay,
-      ConnectionListener listener) {
+      ConnectionListener listener,
+      ModuleCounters counters) {
     this.moduleId = moduleId;
+    this.counters = counters;
     this.socket = socket;
     this.peerPid = peerPid;
     this.codec = codec;
@@ -73,8 +76,9 @@ final class Connection {
             config.eventQueueFrames(),
             config.eventQueueBytes(),
             relay,
-            listener::onEventsDropped);
-    this.direct = new DirectWriter(moduleId, socket, queue);
+            listener::onEventsDropped,
+            counters::eventsSent);
+    this.direct = new DirectWriter(moduleId, socket, queue, counters::bytesOut);
   }
 
   /** Starts the reader and writer threads. */
@@ -296,6 +300,7 @@ final class Connection {
           terminate("module closed the connection");
           break;
         }
+        counters.bytesIn(payload.length + 4L);
         handle(codec.decode(payload));
       }
     } catch (ProtocolException e) {

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.FileDescriptorCast;
 
@@ -55,12 +56,18 @@ final class DirectWriter {
   private final int directMaxBytes;
   private final DescriptorGuard fdGuard;
   private final AtomicLong directWrites = new AtomicLong();
+  private final LongConsumer bytesWritten;
 
   /** Why the last direct write failed (read by the caller after {@link Result#FAILED}). */
   private volatile String failure;
 
-  DirectWriter(String moduleId, AFUNIXSocket socket, OutboundQueue queue) {
+  /**
+   * @param bytesWritten told the size of every frame written (batches and direct writes)
+   */
+  DirectWriter(
+      String moduleId, AFUNIXSocket socket, OutboundQueue queue, LongConsumer bytesWritten) {
     this.moduleId = moduleId;
+    this.bytesWritten = bytesWritten;
     this.socket = socket;
     this.queue = queue;
     this.fdGuard = new DescriptorGuard(this::closeNow);
@@ -112,6 +119,7 @@ final class DirectWriter {
         return Result.FAILED;
       }
       directWrites.incrementAndGet();
+      bytesWritten.accept(sent);
       return Result.WRITTEN;
     } catch (SocketSend.SendException e) {
       failure = "write failed: " + e.getMessage();
@@ -133,6 +141,7 @@ final class DirectWriter {
   boolean writeBatch(OutputStream o, List<byte[]> batch) throws IOException {
     boolean end = false;
     boolean written = false;
+    long bytes = 0;
     writeLock.lock();
     try {
       for (byte[] frame : batch) {
@@ -142,6 +151,7 @@ final class DirectWriter {
         }
         o.write(frame);
         queue.written(frame);
+        bytes += frame.length;
       }
       o.flush();
       written = true;
@@ -149,6 +159,7 @@ final class DirectWriter {
       streamBroken = !written;
       writeLock.unlock();
     }
+    bytesWritten.accept(bytes);
     return end;
   }
 

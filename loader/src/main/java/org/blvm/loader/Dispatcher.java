@@ -43,8 +43,6 @@ final class Dispatcher {
   /** Encoded size bound of a module-published event (topic, source and payload). */
   static final int MAX_PUBLISH_PAYLOAD_BYTES = 64 * 1024;
 
-  private static final int MAX_METRICS = 1000;
-
   private final NodeBackend backend;
   private final Codec codec;
   private final AuditLog audit;
@@ -203,14 +201,10 @@ final class Dispatcher {
       case REPORT_METRIC:
         {
           Api.MetricParams m = (Api.MetricParams) p;
-          if (!caller.reportMetric(m.name(), m.value(), MAX_METRICS)) {
-            return done(
-                error(
-                    id,
-                    ErrorCode.RATE_LIMITED,
-                    "at most " + MAX_METRICS + " distinct metric names per module"));
-          }
-          return ok(id, new Api.Empty());
+          ErrorValue refused = caller.reportMetric(m.name(), m.labels(), m.value());
+          return refused == null
+              ? ok(id, new Api.Empty())
+              : done(Message.Response.error(id, refused));
         }
       default:
         throw new IllegalStateException("method without a handler: " + method);
@@ -326,7 +320,7 @@ final class Dispatcher {
   private CompletableFuture<Reply> deny(
       Session caller, long id, String what, Capability capability, ErrorValue answer) {
     audit.record(caller.id(), what, capability.wireName(), false);
-    caller.countDenied();
+    caller.countDenied(capability);
     return done(Message.Response.error(id, answer));
   }
 

@@ -71,6 +71,10 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   private final Endpoint endpoint;
   private final Handshake handshake;
   private final Session session;
+  private final ModuleCounters counters;
+
+  /** When the process was launched ({@link Ticker} nanos), or 0 before. */
+  private volatile long launchedAtNanos;
 
   @GuardedBy("this")
   private LaunchedProcess process;
@@ -84,8 +88,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   /** Why the module is being stopped, when the stop gave a reason (kept in the final detail). */
   private volatile String stopReason;
 
-  LoadedModule(Services services, AdmittedModule admitted, Path moduleDir, byte[] token) {
+  /**
+   * @param counters the module's counters, kept across its launches
+   */
+  LoadedModule(
+      Services services,
+      AdmittedModule admitted,
+      Path moduleDir,
+      byte[] token,
+      ModuleCounters counters) {
     this.services = services;
+    this.counters = counters;
     this.admitted = admitted;
     this.id = admitted.manifest().name();
     this.moduleDir = moduleDir;
@@ -104,7 +117,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
                 id, refusals, services.config().maxBadConnectionsPerMinute(), ticker),
             new BadConnections(id, refusals, Integer.MAX_VALUE, ticker));
     this.handshake = new Handshake(id, token);
-    this.session = new Session(admitted, services.ticker(), this);
+    this.session = new Session(admitted, services.ticker(), this, counters);
   }
 
   String id() {
@@ -146,6 +159,41 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return connection;
   }
 
+  /**
+   * What the loader measured of this module now; reads {@code /proc} for its process (bounded work,
+   * no lock of the module's threads held).
+   */
+  ModuleMetrics metrics(long restarts, ProcessTree proc) {
+    ModuleState state = host.state();
+    LaunchedProcess p;
+    Connection c;
+    synchronized (this) {
+      p = process;
+      c = connection;
+    }
+    boolean running = state.isLive() && p != null;
+    long since = launchedAtNanos;
+    double uptime =
+        running && since != 0 ? (services.ticker().nanoTime() - since) / 1_000_000_000.0 : 0;
+    return new ModuleMetrics(
+        id,
+        state,
+        restarts,
+        Math.max(0, uptime),
+        counters.calls(),
+        counters.denials(),
+        counters.rateLimitedCalls(),
+        counters.eventsSent(),
+        counters.eventsDropped(),
+        counters.overflows(),
+        c == null || !c.isOpen() ? 0 : c.queuedFrames(),
+        counters.bytesIn(),
+        counters.bytesOut(),
+        counters.protocolErrors(),
+        running ? proc.usage(p.pid()) : java.util.Optional.empty(),
+        session.reportedMetrics());
+  }
+
   /** The socket's path as the module sees it (inside its sandbox), for the welcome. */
   private synchronized String moduleSocketPath() {
     return process == null ? socketPath().toString() : process.moduleSocketPath();
@@ -175,6 +223,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     synchronized (this) {
       process = p;
     }
+    launchedAtNanos = Math.max(1, services.ticker().nanoTime());
     host.launched(p.pid());
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started module.
@@ -228,7 +277,8 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
                 services.config(),
                 session.policy().eventOverflow(),
                 services.relay(),
-                LoadedModule.this);
+                LoadedModule.this,
+                counters);
         if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
           throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is stopping");
         }
@@ -248,7 +298,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
     @Override
     public void protocolViolation() {
-      session.countProtocolError();
+      counters.protocolError();
     }
 
     @Override
@@ -299,6 +349,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
                             req.id(),
                             ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
               }
+              counters.call(req.method(), reply.isError() ? reply.response().error() : null);
               conn.sendResponse(reply);
               if (reply.afterSent() != null) {
                 reply.afterSent().run();
@@ -313,17 +364,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   @Override
   public void onProtocolViolation(Connection c) {
-    session.countProtocolError();
+    counters.protocolError();
   }
 
   @Override
   public void onEventsDropped(long n) {
-    session.countDropped(n);
+    counters.eventsDropped(n);
   }
 
   @Override
   public void onQueueOverflow() {
-    session.countOverflow();
+    counters.overflow();
   }
 
   @Override

@@ -19,6 +19,14 @@ public interface ModuleLauncher {
     return java.util.List.of();
   }
 
+  /**
+   * How a module this launcher starts is confined, as its security exposure reports it
+   * (docs/security-score.md). A launcher that does not say is {@code UNKNOWN}.
+   */
+  default org.blvm.policy.ExposureFacts.Isolation isolation(String moduleId) {
+    return org.blvm.policy.ExposureFacts.Isolation.UNKNOWN;
+  }
+
   /** Unconfined child processes; peers are recognised by process ancestry. */
   static ModuleLauncher plainProcesses() {
     return new PlainProcessLauncher();

@@ -7,12 +7,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.ExposureFacts;
+import org.blvm.policy.ExposureReport;
+import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.Policy;
+import org.blvm.policy.SecurityExposure;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
 
@@ -60,6 +64,7 @@ public final class ModuleManager implements AutoCloseable {
   private final ConfigReloader configReloader;
   private final EventRelay relay;
   private final ModuleRunner runner;
+  private final ProcessTree processes = ProcessTree.system();
   private final ModuleHistory history;
   private final Clock clock;
   private volatile boolean closed;
@@ -365,6 +370,40 @@ public final class ModuleManager implements AutoCloseable {
     return modules.statuses();
   }
 
+  /**
+   * What the loader measured for every module it knows, and the audit log's condition, now. Reads
+   * counters without stopping any module and {@code /proc} for each running sandbox (bounded work:
+   * docs/metrics.md); a module's traffic never waits for it.
+   */
+  public LoaderMetrics metrics() {
+    List<ModuleMetrics> out = new ArrayList<>();
+    for (LoadedModule m : modules.all()) {
+      out.add(m.metrics(restarts.restarts(m.id()), processes));
+    }
+    for (ModuleStatus refused : modules.refusedStatuses()) {
+      out.add(
+          new ModuleMetrics(
+              refused.name(),
+              refused.state(),
+              restarts.restarts(refused.name()),
+              0,
+              List.of(),
+              java.util.Map.of(),
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              Optional.empty(),
+              List.of()));
+    }
+    out.sort(java.util.Comparator.comparing(ModuleMetrics::name));
+    return new LoaderMetrics(out, audit.status());
+  }
+
   /** Everything known about module {@code id} now; empty when no module of that name is known. */
   public Optional<ModuleSnapshot> snapshot(String id) {
     LoadedModule m = modules.get(id).orElse(null);
@@ -411,12 +450,12 @@ public final class ModuleManager implements AutoCloseable {
         restarts.restarts(st.name()),
         h == null ? null : h.lastExit(),
         c == null ? 0 : c.queuedFrames(),
-        s == null ? 0 : s.calls(),
-        s == null ? 0 : s.deniedCalls(),
-        s == null ? 0 : s.rateLimitedCalls(),
-        s == null ? 0 : s.droppedEvents(),
-        s == null ? 0 : s.overflows(),
-        s == null ? 0 : s.protocolErrors(),
+        s == null ? 0 : s.counters().receivedCalls(),
+        s == null ? 0 : s.counters().deniedTotal(),
+        s == null ? 0 : s.counters().rateLimitedCalls(),
+        s == null ? 0 : s.counters().eventsDropped(),
+        s == null ? 0 : s.counters().overflows(),
+        s == null ? 0 : s.counters().protocolErrors(),
         subscriptions,
         s == null ? List.of() : s.servedMethods());
   }
@@ -429,34 +468,67 @@ public final class ModuleManager implements AutoCloseable {
     return ModuleLaunchSpecs.outputLog(config, id);
   }
 
-  /** The last value of each metric the module reported. */
-  public Map<String, Double> metrics(String id) {
-    return modules.require(id).session().metrics();
+  /**
+   * The security exposure of a loaded module (docs/security-score.md): what it is granted now (a
+   * policy reload may have narrowed what admission granted), what its policy sets, and how this
+   * manager's launcher confines it. Empty for a module that was refused at admission.
+   */
+  public Optional<ExposureReport> exposure(String id) {
+    return modules
+        .get(id)
+        .map(
+            m -> {
+              AdmittedModule a = m.admitted();
+              boolean java = a.manifest().runtime() == ModuleManifest.Runtime.JAVA;
+              ExposureFacts.Isolation isolation = launcher.isolation(id);
+              boolean sandboxed =
+                  isolation != ExposureFacts.Isolation.UNSANDBOXED
+                      && isolation != ExposureFacts.Isolation.UNKNOWN;
+              // the profile its launch resolves: the policy's, else the loader's for the runtime
+              Optional<String> profile =
+                  sandboxed
+                      ? Optional.of(
+                          LimitResolver.resolve(config.launchDefaults(), java, m.session().policy())
+                              .profile())
+                      : Optional.empty();
+              return SecurityExposure.assess(
+                  ExposureFacts.of(a, profile, isolation, List.of(m.dataDir().toString()))
+                      .withGranted(m.session().granted()));
+            });
   }
 
-  /** Requests refused for a missing capability, counted per module. */
+  /** The series the module reported with {@code report_metric} in its current launch. */
+  public List<ReportedMetric> reportedMetrics(String id) {
+    return modules.require(id).session().reportedMetrics();
+  }
+
+  /** Requests refused for a missing capability, counted per module over its launches. */
   public long deniedCalls(String id) {
-    return modules.require(id).session().deniedCalls();
+    return counters(id).deniedTotal();
   }
 
   /** Requests refused because the module was over its rate limit. */
   public long rateLimitedCalls(String id) {
-    return modules.require(id).session().rateLimitedCalls();
+    return counters(id).rateLimitedCalls();
   }
 
   /** Events dropped from the module's queue under the drop_oldest overflow rule. */
   public long droppedEvents(String id) {
-    return modules.require(id).session().droppedEvents();
+    return counters(id).eventsDropped();
   }
 
   /** Times the module was disconnected because its outgoing queue was full. */
   public long queueOverflows(String id) {
-    return modules.require(id).session().overflows();
+    return counters(id).overflows();
   }
 
   /** Protocol violations seen from the module (each closed its connection). */
   public long protocolErrors(String id) {
-    return modules.require(id).session().protocolErrors();
+    return counters(id).protocolErrors();
+  }
+
+  private ModuleCounters counters(String id) {
+    return modules.require(id).session().counters();
   }
 
   /** The socket a module connects to (for diagnostics and tests). */

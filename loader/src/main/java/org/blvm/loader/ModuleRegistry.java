@@ -27,6 +27,7 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
 
   private final Map<String, LoadedModule> loaded = new ConcurrentSkipListMap<>();
   private final Map<String, ModuleStatus> refused = new ConcurrentSkipListMap<>();
+  private final Map<String, ModuleCounters> counters = new ConcurrentSkipListMap<>();
   private final ModuleEventListener eventListener;
 
   ModuleRegistry(ModuleEventListener eventListener) {
@@ -45,6 +46,23 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
   /** Removes {@code m} if it is still the module loaded under its name. */
   boolean remove(LoadedModule m) {
     return loaded.remove(m.id(), m);
+  }
+
+  /** The counters of module {@code id}, kept across its launches until {@link #forget}. */
+  ModuleCounters counters(String id) {
+    return counters.computeIfAbsent(id, k -> new ModuleCounters());
+  }
+
+  /** An unloaded module: its counters go. */
+  void forget(String id) {
+    if (!loaded.containsKey(id)) {
+      counters.remove(id);
+    }
+  }
+
+  /** The refused modules' statuses, by directory name. */
+  Collection<ModuleStatus> refusedStatuses() {
+    return refused.values();
   }
 
   void refuse(String dirName, ModuleStatus status) {

@@ -102,7 +102,8 @@ final class ModuleRunner implements LoadedModule.Listener {
     byte[] raw = new byte[32];
     random.nextBytes(raw);
     byte[] token = HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII);
-    LoadedModule m = new LoadedModule(services, o.admitted(), dir, token);
+    String id = o.admitted().manifest().name();
+    LoadedModule m = new LoadedModule(services, o.admitted(), dir, token, modules.counters(id));
     if (!modules.add(m, dirName)) {
       throw new IllegalStateException("module " + m.id() + " is already loaded");
     }
@@ -193,6 +194,7 @@ final class ModuleRunner implements LoadedModule.Listener {
     relay.flush();
     m.stop(config.stopGraceMs());
     modules.remove(m);
+    modules.forget(id);
     m.markUnloaded();
     publishCore(EventType.ModuleUnloaded, new EventPayloads.ModuleUnloaded(id, "unloaded"));
   }

@@ -54,6 +54,10 @@ final class OutboundQueue {
   private final long maxBytes;
   private final EventRelay relay;
   private final LongConsumer droppedCounter;
+  private final LongConsumer sentCounter;
+
+  /** Frames queued: written under {@link #lock}, read without it (metrics). */
+  private volatile int depth;
 
   private final Object lock = new Object();
 
@@ -104,6 +108,7 @@ final class OutboundQueue {
   /**
    * @param relay wakes writers for events; null: whoever queues an event notifies the writer
    * @param droppedCounter told how many events each drop_oldest pass dropped
+   * @param sentCounter told how many events each batch the writer takes holds
    */
   OutboundQueue(
       String moduleId,
@@ -112,7 +117,8 @@ final class OutboundQueue {
       int maxFrames,
       long maxBytes,
       EventRelay relay,
-      LongConsumer droppedCounter) {
+      LongConsumer droppedCounter,
+      LongConsumer sentCounter) {
     this.moduleId = moduleId;
     this.codec = codec;
     this.overflowRule = overflowRule;
@@ -120,6 +126,12 @@ final class OutboundQueue {
     this.maxBytes = maxBytes;
     this.relay = relay;
     this.droppedCounter = droppedCounter;
+    this.sentCounter = sentCounter;
+  }
+
+  /** Frames queued now, read without the lock (for metrics: may be a moment old). */
+  int depth() {
+    return depth;
   }
 
   /** The thread that takes batches (unparked when a control frame is queued while it lingers). */
@@ -129,13 +141,6 @@ final class OutboundQueue {
 
   boolean isClosed() {
     return closed;
-  }
-
-  /** Frames queued and not yet taken by the writer: a snapshot for status views. */
-  int depth() {
-    synchronized (lock) {
-      return out.size();
-    }
   }
 
   /** Why the queue was closed (the first reason given), or null while open. */
@@ -226,6 +231,7 @@ final class OutboundQueue {
       }
       out.addLast(new Outgoing(lastFrame, 0));
       out.addLast(new Outgoing(END, 0));
+      depth = out.size();
       notifyWriter();
       closeReason = reason;
       closed = true;
@@ -250,6 +256,7 @@ final class OutboundQueue {
     out.clear();
     queuedBytes = 0;
     out.addLast(new Outgoing(END, 0));
+    depth = out.size();
     notifyWriter();
   }
 
@@ -276,6 +283,7 @@ final class OutboundQueue {
     }
     out.addLast(new Outgoing(frame, seq));
     queuedBytes += frame.length;
+    depth = out.size();
     return true;
   }
 
@@ -304,6 +312,7 @@ final class OutboundQueue {
       n++;
     }
     if (n > 0) {
+      depth = out.size();
       droppedCounter.accept(n);
     }
   }
@@ -329,6 +338,7 @@ final class OutboundQueue {
    */
   String takeBatch(List<byte[]> batch) throws InterruptedException {
     String dropped = null;
+    long events = 0;
     synchronized (lock) {
       while (out.isEmpty()) {
         writerWaiting = true;
@@ -353,7 +363,14 @@ final class OutboundQueue {
         Outgoing o = out.pollFirst();
         queuedBytes -= o.frame().length;
         batch.add(o.frame());
+        if (o.seq() != 0) {
+          events++;
+        }
       }
+      depth = out.size();
+    }
+    if (events > 0) {
+      sentCounter.accept(events);
     }
     return dropped;
   }

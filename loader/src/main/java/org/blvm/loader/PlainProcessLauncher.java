@@ -12,6 +12,11 @@ final class PlainProcessLauncher implements ModuleLauncher {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
 
   @Override
+  public org.blvm.policy.ExposureFacts.Isolation isolation(String moduleId) {
+    return org.blvm.policy.ExposureFacts.Isolation.UNSANDBOXED;
+  }
+
+  @Override
   public LaunchedProcess launch(LaunchSpec spec) throws IOException {
     LOG.log(
         System.Logger.Level.WARNING,

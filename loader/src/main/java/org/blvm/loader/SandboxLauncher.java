@@ -78,6 +78,36 @@ final class SandboxLauncher implements ModuleLauncher {
     }
   }
 
+  /**
+   * Unsandboxed for development; or sandboxed: as a uid of its own from the module uid range when
+   * the loader is root and has one, as the one sandbox user every sandbox shares when the loader is
+   * root without a range, else as the loader's own uid.
+   */
+  @Override
+  public org.blvm.policy.ExposureFacts.Isolation isolation(String moduleId) {
+    if (unsandboxed.contains(moduleId)) {
+      return org.blvm.policy.ExposureFacts.Isolation.UNSANDBOXED;
+    }
+    if (sandbox == null) {
+      return org.blvm.policy.ExposureFacts.Isolation.UNKNOWN; // nothing runs: see problems()
+    }
+    if (!runsAsRoot()) {
+      return org.blvm.policy.ExposureFacts.Isolation.SANDBOX_NODE_UID;
+    }
+    return sandbox.moduleUids().isPresent()
+        ? org.blvm.policy.ExposureFacts.Isolation.SANDBOX_OWN_UID
+        : org.blvm.policy.ExposureFacts.Isolation.SANDBOX_SHARED_UID;
+  }
+
+  /** Whether this process's effective uid is root (the owner of {@code /proc/self}). */
+  private static boolean runsAsRoot() {
+    try {
+      return ((Integer) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private synchronized ModuleUids uids() throws IOException {
     if (uids == null) {
       Set<Integer> reserved = new java.util.HashSet<>(ModuleUids.accountIds());

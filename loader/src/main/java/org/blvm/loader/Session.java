@@ -9,18 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Capability;
+import org.blvm.protocol.ErrorValue;
 import org.blvm.protocol.EventType;
 
 /**
  * What the {@link Dispatcher} knows of the module that calls: its authenticated id, manifest,
  * granted capabilities and policy, and what it set up at run time (subscriptions, served methods,
- * metrics), with its request rate limit and the counters the manager reports. The session of a
- * module lasts as long as its launch (a restart gets a new one).
+ * metrics), with its request rate limit and the module's counters. The session of a module lasts as
+ * long as its launch (a restart gets a new one, with the same {@link ModuleCounters}).
  */
 final class Session {
   /** Told when the module's progress moves its state (on the module's reader thread). */
@@ -45,13 +45,8 @@ final class Session {
 
   private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private final Set<String> served = ConcurrentHashMap.newKeySet();
-  private final Map<String, Double> metrics = new ConcurrentHashMap<>();
-  private final AtomicLong calls = new AtomicLong();
-  private final AtomicLong protocolErrors = new AtomicLong();
-  private final AtomicLong denied = new AtomicLong();
-  private final AtomicLong overflows = new AtomicLong();
-  private final AtomicLong droppedEvents = new AtomicLong();
-  private final AtomicLong rateLimited = new AtomicLong();
+  private final ReportedMetrics metrics = new ReportedMetrics();
+  private final ModuleCounters counters;
 
   @GuardedBy("this")
   private long rateLimitedUnaudited;
@@ -62,7 +57,8 @@ final class Session {
   @GuardedBy("this")
   private boolean rateLimitAudited;
 
-  Session(AdmittedModule admitted, Ticker ticker, Progress progress) {
+  Session(AdmittedModule admitted, Ticker ticker, Progress progress, ModuleCounters counters) {
+    this.counters = counters;
     this.manifest = admitted.manifest();
     this.id = manifest.name();
     this.granted = Set.copyOf(admitted.grantedCapabilities());
@@ -126,7 +122,7 @@ final class Session {
     if (requests == null || requests.tryTake(ticker.nanoTime())) {
       return true;
     }
-    rateLimited.incrementAndGet();
+    counters.rateLimited();
     return false;
   }
 
@@ -187,65 +183,33 @@ final class Session {
     return l;
   }
 
-  /** Records a metric; false when it would be a new name beyond {@code max}. */
-  boolean reportMetric(String name, double value, int max) {
-    if (!metrics.containsKey(name) && metrics.size() >= max) {
-      return false;
-    }
-    metrics.put(name, value);
-    return true;
+  /**
+   * Records the last value of a metric series; returns null, or the error to answer when a name,
+   * label or quota bound is broken ({@link ReportedMetrics}).
+   */
+  ErrorValue reportMetric(String name, Map<String, String> labels, double value) {
+    return metrics.report(name, labels, value);
   }
 
-  Map<String, Double> metrics() {
-    return Map.copyOf(metrics);
+  List<ReportedMetric> reportedMetrics() {
+    return metrics.snapshot();
+  }
+
+  /** The module's counters (shared by its launches). */
+  ModuleCounters counters() {
+    return counters;
   }
 
   /** One request received (counted before any check). */
   void countCall() {
-    calls.incrementAndGet();
-  }
-
-  long calls() {
-    return calls.get();
+    counters.received();
   }
 
   Set<String> subscriptions() {
     return Set.copyOf(subscriptions);
   }
 
-  void countProtocolError() {
-    protocolErrors.incrementAndGet();
-  }
-
-  void countDenied() {
-    denied.incrementAndGet();
-  }
-
-  void countOverflow() {
-    overflows.incrementAndGet();
-  }
-
-  void countDropped(long n) {
-    droppedEvents.addAndGet(n);
-  }
-
-  long protocolErrors() {
-    return protocolErrors.get();
-  }
-
-  long deniedCalls() {
-    return denied.get();
-  }
-
-  long overflows() {
-    return overflows.get();
-  }
-
-  long droppedEvents() {
-    return droppedEvents.get();
-  }
-
-  long rateLimitedCalls() {
-    return rateLimited.get();
+  void countDenied(Capability capability) {
+    counters.denied(capability);
   }
 }

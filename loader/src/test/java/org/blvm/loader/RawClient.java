@@ -26,6 +26,9 @@ final class RawClient implements Closeable {
 
   private boolean recording;
 
+  /** Frames read while {@link #recording}. */
+  int framesRead;
+
   RawClient(String socketPath) throws IOException {
     socket = AFUNIXSocket.newInstance();
     socket.connect(AFUNIXSocketAddress.of(new java.io.File(socketPath)));
@@ -59,6 +62,7 @@ final class RawClient implements Closeable {
     byte[] p = Frames.read(in, codec.limits().maxFrameBytes());
     if (p != null && recording) {
       received.write(p);
+      framesRead++;
     }
     return p == null ? null : codec.decode(p);
   }

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       ConfigCommand.class,
       LogsCommand.class,
       AuditCommand.class,
+      MetricsCommand.class,
+      SecurityCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -17,10 +17,13 @@ import java.util.concurrent.Callable;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.ExposureFacts;
+import org.blvm.policy.ExposureReport;
 import org.blvm.policy.LimitSettings;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.policy.Policy;
 import org.blvm.policy.PolicyException;
+import org.blvm.policy.SecurityExposure;
 import org.blvm.policy.TrustedKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +39,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Validates a policy file and prints every problem (key and line).",
       "With --modules, runs admission (read only) on each module directory and prints what each"
-          + " module would get and why, or why it would be refused."
+          + " module would get and why, or why it would be refused, and each admitted module's"
+          + " security exposure (docs/security-score.md)."
     })
 final class PolicyCheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -119,6 +123,7 @@ final class PolicyCheckCommand implements Callable<Integer> {
       return Cli.fail(spec, ExitCodes.INPUT, e.getMessage());
     }
     int refused = 0;
+    List<ExposureReport> exposures = new ArrayList<>();
     TreeSet<String> seen = new TreeSet<>();
     for (Path d : dirs) {
       String name = d.getFileName().toString();
@@ -145,12 +150,22 @@ final class PolicyCheckCommand implements Callable<Integer> {
                       .map(n -> "the policy assigns \"" + n + "\"")
                       .orElse("the policy names none, so the loader's default applies"));
         }
+        printPolicy(out, mp);
+        ExposureReport exposure =
+            SecurityExposure.assess(
+                ExposureFacts.of(
+                    a,
+                    Optional.empty(),
+                    ExposureFacts.Isolation.UNKNOWN,
+                    List.of("its data directory")));
+        exposures.add(exposure);
+        SecurityExposure.print(out, exposure, "  ");
       } catch (AdmissionException e) {
         refused++;
         out.println("module " + name + ": REFUSE (" + e.getClass().getSimpleName() + ")");
         out.println("  why:           " + e.getMessage().replace("\n", "\n                 "));
+        printPolicy(out, mp);
       }
-      printPolicy(out, mp);
     }
     for (String name : policy.modules().keySet()) {
       if (!seen.contains(name)) {
@@ -159,6 +174,9 @@ final class PolicyCheckCommand implements Callable<Integer> {
     }
     if (state == null) {
       out.println("(version ratchet not checked: give --state DIR to check it)");
+    }
+    for (ExposureReport e : exposures) {
+      out.println("exposure " + e.module() + ": " + e.score() + " " + e.rating());
     }
     out.println(
         dirs.size()

@@ -40,7 +40,9 @@ class CliHelpTest {
             "blvm-loader config",
             "blvm-loader config reload",
             "blvm-loader logs",
-            "blvm-loader audit"),
+            "blvm-loader audit",
+            "blvm-loader metrics",
+            "blvm-loader security"),
         checked);
   }
 

@@ -3,13 +3,9 @@ package org.blvm.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,23 +34,7 @@ class ConfigSighupIT {
                 cfg.toString())
             .redirectErrorStream(true)
             .start();
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread t =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                  lines.add(l);
-                }
-              } catch (java.io.IOException e) {
-                // process gone
-              }
-            });
-    t.setDaemon(true);
-    t.start();
+    BlockingQueue<String> lines = ProcessLines.of(p, null);
     try {
       awaitLine(lines, "ready");
       Files.writeString(cfg, "[network]\nport = 8334\n[rpc]\nport = 8332\n");

@@ -58,10 +58,14 @@ final class ModuleFixture {
    * policyToml}.
    */
   static String policyText(String policyToml) {
+    return policyHeader() + policyToml;
+  }
+
+  /** The top of a policy file trusting the run's key (threshold 1), before any table. */
+  static String policyHeader() {
     return "threshold = 1\n[[keys]]\nname = \"test-run\"\npublic_key = \""
         + KEY.publicKey().encoded()
-        + "\"\n"
-        + policyToml;
+        + "\"\n";
   }
 
   /** Signs (and pins) the module in {@code dir} with the run's key. */

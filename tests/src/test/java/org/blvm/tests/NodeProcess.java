@@ -46,18 +46,20 @@ final class NodeProcess implements AutoCloseable {
     return p;
   }
 
-  /** Starts {@code blvm-node run --home HOME}. */
-  static NodeProcess start(Path home, Path log) throws IOException {
+  /** Starts {@code blvm-node run --home HOME [MORE…]}. */
+  static NodeProcess start(Path home, Path log, String... more) throws IOException {
     List<String> cmd =
-        List.of(
-            "setsid",
-            JAVA.toString(),
-            "-XX:-UsePerfData",
-            "-jar",
-            jar("blvm.nodeJar").toString(),
-            "run",
-            "--home",
-            home.toString());
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                JAVA.toString(),
+                "-XX:-UsePerfData",
+                "-jar",
+                jar("blvm.nodeJar").toString(),
+                "run",
+                "--home",
+                home.toString()));
+    cmd.addAll(List.of(more));
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

@@ -3,6 +3,7 @@ package org.blvm.node.host;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import org.blvm.node.admin.AuditCommand;
 import org.blvm.node.admin.CommandRegistry;
 import org.blvm.node.admin.ConfigReloadCommand;
 import org.blvm.node.admin.LogsCommand;
+import org.blvm.node.admin.MetricsCommand;
 import org.blvm.node.admin.ModuleRestartCommand;
 import org.blvm.node.admin.ModuleStartCommand;
 import org.blvm.node.admin.ModuleStopCommand;
@@ -33,6 +35,8 @@ import org.blvm.node.admin.ModuleUnloadCommand;
 import org.blvm.node.admin.ModulesListCommand;
 import org.blvm.node.admin.ModulesStatusCommand;
 import org.blvm.node.admin.PolicyReloadCommand;
+import org.blvm.node.admin.SecurityCommand;
+import org.blvm.node.metrics.MetricsEndpoint;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.Policy;
@@ -59,6 +63,8 @@ final class NodeHost implements AutoCloseable {
   private ModuleManager modules;
   private SimulationDriver driver;
   private AdminServer admin;
+  private MetricsEndpoint metrics;
+  private MetricsEndpoint.MetricsListen metricsListen;
   private final ExecutorService reloads =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -139,6 +145,18 @@ final class NodeHost implements AutoCloseable {
     } catch (IOException e) {
       throw new StartupException(e.getMessage(), e);
     }
+    metrics = new MetricsEndpoint(modules);
+    if (metricsListen != null) {
+      try {
+        InetSocketAddress at = metrics.serve(metricsListen);
+        out.println(
+            "blvm-node: metrics http://"
+                + new MetricsEndpoint.MetricsListen(at.getAddress(), at.getPort())
+                + "/metrics");
+      } catch (IOException e) {
+        throw new StartupException(e.getMessage(), e);
+      }
+    }
     try {
       admin = AdminServer.start(paths.adminSocket(), commands(), AdminServer.Settings.defaults());
     } catch (IOException e) {
@@ -178,7 +196,9 @@ final class NodeHost implements AutoCloseable {
             new PolicyReloadCommand(modules, paths.policy()),
             new ConfigReloadCommand(modules),
             new LogsCommand(modules),
-            new AuditCommand(modules));
+            new AuditCommand(modules),
+            new MetricsCommand(name -> modules.status(name).isPresent(), metrics::text),
+            new SecurityCommand(modules));
     return new CommandRegistry(all);
   }
 
@@ -233,6 +253,11 @@ final class NodeHost implements AutoCloseable {
         });
   }
 
+  /** Serve metrics over HTTP at {@code listen} once started (null: not over HTTP). */
+  void serveMetrics(MetricsEndpoint.MetricsListen listen) {
+    this.metricsListen = listen;
+  }
+
   /** The module manager (after {@link #start()}). */
   ModuleManager modules() {
     return modules;
@@ -247,6 +272,9 @@ final class NodeHost implements AutoCloseable {
     }
     if (admin != null) {
       admin.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     if (modules != null) {
       modules.close();

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.blvm.loader.ModuleManager;
 import org.blvm.node.EventSink;
+import org.blvm.node.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,10 +25,18 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin NodeOptions options;
 
+  @Mixin MetricsOptions metrics;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    return run(options.paths(), out, ModuleManager.builder(), (type, payload) -> {}, null);
+    return run(
+        options.paths(),
+        out,
+        ModuleManager.builder(),
+        (type, payload) -> {},
+        null,
+        metrics.listen(spec));
   }
 
   /**
@@ -42,8 +51,21 @@ final class RunCommand implements Callable<Integer> {
       EventSink observer,
       Until until)
       throws Exception {
+    return run(paths, out, builder, observer, until, null);
+  }
+
+  /** As above, also serving metrics over HTTP at {@code metrics} when it is not null. */
+  static int run(
+      NodePaths paths,
+      PrintWriter out,
+      ModuleManager.Builder builder,
+      EventSink observer,
+      Until until,
+      MetricsEndpoint.MetricsListen metrics)
+      throws Exception {
     CountDownLatch stop = new CountDownLatch(1);
     try (NodeHost node = new NodeHost(paths, out, builder, observer)) {
+      node.serveMetrics(metrics);
       Signals.install(stop::countDown, node::reloadAll);
       try {
         node.start();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +41,9 @@ import org.blvm.sdk.NodeApiException;
  *       call_targets}, send {@code flood} requests as fast as it can) and publishes what the node
  *       answered as {@code test.probe} {@code {results: {name: "ok" | error code}, flood_ok,
  *       flood_rate_limited}}.
+ *   <li>Config {@code "report_on_start": [{name, value, labels}, ...]}: right after connecting,
+ *       reports each with {@code report_metric}, in order, and logs {@code metric <name> ok} or
+ *       {@code metric <name> refused <code>}.
  * </ul>
  *
  * <p>Exit status: 0 after a stop, 2 when connecting fails (reason on stderr), 3 for
@@ -78,6 +82,9 @@ public final class TestModule {
       return;
     }
     module.client.complete(client);
+    for (JsonNode m : client.context().config().path("report_on_start")) {
+      report(client, m);
+    }
     if (client.context().config().path("log_environment").asBoolean(false)) {
       logEnvironment(client);
     }
@@ -90,6 +97,21 @@ public final class TestModule {
       hangUntilKilled();
     }
     System.exit(0);
+  }
+
+  /** Reports one metric of {@code report_on_start} and logs the node's answer. */
+  private static void report(ModuleClient c, JsonNode m) {
+    Map<String, String> labels = new TreeMap<>();
+    m.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    String name = m.path("name").asText();
+    String outcome;
+    try {
+      c.api().reportMetric(name, m.path("value").asDouble(), labels);
+      outcome = "ok";
+    } catch (NodeApiException e) {
+      outcome = "refused " + e.code();
+    }
+    c.log(Message.LogLevel.INFO, "metric " + name + " " + outcome);
   }
 
   private static void logEnvironment(ModuleClient c) {
