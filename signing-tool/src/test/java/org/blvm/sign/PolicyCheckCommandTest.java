@@ -91,7 +91,8 @@ class PolicyCheckCommandTest {
                     + " default), processes 12, disk (largest file) (loader default)"),
         r.toString());
     assertTrue(r.out().contains("2 module(s): 1 admitted, 1 refused"), r.toString());
-    // the admitted module's exposure: its grant, the policy's single key, no limits written
+    // the admitted module's exposure: its grant, the policy's single key, the inherited CPU limit,
+    // its data
     assertTrue(r.out().contains("exposure of good:"), r.toString());
     assertTrue(
         r.out().contains("+0.1  cap_read_blockchain: reads blocks, headers and transactions"),
@@ -99,7 +100,10 @@ class PolicyCheckCommandTest {
     assertTrue(r.out().contains("+0.3  single_key: threshold = 1"), r.toString());
     assertTrue(r.out().contains("fix: raise threshold to 2"), r.toString());
     assertTrue(r.out().contains("not scored: how its sandbox runs"), r.toString());
-    assertTrue(r.out().contains("overall exposure 0.7 of 10 LOW"), r.toString());
-    assertTrue(r.out().contains("exposure good: 0.7 LOW"), r.toString());
+    // [defaults.limits] cpu_seconds = 0 reaches the module (its own limits set processes only)
+    assertTrue(r.out().contains("+0.5  cpu_unlimited: limits.cpu_seconds = 0"), r.toString());
+    assertTrue(r.out().contains("+0.1  writable_paths:"), r.toString());
+    assertTrue(r.out().contains("overall exposure 1.0 of 10 LOW"), r.toString());
+    assertTrue(r.out().contains("exposure good: 1.0 LOW"), r.toString());
   }
 }
