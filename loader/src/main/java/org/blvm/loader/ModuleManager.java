@@ -55,6 +55,9 @@ public final class ModuleManager implements AutoCloseable {
   private final ConfigReloader configReloader;
   private final EventRelay relay;
   private final ModuleRunner runner;
+  private final DataUsageMonitor dataUsage;
+  private final Path stateDir;
+  private volatile StorageStatus storage = StorageStatus.UNCHECKED;
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -67,6 +70,9 @@ public final class ModuleManager implements AutoCloseable {
     this.discovery = new ModuleDiscovery(config.modulesDir(), config.maxModules(), b.admission);
     this.restarts = new RestartPolicy(b.ticker);
     this.relay = new EventRelay("blvm-event-relay");
+    this.dataUsage =
+        new DataUsageMonitor(config.dataUsageIntervalMs(), config.dataUsageBudget(), b.ticker);
+    this.stateDir = b.admission.stateDir().orElse(null);
     this.configReloader =
         b.nodeConfig == null
             ? null
@@ -90,7 +96,8 @@ public final class ModuleManager implements AutoCloseable {
             restarts,
             relay,
             configReloader,
-            b.logListener);
+            b.logListener,
+            dataUsage);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     Dispatcher dispatcher = new Dispatcher(b.backend, codec, audit, modules, modules, subscribed);
@@ -128,6 +135,7 @@ public final class ModuleManager implements AutoCloseable {
           String.join("\n", problems));
     }
     LoaderRoots.prepare(config, launcher);
+    storage = LoaderRoots.checkSharing(config, stateDir);
     NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
     for (Path dir : discovery.moduleDirs()) {
       startModule(dir);
@@ -183,6 +191,7 @@ public final class ModuleManager implements AutoCloseable {
       configReloader.close();
     }
     runner.stopAll();
+    dataUsage.close();
     // after the modules stopped; an event published later is notified by its publisher
     relay.close();
     audit.close();
@@ -196,6 +205,22 @@ public final class ModuleManager implements AutoCloseable {
   /** Whether the audit log is being written, and how many decisions it lost or dropped. */
   public AuditStatus auditStatus() {
     return audit.status();
+  }
+
+  /**
+   * Whether the runtime root, the admission state directory or the audit log's directory share a
+   * filesystem with the data root (checked by {@link #start()}, which logs a WARNING if so).
+   */
+  public StorageStatus storageStatus() {
+    return storage;
+  }
+
+  /**
+   * How much of its data directory limits ({@code data_mb}, {@code data_files}) a running module
+   * uses, as last measured; empty when it does not run.
+   */
+  public Optional<DataUsage> dataUsage(String id) {
+    return dataUsage.usage(id);
   }
 
   // ------------------------------------------------------------------ events

@@ -32,6 +32,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final EventRelay relay;
   private final ConfigReloader configReloader;
   private final ModuleLogListener logListener;
+  private final DataUsageMonitor dataUsage;
   private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
@@ -46,7 +47,8 @@ final class ModuleRunner implements LoadedModule.Listener {
       RestartPolicy restarts,
       EventRelay relay,
       ConfigReloader configReloader,
-      ModuleLogListener logListener) {
+      ModuleLogListener logListener,
+      DataUsageMonitor dataUsage) {
     this.config = config;
     this.launcher = launcher;
     this.random = random;
@@ -57,6 +59,7 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.relay = relay;
     this.configReloader = configReloader;
     this.logListener = logListener;
+    this.dataUsage = dataUsage;
   }
 
   /** Runs the connect deadlines of launches (one thread, {@code blvm-timer}). */
@@ -86,6 +89,14 @@ final class ModuleRunner implements LoadedModule.Listener {
     }
     try {
       m.start(launcher);
+      dataUsage.watch(
+          new DataUsageMonitor.Subject(
+              m.id(),
+              m.dataDir(),
+              m.host().status().pid().orElse(-1),
+              () -> m.host().state().isLive(),
+              why -> stopForDataLimit(m, why)),
+          LimitResolver.dataLimit(config.launchDefaults(), m.session().policy()));
       publishCore(
           EventType.ModuleLoaded,
           new EventPayloads.ModuleLoaded(m.id(), o.admitted().manifest().version()));
@@ -98,6 +109,28 @@ final class ModuleRunner implements LoadedModule.Listener {
       m.closeEndpoints("launch failed");
     }
     return m.host().status();
+  }
+
+  /**
+   * The module's data directory is over its limit (or cannot be measured): FAILED with {@code why},
+   * its process killed, and no restart, which would find the directory as full.
+   */
+  private static void stopForDataLimit(LoadedModule m, String why) {
+    String detail =
+        why + "; not restarted: free space in " + m.dataDir() + ", then start the module again";
+    boolean stopped =
+        m.host()
+            .transition(
+                ModuleState.FAILED,
+                detail,
+                ModuleState.LOADED,
+                ModuleState.INITIALIZED,
+                ModuleState.SUBSCRIBED,
+                ModuleState.STARTED);
+    if (stopped) {
+      LOG.log(System.Logger.Level.WARNING, "module {0} stopped: {1}", m.id(), detail);
+      m.killProcess();
+    }
   }
 
   /** Stops the module gracefully, after the events published before; returns its status. */

@@ -13,6 +13,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.blvm.protocol.Capability;
@@ -92,6 +93,11 @@ public final class Admission {
 
   public Policy policy() {
     return policy;
+  }
+
+  /** The loader-owned state directory, when one was set (required by {@link #admit}). */
+  public Optional<Path> stateDir() {
+    return Optional.ofNullable(stateDir);
   }
 
   /**
