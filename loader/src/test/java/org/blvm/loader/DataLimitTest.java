@@ -86,6 +86,19 @@ class DataLimitTest {
       assertEquals(2L << 20, u.limitBytes());
       assertEquals(100_000, u.limitEntries(), "the loader's default data_files");
       assertEquals(ModuleState.LOADED, fx.manager.status("modest").orElseThrow().state());
+
+      // the operator's way back: unload, free space, start again (it fills again and is stopped)
+      fx.manager.unloadModule("filler");
+      try (var s = Files.list(tmp.resolve("run/data/filler/fill"))) {
+        for (Path f : (Iterable<Path>) s::iterator) {
+          Files.delete(f);
+        }
+      }
+      ModuleStatus again = fx.manager.startModule(tmp.resolve("modules/filler"));
+      assertTrue(again.pid().isPresent() && again.pid().getAsLong() != pid, again.toString());
+      assertTrue(fx.manager.awaitState("filler", ModuleState.FAILED, Duration.ofSeconds(20)));
+      assertTrue(
+          fx.manager.status("filler").orElseThrow().detail().startsWith("data directory over"));
     }
   }
 }
