@@ -292,9 +292,8 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
 
   /**
    * How module data directories are measured: every {@code interval} (default 5 s), at most {@code
-   * entriesPerPass} entries of each directory per pass (default 10000; a larger tree is measured
-   * over several passes). Between two measurements a module can write past its {@code data_mb} at
-   * the disk's speed: the interval bounds that overshoot (docs/policy.md).
+   * entriesPerPass} entries of each per pass (default 10000; a larger tree takes several passes).
+   * The interval bounds how far a module can write past its {@code data_mb} (docs/policy.md).
    */
   public B dataUsage(Duration interval, int entriesPerPass) {
     this.dataUsageInterval = interval;

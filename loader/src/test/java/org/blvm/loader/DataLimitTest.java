@@ -1,6 +1,7 @@
 package org.blvm.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -100,5 +101,29 @@ class DataLimitTest {
       assertTrue(
           fx.manager.status("filler").orElseThrow().detail().startsWith("data directory over"));
     }
+  }
+
+  @Test
+  void builder_dataSettingsOutOfRange_eachReportedWithWhatWasFound() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ModuleManager.builder()
+                    .dataLimits(0, 10_000_001)
+                    .dataUsage(Duration.ofMillis(99), 99)
+                    .build());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "dataLimits needs mb in 1..16777216 and files in 1..10000000, found 0 and"
+                    + " 10000001"),
+        e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "dataUsage needs an interval from 100 ms to 1 h and at least 100 entries per"
+                    + " pass, found PT0.099S and 99"),
+        e.getMessage());
   }
 }
