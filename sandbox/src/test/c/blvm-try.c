@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/un.h>
@@ -270,7 +271,73 @@ static int probe_limits(void) {
 
 /* A minimal native module: connects to $BLVM_SOCKET, says hello with $BLVM_TOKEN (or a wrong
  * one), prints the kind of the answer, then stays alive. */
+static int hello(int wrong_token);
 static int module(int wrong_token) {
+  int rc = hello(wrong_token);
+  if (rc) return rc;
+  for (;;) pause();
+}
+
+/* Connects as mod-ok, then fills its data directory and stays alive: "fill-N" writes N MiB as
+ * 256 KiB files under $BLVM_DATA_DIR/fill/ (each far below a 1 MiB per-file limit); "hide-N"
+ * writes N MiB into 1 MiB files it deletes and keeps open, so no walk of the directory sees them.
+ * Prints "fill wrote <bytes> errno <e>" when done. */
+static int fill(const char *mode) {
+  int hide = !strncmp(mode, "hide-", 5);
+  long mib = atol(mode + 5);
+  int rc = hello(0);
+  if (rc) return rc;
+  const char *data = getenv("BLVM_DATA_DIR");
+  if (!data) { printf("fill no data dir\n"); return 3; }
+  char dir[512], path[600];
+  snprintf(dir, sizeof dir, "%s/fill", data);
+  mkdir(dir, 0700);
+  signal(SIGXFSZ, SIG_IGN);
+  static char buf[65536];
+  memset(buf, 'x', sizeof buf);
+  long done = 0;
+  int err = 0;
+  long chunk = hide ? (1L << 20) : (256L << 10);
+  for (long i = 0; done < (mib << 20) && !err; i++) {
+    snprintf(path, sizeof path, "%s/f%ld", dir, i);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) { err = errno; break; }
+    if (hide) unlink(path);
+    for (long w = 0; w < chunk; w += sizeof buf) {
+      long n = write(fd, buf, sizeof buf);
+      if (n < 0) { err = errno; break; }
+      done += n;
+    }
+    if (!hide) close(fd);
+  }
+  fsync(1);
+  printf("fill wrote %ld errno %d\n", done, err);
+  fflush(stdout);
+  for (;;) pause();
+}
+
+/* Connects as mod-ok, then makes a directory in $BLVM_DATA_DIR the loader's user cannot read:
+ * "lock" writes 1 MiB into locked/f and sets locked/ to mode 000. Prints "locked". */
+static int lock(void) {
+  int rc = hello(0);
+  if (rc) return rc;
+  const char *data = getenv("BLVM_DATA_DIR");
+  if (!data) { printf("lock no data dir\n"); return 3; }
+  char dir[512], path[600];
+  snprintf(dir, sizeof dir, "%s/locked", data);
+  snprintf(path, sizeof path, "%s/f", dir);
+  mkdir(dir, 0700);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  static char buf[1 << 20];
+  if (fd < 0 || write(fd, buf, sizeof buf) != sizeof buf) { printf("lock write %d\n", errno); }
+  close(fd);
+  chmod(dir, 0);
+  printf("locked\n");
+  fflush(stdout);
+  for (;;) pause();
+}
+
+static int hello(int wrong_token) {
   const char *path = getenv("BLVM_SOCKET");
   const char *token = getenv("BLVM_TOKEN");
   if (!path || !token || strlen(token) != 64) { printf("module no socket/token\n"); return 3; }
@@ -299,7 +366,7 @@ static int module(int wrong_token) {
   else if (memmem(in, r, "close", 5)) printf("module answer close\n");
   else printf("module answer other\n");
   fflush(stdout);
-  for (;;) pause();
+  return 0;
 }
 
 /* The mode of a native test module: a trailer "BLVMMODE=<mode>\n" appended to the binary (the
@@ -336,6 +403,8 @@ int main(int argc, char **argv) {
   if (!strcmp(base, "flood")) return flood();
   if (!strcmp(base, "membomb")) return membomb();
   if (!strcmp(base, "spin")) { for (;;) {} }
+  if (!strncmp(base, "fill-", 5) || !strncmp(base, "hide-", 5)) return fill(base);
+  if (!strcmp(base, "lock")) return lock();
   if (argc < 2) return 2;
   const char *c = argv[1];
   if (!strcmp(c, "syscalls")) return syscalls();

@@ -18,6 +18,8 @@ import org.blvm.sandbox.ResourceLimits;
  *   <li>{@code processes} → RLIMIT_NPROC (processes and threads)
  *   <li>{@code cpu_seconds} → RLIMIT_CPU; 0 → RLIM_INFINITY ({@link ResourceLimits#UNLIMITED})
  *   <li>{@code disk_mb} → RLIMIT_FSIZE (the largest single file, not the directory's total)
+ *   <li>{@code data_mb}, {@code data_files} → {@link DataLimit}: the data directory's total, which
+ *       the loader measures (not part of the sandbox's confinement)
  *   <li>{@code memory_mb} → native: RLIMIT_AS; JVM: a heap of half of it (at least 16 MiB), while
  *       RLIMIT_AS stays the loader's JVM setting (none unless set): a JVM reserves ~450 MiB of
  *       address space beyond its heap at start, so RLIMIT_AS = memory_mb would stop it starting
@@ -46,6 +48,27 @@ final class LimitResolver {
     }
   }
 
+  private static final List<String> DATA_KEYS = List.of("limits.data_mb", "limits.data_files");
+
+  /**
+   * The bounds of a module's data directory, which the loader measures ({@link DataUsageMonitor}).
+   *
+   * @param bytes {@code data_mb} in bytes: the allocated size of everything in it
+   * @param entries {@code data_files}: files, directories, links and the rest below it
+   */
+  record DataLimit(long bytes, long entries) {}
+
+  /** {@code data_mb} and {@code data_files} from the policy, else the loader's defaults. */
+  static DataLimit dataLimit(LaunchDefaults loader, ModulePolicy policy) {
+    int mb = loader.dataMb();
+    int files = loader.dataFiles();
+    if (policy != null) {
+      mb = policy.limits().dataMb().orElse(mb);
+      files = policy.limits().dataFiles().orElse(files);
+    }
+    return new DataLimit((long) mb << 20, files);
+  }
+
   /** JVM heap for a policy memory_mb: half of it (the rest is metaspace, code, stacks, malloc). */
   static int jvmHeapMb(int memoryMb) {
     return Math.max(16, memoryMb / 2);
@@ -63,7 +86,11 @@ final class LimitResolver {
         fromPolicy.add("sandbox_profile");
       }
       LimitSettings p = policy.limits();
-      fromPolicy.addAll(p.writtenKeys());
+      for (String key : p.writtenKeys()) {
+        if (!DATA_KEYS.contains(key)) { // the loader measures those, not the sandbox
+          fromPolicy.add(key);
+        }
+      }
       if (p.openFiles().isPresent()) {
         l = l.withOpenFiles(p.openFiles().getAsInt());
       }

@@ -155,6 +155,10 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return endpoint.socketPath();
   }
 
+  Path dataDir() {
+    return dataDir;
+  }
+
   synchronized Connection connection() {
     return connection;
   }
@@ -304,13 +308,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     @Override
     public void misbehaving(String why) {
       fail(why, null);
-      LaunchedProcess p;
-      synchronized (LoadedModule.this) {
-        p = process;
-      }
-      if (p != null) {
-        p.kill();
-      }
+      killProcess();
     }
   }
 
@@ -456,13 +454,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "module {0} failed: {1}", id, why);
-    LaunchedProcess p;
-    synchronized (this) {
-      p = process;
-    }
-    if (p != null) {
-      p.kill();
-    }
+    killProcess();
     services.listener().failed(this, null);
   }
 
@@ -499,6 +491,17 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             ModuleState.STARTED);
     if (failed) {
       services.listener().failed(this, exitStatus);
+    }
+  }
+
+  /** SIGKILL to the process (the whole sandbox), if one was launched. */
+  void killProcess() {
+    LaunchedProcess p;
+    synchronized (this) {
+      p = process;
+    }
+    if (p != null) {
+      p.kill();
     }
   }
 

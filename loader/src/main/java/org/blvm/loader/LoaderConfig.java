@@ -18,4 +18,6 @@ record LoaderConfig(
     Path javaExecutable,
     LaunchDefaults launchDefaults,
     Path auditLog,
-    int maxBadConnectionsPerMinute) {}
+    int maxBadConnectionsPerMinute,
+    long dataUsageIntervalMs,
+    int dataUsageBudget) {}

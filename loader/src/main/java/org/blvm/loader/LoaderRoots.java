@@ -1,6 +1,9 @@
 package org.blvm.loader;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.blvm.policy.LoaderRoot;
 
 /**
@@ -17,5 +20,20 @@ final class LoaderRoots {
     int gid = launcher instanceof SandboxLauncher ? ((SandboxLauncher) launcher).enterGid() : -1;
     LoaderRoot.prepare(config.runtimeDir(), "runtimeDir", gid);
     LoaderRoot.prepare(config.dataDir(), "dataDir", gid);
+  }
+
+  /**
+   * Whether the loader's own directories (the runtime root, the admission's state directory, the
+   * audit log's directory) share the data root's filesystem; logs one WARNING if they do.
+   */
+  static StorageStatus checkSharing(LoaderConfig config, Path stateDir) {
+    Map<String, Path> own = new LinkedHashMap<>();
+    own.put("runtimeDir", config.runtimeDir());
+    own.put("stateDir", stateDir);
+    Path audit = config.auditLog().getParent();
+    if (audit != null && !audit.equals(config.runtimeDir())) {
+      own.put("auditLog directory", audit);
+    }
+    return StorageCheck.check(config.dataDir(), own);
   }
 }

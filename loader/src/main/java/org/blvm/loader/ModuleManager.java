@@ -67,6 +67,9 @@ public final class ModuleManager implements AutoCloseable {
   private final ProcessTree processes = ProcessTree.system();
   private final ModuleHistory history;
   private final Clock clock;
+  private final DataUsageMonitor dataUsage;
+  private final Path stateDir;
+  private volatile StorageStatus storage = StorageStatus.UNCHECKED;
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -81,6 +84,9 @@ public final class ModuleManager implements AutoCloseable {
     this.relay = new EventRelay("blvm-event-relay");
     this.clock = b.clock;
     this.history = new ModuleHistory(b.clock);
+    this.dataUsage =
+        new DataUsageMonitor(config.dataUsageIntervalMs(), config.dataUsageBudget(), b.ticker);
+    this.stateDir = b.admission.stateDir().orElse(null);
     this.configReloader =
         b.nodeConfig == null
             ? null
@@ -106,7 +112,8 @@ public final class ModuleManager implements AutoCloseable {
             configReloader,
             b.logListener,
             history,
-            b.clock);
+            b.clock,
+            dataUsage);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     Dispatcher dispatcher = new Dispatcher(b.backend, codec, audit, modules, modules, subscribed);
@@ -144,6 +151,7 @@ public final class ModuleManager implements AutoCloseable {
           String.join("\n", problems));
     }
     LoaderRoots.prepare(config, launcher);
+    storage = LoaderRoots.checkSharing(config, stateDir);
     NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
     for (Path dir : discovery.moduleDirs()) {
       startModule(dir);
@@ -267,6 +275,7 @@ public final class ModuleManager implements AutoCloseable {
       configReloader.close();
     }
     runner.stopAll();
+    dataUsage.close();
     // after the modules stopped; an event published later is notified by its publisher
     relay.close();
     audit.close();
@@ -280,6 +289,22 @@ public final class ModuleManager implements AutoCloseable {
   /** Whether the audit log is being written, and how many decisions it lost or dropped. */
   public AuditStatus auditStatus() {
     return audit.status();
+  }
+
+  /**
+   * Whether the runtime root, the admission state directory or the audit log's directory share a
+   * filesystem with the data root (checked by {@link #start()}, which logs a WARNING if so).
+   */
+  public StorageStatus storageStatus() {
+    return storage;
+  }
+
+  /**
+   * How much of its data directory limits ({@code data_mb}, {@code data_files}) a running module
+   * uses, as last measured; empty when it does not run.
+   */
+  public Optional<DataUsage> dataUsage(String id) {
+    return dataUsage.usage(id);
   }
 
   // ------------------------------------------------------------------ events

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.blvm.policy.Admission;
+import org.blvm.policy.Policy;
 import org.blvm.protocol.Limits;
 import org.blvm.protocol.Message;
 import org.blvm.sandbox.ResourceLimits;
@@ -18,6 +19,8 @@ import org.blvm.sandbox.SandboxOptions;
  * Configures a {@link ModuleManager}; {@link #build()} validates every setting (all problems
  * reported at once) and seals them. Obtained as {@link ModuleManager#builder()}, typed {@link
  * ModuleManager.Builder}; the type parameter only lets every setter return that type.
+ *
+ * <p>Over 400 lines: one documented setter per setting, and their validation in one place.
  */
 public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   /**
@@ -44,6 +47,10 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   int maxBadConnectionsPerMinute = BadConnections.DEFAULT_LIMIT_PER_MINUTE;
   Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
   int moduleHeapMb = LaunchDefaults.HEAP_MB;
+  int dataMb = LaunchDefaults.DATA_MB;
+  int dataFiles = LaunchDefaults.DATA_FILES;
+  Duration dataUsageInterval = Duration.ofSeconds(5);
+  int dataUsageBudget = 10_000;
   ModuleEventListener eventListener = (source, type, payload) -> {};
   ModuleLogListener logListener =
       (id, level, message) ->
@@ -272,6 +279,28 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     return self();
   }
 
+  /**
+   * A module data directory's bounds where the policy writes none: its total allocated size in MiB
+   * ({@code data_mb}, default 1024) and how many entries it may hold ({@code data_files}, default
+   * 100000). A module found over either is stopped, and not restarted (docs/policy.md).
+   */
+  public B dataLimits(int mb, int files) {
+    this.dataMb = mb;
+    this.dataFiles = files;
+    return self();
+  }
+
+  /**
+   * How module data directories are measured: every {@code interval} (default 5 s), at most {@code
+   * entriesPerPass} entries of each per pass (default 10000; a larger tree takes several passes).
+   * The interval bounds how far a module can write past its {@code data_mb} (docs/policy.md).
+   */
+  public B dataUsage(Duration interval, int entriesPerPass) {
+    this.dataUsageInterval = interval;
+    this.dataUsageBudget = entriesPerPass;
+    return self();
+  }
+
   public B moduleHeapMb(int mb) {
     this.moduleHeapMb = mb;
     return self();
@@ -339,6 +368,25 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     if (moduleHeapMb < 16) {
       problems.add("moduleHeapMb must be >= 16, found " + moduleHeapMb);
     }
+    if (dataMb < 1 || dataMb > 1 << 24 || dataFiles < 1 || dataFiles > Policy.MAX_DATA_FILES) {
+      problems.add(
+          "dataLimits needs mb in 1..16777216 and files in 1.."
+              + Policy.MAX_DATA_FILES
+              + ", found "
+              + dataMb
+              + " and "
+              + dataFiles);
+    }
+    if (dataUsageInterval == null
+        || dataUsageInterval.toMillis() < 100
+        || dataUsageInterval.compareTo(Duration.ofHours(1)) > 0
+        || dataUsageBudget < 100) {
+      problems.add(
+          "dataUsage needs an interval from 100 ms to 1 h and at least 100 entries per pass, found "
+              + dataUsageInterval
+              + " and "
+              + dataUsageBudget);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid module manager settings: " + String.join("; ", problems));
@@ -364,9 +412,13 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
                 javaLimits,
                 nativeLimits,
                 moduleHeapMb,
-                LaunchDefaults.PROCESSORS),
+                LaunchDefaults.PROCESSORS,
+                dataMb,
+                dataFiles),
             auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath(),
-            maxBadConnectionsPerMinute);
+            maxBadConnectionsPerMinute,
+            dataUsageInterval.toMillis(),
+            dataUsageBudget);
     if (launcher != null && sandboxOptions != null) {
       throw new IllegalArgumentException(
           "invalid module manager settings: both a sandbox and another launcher were set");

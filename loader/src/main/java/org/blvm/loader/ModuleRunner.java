@@ -49,6 +49,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   /** Held while a policy reload applies (it stops modules): reloads run one at a time. */
   private final ReentrantLock policyReload = new ReentrantLock();
 
+  private final DataUsageMonitor dataUsage;
   private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
@@ -65,7 +66,8 @@ final class ModuleRunner implements LoadedModule.Listener {
       ConfigReloader configReloader,
       ModuleLogListener logListener,
       ModuleHistory history,
-      Clock clock) {
+      Clock clock,
+      DataUsageMonitor dataUsage) {
     this.config = config;
     this.launcher = launcher;
     this.random = random;
@@ -78,6 +80,7 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.logListener = logListener;
     this.history = history;
     this.clock = clock;
+    this.dataUsage = dataUsage;
   }
 
   /** Runs the connect deadlines of launches (one thread, {@code blvm-timer}). */
@@ -110,6 +113,14 @@ final class ModuleRunner implements LoadedModule.Listener {
     try {
       m.start(launcher);
       history.launched(m.id());
+      dataUsage.watch(
+          new DataUsageMonitor.Subject(
+              m.id(),
+              m.dataDir(),
+              m.host().status().pid().orElse(-1),
+              () -> m.host().state().isLive(),
+              why -> stopForDataLimit(m, why)),
+          LimitResolver.dataLimit(config.launchDefaults(), m.session().policy()));
       publishCore(
           EventType.ModuleLoaded,
           new EventPayloads.ModuleLoaded(m.id(), o.admitted().manifest().version()));
@@ -175,6 +186,27 @@ final class ModuleRunner implements LoadedModule.Listener {
   }
 
   private static final Pattern MODULE_NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+
+   * The module's data directory is over its limit (or cannot be measured): FAILED with {@code why},
+   * its process killed, and no restart, which would find the directory as full.
+   */
+  private static void stopForDataLimit(LoadedModule m, String why) {
+    String detail =
+        why + "; not restarted: free space in " + m.dataDir() + ", then start the module again";
+    boolean stopped =
+        m.host()
+            .transition(
+                ModuleState.FAILED,
+                detail,
+                ModuleState.LOADED,
+                ModuleState.INITIALIZED,
+                ModuleState.SUBSCRIBED,
+                ModuleState.STARTED);
+    if (stopped) {
+      LOG.log(System.Logger.Level.WARNING, "module {0} stopped: {1}", m.id(), detail);
+      m.killProcess();
+    }
+  }
 
   /** Stops the module gracefully, after the events published before; returns its status. */
   ModuleStatus stop(String id) {

@@ -17,7 +17,7 @@ class LimitResolverTest {
   private static final ResourceLimits JAVA = ResourceLimits.jvmDefaults();
   private static final ResourceLimits NATIVE = ResourceLimits.nativeDefaults();
   private static final LaunchDefaults LOADER =
-      new LaunchDefaults("default", "strict", JAVA, NATIVE, 48, 2);
+      new LaunchDefaults("default", "strict", JAVA, NATIVE, 48, 2, 300, 5000);
 
   private static ModulePolicy policy(String toml) throws Exception {
     return Policy.parse("test.toml", toml.getBytes(StandardCharsets.UTF_8)).forModule("m");
@@ -111,6 +111,27 @@ class LimitResolverTest {
         LimitResolver.resolve(LOADER, false, policy("[modules.m.limits]\ncpu_seconds = 0\n"));
 
     assertEquals(NATIVE.withCpuSeconds(ResourceLimits.UNLIMITED), r.limits());
+  }
+
+  @Test
+  void dataLimit_policyValuesWin_unwrittenAreTheLoaders_andNeitherIsASandboxSetting()
+      throws Exception {
+    ModulePolicy p = policy("[modules.m.limits]\ndata_mb = 7\n");
+
+    assertEquals(new LimitResolver.DataLimit(7L << 20, 5000), LimitResolver.dataLimit(LOADER, p));
+    assertEquals(
+        new LimitResolver.DataLimit(300L << 20, 5000), LimitResolver.dataLimit(LOADER, null));
+    assertEquals(
+        new LimitResolver.DataLimit(300L << 20, 12),
+        LimitResolver.dataLimit(LOADER, policy("[defaults.limits]\ndata_files = 12\n")));
+    assertEquals(
+        new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
+        LimitResolver.resolve(LOADER, false, p),
+        "data_mb is no sandbox setting: a plain launch does not report it as unapplied");
+    assertEquals(
+        new LimitResolver.DataLimit(1024L << 20, 100_000),
+        LimitResolver.dataLimit(LaunchDefaults.standard(), null),
+        "the documented defaults");
   }
 
   @Test

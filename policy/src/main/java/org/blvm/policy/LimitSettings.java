@@ -15,17 +15,23 @@ import java.util.OptionalInt;
  * @param openFiles {@code open_files}
  * @param processes {@code processes}
  * @param diskMb {@code disk_mb}
+ * @param dataMb {@code data_mb}: the total size of the module's data directory
+ * @param dataFiles {@code data_files}: how many files, directories and links it may hold
  */
 public record LimitSettings(
     OptionalInt memoryMb,
     OptionalInt cpuSeconds,
     OptionalInt openFiles,
     OptionalInt processes,
-    OptionalInt diskMb) {
+    OptionalInt diskMb,
+    OptionalInt dataMb,
+    OptionalInt dataFiles) {
 
   /** A policy that writes no limit. */
   public static final LimitSettings NONE =
       new LimitSettings(
+          OptionalInt.empty(),
+          OptionalInt.empty(),
           OptionalInt.empty(),
           OptionalInt.empty(),
           OptionalInt.empty(),
@@ -38,12 +44,14 @@ public record LimitSettings(
     Objects.requireNonNull(openFiles, "openFiles");
     Objects.requireNonNull(processes, "processes");
     Objects.requireNonNull(diskMb, "diskMb");
+    Objects.requireNonNull(dataMb, "dataMb");
+    Objects.requireNonNull(dataFiles, "dataFiles");
   }
 
   /** The keys the policy writes, as in the file ({@code "limits.open_files"} …), in file order. */
   public List<String> writtenKeys() {
     List<String> keys = new ArrayList<>();
-    OptionalInt[] values = {memoryMb, cpuSeconds, openFiles, processes, diskMb};
+    OptionalInt[] values = {memoryMb, cpuSeconds, openFiles, processes, diskMb, dataMb, dataFiles};
     for (int i = 0; i < values.length; i++) {
       if (values[i].isPresent()) {
         keys.add("limits." + ModulePolicy.LIMIT_KEYS.get(i));

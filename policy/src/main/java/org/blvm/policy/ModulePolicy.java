@@ -76,7 +76,14 @@ public record ModulePolicy(
 
   /** {@code limits} keys, as written in the policy file. */
   public static final List<String> LIMIT_KEYS =
-      List.of("memory_mb", "cpu_seconds", "open_files", "processes", "disk_mb");
+      List.of(
+          "memory_mb",
+          "cpu_seconds",
+          "open_files",
+          "processes",
+          "disk_mb",
+          "data_mb",
+          "data_files");
 
   /** Whether {@code callable_modules} lets this module call {@code target} ({@code "*"}: any). */
   public boolean mayCall(String target) {

@@ -67,6 +67,9 @@ public final class Policy {
               "threshold"));
   private static final Set<String> LIMIT_KEYS = new TreeSet<>(ModulePolicy.LIMIT_KEYS);
 
+  /** Highest {@code data_files}: the loader walks every entry, so it bounds a walk's length. */
+  public static final int MAX_DATA_FILES = 10_000_000;
+
   private static final Set<String> RATE_KEYS =
       new TreeSet<>(List.of("requests_per_second", "burst"));
   private static final Pattern CONFIG_KEY_PATH =
@@ -387,7 +390,10 @@ public final class Policy {
                 p.optionalInt(ln, "cpu_seconds", l + ".cpu_seconds", 0, 31_536_000, b.cpuSeconds()),
                 p.optionalInt(ln, "open_files", l + ".open_files", 16, 1 << 20, b.openFiles()),
                 p.optionalInt(ln, "processes", l + ".processes", 1, 65_536, b.processes()),
-                p.optionalInt(ln, "disk_mb", l + ".disk_mb", 1, 1 << 24, b.diskMb()));
+                p.optionalInt(ln, "disk_mb", l + ".disk_mb", 1, 1 << 24, b.diskMb()),
+                p.optionalInt(ln, "data_mb", l + ".data_mb", 1, 1 << 24, b.dataMb()),
+                p.optionalInt(
+                    ln, "data_files", l + ".data_files", 1, MAX_DATA_FILES, b.dataFiles()));
       }
     }
     List<String> sections = base.configSections();

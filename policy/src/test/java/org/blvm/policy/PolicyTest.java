@@ -293,6 +293,8 @@ class PolicyTest {
             OptionalInt.of(0),
             OptionalInt.of(256),
             OptionalInt.of(8),
+            OptionalInt.empty(),
+            OptionalInt.empty(),
             OptionalInt.empty()),
         m.limits(),
         "open_files written in [defaults] (same value as the old built-in), cpu_seconds = 0"
@@ -327,6 +329,70 @@ class PolicyTest {
     PolicyException.Problem pr = onlyProblem("[modules.m.limits]\nprocesses = 0\n");
     assertEquals("modules.m.limits.processes", pr.key());
     assertTrue(pr.message().contains("from 1 to 65536, found 0"), pr.message());
+  }
+
+  @Test
+  void dataLimits_writtenInDefaultsAndModule_layeredKeyByKey() throws Exception {
+    Policy p =
+        Fixtures.policy(
+            "[defaults.limits]\ndata_mb = 2048\ndata_files = 50000\n"
+                + "[modules.m]\nlimits = { data_mb = 1 }\n"
+                + "[modules.n]\nlimits = { data_files = 10000000, data_mb = 16777216 }\n");
+
+    LimitSettings m = p.forModule("m").limits();
+    assertEquals(OptionalInt.of(1), m.dataMb());
+    assertEquals(OptionalInt.of(50000), m.dataFiles(), "from [defaults]");
+    assertEquals(List.of("limits.data_mb", "limits.data_files"), m.writtenKeys());
+    LimitSettings n = p.forModule("n").limits();
+    assertEquals(OptionalInt.of(16777216), n.dataMb(), "the highest data_mb");
+    assertEquals(OptionalInt.of(Policy.MAX_DATA_FILES), n.dataFiles(), "the highest data_files");
+    assertEquals(OptionalInt.empty(), LimitSettings.NONE.dataMb());
+    assertEquals(
+        OptionalInt.empty(), Policy.trusting(List.of(), 1).forModule("x").limits().dataMb());
+  }
+
+  @Test
+  void dataLimits_outOfRangeOrWrongType_eachReportedWithItsKeyAndLeftUnset() {
+    PolicyException e =
+        assertThrows(
+            PolicyException.class,
+            () ->
+                Fixtures.policy(
+                    "[modules.a.limits]\ndata_mb = 0\n"
+                        + "[modules.b.limits]\ndata_mb = 16777217\n"
+                        + "[modules.c.limits]\ndata_files = 0\n"
+                        + "[modules.d.limits]\ndata_files = 10000001\n"
+                        + "[modules.e.limits]\ndata_mb = \"1024\"\n"
+                        + "[modules.f.limits]\ndata_files = 1.5\n"
+                        + "[modules.g.limits]\ndata_gb = 1\n"));
+
+    List<String> seen = new java.util.ArrayList<>();
+    for (PolicyException.Problem pr : e.problems()) {
+      seen.add(pr.key() + ": " + pr.message());
+    }
+    assertEquals(7, seen.size(), String.join("\n", seen));
+    assertTrue(
+        seen.contains("modules.a.limits.data_mb: must be from 1 to 16777216, found 0"),
+        seen.toString());
+    assertTrue(
+        seen.contains("modules.b.limits.data_mb: must be from 1 to 16777216, found 16777217"),
+        seen.toString());
+    assertTrue(
+        seen.contains("modules.c.limits.data_files: must be from 1 to 10000000, found 0"),
+        seen.toString());
+    assertTrue(
+        seen.contains("modules.d.limits.data_files: must be from 1 to 10000000, found 10000001"),
+        seen.toString());
+    assertTrue(
+        seen.stream().anyMatch(s -> s.startsWith("modules.e.limits.data_mb: must be an integer")),
+        seen.toString());
+    assertTrue(
+        seen.stream()
+            .anyMatch(s -> s.startsWith("modules.f.limits.data_files: must be an integer")),
+        seen.toString());
+    assertTrue(
+        seen.stream().anyMatch(s -> s.startsWith("modules.g.limits") && s.contains("data_gb")),
+        seen.toString());
   }
 
   @Test

@@ -226,7 +226,11 @@ final class PolicyCheckCommand implements Callable<Integer> {
             + ", processes "
             + limit(l.processes(), Integer::toString)
             + ", disk (largest file) "
-            + limit(l.diskMb(), v -> v + " MB"));
+            + limit(l.diskMb(), v -> v + " MB")
+            + ", data directory "
+            + limit(l.dataMb(), v -> v + " MB")
+            + " in "
+            + limit(l.dataFiles(), v -> v + " entries"));
     out.println(
         "  config:        "
             + (mp.configSections().isEmpty()

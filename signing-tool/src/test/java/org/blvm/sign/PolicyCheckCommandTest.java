@@ -88,7 +88,8 @@ class PolicyCheckCommandTest {
         r.out()
             .contains(
                 "limits:        memory (loader default), cpu unlimited, open files (loader"
-                    + " default), processes 12, disk (largest file) (loader default)"),
+                    + " default), processes 12, disk (largest file) (loader default), data"
+                    + " directory (loader default) in (loader default)"),
         r.toString());
     assertTrue(r.out().contains("2 module(s): 1 admitted, 1 refused"), r.toString());
     // the admitted module's exposure: its grant, the policy's single key, the inherited CPU limit,

@@ -60,8 +60,27 @@ final class SandboxFixture {
    */
   static org.blvm.loader.ModuleManager.Builder manager(
       Path tmp, SandboxOptions o, org.blvm.loader.NodeBackend backend) {
+    return manager(
+        tmp, o, backend, ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())));
+  }
+
+  /** The same under an operator policy ({@code policyToml}, without keys; see ModuleFixture). */
+  static org.blvm.loader.ModuleManager.Builder manager(
+      Path tmp, SandboxOptions o, org.blvm.loader.NodeBackend backend, String policyToml) {
+    return manager(
+        tmp,
+        o,
+        backend,
+        ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime()), policyToml));
+  }
+
+  private static org.blvm.loader.ModuleManager.Builder manager(
+      Path tmp,
+      SandboxOptions o,
+      org.blvm.loader.NodeBackend backend,
+      org.blvm.policy.Admission a) {
     return org.blvm.loader.ModuleManager.builder()
-        .admission(ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())))
+        .admission(a)
         .modulesDir(tmp.resolve("modules"))
         .runtimeDir(tmp.resolve("run"))
         .backend(backend)
