@@ -159,8 +159,8 @@ public enum ExposureItem {
   WRITABLE_PATHS(
       null,
       1,
-      "writes files that outlive it, with no bound on their total size",
-      "none: each file is bounded by limits.disk_mb; watch the disk");
+      "writes files that outlive it (in total up to limits.data_mb, enforced by measuring)",
+      "set limits.data_mb and limits.data_files to what it needs");
 
   private final Capability capability;
   private final int weightTenths;
