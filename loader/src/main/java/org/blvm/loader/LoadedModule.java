@@ -139,16 +139,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     endpoint.bind();
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
-            id,
-            admitted.manifest(),
-            admitted.binaryPath(),
-            session.granted(),
-            session.policy(),
-            services.config(),
-            moduleDir,
-            dataDir,
-            socketDir,
-            handshake.token());
+            id, admitted, services.config(), dataDir, socketDir, handshake.token());
     LaunchedProcess p = launcher.launch(spec);
     synchronized (this) {
       process = p;

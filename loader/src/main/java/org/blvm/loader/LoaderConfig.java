@@ -18,4 +18,5 @@ record LoaderConfig(
     Path javaExecutable,
     LaunchDefaults launchDefaults,
     Path auditLog,
-    int maxBadConnectionsPerMinute) {}
+    int maxBadConnectionsPerMinute,
+    Interpreters interpreters) {}

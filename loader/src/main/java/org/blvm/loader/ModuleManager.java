@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.blvm.policy.Admission;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
 
@@ -47,6 +48,7 @@ public final class ModuleManager implements AutoCloseable {
 
   private final LoaderConfig config;
   private final ModuleLauncher launcher;
+  private final Admission admission;
   private final Codec codec;
   private final AuditLog audit;
   private final ModuleRegistry modules;
@@ -60,6 +62,7 @@ public final class ModuleManager implements AutoCloseable {
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
     this.config = config;
     this.launcher = b.launcher;
+    this.admission = b.admission;
     this.codec = new Codec(b.limits);
     this.audit =
         new AuditLog(config.auditLog(), b.auditMaxBytes, b.auditKeep, 65_536, b.clock, b.ticker);
@@ -127,7 +130,7 @@ public final class ModuleManager implements AutoCloseable {
           Integer.toString(problems.size()),
           String.join("\n", problems));
     }
-    LoaderRoots.prepare(config, launcher);
+    LoaderRoots.prepare(config, launcher, admission);
     NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
     for (Path dir : discovery.moduleDirs()) {
       startModule(dir);
