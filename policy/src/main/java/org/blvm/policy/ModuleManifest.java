@@ -25,6 +25,8 @@ import org.blvm.protocol.EventType;
 /**
  * A module's {@code module.toml}: who it is, how to run it, what it asks for. Parsed strictly:
  * unknown keys, wrong types and oversized files are {@link ManifestException}s naming the key.
+ * (Over 400 lines: the record and the strict parser of each of its keys stay together; the pin
+ * tables are parsed by {@link ManifestPins}.)
  *
  * <p>The manifest is what module authors sign (see docs/signing.md): it pins every file of the
  * module directory by SHA-256 and size in its {@code [files]} table (an older manifest pins only
@@ -97,7 +99,6 @@ public record ModuleManifest(
           "sandbox_profile",
           "files",
           "args");
-  private static final Set<String> BINARY_KEYS = Set.of("sha256", "size");
 
   /** How the entry is run. */
   public enum Runtime {
@@ -221,6 +222,9 @@ public record ModuleManifest(
     if (root == null || !root.isObject()) {
       throw new ManifestException(file, null, "empty manifest");
     }
+    if (TomlDepth.exceeded(root)) {
+      throw new ManifestException(file, null, TomlDepth.problem());
+    }
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!KEYS.contains(key)) {
@@ -296,8 +300,8 @@ public record ModuleManifest(
     if (config != null && !config.isObject()) {
       throw new ManifestException(file, "config", "must be a table");
     }
-    BinaryPin binary = binary(file, root.get("binary"));
-    ModuleFiles files = files(file, root.get("files"));
+    BinaryPin binary = ManifestPins.binary(file, root.get("binary"));
+    ModuleFiles files = ManifestPins.files(file, root.get("files"));
     if (binary != null && files != null) {
       throw new ManifestException(
           file,
@@ -361,78 +365,6 @@ public record ModuleManifest(
         profile,
         files,
         args);
-  }
-
-  private static ModuleFiles files(Path file, JsonNode n) throws ManifestException {
-    if (n == null) {
-      return null;
-    }
-    if (!n.isObject()) {
-      throw new ManifestException(
-          file, "files", "must be a table of \"path\" = { sha256 = \"…\", size = N }");
-    }
-    if (n.size() > ModuleFiles.MAX_FILES) {
-      throw new ManifestException(file, "files", "more than " + ModuleFiles.MAX_FILES + " files");
-    }
-    java.util.TreeMap<String, BinaryPin> pins = new java.util.TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String key = "files." + e.getKey();
-      String problem = ModuleFiles.pathProblem(e.getKey());
-      if (problem != null) {
-        throw new ManifestException(
-            file, key, "not a module file path (quote each path): " + problem);
-      }
-      pins.put(e.getKey(), pin(file, key, e.getValue()));
-    }
-    try {
-      return new ModuleFiles(pins);
-    } catch (IllegalArgumentException e) {
-      throw new ManifestException(file, "files", e.getMessage());
-    }
-  }
-
-  private static BinaryPin binary(Path file, JsonNode n) throws ManifestException {
-    return n == null ? null : pin(file, "binary", n);
-  }
-
-  /** A {@code { sha256, size }} table at dotted key {@code at}. */
-  private static BinaryPin pin(Path file, String at, JsonNode n) throws ManifestException {
-    if (!n.isObject()) {
-      throw new ManifestException(file, at, "must be a table with sha256 and size");
-    }
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!BINARY_KEYS.contains(key)) {
-        throw new ManifestException(
-            file, at + "." + key, "unknown key; allowed: " + String.join(", ", BINARY_KEYS));
-      }
-    }
-    JsonNode sha = n.get("sha256");
-    if (sha == null || !sha.isTextual()) {
-      throw new ManifestException(
-          file, at + ".sha256", sha == null ? "missing" : "must be a string");
-    }
-    Sha256 digest;
-    try {
-      digest = Sha256.parse(sha.textValue());
-    } catch (IllegalArgumentException e) {
-      throw new ManifestException(file, at + ".sha256", e.getMessage());
-    }
-    JsonNode size = n.get("size");
-    if (size == null) {
-      throw new ManifestException(file, at + ".size", "missing");
-    }
-    if (!size.isIntegralNumber()
-        || !size.canConvertToLong()
-        || size.longValue() < 0
-        || size.longValue() > MAX_BINARY_SIZE) {
-      throw new ManifestException(
-          file,
-          at + ".size",
-          "must be an integer from 0 to " + MAX_BINARY_SIZE + ", found " + size);
-    }
-    return new BinaryPin(digest, size.longValue());
   }
 
   private static List<Dependency> dependencies(Path file, JsonNode n, String self)
