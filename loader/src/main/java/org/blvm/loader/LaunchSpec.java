@@ -13,13 +13,15 @@ import org.blvm.sandbox.ResourceLimits;
  * launcher builds its own command line (or sandbox) from it and never parses one back.
  *
  * @param moduleId the module's name
- * @param entry what runs: a native binary, or a JVM with a jar (every JVM option already decided)
- * @param arguments the module's own arguments, after the entry
+ * @param entry what runs: a native binary, a JVM with a jar (every JVM option already decided), or
+ *     an interpreter with a script
+ * @param arguments the module's own arguments, after the entry (its manifest's {@code args})
  * @param socketDir the private host directory holding the module's listening socket
  * @param socketName the socket's file name in {@code socketDir}
  * @param dataDir the module's own writable directory (its host path; a sandbox binds it there)
- * @param readOnlyBinds what the module may read besides the runtime: its installed directory and
- *     the verified entry file (the admission store's copy), each at its host path
+ * @param readOnlyBinds what the module may read besides the system's libraries, each at its host
+ *     path: the verified copy of its files in the admission store (never the module directory), and
+ *     for an interpreted module the interpreter and its library
  * @param outputLog where the loader writes the module's stdout and stderr, which it reads through a
  *     pipe (rotated by size, written with the loader's budget, never the module's)
  * @param confinement the sandbox profile and resource limits, decided for this module
@@ -40,28 +42,35 @@ public record LaunchSpec(
   /** How the module's code is run. */
   public enum Runtime {
     NATIVE,
-    JAVA
+    JAVA,
+    /** A script run by an interpreter (python3, node). */
+    INTERPRETED
   }
 
   /**
    * What runs.
    *
-   * @param runtime native executable or JVM
-   * @param executable NATIVE: the verified binary; JAVA: the java launcher
-   * @param jar JAVA: the verified jar (null for NATIVE)
+   * @param runtime native executable, JVM, or interpreter
+   * @param executable NATIVE: the verified binary; JAVA: the java launcher; INTERPRETED: the
+   *     interpreter
+   * @param program JAVA: the verified jar; INTERPRETED: the verified script; null for NATIVE
    * @param mainClass JAVA: the class to run from the jar, or null to run the jar ({@code -jar})
-   * @param jvmOptions JAVA: every JVM option, in order (empty for NATIVE)
+   * @param options JAVA: every JVM option; INTERPRETED: the interpreter's options; in order (empty
+   *     for NATIVE)
    */
   public record Entry(
-      Runtime runtime, Path executable, Path jar, String mainClass, List<String> jvmOptions) {
+      Runtime runtime, Path executable, Path program, String mainClass, List<String> options) {
     public Entry {
       Objects.requireNonNull(runtime, "runtime");
       absolute("executable", executable);
-      jvmOptions = List.copyOf(jvmOptions);
-      if (runtime == Runtime.JAVA) {
-        absolute("jar", jar);
-      } else if (jar != null || mainClass != null || !jvmOptions.isEmpty()) {
-        throw new IllegalArgumentException("a native entry has no jar, main class or JVM options");
+      options = List.copyOf(options);
+      if (runtime != Runtime.NATIVE) {
+        absolute("program", program);
+      } else if (program != null || !options.isEmpty()) {
+        throw new IllegalArgumentException("a native entry has no program or options");
+      }
+      if (mainClass != null && runtime != Runtime.JAVA) {
+        throw new IllegalArgumentException("only a JVM entry has a main class");
       }
     }
 
@@ -73,19 +82,25 @@ public record LaunchSpec(
       return new Entry(Runtime.JAVA, java, jar, mainClass, jvmOptions);
     }
 
+    public static Entry interpreted(Path interpreter, List<String> options, Path script) {
+      return new Entry(Runtime.INTERPRETED, interpreter, script, null, options);
+    }
+
     /**
      * The arguments after {@link #executable}: for JAVA the JVM options, then {@code -cp jar main}
-     * or {@code -jar jar}; then {@code moduleArguments}.
+     * or {@code -jar jar}; for INTERPRETED the interpreter's options, then the script; then {@code
+     * moduleArguments}.
      */
     public List<String> arguments(List<String> moduleArguments) {
-      List<String> a = new ArrayList<>();
+      List<String> a = new ArrayList<>(options);
       if (runtime == Runtime.JAVA) {
-        a.addAll(jvmOptions);
         if (mainClass != null) {
-          a.addAll(List.of("-cp", jar.toString(), mainClass));
+          a.addAll(List.of("-cp", program.toString(), mainClass));
         } else {
-          a.addAll(List.of("-jar", jar.toString()));
+          a.addAll(List.of("-jar", program.toString()));
         }
+      } else if (runtime == Runtime.INTERPRETED) {
+        a.add(program.toString());
       }
       a.addAll(moduleArguments);
       return a;

@@ -3,6 +3,7 @@ package org.blvm.loader;
 import java.util.ArrayList;
 import java.util.List;
 import org.blvm.policy.LimitSettings;
+import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.sandbox.ResourceLimits;
 
@@ -20,10 +21,15 @@ import org.blvm.sandbox.ResourceLimits;
  *   <li>{@code disk_mb} → RLIMIT_FSIZE (the largest single file, not the directory's total)
  *   <li>{@code data_mb}, {@code data_files} → {@link DataLimit}: the data directory's total, which
  *       the loader measures (not part of the sandbox's confinement)
- *   <li>{@code memory_mb} → native: RLIMIT_AS; JVM: a heap of half of it (at least 16 MiB), while
- *       RLIMIT_AS stays the loader's JVM setting (none unless set): a JVM reserves ~450 MiB of
- *       address space beyond its heap at start, so RLIMIT_AS = memory_mb would stop it starting
+ *   <li>{@code memory_mb} → native and python3: RLIMIT_AS; JVM and node: a heap of half of it (at
+ *       least 16 MiB), while RLIMIT_AS stays the loader's JVM setting (none unless set): a JVM
+ *       reserves ~450 MiB of address space beyond its heap at start and Node.js ~700 MiB (V8's code
+ *       range), so RLIMIT_AS = memory_mb would stop them starting
  * </ul>
+ *
+ * <p>Runtimes fall into two kinds: the JVM and Node.js (a managed heap sized by an option, large
+ * address-space reservations) get the loader's JVM profile and limits; native programs and CPython
+ * get the native ones.
  */
 final class LimitResolver {
   private LimitResolver() {}
@@ -33,13 +39,13 @@ final class LimitResolver {
    *
    * @param profile the seccomp profile's name
    * @param limits the kernel limits
-   * @param jvmOptions JVM modules: every JVM option, in order; native modules: empty
+   * @param options JVM modules: every JVM option, in order; node: its heap option; others: empty
    * @param policySettings the policy keys that decided part of this (for messages)
    */
   record Resolved(
-      String profile, ResourceLimits limits, List<String> jvmOptions, List<String> policySettings) {
+      String profile, ResourceLimits limits, List<String> options, List<String> policySettings) {
     Resolved {
-      jvmOptions = List.copyOf(jvmOptions);
+      options = List.copyOf(options);
       policySettings = List.copyOf(policySettings);
     }
 
@@ -74,10 +80,17 @@ final class LimitResolver {
     return Math.max(16, memoryMb / 2);
   }
 
+  /** Whether {@code runtime} is sized like a JVM: a heap option, no RLIMIT_AS by default. */
+  static boolean managedHeap(ModuleManifest.Runtime runtime) {
+    return runtime == ModuleManifest.Runtime.JAVA || runtime == ModuleManifest.Runtime.NODE;
+  }
+
   /** {@code policy} null: the loader's defaults alone. */
-  static Resolved resolve(LaunchDefaults loader, boolean java, ModulePolicy policy) {
-    String profile = java ? loader.javaProfile() : loader.nativeProfile();
-    ResourceLimits l = java ? loader.javaLimits() : loader.nativeLimits();
+  static Resolved resolve(
+      LaunchDefaults loader, ModuleManifest.Runtime runtime, ModulePolicy policy) {
+    boolean managed = managedHeap(runtime);
+    String profile = managed ? loader.javaProfile() : loader.nativeProfile();
+    ResourceLimits l = managed ? loader.javaLimits() : loader.nativeLimits();
     int heapMb = loader.heapMb();
     List<String> fromPolicy = new ArrayList<>();
     if (policy != null) {
@@ -105,15 +118,20 @@ final class LimitResolver {
         l = l.withFileSizeBytes((long) p.diskMb().getAsInt() << 20);
       }
       if (p.memoryMb().isPresent()) {
-        if (java) {
+        if (managed) {
           heapMb = jvmHeapMb(p.memoryMb().getAsInt());
         } else {
           l = l.withAddressSpaceBytes((long) p.memoryMb().getAsInt() << 20);
         }
       }
     }
-    List<String> jvm = java ? jvmOptions(heapMb, loader.processors(), l) : List.of();
-    return new Resolved(profile, l, jvm, fromPolicy);
+    List<String> options =
+        runtime == ModuleManifest.Runtime.JAVA
+            ? jvmOptions(heapMb, loader.processors(), l)
+            : runtime == ModuleManifest.Runtime.NODE
+                ? List.of("--max-old-space-size=" + heapMb)
+                : List.of();
+    return new Resolved(profile, l, options, fromPolicy);
   }
 
   /**

@@ -155,10 +155,6 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return endpoint.socketPath();
   }
 
-  Path dataDir() {
-    return dataDir;
-  }
-
   synchronized Connection connection() {
     return connection;
   }
@@ -213,12 +209,10 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
             id,
-            admitted.manifest(),
-            admitted.binaryPath(),
+            admitted,
             session.granted(),
             session.policy(),
             services.config(),
-            moduleDir,
             dataDir,
             socketDir,
             handshake.token());

@@ -20,4 +20,5 @@ record LoaderConfig(
     Path auditLog,
     int maxBadConnectionsPerMinute,
     long dataUsageIntervalMs,
-    int dataUsageBudget) {}
+    int dataUsageBudget,
+    Interpreters interpreters) {}

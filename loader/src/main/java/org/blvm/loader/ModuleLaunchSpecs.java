@@ -1,9 +1,12 @@
 package org.blvm.loader;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Capability;
@@ -13,36 +16,57 @@ final class ModuleLaunchSpecs {
   private ModuleLaunchSpecs() {}
 
   /**
-   * The launch of module {@code id}: the admitted {@code binary} (the store's copy, so a file
-   * swapped in the module directory after its signature was checked is never run), its socket,
-   * token and directories, with the profile, limits and JVM options {@link LimitResolver} decides.
+   * The launch of module {@code id}: its entry in the admitted tree (the store's verified copy, so
+   * a file changed in the module directory after its signature was checked is never run or seen),
+   * the manifest's arguments, its socket, token and directories, with the profile, limits and
+   * runtime options {@link LimitResolver} decides; an interpreted module also gets its interpreter
+   * and the interpreter's library bound. Capabilities and policy section are the session's (a
+   * policy reload may have narrowed them since admission).
+   *
+   * @throws IOException when the module's interpreter is missing or unusable (the message names it
+   *     and the fix)
    */
   static LaunchSpec of(
       String id,
-      ModuleManifest manifest,
-      Path binary,
+      AdmittedModule admitted,
       Set<Capability> granted,
       ModulePolicy policy,
       LoaderConfig config,
-      Path moduleDir,
       Path dataDir,
       Path socketDir,
-      byte[] token) {
-    boolean java = manifest.runtime() == ModuleManifest.Runtime.JAVA;
-    LimitResolver.Resolved r = LimitResolver.resolve(config.launchDefaults(), java, policy);
-    LaunchSpec.Entry entry =
-        java
-            ? LaunchSpec.Entry.jvm(
-                config.javaExecutable(), binary, manifest.mainClass(), r.jvmOptions())
-            : LaunchSpec.Entry.nativeBinary(binary);
+      byte[] token)
+      throws IOException {
+    ModuleManifest manifest = admitted.manifest();
+    ModuleManifest.Runtime runtime = manifest.runtime();
+    LimitResolver.Resolved r = LimitResolver.resolve(config.launchDefaults(), runtime, policy);
+    Path entryFile = admitted.binaryPath();
+    List<Path> readOnly = new ArrayList<>(List.of(admitted.tree().root()));
+    LaunchSpec.Entry entry;
+    switch (runtime) {
+      case JAVA:
+        entry =
+            LaunchSpec.Entry.jvm(
+                config.javaExecutable(), entryFile, manifest.mainClass(), r.options());
+        break;
+      case NATIVE:
+        entry = LaunchSpec.Entry.nativeBinary(entryFile);
+        break;
+      default:
+        Interpreters.Interpreter i = config.interpreters().resolve(runtime);
+        List<String> options = new ArrayList<>(i.options());
+        options.addAll(r.options());
+        entry = LaunchSpec.Entry.interpreted(i.executable(), options, entryFile);
+        readOnly.addAll(i.readOnly());
+        break;
+    }
     return new LaunchSpec(
         id,
         entry,
-        List.of(),
+        manifest.args(),
         socketDir,
         Endpoint.SOCKET_NAME,
         dataDir,
-        List.of(moduleDir, binary),
+        readOnly,
         outputLog(config, id),
         r.confinement(granted.contains(Capability.NETWORK_ACCESS)),
         new String(token, StandardCharsets.US_ASCII));

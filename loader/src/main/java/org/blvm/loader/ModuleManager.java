@@ -11,10 +11,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.blvm.policy.Admission;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.ExposureFacts;
 import org.blvm.policy.ExposureReport;
-import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.Policy;
 import org.blvm.policy.SecurityExposure;
 import org.blvm.protocol.Codec;
@@ -56,6 +56,7 @@ public final class ModuleManager implements AutoCloseable {
 
   private final LoaderConfig config;
   private final ModuleLauncher launcher;
+  private final Admission admission;
   private final Codec codec;
   private final AuditLog audit;
   private final ModuleRegistry modules;
@@ -75,6 +76,7 @@ public final class ModuleManager implements AutoCloseable {
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
     this.config = config;
     this.launcher = b.launcher;
+    this.admission = b.admission;
     this.codec = new Codec(b.limits);
     this.audit =
         new AuditLog(config.auditLog(), b.auditMaxBytes, b.auditKeep, 65_536, b.clock, b.ticker);
@@ -150,7 +152,7 @@ public final class ModuleManager implements AutoCloseable {
           Integer.toString(problems.size()),
           String.join("\n", problems));
     }
-    LoaderRoots.prepare(config, launcher);
+    LoaderRoots.prepare(config, launcher, admission);
     storage = LoaderRoots.checkSharing(config, stateDir);
     NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
     for (Path dir : discovery.moduleDirs()) {
@@ -504,7 +506,6 @@ public final class ModuleManager implements AutoCloseable {
         .map(
             m -> {
               AdmittedModule a = m.admitted();
-              boolean java = a.manifest().runtime() == ModuleManifest.Runtime.JAVA;
               ExposureFacts.Isolation isolation = launcher.isolation(id);
               boolean sandboxed =
                   isolation != ExposureFacts.Isolation.UNSANDBOXED
@@ -513,7 +514,10 @@ public final class ModuleManager implements AutoCloseable {
               Optional<String> profile =
                   sandboxed
                       ? Optional.of(
-                          LimitResolver.resolve(config.launchDefaults(), java, m.session().policy())
+                          LimitResolver.resolve(
+                                  config.launchDefaults(),
+                                  a.manifest().runtime(),
+                                  m.session().policy())
                               .profile())
                       : Optional.empty();
               return SecurityExposure.assess(

@@ -5,10 +5,13 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.blvm.policy.Admission;
+import org.blvm.policy.ModuleManifest;
 import org.blvm.policy.Policy;
 import org.blvm.protocol.Limits;
 import org.blvm.protocol.Message;
@@ -46,6 +49,7 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   int maxModules = 64;
   int maxBadConnectionsPerMinute = BadConnections.DEFAULT_LIMIT_PER_MINUTE;
   Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+  Map<ModuleManifest.Runtime, Path> interpreters = new EnumMap<>(ModuleManifest.Runtime.class);
   int moduleHeapMb = LaunchDefaults.HEAP_MB;
   int dataMb = LaunchDefaults.DATA_MB;
   int dataFiles = LaunchDefaults.DATA_FILES;
@@ -301,6 +305,30 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     return self();
   }
 
+  /**
+   * The interpreter that runs modules of an interpreted runtime ({@code "python3"}, default {@code
+   * /usr/bin/python3}; {@code "node"}, default {@code /usr/bin/node}): an absolute path, never
+   * looked up on PATH. At the first launch that needs it the loader resolves it to its real file
+   * and (CPython) asks it once for its standard library; a sandbox binds exactly those, read-only.
+   * A missing interpreter fails only the modules that need it, naming it.
+   *
+   * @throws IllegalArgumentException when {@code runtime} is not an interpreted runtime
+   */
+  public B interpreter(String runtime, Path executable) {
+    ModuleManifest.Runtime r =
+        ModuleManifest.Runtime.fromWire(runtime)
+            .filter(ModuleManifest.Runtime::interpreted)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "interpreter: \""
+                            + runtime
+                            + "\" is not an interpreted runtime"
+                            + " (python3, node)"));
+    this.interpreters.put(r, Objects.requireNonNull(executable));
+    return self();
+  }
+
   public B moduleHeapMb(int mb) {
     this.moduleHeapMb = mb;
     return self();
@@ -387,6 +415,13 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
               + " and "
               + dataUsageBudget);
     }
+    interpreters.forEach(
+        (r, p) -> {
+          if (!p.isAbsolute()) {
+            problems.add(
+                "interpreter for " + r.wireName() + " must be an absolute path, found " + p);
+          }
+        });
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid module manager settings: " + String.join("; ", problems));
@@ -418,7 +453,8 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
             auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath(),
             maxBadConnectionsPerMinute,
             dataUsageInterval.toMillis(),
-            dataUsageBudget);
+            dataUsageBudget,
+            new Interpreters(interpreters));
     if (launcher != null && sandboxOptions != null) {
       throw new IllegalArgumentException(
           "invalid module manager settings: both a sandbox and another launcher were set");

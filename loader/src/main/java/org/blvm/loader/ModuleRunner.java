@@ -187,6 +187,7 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   private static final Pattern MODULE_NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
+  /**
    * The module's data directory is over its limit (or cannot be measured): FAILED with {@code why},
    * its process killed, and no restart, which would find the directory as full.
    */

@@ -26,15 +26,15 @@ import org.blvm.sandbox.Sandboxes;
  * which run as plain processes with an ERROR log line at each launch.
  *
  * <p>Inside the sandbox the module's socket directory is {@code /run/blvm} (its {@code BLVM_SOCKET}
- * names the socket there), its data directory and its read-only binds (installed directory,
- * verified entry file) appear at their host paths. The profile and limits come decided in the
- * {@link LaunchSpec}; this class only maps them onto a {@link SandboxSpec}. When the loader runs as
- * root, sandboxes run as the configured unprivileged user: socket and data directories (which the
- * loader created below its roots) are handed to that user (0700). bwrap resolves bind sources as
- * that user, so every ancestor of them must let the sandbox group in: the loader makes the roots it
- * creates {@code root:<sandbox group> 0710} ({@link #enterGid}), and refuses a launch, naming the
- * directory and the fix, when an ancestor it did not create does not; it changes nothing it did not
- * create.
+ * names the socket there), its data directory and its read-only binds (the verified copy of its
+ * files in the admission store, an interpreted module's interpreter and its library) appear at
+ * their host paths. The profile and limits come decided in the {@link LaunchSpec}; this class only
+ * maps them onto a {@link SandboxSpec}. When the loader runs as root, sandboxes run as the
+ * configured unprivileged user: socket and data directories (which the loader created below its
+ * roots) are handed to that user (0700). bwrap resolves bind sources as that user, so every
+ * ancestor of them must let the sandbox group in: the loader makes the roots it creates {@code
+ * root:<sandbox group> 0710} ({@link #enterGid}), and refuses a launch, naming the directory and
+ * the fix, when an ancestor it did not create does not; it changes nothing it did not create.
  */
 final class SandboxLauncher implements ModuleLauncher {
   private static final System.Logger LOG = System.getLogger("blvm.loader.sandbox");
@@ -168,14 +168,10 @@ final class SandboxLauncher implements ModuleLauncher {
     int gid = sandbox.hostGid();
     if (gid >= 0) {
       // bwrap resolves every bind source as the sandbox user: each ancestor must let it in
-      List<Path> dirs = new ArrayList<>(List.of(spec.socketDir(), spec.dataDir()));
-      for (Path p : spec.readOnlyBinds()) {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          dirs.add(p);
-        }
-      }
-      for (Path d : dirs) {
-        LoaderRoot.requireEnterable(d.getParent(), gid, "module " + spec.moduleId());
+      List<Path> binds = new ArrayList<>(List.of(spec.socketDir(), spec.dataDir()));
+      binds.addAll(spec.readOnlyBinds());
+      for (Path b : binds) {
+        LoaderRoot.requireEnterable(b.getParent(), gid, "module " + spec.moduleId());
       }
     }
     int uid = sandbox.moduleUids().isPresent() ? uids().uidFor(spec.moduleId()) : -1;

@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.blvm.policy.ModuleManifest.Runtime;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.policy.Policy;
 import org.blvm.sandbox.ResourceLimits;
 import org.junit.jupiter.api.Test;
 
-/** The one place that decides a module's profile, limits, heap and JVM options. */
+/** The one place that decides a module's profile, limits, heap and runtime options. */
 class LimitResolverTest {
   private static final ResourceLimits JAVA = ResourceLimits.jvmDefaults();
   private static final ResourceLimits NATIVE = ResourceLimits.nativeDefaults();
@@ -35,14 +36,14 @@ class LimitResolverTest {
             Policy.trusting(List.of(), 1).forModule("m"))) {
       assertEquals(
           new LimitResolver.Resolved("default", JAVA, jvm(48, JAVA), List.of()),
-          LimitResolver.resolve(LOADER, true, p));
+          LimitResolver.resolve(LOADER, Runtime.JAVA, p));
       assertEquals(
           new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
-          LimitResolver.resolve(LOADER, false, p));
+          LimitResolver.resolve(LOADER, Runtime.NATIVE, p));
     }
     assertEquals(
         new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
-        LimitResolver.resolve(LOADER, false, null));
+        LimitResolver.resolve(LOADER, Runtime.NATIVE, null));
   }
 
   @Test
@@ -53,12 +54,12 @@ class LimitResolverTest {
                 + "[modules.m.limits]\nmemory_mb = 64\ncpu_seconds = 7\nprocesses = 5\n"
                 + "disk_mb = 3\n");
 
-    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, false, p);
+    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, Runtime.NATIVE, p);
 
     assertEquals("default", r.profile(), "the policy's profile wins over the loader's strict");
     assertTrue(r.confinement(false).profileFromPolicy());
     assertEquals(new ResourceLimits(20, 5, 7, 3L << 20, 64L << 20), r.limits());
-    assertEquals(List.of(), r.jvmOptions(), "a native module gets no JVM options");
+    assertEquals(List.of(), r.options(), "a native module gets no JVM options");
     assertEquals(
         List.of(
             "sandbox_profile",
@@ -74,11 +75,11 @@ class LimitResolverTest {
   void resolve_jvmModule_memoryIsHalfAsHeap_addressSpaceStaysTheLoaders() throws Exception {
     ModulePolicy p = policy("[modules.m]\nlimits = { memory_mb = 512, processes = 80 }\n");
 
-    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, true, p);
+    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, Runtime.JAVA, p);
 
     assertEquals(JAVA.withProcesses(80), r.limits());
     assertEquals(0, r.limits().addressSpaceBytes());
-    assertEquals(jvm(256, JAVA), r.jvmOptions());
+    assertEquals(jvm(256, JAVA), r.options());
     assertFalse(r.confinement(false).profileFromPolicy());
     assertEquals(16, LimitResolver.jvmHeapMb(16), "never below 16 MiB");
   }
@@ -108,7 +109,8 @@ class LimitResolverTest {
   @Test
   void resolve_cpuSecondsZero_unlimited_otherValuesKept() throws Exception {
     LimitResolver.Resolved r =
-        LimitResolver.resolve(LOADER, false, policy("[modules.m.limits]\ncpu_seconds = 0\n"));
+        LimitResolver.resolve(
+            LOADER, Runtime.NATIVE, policy("[modules.m.limits]\ncpu_seconds = 0\n"));
 
     assertEquals(NATIVE.withCpuSeconds(ResourceLimits.UNLIMITED), r.limits());
   }
@@ -126,7 +128,7 @@ class LimitResolverTest {
         LimitResolver.dataLimit(LOADER, policy("[defaults.limits]\ndata_files = 12\n")));
     assertEquals(
         new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
-        LimitResolver.resolve(LOADER, false, p),
+        LimitResolver.resolve(LOADER, Runtime.NATIVE, p),
         "data_mb is no sandbox setting: a plain launch does not report it as unapplied");
     assertEquals(
         new LimitResolver.DataLimit(1024L << 20, 100_000),
@@ -137,7 +139,8 @@ class LimitResolverTest {
   @Test
   void resolve_unknownProfileName_passedThrough_neverReplaced() throws Exception {
     LimitResolver.Resolved r =
-        LimitResolver.resolve(LOADER, true, policy("[modules.m]\nsandbox_profile = \"nope\"\n"));
+        LimitResolver.resolve(
+            LOADER, Runtime.JAVA, policy("[modules.m]\nsandbox_profile = \"nope\"\n"));
 
     assertEquals("nope", r.profile(), "checked at launch, which then fails");
     assertTrue(r.confinement(true).profileFromPolicy());
@@ -159,5 +162,35 @@ class LimitResolverTest {
         LaunchSpec.Entry.jvm(java, jar, null, List.of()).arguments(List.of()));
     assertEquals(
         List.of("x"), LaunchSpec.Entry.nativeBinary(Path.of("/store/cd")).arguments(List.of("x")));
+  }
+
+  @Test
+  void resolve_python_likeANativeModule_node_likeAJvmWithItsHeapOption() throws Exception {
+    ModulePolicy p = policy("[modules.m]\nlimits = { memory_mb = 200 }\n");
+
+    LimitResolver.Resolved py = LimitResolver.resolve(LOADER, Runtime.PYTHON3, p);
+    LimitResolver.Resolved node = LimitResolver.resolve(LOADER, Runtime.NODE, p);
+    LimitResolver.Resolved nodeDefault = LimitResolver.resolve(LOADER, Runtime.NODE, null);
+
+    assertEquals(
+        new LimitResolver.Resolved(
+            "strict",
+            NATIVE.withAddressSpaceBytes(200L << 20),
+            List.of(),
+            List.of("limits.memory_mb")),
+        py);
+    assertEquals("default", node.profile());
+    assertEquals(JAVA, node.limits(), "no RLIMIT_AS: V8 reserves ~700 MiB of address space");
+    assertEquals(List.of("--max-old-space-size=100"), node.options());
+    assertEquals(List.of("--max-old-space-size=48"), nodeDefault.options());
+  }
+
+  @Test
+  void entryArguments_interpreted_optionsThenScriptThenModuleArguments() {
+    assertEquals(
+        List.of("-E", "-s", "/store/t/main.py", "--once"),
+        LaunchSpec.Entry.interpreted(
+                Path.of("/usr/bin/python3.11"), List.of("-E", "-s"), Path.of("/store/t/main.py"))
+            .arguments(List.of("--once")));
   }
 }

@@ -31,8 +31,11 @@ import org.blvm.protocol.Capability;
  *   <li>version ratchet: not lower than the highest version accepted before, and the same version
  *       only with the same binary and manifest digests;
  *   <li>granted capabilities = declared ∩ allowed (reject or drop the rest, per policy);
- *   <li>copy the binary into the content-addressed store, hashing while copying, and check SHA-256
- *       and size against the manifest's pin; record the version.
+ *   <li>read the module's files once, copying them into the content-addressed store and hashing
+ *       while copying: every file the manifest's {@code [files]} pins, with its size and SHA-256,
+ *       and no other file, symbolic link or special file ({@link FileTreeException} names the
+ *       path); an older manifest pinning only its binary has that file alone copied; record the
+ *       version.
  * </ol>
  *
  * <p>Signature files are {@code module.toml.minisig} (minisign's default name) and {@code
@@ -57,13 +60,15 @@ public final class Admission {
   private final ContentStore store;
   private final VersionRatchet ratchet;
   private final Path stateDir;
+  private final FileTreeReader.Observer observer;
 
   private Admission(Builder b) {
     this.policy = b.policy;
     this.clock = b.clock;
     this.maxManifestBytes = b.maxManifestBytes;
     this.stateDir = b.stateDir;
-    this.store = b.stateDir == null ? null : new ContentStore(b.stateDir.resolve("store"));
+    this.store = b.stateDir == null ? null : new ContentStore(b.stateDir, b.stateDirCreated);
+    this.observer = b.observer;
     this.ratchet = b.stateDir == null ? null : new VersionRatchet(b.stateDir);
   }
 
@@ -74,6 +79,7 @@ public final class Admission {
     this.stateDir = base.stateDir;
     this.store = base.store;
     this.ratchet = base.ratchet;
+    this.observer = base.observer;
   }
 
   public static Builder builder() {
@@ -172,12 +178,31 @@ public final class Admission {
         admitted.binarySha256(),
         counted,
         mp,
-        admitted.manifestSha256());
+        admitted.manifestSha256(),
+        admitted.tree());
   }
 
   /**
-   * Admits the module in {@code moduleDir}: every check, then the binary is copied into the store
-   * and the version is recorded. Run {@link AdmittedModule#binaryPath()}, never the original.
+   * Lets processes of group {@code gid} (the sandboxes of a root loader, which bubblewrap sets up
+   * as their own user) pass through the state directory to the verified trees in the store: mode
+   * 0710 with that group, so a tree can be reached by its name but the store not listed. A state
+   * directory this process created is given the group; one that existed must already let the group
+   * in (checked, never changed).
+   *
+   * @throws AdmissionStateException naming the directory and the fix
+   * @throws IllegalStateException when built without a state directory
+   */
+  public void allowEntry(int gid) throws AdmissionStateException {
+    if (store == null) {
+      throw new IllegalStateException("allowEntry needs a state directory");
+    }
+    store.allowEntry(gid);
+  }
+
+  /**
+   * Admits the module in {@code moduleDir}: every check, then its files are copied into the store
+   * and the version is recorded. Run {@link AdmittedModule#binaryPath()} and mount {@link
+   * AdmittedModule#tree()}, never the original.
    *
    * @throws IllegalStateException when built without a state directory
    */
@@ -191,7 +216,7 @@ public final class Admission {
   /**
    * Every check {@link #admit} makes (the ratchet only when a state directory is set, read-only),
    * writing nothing: for {@code blvm-sign verify} and {@code blvm-loader policy check}. The
-   * returned binary path is the original file and must not be executed.
+   * returned binary path and tree are the originals and must not be executed or mounted.
    */
   public AdmittedModule check(Path moduleDir) throws AdmissionException {
     return run(moduleDir, false);
@@ -274,47 +299,52 @@ public final class Admission {
             c.file(), expected, c.signature().trustedComment());
       }
     }
-    BinaryPin pin = manifest.binary();
-    if (pin == null && !unsigned) {
+    ModuleFiles pinned = manifest.tree();
+    if (pinned == null && !unsigned) {
       throw new ManifestException(
           manifestFile,
-          "binary",
-          "missing: a signed manifest must pin its binary (blvm-sign sign writes [binary])");
+          "files",
+          "missing: a signed manifest must pin its files (blvm-sign sign writes [files])");
     }
     Sha256 manifestSha = Sha256.digest(manifestBytes);
     SemVer version = manifest.semVer();
+    Sha256 entrySha = pinned == null ? null : pinned.pin(manifest.entry()).orElseThrow().sha256();
     if (!unsigned && ratchet != null) {
-      ratchet.check(module, version, pin.sha256(), manifestSha);
+      ratchet.check(module, version, entrySha, manifestSha);
     }
 
     Grant grant = grant(module, manifest, mp);
     Set<Capability> granted = grant.granted();
     Set<Capability> dropped = grant.dropped();
 
-    Path entry = dir.resolve(manifest.entry());
-    if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
-      throw new BinaryException(entry, "entry is not a regular file (symlinks are refused)");
-    }
-    Path binary;
-    Sha256 binarySha;
-    if (commit) {
-      binary = store.put(entry, pin);
-      binarySha = Sha256.parse(binary.getFileName().toString());
-      if (!unsigned) {
-        ratchet.commit(module, version, pin.sha256(), manifestSha);
-      }
-    } else {
-      ContentStore.Hashed h =
-          ContentStore.hash(
-              entry, pin == null ? ModuleManifest.MAX_BINARY_SIZE + 1 : pin.size() + 1);
-      if (pin != null) {
-        ContentStore.checkPin(entry, pin, h);
-      }
-      binary = entry;
-      binarySha = h.sha256();
+    // The files: every one as pinned (an older [binary] manifest: its entry alone), read once.
+    boolean whole = manifest.files() != null || pinned == null;
+    ContentStore.Stored tree =
+        commit
+            ? store.put(dir, pinned, whole, observer)
+            : new ContentStore.Stored(
+                dir, FileTreeReader.read(dir, pinned, whole, null, FileTreeReader.Observer.NONE));
+    BinaryPin entryPin =
+        tree.files()
+            .pin(manifest.entry())
+            .orElseThrow(
+                () ->
+                    new BinaryException(
+                        dir.resolve(manifest.entry()),
+                        "the entry is not a regular file of the module directory"));
+    if (commit && !unsigned) {
+      ratchet.commit(module, version, entrySha, manifestSha);
     }
     return new AdmittedModule(
-        manifest, granted, dropped, binary, binarySha, signers, mp, manifestSha);
+        manifest,
+        granted,
+        dropped,
+        tree.root().resolve(manifest.entry()),
+        entryPin.sha256(),
+        signers,
+        mp,
+        manifestSha,
+        new ModuleTree(tree.root(), tree.files()));
   }
 
   /** Capabilities granted (declared and allowed) and dropped (declared, not allowed). */
@@ -397,8 +427,16 @@ public final class Admission {
     private Clock clock = Clock.systemUTC();
     private Path stateDir;
     private int maxManifestBytes = ModuleManifest.MAX_BYTES;
+    private boolean stateDirCreated;
+    private FileTreeReader.Observer observer = FileTreeReader.Observer.NONE;
 
     private Builder() {}
+
+    /** Sees each module file opened while it is copied into the store (tests only). */
+    Builder observer(FileTreeReader.Observer o) {
+      this.observer = Objects.requireNonNull(o);
+      return this;
+    }
 
     /** The operator's policy (required). */
     public Builder policy(Policy policy) {
@@ -414,8 +452,8 @@ public final class Admission {
 
     /**
      * The loader-owned directory holding the version ratchet ({@code versions}, 0600) and the
-     * binary store ({@code store/}). Required for {@link #admit}. Created 0700 when missing; an
-     * existing one is checked, never changed ({@link LoaderRoot}).
+     * module store ({@code store/trees/}). Required for {@link #admit}. Created 0700 when missing;
+     * an existing one is checked, never changed ({@link LoaderRoot}).
      */
     public Builder stateDir(Path dir) {
       this.stateDir = dir.toAbsolutePath().normalize();
@@ -444,7 +482,7 @@ public final class Admission {
       }
       if (stateDir != null) {
         try {
-          LoaderRoot.prepare(stateDir, "stateDir", -1);
+          stateDirCreated = LoaderRoot.prepare(stateDir, "stateDir", -1);
         } catch (UnsafeRootException e) {
           throw new AdmissionStateException(e.path(), e.getMessage(), e);
         } catch (IOException e) {

@@ -11,12 +11,14 @@ import org.blvm.protocol.Capability;
  * @param manifest the manifest, parsed from the exact bytes whose signatures were verified
  * @param grantedCapabilities declared ∩ allowed by the policy
  * @param droppedCapabilities declared but not allowed (non-empty only with {@code drop})
- * @param binaryPath the file to execute: the verified copy in the loader's content-addressed store
- *     (from {@link Admission#admit}); for {@link Admission#check} the original, merely checked
- * @param binarySha256 the SHA-256 of the bytes at {@code binaryPath} when they were checked
+ * @param binaryPath the entry to run: in the verified copy of the module's files in the loader's
+ *     content-addressed store (from {@link Admission#admit}); for {@link Admission#check} the
+ *     original, merely checked
+ * @param binarySha256 the SHA-256 of the entry's bytes when they were checked
  * @param signerKeyIds distinct trusted keys whose signatures counted (empty when admitted unsigned)
  * @param modulePolicy the policy that applies to the module
  * @param manifestSha256 SHA-256 of the manifest bytes that were verified and parsed
+ * @param tree all of the module's files, and where they are (the directory a sandbox mounts)
  */
 public record AdmittedModule(
     ModuleManifest manifest,
@@ -26,7 +28,8 @@ public record AdmittedModule(
     Sha256 binarySha256,
     Set<KeyId> signerKeyIds,
     ModulePolicy modulePolicy,
-    Sha256 manifestSha256) {
+    Sha256 manifestSha256,
+    ModuleTree tree) {
   public AdmittedModule {
     Objects.requireNonNull(manifest);
     grantedCapabilities = Set.copyOf(grantedCapabilities);
@@ -36,6 +39,7 @@ public record AdmittedModule(
     signerKeyIds = Set.copyOf(signerKeyIds);
     Objects.requireNonNull(modulePolicy);
     Objects.requireNonNull(manifestSha256);
+    Objects.requireNonNull(tree);
   }
 
   /** True when admitted without signatures under {@code allow_unsigned}. */

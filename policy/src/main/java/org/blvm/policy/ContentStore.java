@@ -1,160 +1,224 @@
 package org.blvm.policy;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * The loader-owned, content-addressed binary store: a 0700 directory of read-only files named by
- * their SHA-256. A module's binary is hashed while it is copied in, so the copy is exactly the
- * bytes that were checked; the loader runs the copy, and a file swapped in the module directory
- * after admission is never executed.
+ * The loader-owned, content-addressed module store: {@code <state>/store/trees/<tree digest>/}, one
+ * read-only directory per verified module tree ({@link ModuleFiles#digest()}). A module directory
+ * is read once into a private incoming directory, hashing while copying ({@link FileTreeReader}),
+ * checked against the manifest's pins, read back, and only then renamed to its digest; the loader
+ * runs and mounts that copy, so a file changed in the module directory after admission is never
+ * executed or seen.
+ *
+ * <p>Modes: the store directories 0700, or 0710 with the sandbox group ({@link #allowEntry}) so
+ * that bubblewrap, which resolves a bind source as the sandbox's user, can reach a tree by its name
+ * without being able to list the store; each tree's directories and files 0555 (readable inside the
+ * sandbox by the module's own uid).
  */
 final class ContentStore {
-  private static final int BUFFER = 1 << 20;
-  private final Path dir;
+  private static final Set<PosixFilePermission> READ_ONLY =
+      PosixFilePermissions.fromString("r-xr-xr-x");
 
-  ContentStore(Path dir) {
-    this.dir = dir;
-  }
+  private final Path stateDir;
+  private final Path store;
+  private final Path trees;
+  private final boolean stateDirCreated;
 
-  /** Result of hashing a file: its digest and how many bytes were read. */
-  record Hashed(Sha256 sha256, long size) {}
+  /** The group that may enter the store, or -1. */
+  private volatile int enterGid = -1;
 
   /**
-   * Copies {@code source} into the store, checking it against {@code pin} (null: accept whatever it
-   * holds, for unsigned development modules) while copying, and returns the stored path.
+   * @param stateDirCreated whether this process created the state directory (then it may give it
+   *     the sandbox group; one the operator made is only checked)
    */
-  Path put(Path source, BinaryPin pin) throws AdmissionException {
+  ContentStore(Path stateDir, boolean stateDirCreated) {
+    this.stateDir = stateDir;
+    this.store = stateDir.resolve("store");
+    this.trees = store.resolve("trees");
+    this.stateDirCreated = stateDirCreated;
+  }
+
+  /** A verified tree in the store (or, for a dry run, the module directory itself). */
+  record Stored(Path root, ModuleFiles files) {}
+
+  /**
+   * Lets group {@code gid} enter the state directory and the store (mode 0710), so that sandboxes
+   * of that group can bind a tree by its path. A state directory this process did not create must
+   * already allow it.
+   *
+   * @throws AdmissionStateException naming the directory and the fix
+   */
+  void allowEntry(int gid) throws AdmissionStateException {
     try {
-      StateFiles.privateDir(dir);
+      if (stateDirCreated) {
+        enterable(stateDir, gid);
+      }
+      LoaderRoot.requireEnterable(stateDir, gid, "stateDir");
+      prepare(store, gid);
+      prepare(trees, gid);
+    } catch (UnsafeRootException e) {
+      throw new AdmissionStateException(e.path(), e.getMessage(), e);
     } catch (IOException e) {
-      throw new AdmissionStateException(dir, "cannot create the binary store: " + e, e);
+      throw new AdmissionStateException(store, "cannot let the sandboxes into the store: " + e, e);
     }
-    if (pin != null) {
-      Path existing = dir.resolve(pin.sha256().hex());
-      if (Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS)) {
-        // Still streamed from the module directory: its bytes must match the pin too.
-        Hashed h = hash(source, pin.size() + 1);
-        checkPin(source, pin, h);
-        Hashed copy = hashStored(existing, pin.size() + 1);
-        if (copy.size() == pin.size() && copy.sha256().equals(pin.sha256())) {
-          return existing;
-        }
-      }
-    }
-    Path tmp;
+    enterGid = gid;
+  }
+
+  /**
+   * Copies the module in {@code source} into the store, checking it against {@code expected} while
+   * copying (null: take every file as found, for unsigned development modules), and returns the
+   * stored tree.
+   *
+   * @param whole whether every file of the directory belongs to the module
+   */
+  Stored put(Path source, ModuleFiles expected, boolean whole, FileTreeReader.Observer observer)
+      throws AdmissionException {
     try {
-      tmp =
-          Files.createTempFile(
-              dir, ".incoming-", "", PosixFilePermissions.asFileAttribute(StateFiles.FILE_0600));
+      prepare(store, enterGid);
+      prepare(trees, enterGid);
     } catch (IOException e) {
-      throw new AdmissionStateException(dir, "cannot write the binary store: " + e, e);
+      throw new AdmissionStateException(trees, "cannot create the module store: " + e, e);
+    }
+    if (expected != null) {
+      Path existing = trees.resolve(expected.digest().hex());
+      if (Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
+        // Still read from the module directory: its files must match the pins too.
+        FileTreeReader.read(source, expected, whole, null, observer);
+        if (storedIntact(existing, expected)) {
+          return new Stored(existing, expected);
+        }
+        remove(existing);
+      }
+    }
+    Path incoming;
+    try {
+      incoming =
+          Files.createTempDirectory(
+              trees, ".incoming-", PosixFilePermissions.asFileAttribute(StateFiles.DIR_0700));
+    } catch (IOException e) {
+      throw new AdmissionStateException(trees, "cannot write the module store: " + e, e);
     }
     try {
-      MessageDigest md = Sha256.newDigest();
-      long limit = pin == null ? ModuleManifest.MAX_BINARY_SIZE + 1 : pin.size() + 1;
-      long total = 0;
-      try (InputStream in = open(source);
-          FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        byte[] buf = new byte[BUFFER];
-        int n;
-        while (total < limit
-            && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - total))) > 0) {
-          md.update(buf, 0, n);
-          ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-          while (bb.hasRemaining()) {
-            out.write(bb);
-          }
-          total += n;
-        }
-        out.force(true);
-      } catch (IOException e) {
-        throw new BinaryException(source, "cannot read: " + e.getMessage(), e);
-      }
-      Hashed h = new Hashed(Sha256.of(md.digest()), total);
-      if (pin != null) {
-        checkPin(source, pin, h);
-      } else if (total > ModuleManifest.MAX_BINARY_SIZE) {
-        throw new BinaryException(
-            source, "larger than " + ModuleManifest.MAX_BINARY_SIZE + " bytes");
-      }
-      Path target = dir.resolve(h.sha256().hex());
+      ModuleFiles files = FileTreeReader.read(source, expected, whole, incoming, observer);
+      Path target = trees.resolve(files.digest().hex());
       try {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
-        // Verify the copy as stored before it gets its name.
-        Hashed copy = hashStored(tmp, h.size() + 1);
-        if (copy.size() != h.size() || !copy.sha256().equals(h.sha256())) {
-          throw new AdmissionStateException(
-              tmp,
-              "the stored copy does not read back as " + h.sha256() + " (" + copy.sha256() + ")");
-        }
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        StateFiles.fsyncDir(dir);
+        makeReadOnly(incoming);
       } catch (IOException e) {
-        throw new AdmissionStateException(target, "cannot store the binary: " + e, e);
+        throw new AdmissionStateException(incoming, "cannot seal the stored copy: " + e, e);
       }
-      return target;
+      // Verify the copy as stored before it gets its name.
+      if (!storedIntact(incoming, files)) {
+        throw new AdmissionStateException(
+            incoming, "the stored copy does not read back as tree " + files.digest());
+      }
+      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        if (storedIntact(target, files)) {
+          return new Stored(target, files); // stored meanwhile by another admission
+        }
+        remove(target);
+      }
+      try {
+        Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE);
+        StateFiles.fsyncDir(trees);
+      } catch (FileAlreadyExistsException e) {
+        if (storedIntact(target, files)) {
+          return new Stored(target, files);
+        }
+        throw new AdmissionStateException(target, "a damaged tree is in the way: " + e, e);
+      } catch (IOException e) {
+        throw new AdmissionStateException(target, "cannot store the module: " + e, e);
+      }
+      return new Stored(target, files);
     } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // best effort: a leftover ".incoming-*" file is never executed
+      if (Files.exists(incoming, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          remove(incoming);
+        } catch (AdmissionStateException e) {
+          // best effort: a leftover ".incoming-*" directory is never mounted or run
+        }
       }
     }
   }
 
-  static void checkPin(Path source, BinaryPin pin, Hashed h) throws AdmissionException {
-    if (h.size() != pin.size()) {
-      throw new SizeMismatchException(source, pin.size(), h.size());
-    }
-    if (!h.sha256().equals(pin.sha256())) {
-      throw new DigestMismatchException(source, pin.sha256(), h.sha256());
-    }
-  }
-
-  private static InputStream open(Path source) throws IOException {
-    return Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS);
-  }
-
-  /** Hashes at most {@code limit} bytes of {@code file} (not following symlinks). */
-  static Hashed hash(Path file, long limit) throws BinaryException {
+  /** Whether {@code root} holds exactly {@code files} (the store's own copy, re-read). */
+  private static boolean storedIntact(Path root, ModuleFiles files) {
     try {
-      return hashFile(file, limit);
-    } catch (IOException e) {
-      throw new BinaryException(file, "cannot read: " + e.getMessage(), e);
+      return FileTreeReader.read(root, files, true, null, FileTreeReader.Observer.NONE)
+          .equals(files);
+    } catch (AdmissionException e) {
+      return false;
     }
   }
 
-  private static Hashed hashStored(Path file, long limit) throws AdmissionStateException {
+  /**
+   * Creates {@code dir} 0700, or checks that it is a directory; then sets 0710 with the group
+   * {@code gid} when it is not -1, else 0700 (each mode set directly, never passing through
+   * another, so a launch resolving a tree meanwhile is not shut out).
+   */
+  private static void prepare(Path dir, int gid) throws IOException {
     try {
-      return hashFile(file, limit);
-    } catch (IOException e) {
-      throw new AdmissionStateException(file, "cannot read the stored copy: " + e, e);
-    }
-  }
-
-  private static Hashed hashFile(Path file, long limit) throws IOException {
-    MessageDigest md = Sha256.newDigest();
-    long total = 0;
-    try (InputStream in = open(file)) {
-      byte[] buf = new byte[BUFFER];
-      int n;
-      while (total < limit
-          && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - total))) > 0) {
-        md.update(buf, 0, n);
-        total += n;
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(StateFiles.DIR_0700));
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(dir + " exists and is not a directory (symlinks are refused)", e);
       }
     }
-    return new Hashed(Sha256.of(md.digest()), total);
+    if (gid >= 0) {
+      enterable(dir, gid);
+    } else {
+      Files.setPosixFilePermissions(dir, StateFiles.DIR_0700);
+    }
+  }
+
+  private static void enterable(Path dir, int gid) throws IOException {
+    Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
+  }
+
+  /** Every directory and file below {@code root} 0555, the deepest first. */
+  private static void makeReadOnly(Path root) throws IOException {
+    List<Path> all = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      s.forEach(all::add);
+    }
+    all.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+    for (Path p : all) {
+      if (!Files.isSymbolicLink(p)) {
+        Files.setPosixFilePermissions(p, READ_ONLY);
+      }
+    }
+  }
+
+  /** Deletes a tree of the store (its directories are read-only: made writable first). */
+  private static void remove(Path root) throws AdmissionStateException {
+    try {
+      List<Path> all = new ArrayList<>();
+      try (Stream<Path> s = Files.walk(root)) {
+        s.forEach(all::add);
+      }
+      for (Path p : all) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          Files.setPosixFilePermissions(p, StateFiles.DIR_0700);
+        }
+      }
+      all.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+      for (Path p : all) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new AdmissionStateException(root, "cannot remove it from the module store: " + e, e);
+    }
   }
 }

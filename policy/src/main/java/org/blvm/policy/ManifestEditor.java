@@ -1,37 +1,76 @@
 package org.blvm.policy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Rewrites only the {@code [binary]} table of a manifest's text, keeping everything else (comments,
- * order) as the author wrote it, and proves the result parses to the same manifest with the new
- * pin.
+ * Rewrites only the pin tables of a manifest's text — {@code [files]} is written, an older {@code
+ * [binary]} table is removed — keeping everything else (comments, order) as the author wrote it,
+ * and proves the result parses to the same manifest with the new pins.
  */
 final class ManifestEditor {
-  private static final Pattern BINARY_HEADER =
-      Pattern.compile("\\s*\\[\\s*binary\\s*\\]\\s*(#.*)?");
+  private static final Pattern PIN_HEADER =
+      Pattern.compile("\\s*\\[\\s*(binary|files)\\s*\\]\\s*(#.*)?");
   private static final Pattern ANY_HEADER = Pattern.compile("\\s*\\[.*");
 
   private ManifestEditor() {}
 
-  static String withPin(Path file, String text, ModuleManifest before, BinaryPin pin)
+  /** The {@code [files]} table as {@code blvm-sign sign} writes it: one quoted path per line. */
+  static String filesTable(ModuleFiles files) {
+    StringBuilder sb = new StringBuilder("[files]\n");
+    for (Map.Entry<String, BinaryPin> e : files.pins().entrySet()) {
+      sb.append('"')
+          .append(e.getKey())
+          .append("\" = { sha256 = \"")
+          .append(e.getValue().sha256().hex())
+          .append("\", size = ")
+          .append(e.getValue().size())
+          .append(" }\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * {@code text} with its {@code [files]} table replaced by {@code files} (appended when it has
+   * none) and any {@code [binary]} table removed.
+   *
+   * @throws ManifestException when the pins are written in another form (an inline or dotted {@code
+   *     files}/{@code binary} key), or the edit would change anything else
+   */
+  static String withFiles(Path file, String text, ModuleManifest before, ModuleFiles files)
       throws ManifestException {
-    String table = "[binary]\nsha256 = \"" + pin.sha256().hex() + "\"\nsize = " + pin.size() + "\n";
     String[] lines = text.split("\n", -1);
-    int start = -1;
-    for (int i = 0; i < lines.length; i++) {
-      if (BINARY_HEADER.matcher(lines[i]).matches()) {
-        start = i;
-        break;
+    List<String> kept = new ArrayList<>();
+    boolean inPins = false;
+    int insertAt = -1;
+    for (String line : lines) {
+      if (PIN_HEADER.matcher(line).matches()) {
+        inPins = true;
+        if (insertAt < 0) {
+          insertAt = kept.size();
+        }
+        continue;
+      }
+      if (inPins && ANY_HEADER.matcher(line).matches()) {
+        inPins = false;
+      }
+      if (!inPins) {
+        kept.add(line);
       }
     }
+    if (insertAt < 0 && (before.files() != null || before.binary() != null)) {
+      throw new ManifestException(
+          file,
+          before.files() != null ? "files" : "binary",
+          "write the pins as a [files] table so blvm-sign can update them");
+    }
+    String table = filesTable(files);
     StringBuilder sb = new StringBuilder();
-    if (start < 0) {
-      if (before.binary() != null) {
-        throw new ManifestException(
-            file, "binary", "write the pin as a [binary] table so blvm-sign can update it");
-      }
+    if (insertAt < 0) {
       sb.append(text);
       if (!text.isEmpty() && !text.endsWith("\n")) {
         sb.append('\n');
@@ -41,38 +80,31 @@ final class ManifestEditor {
       }
       sb.append(table);
     } else {
-      int end = lines.length;
-      for (int i = start + 1; i < lines.length; i++) {
-        if (ANY_HEADER.matcher(lines[i]).matches()) {
-          end = i;
-          break;
-        }
-      }
-      for (int i = 0; i < start; i++) {
-        sb.append(lines[i]).append('\n');
+      for (int i = 0; i < insertAt; i++) {
+        sb.append(kept.get(i)).append('\n');
       }
       sb.append(table);
-      if (end < lines.length) {
-        sb.append('\n');
-        for (int i = end; i < lines.length; i++) {
-          sb.append(lines[i]);
-          if (i < lines.length - 1) {
-            sb.append('\n');
-          }
+      if (insertAt < kept.size()) {
+        List<String> rest = kept.subList(insertAt, kept.size());
+        // the line after the removed tables: keep a blank line before the next table
+        if (!rest.isEmpty() && !rest.get(0).isBlank()) {
+          sb.append('\n');
         }
+        sb.append(String.join("\n", rest));
       }
     }
     String out = sb.toString();
-    ModuleManifest after =
-        ModuleManifest.parse(file, out.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    if (!pin.equals(after.binary()) || !withoutPin(after).equals(withoutPin(before))) {
+    ModuleManifest after = ModuleManifest.parse(file, out.getBytes(StandardCharsets.UTF_8));
+    if (!files.equals(after.files())
+        || after.binary() != null
+        || !withoutPins(after).equals(withoutPins(before))) {
       throw new ManifestException(
-          file, "binary", "could not update the pin without changing other keys; edit it by hand");
+          file, "files", "could not update the pins without changing other keys; edit it by hand");
     }
     return out;
   }
 
-  private static ModuleManifest withoutPin(ModuleManifest m) {
+  private static ModuleManifest withoutPins(ModuleManifest m) {
     return new ModuleManifest(
         m.name(),
         m.version(),
@@ -86,6 +118,8 @@ final class ManifestEditor {
         null,
         m.publishes(),
         m.dependencies(),
-        m.sandboxProfile());
+        m.sandboxProfile(),
+        null,
+        m.args());
   }
 }

@@ -25,17 +25,25 @@ import org.blvm.protocol.EventType;
 /**
  * A module's {@code module.toml}: who it is, how to run it, what it asks for. Parsed strictly:
  * unknown keys, wrong types and oversized files are {@link ManifestException}s naming the key.
+ * (Over 400 lines: the record and the strict parser of each of its keys stay together; the pin
+ * tables are parsed by {@link ManifestPins}.)
  *
- * <p>The manifest is what module authors sign (see docs/signing.md): it pins the binary by SHA-256
- * and size in its {@code [binary]} table. {@link #read} and {@link #parse} only check form; a
+ * <p>The manifest is what module authors sign (see docs/signing.md): it pins every file of the
+ * module directory by SHA-256 and size in its {@code [files]} table (an older manifest pins only
+ * its entry, in a {@code [binary]} table). {@link #read} and {@link #parse} only check form; a
  * manifest is trusted only after {@link Admission} has verified its signatures over the exact bytes
  * it then parses.
  *
- * @param binary the pinned binary, or null when the manifest has no {@code [binary]} table (an
- *     unsigned development manifest; {@link Admission} requires it)
+ * @param entry the file that runs (a native program, a jar, a script), as a path relative to the
+ *     module directory
+ * @param binary the older single-file pin ({@code [binary]}: the entry only), or null
  * @param publishes custom event topics the module publishes
  * @param dependencies modules this one needs, with acceptable versions
  * @param sandboxProfile the sandbox profile the module asks for, or null for the policy's choice
+ * @param files every file of the module ({@code [files]}), or null; never together with {@code
+ *     binary}. Without either the manifest is an unsigned development manifest ({@link Admission}
+ *     requires one of them from a signed module)
+ * @param args the entry's arguments, passed to the program after it
  */
 public record ModuleManifest(
     String name,
@@ -50,7 +58,9 @@ public record ModuleManifest(
     BinaryPin binary,
     List<String> publishes,
     List<Dependency> dependencies,
-    String sandboxProfile) {
+    String sandboxProfile,
+    ModuleFiles files,
+    List<String> args) {
 
   /** Largest accepted manifest. */
   public static final int MAX_BYTES = 64 * 1024;
@@ -60,6 +70,11 @@ public record ModuleManifest(
       Pattern.compile("[a-z0-9_-]{1,64}(\\.[a-z0-9_-]{1,64}){1,4}");
   private static final Pattern PROFILE = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   private static final int MAX_LIST = 256;
+
+  /** At most this many entry arguments, each of at most {@link #MAX_ARG_LENGTH} characters. */
+  public static final int MAX_ARGS = 64;
+
+  public static final int MAX_ARG_LENGTH = 4096;
 
   /** Largest binary a manifest may pin (4 GiB). */
   public static final long MAX_BINARY_SIZE = 4L << 30;
@@ -81,15 +96,46 @@ public record ModuleManifest(
           "binary",
           "publishes",
           "dependencies",
-          "sandbox_profile");
-  private static final Set<String> BINARY_KEYS = Set.of("sha256", "size");
+          "sandbox_profile",
+          "files",
+          "args");
 
   /** How the entry is run. */
   public enum Runtime {
     /** A jar run by the node's JDK. */
-    JAVA,
+    JAVA("java"),
     /** A native executable. */
-    NATIVE
+    NATIVE("native"),
+    /** A Python script run by the node's CPython 3 interpreter. */
+    PYTHON3("python3"),
+    /** A JavaScript file run by the node's Node.js. */
+    NODE("node");
+
+    private final String wireName;
+
+    Runtime(String wireName) {
+      this.wireName = wireName;
+    }
+
+    /** The name in {@code module.toml}. */
+    public String wireName() {
+      return wireName;
+    }
+
+    /** Whether an interpreter the loader names runs the entry (python3, node). */
+    public boolean interpreted() {
+      return this == PYTHON3 || this == NODE;
+    }
+
+    /** The runtime named {@code name} in a manifest. */
+    public static Optional<Runtime> fromWire(String name) {
+      for (Runtime r : values()) {
+        if (r.wireName.equals(name)) {
+          return Optional.of(r);
+        }
+      }
+      return Optional.empty();
+    }
   }
 
   public ModuleManifest {
@@ -102,6 +148,21 @@ public record ModuleManifest(
     config = config == null ? JsonNodeFactory.instance.objectNode() : config.deepCopy();
     publishes = publishes == null ? List.of() : List.copyOf(publishes);
     dependencies = dependencies == null ? List.of() : List.copyOf(dependencies);
+    args = args == null ? List.of() : List.copyOf(args);
+    if (binary != null && files != null) {
+      throw new IllegalArgumentException("a manifest pins its files or its binary, not both");
+    }
+  }
+
+  /**
+   * The module's pinned files: {@link #files()}, or the entry alone when the manifest pins only its
+   * binary; null when it pins nothing.
+   */
+  public ModuleFiles tree() {
+    if (files != null) {
+      return files;
+    }
+    return binary == null ? null : ModuleFiles.single(entry, binary);
   }
 
   /** The version as an ordered value (the text was validated when parsed). */
@@ -182,28 +243,23 @@ public record ModuleManifest(
     }
     String description = text(file, root, "description", false);
     String runtimeText = text(file, root, "runtime", true);
-    Runtime runtime;
-    switch (runtimeText) {
-      case "java":
-        runtime = Runtime.JAVA;
-        break;
-      case "native":
-        runtime = Runtime.NATIVE;
-        break;
-      default:
-        throw new ManifestException(
-            file, "runtime", "must be \"java\" or \"native\", found \"" + runtimeText + "\"");
-    }
+    Runtime runtime =
+        Runtime.fromWire(runtimeText)
+            .orElseThrow(
+                () ->
+                    new ManifestException(
+                        file,
+                        "runtime",
+                        "must be \"java\", \"native\", \"python3\" or \"node\", found \""
+                            + runtimeText
+                            + "\""));
     String entry = text(file, root, "entry", true);
-    if (entry.isEmpty()
-        || entry.contains("/")
-        || entry.contains("\\")
-        || entry.equals(".")
-        || entry.equals("..")) {
+    String entryProblem = ModuleFiles.pathProblem(entry);
+    if (entryProblem != null) {
       throw new ManifestException(
           file,
           "entry",
-          "must be a file name inside the module directory, found \"" + entry + "\"");
+          "must be a file of the module directory, found \"" + entry + "\": " + entryProblem);
     }
     String mainClass = text(file, root, "main_class", false);
     if (mainClass != null) {
@@ -244,7 +300,31 @@ public record ModuleManifest(
     if (config != null && !config.isObject()) {
       throw new ManifestException(file, "config", "must be a table");
     }
-    BinaryPin binary = binary(file, root.get("binary"));
+    BinaryPin binary = ManifestPins.binary(file, root.get("binary"));
+    ModuleFiles files = ManifestPins.files(file, root.get("files"));
+    if (binary != null && files != null) {
+      throw new ManifestException(
+          file,
+          "binary",
+          "a manifest pins its files ([files]) or, in the older form, its binary ([binary]), not"
+              + " both");
+    }
+    if (files != null && files.pin(entry).isEmpty()) {
+      throw new ManifestException(
+          file, "entry", "\"" + entry + "\" is not one of the files pinned in [files]");
+    }
+    List<String> args = textList(file, root, "args");
+    if (args.size() > MAX_ARGS) {
+      throw new ManifestException(file, "args", "more than " + MAX_ARGS + " arguments");
+    }
+    for (String a : args) {
+      if (a.length() > MAX_ARG_LENGTH || a.indexOf(0) >= 0) {
+        throw new ManifestException(
+            file,
+            "args",
+            "each argument must be at most " + MAX_ARG_LENGTH + " characters without NUL");
+      }
+    }
     List<String> publishes = textList(file, root, "publishes");
     Set<String> topics = new LinkedHashSet<>();
     for (String t : publishes) {
@@ -282,48 +362,9 @@ public record ModuleManifest(
         binary,
         publishes,
         dependencies,
-        profile);
-  }
-
-  private static BinaryPin binary(Path file, JsonNode n) throws ManifestException {
-    if (n == null) {
-      return null;
-    }
-    if (!n.isObject()) {
-      throw new ManifestException(file, "binary", "must be a table with sha256 and size");
-    }
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!BINARY_KEYS.contains(key)) {
-        throw new ManifestException(
-            file, "binary." + key, "unknown key; allowed: " + String.join(", ", BINARY_KEYS));
-      }
-    }
-    JsonNode sha = n.get("sha256");
-    if (sha == null || !sha.isTextual()) {
-      throw new ManifestException(
-          file, "binary.sha256", sha == null ? "missing" : "must be a string");
-    }
-    Sha256 digest;
-    try {
-      digest = Sha256.parse(sha.textValue());
-    } catch (IllegalArgumentException e) {
-      throw new ManifestException(file, "binary.sha256", e.getMessage());
-    }
-    JsonNode size = n.get("size");
-    if (size == null) {
-      throw new ManifestException(file, "binary.size", "missing");
-    }
-    if (!size.isIntegralNumber()
-        || !size.canConvertToLong()
-        || size.longValue() < 0
-        || size.longValue() > MAX_BINARY_SIZE) {
-      throw new ManifestException(
-          file,
-          "binary.size",
-          "must be an integer from 0 to " + MAX_BINARY_SIZE + ", found " + size);
-    }
-    return new BinaryPin(digest, size.longValue());
+        profile,
+        files,
+        args);
   }
 
   private static List<Dependency> dependencies(Path file, JsonNode n, String self)

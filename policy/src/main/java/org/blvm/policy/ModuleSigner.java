@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Signs a module directory: hashes the binary, writes (or checks) the manifest's {@code [binary]}
- * pin, then signs the manifest bytes with the trusted comment {@code blvm-module/1 name=<name>
- * version=<version>} into {@code module.toml.minisig} or {@code module.toml.<signer>.minisig}.
+ * Signs a module directory: reads every file of it (the manifest and signature files aside), writes
+ * (or checks) the manifest's {@code [files]} pins, then signs the manifest bytes with the trusted
+ * comment {@code blvm-module/1 name=<name> version=<version>} into {@code module.toml.minisig} or
+ * {@code module.toml.<signer>.minisig}.
  */
 public final class ModuleSigner {
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -24,7 +25,7 @@ public final class ModuleSigner {
   /**
    * What signing did.
    *
-   * @param manifestChanged whether the manifest was rewritten (the pin was new or different)
+   * @param manifestChanged whether the manifest was rewritten (its pins were new or different)
    * @param staleSignatures other signature files in the directory that no longer verify because the
    *     manifest changed (co-signers must sign again)
    */
@@ -55,41 +56,44 @@ public final class ModuleSigner {
    * Signs the module in {@code moduleDir}.
    *
    * @param signer label for the signature file name, or null for {@code module.toml.minisig}
-   * @param updatePin when false the manifest is never modified: its pin must already match
+   * @param updatePins when false the manifest is never modified: its pins must already match the
+   *     directory (an older manifest pinning only its binary is checked for that file alone)
+   * @throws FileTreeException when a file of the directory cannot be part of a module (a symbolic
+   *     link, a device, a name not allowed, too many) or, without {@code updatePins}, differs from
+   *     its pin
    */
-  public static Result sign(Path moduleDir, MinisignSecretKey key, String signer, boolean updatePin)
+  public static Result sign(
+      Path moduleDir, MinisignSecretKey key, String signer, boolean updatePins)
       throws AdmissionException, IOException {
     Path file = moduleDir.resolve("module.toml");
     Path sigFile = signatureFile(moduleDir, signer);
     byte[] bytes = readBounded(file);
     ModuleManifest m = ModuleManifest.parse(file, bytes);
-    Path entry = moduleDir.resolve(m.entry());
-    if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
-      throw new BinaryException(entry, "entry is not a regular file (symlinks are refused)");
-    }
-    ContentStore.Hashed h = ContentStore.hash(entry, ModuleManifest.MAX_BINARY_SIZE + 1);
-    if (h.size() > ModuleManifest.MAX_BINARY_SIZE) {
-      throw new BinaryException(entry, "larger than " + ModuleManifest.MAX_BINARY_SIZE + " bytes");
-    }
-    BinaryPin pin = new BinaryPin(h.sha256(), h.size());
     boolean changed = false;
-    if (!pin.equals(m.binary())) {
-      if (!updatePin) {
-        if (m.binary() == null) {
-          throw new ManifestException(
-              file, "binary", "missing, and the manifest may not be changed");
-        }
-        ContentStore.checkPin(entry, m.binary(), h);
+    if (!updatePins) {
+      ModuleFiles pinned = m.tree();
+      if (pinned == null) {
+        throw new ManifestException(file, "files", "missing, and the manifest may not be changed");
       }
-      String edited =
-          ManifestEditor.withPin(file, new String(bytes, StandardCharsets.UTF_8), m, pin);
-      bytes = edited.getBytes(StandardCharsets.UTF_8);
-      m = ModuleManifest.parse(file, bytes);
-      StateFiles.writeAtomically(
-          file,
-          bytes,
-          Files.exists(file) ? Files.getPosixFilePermissions(file) : StateFiles.FILE_0600);
-      changed = true;
+      FileTreeReader.read(moduleDir, pinned, m.files() != null, null, FileTreeReader.Observer.NONE);
+    } else {
+      ModuleFiles found =
+          FileTreeReader.read(moduleDir, null, true, null, FileTreeReader.Observer.NONE);
+      if (found.pin(m.entry()).isEmpty()) {
+        throw new BinaryException(
+            moduleDir.resolve(m.entry()), "the entry is not a file of the module directory");
+      }
+      if (!found.equals(m.files())) {
+        String edited =
+            ManifestEditor.withFiles(file, new String(bytes, StandardCharsets.UTF_8), m, found);
+        bytes = edited.getBytes(StandardCharsets.UTF_8);
+        m = ModuleManifest.parse(file, bytes);
+        StateFiles.writeAtomically(
+            file,
+            bytes,
+            Files.exists(file) ? Files.getPosixFilePermissions(file) : StateFiles.FILE_0600);
+        changed = true;
+      }
     }
     MinisignSignature sig =
         key.sign(

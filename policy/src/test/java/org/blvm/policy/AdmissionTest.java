@@ -47,9 +47,13 @@ class AdmissionTest {
     assertTrue(a.droppedCapabilities().isEmpty());
     assertEquals(Set.of(k.keyId()), a.signerKeyIds());
     assertEquals(Sha256.digest(bin), a.binarySha256());
-    assertEquals(state().resolve("store").resolve(Sha256.digest(bin).hex()), a.binaryPath());
+    Path tree = state().resolve("store/trees").resolve(a.manifest().files().digest().hex());
+    assertEquals(tree, a.tree().root());
+    assertEquals(tree.resolve("mod.bin"), a.binaryPath());
     assertArrayEquals(bin, Files.readAllBytes(a.binaryPath()));
-    assertEquals("r-x------", perms(a.binaryPath()));
+    assertEquals("r-xr-xr-x", perms(a.binaryPath()));
+    assertEquals("r-xr-xr-x", perms(tree));
+    assertEquals("rwx------", perms(state().resolve("store/trees")));
     assertEquals("rwx------", perms(state().resolve("store")));
     assertEquals("rwx------", perms(state()));
     assertEquals("rw-------", perms(state().resolve("versions")));
@@ -353,7 +357,7 @@ class AdmissionTest {
   }
 
   @Test
-  void admit_tamperedBinaryOneByte_throwsDigestMismatch() throws Exception {
+  void admit_tamperedBinaryOneByte_throwsChangedNamingIt() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     byte[] bin = Fixtures.binary(5000, 4);
     Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS, bin);
@@ -362,19 +366,23 @@ class AdmissionTest {
     bad[2500] ^= 1;
     Files.write(dir.resolve("mod.bin"), bad);
 
-    DigestMismatchException e =
+    FileTreeException e =
         assertThrows(
-            DigestMismatchException.class,
+            FileTreeException.class,
             () -> Fixtures.admission(Fixtures.trusting(k), state()).admit(dir));
 
-    assertEquals(Sha256.digest(bin), e.expected());
-    assertEquals(Sha256.digest(bad), e.found());
-    assertEquals(dir.resolve("mod.bin"), e.file());
-    assertFalse(Files.exists(state().resolve("store").resolve(Sha256.digest(bad).hex())));
+    assertSame(FileTreeException.Problem.CHANGED, e.problem());
+    assertEquals("mod.bin", e.path());
+    assertEquals(Sha256.digest(bin).hex(), e.expected());
+    assertEquals(Sha256.digest(bad).hex(), e.found());
+    assertEquals(dir, e.moduleDir());
+    try (var s = Files.list(state().resolve("store/trees"))) {
+      assertEquals(0, s.count(), "nothing of the refused module stays in the store");
+    }
   }
 
   @Test
-  void check_tamperedBinaryOneByte_throwsDigestMismatch() throws Exception {
+  void check_tamperedBinaryOneByte_throwsChanged() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     byte[] bin = Fixtures.binary(5000, 4);
     Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS, bin);
@@ -383,26 +391,28 @@ class AdmissionTest {
     Files.write(dir.resolve("mod.bin"), bin);
     Admission a = Admission.builder().policy(Fixtures.trusting(k)).clock(Fixtures.CLOCK).build();
 
-    DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> a.check(dir));
+    FileTreeException e = assertThrows(FileTreeException.class, () -> a.check(dir));
 
-    assertEquals(Sha256.digest(bin), e.found());
+    assertSame(FileTreeException.Problem.CHANGED, e.problem());
+    assertEquals(Sha256.digest(bin).hex(), e.found());
   }
 
   @Test
-  void admit_binaryOneByteLonger_throwsSizeMismatch() throws Exception {
+  void admit_binaryOneByteLonger_throwsSizeReadingOneByteMore() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     byte[] bin = Fixtures.binary(5000, 5);
     Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS, bin);
     Fixtures.sign(dir, k, null);
     Files.write(dir.resolve("mod.bin"), new byte[] {7}, java.nio.file.StandardOpenOption.APPEND);
 
-    SizeMismatchException e =
+    FileTreeException e =
         assertThrows(
-            SizeMismatchException.class,
+            FileTreeException.class,
             () -> Fixtures.admission(Fixtures.trusting(k), state()).admit(dir));
 
-    assertEquals(5000, e.expected());
-    assertEquals(5001, e.found());
+    assertSame(FileTreeException.Problem.SIZE, e.problem());
+    assertEquals("5000", e.expected());
+    assertEquals("more than 5000", e.found());
   }
 
   @Test
@@ -713,7 +723,7 @@ class AdmissionTest {
   }
 
   @Test
-  void admit_signedWithoutPin_throwsManifestNamingBinary() throws Exception {
+  void admit_signedWithoutPins_throwsManifestNamingFiles() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS);
     byte[] manifest = Files.readAllBytes(dir.resolve("module.toml"));
@@ -726,23 +736,25 @@ class AdmissionTest {
             ManifestException.class,
             () -> Fixtures.admission(Fixtures.trusting(k), state()).admit(dir));
 
-    assertEquals("binary", e.key());
+    assertEquals("files", e.key());
   }
 
   @Test
-  void admit_symlinkedBinary_throwsBinary() throws Exception {
+  void admit_symlinkedBinary_throwsSymlinkNamingIt() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS);
     Fixtures.sign(dir, k, null);
     Path real = Files.move(dir.resolve("mod.bin"), tmp.resolve("elsewhere.bin"));
     Files.createSymbolicLink(dir.resolve("mod.bin"), real);
 
-    BinaryException e =
+    FileTreeException e =
         assertThrows(
-            BinaryException.class,
+            FileTreeException.class,
             () -> Fixtures.admission(Fixtures.trusting(k), state()).admit(dir));
 
-    assertEquals(dir.resolve("mod.bin"), e.file());
+    assertSame(FileTreeException.Problem.SYMLINK, e.problem());
+    assertEquals("mod.bin", e.path());
+    assertEquals(real.toString(), e.found());
   }
 
   @Test
@@ -839,16 +851,35 @@ class AdmissionTest {
   }
 
   @Test
-  void admit_otherFileNames_ignored() throws Exception {
+  void admit_otherFileNames_notReadAsSignaturesButPinnedAsFiles() throws Exception {
+    MinisignSecretKey k = Fixtures.key();
+    Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS);
+    Files.writeString(dir.resolve("module.toml.a.b.minisig"), "junk");
+    Files.writeString(dir.resolve("other.minisig"), "junk");
+    Fixtures.sign(dir, k, null);
+
+    AdmittedModule a = Fixtures.admission(Fixtures.trusting(k), state()).admit(dir);
+
+    assertEquals(Set.of(k.keyId()), a.signerKeyIds());
+    assertEquals(
+        Set.of("mod.bin", "module.toml.a.b.minisig", "other.minisig"),
+        a.tree().files().pins().keySet());
+  }
+
+  @Test
+  void admit_otherFileNameAddedAfterSigning_refusedAsAdded() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     Path dir = Fixtures.module(modules(), "m", "1.0.0", CAPS);
     Fixtures.sign(dir, k, null);
-    Files.writeString(dir.resolve("module.toml.a.b.minisig"), "junk");
     Files.writeString(dir.resolve("other.minisig"), "junk");
 
-    assertEquals(
-        Set.of(k.keyId()),
-        Fixtures.admission(Fixtures.trusting(k), state()).admit(dir).signerKeyIds());
+    FileTreeException e =
+        assertThrows(
+            FileTreeException.class,
+            () -> Fixtures.admission(Fixtures.trusting(k), state()).admit(dir));
+
+    assertSame(FileTreeException.Problem.ADDED, e.problem());
+    assertEquals("other.minisig", e.path());
   }
 
   private static void tamperManifest(Path dir) throws Exception {

@@ -3,6 +3,7 @@ package org.blvm.policy;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -13,10 +14,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Coverage-guided fuzz target (Jazzer) for {@code module.toml}, the file a module's author writes
  * and signs: {@link ModuleManifest#parse}, then what admission and signing do with a parsed
- * manifest (its version as a {@link SemVer}, pinning the binary with {@code ManifestEditor}).
- * Invariants: only {@link ManifestException} escapes, naming the file; whatever parses is usable
- * (no unchecked exception later); pinning either refuses with a ManifestException or yields text
- * that parses to the same manifest with the new pin.
+ * manifest (its version as a {@link SemVer}, its pinned files and their tree digest, pinning the
+ * files with {@code ManifestEditor} as {@code blvm-sign sign} does). Invariants: only {@link
+ * ManifestException} escapes, naming the file; whatever parses is usable (no unchecked exception
+ * later); pinning either refuses with a ManifestException or yields text that parses to the same
+ * manifest with the new {@code [files]} table and no {@code [binary]} one.
  *
  * <p>Regression inputs: {@code src/test/resources/org/blvm/policy/ManifestFuzzTestInputs/parse/};
  * {@code fuzz/run} fuzzes it with libFuzzer's limit of 1 s per input.
@@ -40,9 +42,14 @@ final class ManifestFuzzTest {
     for (Dependency d : m.dependencies()) {
       assertNotNull(d.range());
     }
+    if (m.tree() != null) {
+      assertNotNull(m.tree().digest());
+      assertNotNull(m.tree().pin(m.entry()).orElseThrow());
+    }
+    ModuleFiles files = ModuleFiles.single(m.entry(), PIN);
     String pinned;
     try {
-      pinned = ManifestEditor.withPin(FILE, new String(input, UTF_8), m, PIN);
+      pinned = ManifestEditor.withFiles(FILE, new String(input, UTF_8), m, files);
     } catch (ManifestException e) {
       FuzzChecks.rejection(e, e.file(), FILE);
       return;
@@ -53,7 +60,9 @@ final class ManifestFuzzTest {
     } catch (ManifestException e) {
       throw new AssertionError("the pinned manifest does not parse: " + e.getMessage(), e);
     }
-    assertEquals(PIN, after.binary());
+    assertEquals(files, after.files());
+    assertNull(after.binary());
+    assertEquals(m.args(), after.args());
     assertEquals(m.name(), after.name());
     assertSame(m.runtime(), after.runtime());
   }
@@ -79,6 +88,14 @@ final class ManifestFuzzTest {
     String small =
         "name = \"m\"\nversion = \"0.1.0\"\nruntime = \"native\"\nentry = \"m.bin\"\n"
             + "capabilities = []\n";
-    return Stream.of(full, small).map(s -> s.getBytes(UTF_8));
+    String tree =
+        "name = \"py\"\nversion = \"1.0.0\"\nruntime = \"python3\"\nentry = \"main.py\"\n"
+            + "args = [\"--label\", \"x\"]\ncapabilities = []\n[files]\n"
+            + "\"main.py\" = { sha256 = \""
+            + "cd".repeat(32)
+            + "\", size = 10 }\n\"lib/util.py\" = { sha256 = \""
+            + "ef".repeat(32)
+            + "\", size = 0 }\n";
+    return Stream.of(full, small, tree).map(s -> s.getBytes(UTF_8));
   }
 }

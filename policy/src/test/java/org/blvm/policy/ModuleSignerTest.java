@@ -24,7 +24,10 @@ class ModuleSignerTest {
 
     String text = Files.readString(dir.resolve("module.toml"));
     assertTrue(text.startsWith("# a test module\n"), text);
-    assertTrue(text.endsWith("[binary]\nsha256 = \"" + Sha256.digest(bin) + "\"\nsize = 777\n"));
+    assertTrue(
+        text.endsWith(
+            "\n\n[files]\n\"mod.bin\" = { sha256 = \"" + Sha256.digest(bin) + "\", size = 777 }\n"),
+        text);
     assertTrue(r.manifestChanged());
     assertEquals(dir.resolve("module.toml.minisig"), r.signatureFile());
     assertEquals(Admission.trustedComment("m", "1.0.0"), r.signature().trustedComment());
@@ -32,7 +35,7 @@ class ModuleSignerTest {
   }
 
   @Test
-  void sign_pinInMiddle_replacesOnlyThatTable() throws Exception {
+  void sign_olderBinaryPinInMiddle_becomesFilesKeepingTheRest() throws Exception {
     MinisignSecretKey k = Fixtures.key();
     Path dir = Fixtures.module(tmp, "m", "1.0.0", "");
     Files.writeString(
@@ -43,9 +46,13 @@ class ModuleSignerTest {
     ModuleSigner.sign(dir, k, "alice", true);
 
     String text = Files.readString(dir.resolve("module.toml"));
-    assertTrue(text.contains("[config]\nx = 1 # keep\n"), text);
+    assertTrue(text.contains("[files]\n\"mod.bin\" = { sha256 = "), text);
+    assertTrue(text.contains(" }\n\n[config]\nx = 1 # keep\n"), text);
     assertFalse(text.contains("00".repeat(32)), text);
-    assertEquals(1, ModuleManifest.read(dir.resolve("module.toml")).config().get("x").asInt());
+    assertFalse(text.contains("[binary]"), text);
+    ModuleManifest m = ModuleManifest.read(dir.resolve("module.toml"));
+    assertEquals(1, m.config().get("x").asInt());
+    assertEquals(null, m.binary());
   }
 
   @Test
@@ -80,17 +87,70 @@ class ModuleSignerTest {
   }
 
   @Test
-  void sign_keepManifestWithStalePin_throwsDigestMismatchAndWritesNothing() throws Exception {
+  void sign_keepManifestWithStalePin_throwsChangedAndWritesNothing() throws Exception {
     MinisignSecretKey a = Fixtures.key();
     Path dir = Fixtures.module(tmp, "m", "1.0.0", "");
     ModuleSigner.sign(dir, a, null, true);
     String before = Files.readString(dir.resolve("module.toml"));
     Files.write(dir.resolve("mod.bin"), Fixtures.binary(4096, 11));
 
-    assertThrows(DigestMismatchException.class, () -> ModuleSigner.sign(dir, a, "again", false));
+    FileTreeException e =
+        assertThrows(FileTreeException.class, () -> ModuleSigner.sign(dir, a, "again", false));
+    assertEquals(FileTreeException.Problem.CHANGED, e.problem());
+    assertEquals("mod.bin", e.path());
 
     assertEquals(before, Files.readString(dir.resolve("module.toml")));
     assertFalse(Files.exists(dir.resolve("module.toml.again.minisig")));
+  }
+
+  @Test
+  void sign_multiFileDirectory_pinsEveryFileButManifestAndSignatures() throws Exception {
+    MinisignSecretKey k = Fixtures.key();
+    Path dir = Fixtures.module(tmp, "m", "1.0.0", "");
+    Files.createDirectories(dir.resolve("lib/deep"));
+    Files.writeString(dir.resolve("lib/util.py"), "x = 1\n");
+    Files.writeString(dir.resolve("lib/deep/data.json"), "{}");
+    Files.writeString(dir.resolve("module.toml.old.minisig"), "not read");
+
+    ModuleSigner.Result r = ModuleSigner.sign(dir, k, null, true);
+
+    assertEquals(
+        List.of("lib/deep/data.json", "lib/util.py", "mod.bin"),
+        List.copyOf(r.manifest().files().pins().keySet()));
+    assertEquals(
+        Sha256.digest("x = 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        r.manifest().files().pin("lib/util.py").orElseThrow().sha256());
+    assertEquals(List.of(dir.resolve("module.toml.old.minisig")), r.staleSignatures());
+  }
+
+  @Test
+  void sign_symlinkInTheDirectory_refusedNamingIt() throws Exception {
+    MinisignSecretKey k = Fixtures.key();
+    Path dir = Fixtures.module(tmp, "m", "1.0.0", "");
+    Files.createDirectories(dir.resolve("lib"));
+    Files.createSymbolicLink(dir.resolve("lib/passwd"), Path.of("/etc/passwd"));
+    String before = Files.readString(dir.resolve("module.toml"));
+
+    FileTreeException e =
+        assertThrows(FileTreeException.class, () -> ModuleSigner.sign(dir, k, null, true));
+
+    assertEquals(FileTreeException.Problem.SYMLINK, e.problem());
+    assertEquals("lib/passwd", e.path());
+    assertEquals(before, Files.readString(dir.resolve("module.toml")));
+    assertFalse(Files.exists(dir.resolve("module.toml.minisig")));
+  }
+
+  @Test
+  void sign_fileNameNotAllowed_refusedNamingIt() throws Exception {
+    MinisignSecretKey k = Fixtures.key();
+    Path dir = Fixtures.module(tmp, "m", "1.0.0", "");
+    Files.writeString(dir.resolve("read me.txt"), "spaces are not module file names");
+
+    FileTreeException e =
+        assertThrows(FileTreeException.class, () -> ModuleSigner.sign(dir, k, null, true));
+
+    assertEquals(FileTreeException.Problem.NAME, e.problem());
+    assertEquals("read me.txt", e.path());
   }
 
   @Test

@@ -32,7 +32,9 @@ class SecurityExposureTest {
           OptionalInt.of(600),
           OptionalInt.of(128),
           OptionalInt.of(32),
-          OptionalInt.of(64));
+          OptionalInt.of(64),
+          OptionalInt.of(512),
+          OptionalInt.of(10000));
 
   /** Builds facts; starts as a module with as little exposure as the table allows. */
   private static final class Facts {
@@ -79,19 +81,43 @@ class SecurityExposureTest {
         case CPU_UNLIMITED ->
             limits =
                 new LimitSettings(
-                    l.memoryMb(), OptionalInt.of(0), l.openFiles(), l.processes(), l.diskMb());
+                    l.memoryMb(),
+                    OptionalInt.of(0),
+                    l.openFiles(),
+                    l.processes(),
+                    l.diskMb(),
+                    l.dataMb(),
+                    l.dataFiles());
         case MEMORY_GENEROUS ->
             limits =
                 new LimitSettings(
-                    OptionalInt.of(4097), l.cpuSeconds(), l.openFiles(), l.processes(), l.diskMb());
+                    OptionalInt.of(4097),
+                    l.cpuSeconds(),
+                    l.openFiles(),
+                    l.processes(),
+                    l.diskMb(),
+                    l.dataMb(),
+                    l.dataFiles());
         case PROCESSES_GENEROUS ->
             limits =
                 new LimitSettings(
-                    l.memoryMb(), l.cpuSeconds(), l.openFiles(), OptionalInt.of(513), l.diskMb());
+                    l.memoryMb(),
+                    l.cpuSeconds(),
+                    l.openFiles(),
+                    OptionalInt.of(513),
+                    l.diskMb(),
+                    l.dataMb(),
+                    l.dataFiles());
         case OPEN_FILES_GENEROUS ->
             limits =
                 new LimitSettings(
-                    l.memoryMb(), l.cpuSeconds(), OptionalInt.of(16385), l.processes(), l.diskMb());
+                    l.memoryMb(),
+                    l.cpuSeconds(),
+                    OptionalInt.of(16385),
+                    l.processes(),
+                    l.diskMb(),
+                    l.dataMb(),
+                    l.dataFiles());
         case DISK_GENEROUS ->
             limits =
                 new LimitSettings(
@@ -99,7 +125,9 @@ class SecurityExposureTest {
                     l.cpuSeconds(),
                     l.openFiles(),
                     l.processes(),
-                    OptionalInt.of(65537));
+                    OptionalInt.of(65537),
+                    l.dataMb(),
+                    l.dataFiles());
         case UNSIGNED -> unsigned = true;
         case ALLOW_UNSIGNED -> allowUnsigned = true;
         case SINGLE_KEY -> threshold = 1;

@@ -46,6 +46,10 @@ final class BubblewrapSandbox implements Sandbox {
   private static final Pattern PID_NS = Pattern.compile("\"pid-namespace\"\\s*:\\s*(\\d+)");
   private static final Map<Path, List<Path>> JDK_ETC = new ConcurrentHashMap<>();
 
+  /** The host's library directories, bound read-only into every sandbox. */
+  private static final List<String> SYSTEM_LIBRARIES =
+      List.of("/usr/lib", "/usr/lib64", "/usr/lib32");
+
   private final SandboxOptions options;
   private final int uid;
   private final int gid;
@@ -438,7 +442,7 @@ final class BubblewrapSandbox implements Sandbox {
         a.addAll(List.of("--ro-bind", top, top));
       }
     }
-    for (String dir : List.of("/usr/lib", "/usr/lib64", "/usr/lib32")) {
+    for (String dir : SYSTEM_LIBRARIES) {
       if (Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
         a.addAll(List.of("--ro-bind", dir, dir));
       }
@@ -476,18 +480,11 @@ final class BubblewrapSandbox implements Sandbox {
             String.valueOf(64L << 20),
             "--tmpfs",
             "/tmp"));
-    // module paths: opened here (as the loader) and handed over as descriptors
+    // module paths: opened here (as the loader, without following a link) and handed over as
+    // descriptors; a path already inside the system directories bound above needs no bind of its
+    // own
     for (Path p : spec.readOnly()) {
-      if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-        // A single file (the verified binary): its bytes are copied in through a descriptor the
-        // loader opened, read-only and executable. The sandbox user needs no access to its host
-        // directory (e.g. a root-only content-addressed store), and what runs is what was opened.
-        int fd = Libc.open(p.toString(), Libc.O_RDONLY | Libc.O_NOFOLLOW, 0);
-        toClose.add(fd);
-        childFds.add(fd);
-        a.addAll(
-            List.of("--perms", "0555", "--ro-bind-data", "" + (childFds.size() - 1), p.toString()));
-      } else {
+      if (!underSystemBind(p)) {
         a.addAll(
             List.of("--ro-bind-fd", String.valueOf(pathFd(p, childFds, toClose)), p.toString()));
       }
@@ -512,6 +509,16 @@ final class BubblewrapSandbox implements Sandbox {
     a.add(spec.executable().toString());
     a.addAll(spec.args());
     return a;
+  }
+
+  /** Whether {@code p} lies inside a directory every sandbox binds anyway. */
+  private static boolean underSystemBind(Path p) {
+    for (String dir : SYSTEM_LIBRARIES) {
+      if (p.startsWith(dir) && Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A memfd holding {@code content}, passed to bwrap; returns its number in bwrap. */

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Prints what a module claims, without verifying it.",
     description = {
-      "Prints a module's name, version, pinned binary digest, declared capabilities and the"
-          + " signers named by its signature files.",
+      "Prints a module's name, version, pinned files, declared capabilities and the signers"
+          + " named by its signature files.",
       "Nothing is verified: use 'verify' for that."
     })
 final class InspectCommand implements Callable<Integer> {
@@ -51,16 +51,19 @@ final class InspectCommand implements Callable<Integer> {
     if (m.description() != null) {
       out.println("description:     " + m.description());
     }
-    out.println("runtime:         " + m.runtime().name().toLowerCase(java.util.Locale.ROOT));
+    out.println("runtime:         " + m.runtime().wireName());
     out.println(
         "entry:           "
             + m.entry()
             + (m.mainClass() == null ? "" : " (" + m.mainClass() + ")"));
-    out.println(
-        "binary pin:      "
-            + (m.binary() == null
-                ? "(none: run 'blvm-sign sign')"
-                : "sha256 " + m.binary().sha256() + " size " + m.binary().size()));
+    if (!m.args().isEmpty()) {
+      out.println("arguments:       " + m.args());
+    }
+    if (m.tree() == null) {
+      out.println("files:           (none pinned: run 'blvm-sign sign')");
+    } else {
+      Describe.tree(out, "files:", 17, m, m.tree());
+    }
     out.println("capabilities:    " + Describe.caps(m.capabilities()));
     out.println(
         "provides:        "

@@ -133,6 +133,7 @@ final class PolicyCheckCommand implements Callable<Integer> {
         AdmittedModule a = admission.check(d);
         out.println("module " + name + " " + a.manifest().version() + ": ADMIT");
         out.println("  signed by:     " + Describe.signers(policy, a));
+        Describe.tree(out, "  files:", 17, a.manifest(), a.tree().files());
         out.println("  granted:       " + Describe.caps(a.grantedCapabilities()));
         if (!a.droppedCapabilities().isEmpty()) {
           out.println(

@@ -15,14 +15,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code blvm-sign sign}: pin the binary in the manifest and sign the manifest. */
+/** {@code blvm-sign sign}: pin the module's files in the manifest and sign the manifest. */
 @Command(
     name = "sign",
     mixinStandardHelpOptions = true,
-    header = "Pins a module's binary in module.toml and signs module.toml.",
+    header = "Pins every file of a module in module.toml and signs module.toml.",
     description = {
-      "Hashes the module's binary, writes its SHA-256 and size into module.toml's [binary] table"
-          + " and signs module.toml (algorithm ED, trusted comment"
+      "Hashes every file of the module directory (all but module.toml and its signature files;"
+          + " symbolic links, devices, fifos and sockets are refused), writes each SHA-256 and size"
+          + " into module.toml's [files] table and signs module.toml (algorithm ED, trusted comment"
           + " \"blvm-module/1 name=<name> version=<version>\").",
       "Writes module.toml.minisig, or module.toml.<signer>.minisig with --signer."
     })
@@ -44,7 +45,7 @@ final class SignCommand implements Callable<Integer> {
 
   @Option(
       names = "--keep-manifest",
-      description = "Never modify module.toml: fail unless its pin already matches the binary.")
+      description = "Never modify module.toml: fail unless its pins already match the directory.")
   boolean keepManifest;
 
   @Mixin Passwords passwords;
@@ -66,14 +67,10 @@ final class SignCommand implements Callable<Integer> {
     try (MinisignSecretKey key = SecretKeys.load(secretKey, passwords, err)) {
       ModuleSigner.Result r = ModuleSigner.sign(moduleDir, key, signer, !keepManifest);
       out.println("module:          " + r.manifest().label());
+      Describe.tree(out, "files:", 17, r.manifest(), r.manifest().tree());
       out.println(
-          "binary:          "
-              + r.manifest().entry()
-              + " sha256 "
-              + r.manifest().binary().sha256()
-              + " size "
-              + r.manifest().binary().size()
-              + (r.manifestChanged() ? " (pin written to module.toml)" : " (pin unchanged)"));
+          "manifest:        "
+              + (r.manifestChanged() ? "pins written to module.toml" : "pins unchanged"));
       out.println("signature:       " + r.signatureFile() + " by key " + key.keyId());
       out.println("trusted comment: " + r.signature().trustedComment());
       out.flush();

@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
     header = "Checks whether the loader would admit a module. Writes nothing.",
     description = {
       "Checks a module directory as the loader's admission does: the signatures over module.toml,"
-          + " the threshold, the trusted comment, the binary's pinned SHA-256 and size, and (with"
-          + " --policy) the policy's key windows, revocations and capability rules.",
+          + " the threshold, the trusted comment, every file's pinned SHA-256 and size (no file"
+          + " added, removed or changed, no symbolic link), and (with --policy) the policy's key"
+          + " windows, revocations and capability rules.",
       "Writes nothing."
     })
 final class VerifyCommand implements Callable<Integer> {
@@ -111,7 +112,7 @@ final class VerifyCommand implements Callable<Integer> {
       AdmittedModule a = (state == null ? b : b.stateDir(state)).build().check(moduleDir);
       out.println("OK: " + a.manifest().label() + " would be admitted");
       out.println("  signed by:  " + Describe.signers(policy, a));
-      out.println("  binary:     " + a.manifest().entry() + " sha256 " + a.binarySha256());
+      Describe.tree(out, "  files:", 14, a.manifest(), a.tree().files());
       out.println("  manifest:   sha256 " + a.manifestSha256());
       if (trust.policy != null) {
         out.println("  granted:    " + Describe.caps(a.grantedCapabilities()));

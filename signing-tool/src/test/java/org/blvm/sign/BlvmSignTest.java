@@ -94,7 +94,7 @@ class BlvmSignTest {
   }
 
   @Test
-  void verify_tamperedBinary_refusedNamingDigests() throws Exception {
+  void verify_tamperedBinary_refusedNamingTheFileAndDigests() throws Exception {
     keygen("k");
     Path dir = module(tmp, "m", "1.0.0");
     Run.sign("sign", "-s", tmp.resolve("k.key").toString(), dir.toString());
@@ -105,8 +105,50 @@ class BlvmSignTest {
     Run v = Run.sign("verify", "-p", tmp.resolve("k.pub").toString(), dir.toString());
 
     assertEquals(ExitCodes.REFUSED, v.code(), v.toString());
-    assertTrue(v.err().contains("DigestMismatchException"), v.toString());
+    assertTrue(v.err().contains("REFUSED (FileTreeException)"), v.toString());
+    assertTrue(v.err().contains(dir + ": mod.bin: changed: SHA-256 is "), v.toString());
     assertTrue(v.err().contains("the signed manifest pins"), v.toString());
+  }
+
+  @Test
+  void signVerifyInspect_multiFileModule_showTheTree() throws Exception {
+    keygen("k");
+    Path dir = module(tmp, "py", "1.0.0");
+    Files.createDirectories(dir.resolve("lib"));
+    Files.writeString(dir.resolve("lib/util.py"), "x = 1\n");
+
+    Run s = Run.sign("sign", "-s", tmp.resolve("k.key").toString(), dir.toString());
+    Run v = Run.sign("verify", "-p", tmp.resolve("k.pub").toString(), dir.toString());
+    Run i = Run.sign("inspect", dir.toString());
+
+    assertEquals(ExitCodes.OK, s.code(), s.toString());
+    assertTrue(
+        s.out().contains("files:           2 files, 3006 bytes, tree sha256 "), s.toString());
+    assertTrue(s.out().contains("manifest:        pins written to module.toml"), s.toString());
+    assertTrue(v.out().contains("  files:      2 files, 3006 bytes, tree sha256 "), v.toString());
+    assertTrue(
+        v.out()
+            .contains(
+                "              lib/util.py  6 bytes  sha256 "
+                    + org.blvm.policy.Sha256.digest("x = 1\n".getBytes())),
+        v.toString());
+    assertTrue(v.out().contains("              mod.bin  3000 bytes  sha256 "), v.toString());
+    assertTrue(v.out().contains("  (entry)"), v.toString());
+    assertTrue(i.out().contains("                 lib/util.py  6 bytes"), i.toString());
+  }
+
+  @Test
+  void verify_fileAddedAfterSigning_refusedNamingIt() throws Exception {
+    keygen("k");
+    Path dir = module(tmp, "m", "1.0.0");
+    Run.sign("sign", "-s", tmp.resolve("k.key").toString(), dir.toString());
+    Files.createDirectories(dir.resolve("lib"));
+    Files.writeString(dir.resolve("lib/evil.py"), "import os\n");
+
+    Run v = Run.sign("verify", "-p", tmp.resolve("k.pub").toString(), dir.toString());
+
+    assertEquals(ExitCodes.REFUSED, v.code(), v.toString());
+    assertTrue(v.err().contains(dir + ": lib/evil.py: added: not in the signed"), v.toString());
   }
 
   @Test

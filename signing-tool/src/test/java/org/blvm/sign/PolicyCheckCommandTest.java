@@ -78,6 +78,8 @@ class PolicyCheckCommandTest {
     assertEquals(ExitCodes.REFUSED, r.code(), r.toString());
     assertTrue(r.out().contains("module good 1.0.0: ADMIT"), r.toString());
     assertTrue(r.out().contains("signed by:     dev ("), r.toString());
+    assertTrue(r.out().contains("  files:         1 file, 3000 bytes, tree sha256 "), r.toString());
+    assertTrue(r.out().contains("                 mod.bin  3000 bytes  sha256 "), r.toString());
     assertTrue(r.out().contains("granted:       read_blockchain"), r.toString());
     assertTrue(r.out().contains("dropped:       network_access"), r.toString());
     assertTrue(r.out().contains("module unsigned: REFUSE (UnsignedModuleException)"), r.toString());

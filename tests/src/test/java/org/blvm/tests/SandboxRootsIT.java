@@ -67,7 +67,9 @@ class SandboxRootsIT {
 
   private ModuleManager.Builder manager(SandboxOptions o, Path runtime, Path data) {
     return ModuleManager.builder()
-        .admission(ModuleFixture.admission(tmp.resolve("state")))
+        // a state directory per manager: one an earlier admission made 0700 and never let the
+        // sandboxes into (its start was refused first) would be refused, as an operator's is
+        .admission(ModuleFixture.admission(tmp.resolve("state-" + System.nanoTime())))
         .modulesDir(tmp.resolve("modules"))
         .runtimeDir(runtime)
         .dataDir(data)
