@@ -18,8 +18,9 @@ import org.blvm.sandbox.ResourceLimits;
  * @param socketDir the private host directory holding the module's listening socket
  * @param socketName the socket's file name in {@code socketDir}
  * @param dataDir the module's own writable directory (its host path; a sandbox binds it there)
- * @param readOnlyBinds what the module may read besides the runtime: its installed directory and
- *     the verified entry file (the admission store's copy), each at its host path
+ * @param readOnlyBinds what the module may read besides the runtime: its installed directory, the
+ *     verified entry file (the admission store's copy) and, with network_connect, the system's CA
+ *     certificates, each at its host path
  * @param outputLog where the loader writes the module's stdout and stderr, which it reads through a
  *     pipe (rotated by size, written with the loader's budget, never the module's)
  * @param confinement the sandbox profile and resource limits, decided for this module
@@ -98,7 +99,8 @@ public record LaunchSpec(
    *
    * @param profile the seccomp profile's name (in native-profiles/)
    * @param limits the kernel resource limits
-   * @param network whether the module was granted network access
+   * @param network whether the module shares the host's network namespace (policy {@code network =
+   *     "host"}); otherwise its network is only what the broker hands it
    * @param policySettings the policy keys, as written in the file ({@code "sandbox_profile"},
    *     {@code "limits.open_files"} …), that decided part of this; the rest is the loader's default
    */

@@ -1,7 +1,10 @@
 package org.blvm.loader;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.blvm.policy.ModuleManifest;
@@ -10,6 +13,14 @@ import org.blvm.protocol.Capability;
 
 /** Builds the {@link LaunchSpec} of one module launch from what admission decided. */
 final class ModuleLaunchSpecs {
+  /**
+   * The system's CA certificates, bound read-only into sandboxes that may open TLS connections
+   * (network_connect, or network = "host"): the bundle and hashed links in /etc/ssl/certs (the
+   * JDK's cacerts is /etc/ssl/certs/java on Debian) and the certificates those links point to.
+   */
+  static final List<Path> CA_CERTIFICATES =
+      List.of(Path.of("/etc/ssl/certs"), Path.of("/usr/share/ca-certificates"));
+
   private ModuleLaunchSpecs() {}
 
   /**
@@ -35,6 +46,15 @@ final class ModuleLaunchSpecs {
             ? LaunchSpec.Entry.jvm(
                 config.javaExecutable(), binary, manifest.mainClass(), r.jvmOptions())
             : LaunchSpec.Entry.nativeBinary(binary);
+    boolean hostNetwork = policy != null && policy.network().host();
+    List<Path> readOnly = new ArrayList<>(List.of(moduleDir, binary));
+    if (hostNetwork || granted.contains(Capability.NETWORK_CONNECT)) {
+      for (Path ca : CA_CERTIFICATES) {
+        if (Files.isDirectory(ca, LinkOption.NOFOLLOW_LINKS)) {
+          readOnly.add(ca);
+        }
+      }
+    }
     return new LaunchSpec(
         id,
         entry,
@@ -42,9 +62,9 @@ final class ModuleLaunchSpecs {
         socketDir,
         Endpoint.SOCKET_NAME,
         dataDir,
-        List.of(moduleDir, binary),
+        readOnly,
         config.runtimeDir().resolve(id + ".out.log"),
-        r.confinement(granted.contains(Capability.NETWORK_ACCESS)),
+        r.confinement(hostNetwork),
         new String(token, StandardCharsets.US_ASCII));
   }
 }

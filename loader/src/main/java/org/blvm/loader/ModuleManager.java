@@ -55,6 +55,7 @@ public final class ModuleManager implements AutoCloseable {
   private final ConfigReloader configReloader;
   private final EventRelay relay;
   private final ModuleRunner runner;
+  private final NetworkBroker network;
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -93,7 +94,11 @@ public final class ModuleManager implements AutoCloseable {
             b.logListener);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
-    Dispatcher dispatcher = new Dispatcher(b.backend, codec, audit, modules, modules, subscribed);
+    this.network =
+        new NetworkBroker(
+            audit, b.networkResolver, b.resolveTimeout.toMillis(), b.connectTimeout.toMillis());
+    Dispatcher dispatcher =
+        new Dispatcher(b.backend, codec, audit, modules, modules, subscribed, network);
     runner.services(
         new LoadedModule.Services(
             config, codec, dispatcher, relay, b.ticker, runner, runner.timer()));
@@ -183,6 +188,7 @@ public final class ModuleManager implements AutoCloseable {
       configReloader.close();
     }
     runner.stopAll();
+    network.close();
     // after the modules stopped; an event published later is notified by its publisher
     relay.close();
     audit.close();

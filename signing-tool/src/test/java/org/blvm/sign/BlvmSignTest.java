@@ -137,7 +137,7 @@ class BlvmSignTest {
     Run v = Run.sign("verify", "--policy", policy.toString(), dir.toString());
 
     assertEquals(ExitCodes.REFUSED, v.code(), v.toString());
-    assertTrue(v.err().contains("network_access"), v.toString());
+    assertTrue(v.err().contains("network_connect"), v.toString());
   }
 
   @Test
@@ -189,7 +189,7 @@ class BlvmSignTest {
     assertEquals(ExitCodes.OK, i.code(), i.toString());
     assertTrue(i.out().contains("UNVERIFIED"), i.toString());
     assertTrue(i.out().contains("version:         1.2.3"), i.toString());
-    assertTrue(i.out().contains("read_blockchain, network_access"), i.toString());
+    assertTrue(i.out().contains("read_blockchain, network_connect"), i.toString());
     String id = MinisignPublicKey.read(tmp.resolve("k.pub")).keyId().toString();
     assertTrue(i.out().contains("module.toml.alice.minisig: key " + id), i.toString());
   }
