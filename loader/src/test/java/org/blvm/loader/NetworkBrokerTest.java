@@ -334,6 +334,54 @@ class NetworkBrokerTest {
     awaitAudit("net_connect:127.0.0.1:" + port, "rate_limited");
   }
 
+  @Test
+  void tenThousandConnects_loaderDescriptorsBackAtTheBaseline() throws Exception {
+    int port = server.getLocalPort();
+    FakeTicker ticker = new FakeTicker();
+    LoaderFixture fx =
+        start(
+            "connect = [\"127.0.0.1:"
+                + port
+                + "\"]\nmax_sockets = 4096\nconnects_per_second = 10000\n"
+                + "[defaults.rate_limit]\nrequests_per_second = 0",
+            b -> b.ticker(ticker));
+    RawClient c = client(fx);
+    // warm up: the broker's threads, the audit file, the first socket table read
+    for (int i = 1; i <= 50; i++) {
+      connectAndClose(c, i, port);
+    }
+    long baseline = openDescriptors();
+    for (int i = 51; i <= 10_000; i++) {
+      if (i % 5_000 == 0) {
+        ticker.advance(Duration.ofSeconds(1));
+      }
+      connectAndClose(c, i, port);
+    }
+    // the module closed each socket it was handed; the loader must hold none of them
+    Poll.until(
+        () -> openDescriptors() <= baseline + 8,
+        Duration.ofSeconds(10),
+        "descriptors back at the baseline " + baseline);
+  }
+
+  private void connectAndClose(RawClient c, long id, int port) throws Exception {
+    Message.Response r = ask(c, connect(id, "127.0.0.1", port, c));
+    assertNull(r.error(), "" + r.error());
+    FileDescriptor[] fds = c.descriptors();
+    assertEquals(1, fds.length);
+    new FileInputStream(fds[0]).close();
+    server.accept().close();
+  }
+
+  /** The test JVM's (the loader's) open descriptors. */
+  private static long openDescriptors() {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Connects through the broker and returns the socket it hands over. */
   private Socket received(RawClient c, long id, int port) throws Exception {
     Message.Response r = ask(c, connect(id, "127.0.0.1", port, c));

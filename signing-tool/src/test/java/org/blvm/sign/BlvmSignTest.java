@@ -28,7 +28,7 @@ class BlvmSignTest {
             + "\"\nversion = \""
             + version
             + "\"\nruntime = \"native\"\nentry = \"mod.bin\"\n"
-            + "capabilities = [\"read_blockchain\", \"network_access\"]\n");
+            + "capabilities = [\"read_blockchain\", \"network_connect\"]\n");
     return dir;
   }
 
