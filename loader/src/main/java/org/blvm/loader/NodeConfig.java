@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.blvm.policy.TomlDepth;
 
 /**
  * One parsed, immutable version of the node's TOML config (docs/config.md). Parsing is strict:
@@ -86,6 +87,9 @@ final class NodeConfig {
     }
     if (root == null || !root.isObject()) {
       throw new NodeConfigException(file, 0, "the root is not a table");
+    }
+    if (TomlDepth.exceeded(root)) {
+      throw new NodeConfigException(file, 0, TomlDepth.problem());
     }
     ObjectNode r = (ObjectNode) root;
     JsonNode modules = r.get(MODULES);

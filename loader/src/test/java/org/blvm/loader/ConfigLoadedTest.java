@@ -495,6 +495,24 @@ class ConfigLoadedTest {
         NodeConfigException.class, () -> NodeConfig.parse(f, new byte[NodeConfig.MAX_BYTES + 1]));
   }
 
+  @Test
+  void parse_tablesNestedDeeperThanTheBound_refused() {
+    // 1 MiB of dotted table levels in a module's section parsed into a tree 500,000 deep, which
+    // overflowed the stack when a reload compared it with the previous config
+    StringBuilder toml = new StringBuilder("[modules.m");
+    while (toml.length() < NodeConfig.MAX_BYTES - 8) {
+      toml.append(".a");
+    }
+    toml.append("]\n");
+    NodeConfigException e =
+        assertThrows(
+            NodeConfigException.class,
+            () -> NodeConfig.parse(Path.of("node.toml"), toml.toString().getBytes(UTF8)));
+    assertTrue(
+        e.problem().contains("nested deeper than " + org.blvm.policy.TomlDepth.MAX),
+        e.getMessage());
+  }
+
   private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
 
   @Test

@@ -161,6 +161,9 @@ public record ModuleManifest(
     if (root == null || !root.isObject()) {
       throw new ManifestException(file, null, "empty manifest");
     }
+    if (TomlDepth.exceeded(root)) {
+      throw new ManifestException(file, null, TomlDepth.problem());
+    }
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!KEYS.contains(key)) {

@@ -212,6 +212,10 @@ public final class Policy {
       p.add(null, "empty policy");
       throw p.exception();
     }
+    if (TomlDepth.exceeded(root)) {
+      p.add(null, TomlDepth.problem());
+      throw p.exception();
+    }
     p.unknownKeys(root, "", ROOT_KEYS);
     int threshold = p.integer(root, "threshold", "threshold", 1, MAX_KEYS, 1);
 

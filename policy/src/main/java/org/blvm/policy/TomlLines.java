@@ -10,6 +10,9 @@ import java.util.Map;
  * key it cannot place yields 0 and the message simply has no line.
  */
 final class TomlLines {
+  /** Enclosing tables {@link #lineOf} tries before it gives up. */
+  private static final int MAX_STEPS = 32;
+
   private final Map<String, Integer> lines = new HashMap<>();
   private String firstDuplicate;
   private int firstDuplicateLine;
@@ -94,27 +97,54 @@ final class TomlLines {
     return -1;
   }
 
-  /** Normalises {@code a . "b" . c} to {@code a.b.c}. */
+  /**
+   * Normalises {@code a . "b" . c} to {@code a.b.c}: splits at dots outside quotes, in one pass (a
+   * header of many dots must not cost the square of its length).
+   */
   private static String path(String raw) {
     StringBuilder sb = new StringBuilder();
-    for (String part : raw.split("\\.(?=(?:[^\"']*[\"'][^\"']*[\"'])*[^\"']*$)")) {
-      String p = part.strip();
-      if (p.length() >= 2
-          && (p.startsWith("\"") && p.endsWith("\"") || p.startsWith("'") && p.endsWith("'"))) {
-        p = p.substring(1, p.length() - 1);
+    int start = 0;
+    char quote = 0;
+    for (int i = 0; i <= raw.length(); i++) {
+      char c = i < raw.length() ? raw.charAt(i) : '.';
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '.' || i == raw.length()) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(unquoted(raw.substring(start, Math.min(i, raw.length())).strip()));
+        start = i + 1;
       }
+    }
+    if (quote != 0) { // an unterminated quote: the rest is one part
       if (sb.length() > 0) {
         sb.append('.');
       }
-      sb.append(p);
+      sb.append(unquoted(raw.substring(Math.min(start, raw.length())).strip()));
     }
     return sb.toString();
   }
 
-  /** Line of {@code key}, or of its closest enclosing table; 0 when unknown. */
+  private static String unquoted(String p) {
+    if (p.length() >= 2
+        && (p.startsWith("\"") && p.endsWith("\"") || p.startsWith("'") && p.endsWith("'"))) {
+      return p.substring(1, p.length() - 1);
+    }
+    return p;
+  }
+
+  /**
+   * Line of {@code key}, or of its closest enclosing table within {@link #MAX_STEPS} levels; 0 when
+   * unknown (each step costs the key's length, and a key may hold thousands of dots).
+   */
   int lineOf(String key) {
     String k = key;
-    while (k != null && !k.isEmpty()) {
+    for (int step = 0; step < MAX_STEPS && k != null && !k.isEmpty(); step++) {
       Integer l = lines.get(k);
       if (l != null) {
         return l;

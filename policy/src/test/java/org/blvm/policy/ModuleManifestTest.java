@@ -74,6 +74,7 @@ class ModuleManifestTest {
         "name with slash | name = \"../x\" | name",
         "bad version | version = \"1.2\" | version",
         "version leading zero | version = \"01.2.3\" | version",
+        "pre-release over 64 characters | version = \"1.0.0-rc.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" | version",
         "unknown runtime | runtime = \"python\" | runtime",
         "entry with path | entry = \"../../bin/sh\" | entry",
         "entry dot dot | entry = \"..\" | entry",
@@ -158,5 +159,18 @@ class ModuleManifestTest {
       }
     }
     return done ? out.toString() : line + "\n" + out;
+  }
+
+  @Test
+  void parse_configNestedDeeperThanTheBound_refusedNotStackOverflow() {
+    // 64 KiB of dotted table levels under [config]: the record's deepCopy of the config overflowed
+    // the stack (a StackOverflowError out of parse, and out of ModuleManager.start)
+    StringBuilder toml = new StringBuilder(VALID).append("\n[config");
+    while (toml.length() < ModuleManifest.MAX_BYTES - 8) {
+      toml.append(".a");
+    }
+    toml.append("]\n");
+    ManifestException e = assertThrows(ManifestException.class, () -> parse(toml.toString()));
+    assertTrue(e.getMessage().contains("nested deeper than " + TomlDepth.MAX), e.getMessage());
   }
 }

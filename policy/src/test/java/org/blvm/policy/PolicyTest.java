@@ -346,4 +346,36 @@ class PolicyTest {
     assertTrue(p.forModule("x").capabilities().isEmpty());
     assertEquals(LimitSettings.NONE, p.forModule("x").limits());
   }
+
+  @Test
+  void parse_longDottedHeaderOrKey_refusedQuickly() {
+    // a 256 KiB header of 128,000 dotted levels, and a quoted key of 100,000 dots: finding their
+    // lines for the messages cost the square of their length (minutes)
+    StringBuilder deep = new StringBuilder("threshold = 1\n[defaults.limits");
+    while (deep.length() < Policy.MAX_BYTES - 16) {
+      deep.append(".a");
+    }
+    deep.append("]\n");
+    String dots = "a.".repeat(100_000) + "a";
+    for (String toml :
+        List.of(deep.toString(), "[defaults]\nlimits = { \"" + dots + "\" = 1 }\n")) {
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          java.time.Duration.ofSeconds(10),
+          () -> assertThrows(PolicyException.class, () -> Fixtures.policy(toml)));
+    }
+  }
+
+  @Test
+  void parse_nestingBeyondTheBound_refused() throws Exception {
+    // the root is level 1, [modules.m] level 3, each further table one more
+    String header = "[modules.m" + ".x".repeat(TomlDepth.MAX - 3) + "]";
+    PolicyException e =
+        assertThrows(PolicyException.class, () -> Fixtures.policy(header + "\nv = 1\n"));
+    assertFalse(e.getMessage().contains("nested deeper"), e.getMessage()); // x is an unknown key
+    PolicyException deeper =
+        assertThrows(
+            PolicyException.class,
+            () -> Fixtures.policy("[modules.m" + ".x".repeat(TomlDepth.MAX - 2) + "]\nv = 1\n"));
+    assertTrue(deeper.getMessage().contains("nested deeper"), deeper.getMessage());
+  }
 }

@@ -41,7 +41,7 @@ public final class DirectEncoder {
    * are those of the tree path.
    */
   private final ObjectMapper valuesCbor =
-      CBORMapper.builder()
+      CBORMapper.builder(new WireCborFactory())
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
           .build();

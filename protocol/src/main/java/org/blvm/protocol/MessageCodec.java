@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ public final class MessageCodec {
   private final Limits limits;
 
   /** Writes trees only: frames are read by {@link CborReader}, which enforces the limits. */
-  private final ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+  private final ObjectMapper cbor = new ObjectMapper(new WireCborFactory());
 
   MessageCodec(Limits limits) {
     this.limits = Objects.requireNonNull(limits);

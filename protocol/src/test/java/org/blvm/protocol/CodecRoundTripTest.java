@@ -138,4 +138,47 @@ class CodecRoundTripTest {
             codec.encode(Message.Response.error(1, ErrorValue.of(ErrorCode.TIMEOUT, "slow"))));
     assertTrue(!wire.get("error").has("capability"), wire.toString());
   }
+
+  @Test
+  void encode_integersBeyondTheSignedRange_areMajorType0Or1NotBignumTags() throws Exception {
+    // a module's response holding 2^64 - 1 and -2^64: both are CBOR integers the reader accepts
+    byte[] payload =
+        java.util.HexFormat.of()
+            .parseHex(
+                "a3646b696e6468726573706f6e7365626964016672657375"
+                    + "6c74a26175" // "result": {"u":
+                    + "1bffffffffffffffff" // 2^64 - 1
+                    + "616e" // "n":
+                    + "3bffffffffffffffff"); // -2^64
+    Message m = codec.decode(payload);
+    JsonNode result = ((Message.Response) m).result();
+    assertEquals(
+        new java.math.BigInteger("18446744073709551615"), result.get("u").bigIntegerValue());
+    assertEquals(
+        new java.math.BigInteger("-18446744073709551616"), result.get("n").bigIntegerValue());
+
+    // relayed as a response, an event payload and a typed value: the same bytes, no tag
+    byte[] again = codec.encode(m);
+    assertEquals(
+        java.util.HexFormat.of().formatHex(payload), java.util.HexFormat.of().formatHex(again));
+    assertEquals(m, codec.decode(again));
+    byte[] event = codec.eventFrame(codec.encodeShared("a.b", "relay", result), 1);
+    Message.Event e =
+        (Message.Event) codec.decode(java.util.Arrays.copyOfRange(event, 4, event.length));
+    assertEquals(result, e.payload());
+    Api.PublishEventParams typed = new Api.PublishEventParams("a.b", result);
+    assertEquals(
+        java.util.HexFormat.of().formatHex(codec.writeCbor(codec.toTree(typed))),
+        java.util.HexFormat.of().formatHex(codec.encodeValue(typed)));
+    assertEquals(result, codec.readCbor(codec.encodeValue(typed)).get("payload"));
+  }
+
+  @Test
+  void encode_bigIntegerWithinTheSignedRange_isShortest() {
+    JsonNode tree =
+        NODES.objectNode().set("v", NODES.numberNode(java.math.BigInteger.valueOf(500)));
+    assertEquals(
+        "a1617619 01f4".replace(" ", ""),
+        java.util.HexFormat.of().formatHex(codec.writeCbor(tree)));
+  }
 }
