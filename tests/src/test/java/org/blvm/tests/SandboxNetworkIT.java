@@ -19,9 +19,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
 import org.blvm.sandbox.SandboxOptions;
+import org.blvm.testsupport.LogCapture;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -228,5 +232,36 @@ class SandboxNetworkIT {
         ConnectException.class,
         () -> new Socket(InetAddress.getLoopbackAddress(), port).close(),
         "the port is closed once the module stopped");
+  }
+
+  @Test
+  void hostNetwork_loggedAtLaunch_exposesOwnIpSocketsAndTheHostsAbstractSockets() throws Exception {
+    SandboxOptions o = SandboxFixture.requireSandbox();
+    SandboxFixture.letSandboxEnter(tmp);
+    Path modules = Files.createDirectories(tmp.resolve("modules"));
+    String abstractName = "blvm-host-" + (System.nanoTime() % 1_000_000_000L);
+    List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    LogCapture capture = LogCapture.install("blvm.loader", lines);
+    try (AFUNIXServerSocket hostAbstract =
+        AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.inAbstractNamespace(abstractName))) {
+      installNet(modules, "net-host", "net:c:127.0.0.1:1:" + abstractName, "\"network_connect\"");
+      String policy =
+          "[defaults]\ncapabilities = [\"network_connect\"]\n"
+              + "[modules.net-host]\nnetwork = \"host\"\n";
+      try (ModuleManager m = manager(o, policy)) {
+        m.start();
+        String out = done("net-host");
+        // what docs/sandbox.md says the escape hatch exposes, and that no rule applies to it
+        assertTrue(out.contains("net socket_inet ok"), out);
+        assertTrue(out.contains("net abstract ok"), out);
+        assertTrue(out.contains("NOT_CAPABLE") && out.contains("shares the host"), out);
+      }
+    } finally {
+      capture.uninstall();
+    }
+    assertTrue(
+        lines.stream()
+            .anyMatch(l -> l.contains("SHARES THE HOST'S NETWORK") && l.contains("net-host")),
+        "the launch is logged loudly: " + lines);
   }
 }
