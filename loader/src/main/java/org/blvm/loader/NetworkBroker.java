@@ -33,6 +33,9 @@ import org.blvm.protocol.NetAddress;
  * address that was checked (the name is never resolved a second time). The connected socket goes
  * back as the answer's descriptor. Every attempt is audited with the host, the addresses and the
  * rule. The answer may complete after later requests of the same module, like {@code call_module}.
+ *
+ * <p>Over 400 lines: one request's whole path (rule, limits, resolution, address check, connect,
+ * answer), kept in one file so that every refusal and its audit line are read together.
  */
 final class NetworkBroker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.network");
