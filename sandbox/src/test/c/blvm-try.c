@@ -4,6 +4,7 @@
  * Output: one "name result" line per attempt, result = "ok" or the errno name/number. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -369,6 +370,150 @@ static int hello(int wrong_token) {
   return 0;
 }
 
+/* Reads exactly n bytes; the first recvmsg has room for descriptors, which land in *fd. */
+static int read_full(int s, unsigned char *b, long n, int *fd) {
+  long got = 0;
+  while (got < n) {
+    char ctl[CMSG_SPACE(4 * sizeof(int))];
+    struct iovec io = {.iov_base = b + got, .iov_len = n - got};
+    struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = ctl,
+                       .msg_controllen = sizeof ctl};
+    long r = recvmsg(s, &m, 0);
+    if (r <= 0) return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        int *fds = (int *) CMSG_DATA(c);
+        for (int i = 0; i < k; i++) {
+          if (fd && *fd < 0 && got == 0) *fd = fds[i];
+          else close(fds[i]);
+        }
+      }
+    }
+    got += r;
+  }
+  return 0;
+}
+
+/* One frame into b (at most cap bytes); its descriptor, if any, in *fd. Returns the length. */
+static long read_frame(int s, unsigned char *b, long cap, int *fd) {
+  unsigned char h[4];
+  if (read_full(s, h, 4, fd) < 0) return -1;
+  long len = ((long) h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
+  if (len <= 0 || len > cap) return -1;
+  if (read_full(s, b, len, NULL) < 0) return -1;
+  return len;
+}
+
+static int cbor_text(unsigned char *b, const char *t) {
+  int n = strlen(t), k = 0;
+  if (n < 24) b[k++] = 0x60 | n;
+  else { b[k++] = 0x78; b[k++] = n; }
+  memcpy(b + k, t, n);
+  return k + n;
+}
+
+/* A native module using the brokered network; mode "net:<c|l>:<host>:<port>:<abstract name>".
+ * c: net_connect to host:port, then an HTTP GET on the socket it gets. l: net_listen on
+ * host:port, then accept one client and greet it. Either way it then tries what it must not:
+ * an IP socket of its own, binding the received socket elsewhere, and the host's abstract Unix
+ * socket. Prints "net <what> <result>" lines. */
+static int net_module(const char *mode) {
+  char what = mode[4];
+  char host[64] = {0}, abstract[64] = {0};
+  int port = 0;
+  if (sscanf(mode + 6, "%63[^:]:%d:%63s", host, &port, abstract) < 2) { printf("net bad mode\n"); return 3; }
+  const char *path = getenv("BLVM_SOCKET");
+  const char *token = getenv("BLVM_TOKEN");
+  if (!path || !token || strlen(token) != 64) { printf("net no socket/token\n"); return 3; }
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+  if (connect(s, (struct sockaddr *) &a, sizeof a) < 0) { printf("net connect %d\n", errno); return 3; }
+  static unsigned char f[65536];
+  const unsigned char head[] = {0xa3, 0x64, 'k', 'i', 'n', 'd', 0x65, 'h', 'e', 'l', 'l', 'o',
+                                0x68, 'v', 'e', 'r', 's', 'i', 'o', 'n', 's', 0x81, 0x01,
+                                0x65, 't', 'o', 'k', 'e', 'n', 0x78, 0x40};
+  int n = 4;
+  memcpy(f + n, head, sizeof head);
+  n += sizeof head;
+  memcpy(f + n, token, 64);
+  n += 64;
+  f[0] = 0; f[1] = 0; f[2] = (n - 4) >> 8; f[3] = (n - 4) & 0xff;
+  if (write(s, f, n) != n) { printf("net write %d\n", errno); return 3; }
+  if (read_frame(s, f, sizeof f, NULL) < 0) { printf("net no welcome\n"); return 3; }
+  /* {kind: request, id: 1, method: net_connect|net_listen, params: {...}} */
+  n = 4;
+  f[n++] = 0xa4;
+  n += cbor_text(f + n, "kind");
+  n += cbor_text(f + n, "request");
+  n += cbor_text(f + n, "id");
+  f[n++] = 0x01;
+  n += cbor_text(f + n, "method");
+  n += cbor_text(f + n, what == 'c' ? "net_connect" : "net_listen");
+  n += cbor_text(f + n, "params");
+  char endpoint[96];
+  if (what == 'c') {
+    f[n++] = 0xa2;
+    n += cbor_text(f + n, "host");
+    n += cbor_text(f + n, host);
+    n += cbor_text(f + n, "port");
+    f[n++] = 0x19; f[n++] = port >> 8; f[n++] = port & 0xff;
+  } else {
+    snprintf(endpoint, sizeof endpoint, "%s:%d", host, port);
+    f[n++] = 0xa1;
+    n += cbor_text(f + n, "address");
+    n += cbor_text(f + n, endpoint);
+  }
+  f[0] = 0; f[1] = 0; f[2] = (n - 4) >> 8; f[3] = (n - 4) & 0xff;
+  if (write(s, f, n) != n) { printf("net write %d\n", errno); return 3; }
+  int fd = -1;
+  long len;
+  do {
+    len = read_frame(s, f, sizeof f - 1, &fd);
+  } while (len > 0 && !memmem(f, len, "response", 8));
+  if (len <= 0) { printf("net no answer\n"); return 3; }
+  for (long i = 0; i < len; i++) if (f[i] < 0x20 || f[i] > 0x7e) f[i] = ' ';
+  f[len] = 0;
+  printf("net answer %s\nnet fd %s\n", memmem(f, len, "error", 5) ? "error" : "result",
+         fd >= 0 ? "yes" : "no");
+  printf("net text %s\n", f);
+  fflush(stdout);
+  if (fd >= 0 && what == 'c') {
+    const char *get = "GET / HTTP/1.0\r\nHost: test\r\n\r\n";
+    report("net send", write(fd, get, strlen(get)));
+    char buf[512] = {0};
+    long r = 0, k;
+    while (r < (long) sizeof buf - 1 && (k = read(fd, buf + r, sizeof buf - 1 - r)) > 0) r += k;
+    for (long i = 0; i < r; i++) if (buf[i] == '\r' || buf[i] == '\n') buf[i] = ' ';
+    printf("net http %s\n", buf);
+    close(fd);
+  } else if (fd >= 0) {
+    int c = accept(fd, NULL, NULL);
+    report("net accept", c);
+    if (c >= 0) {
+      const char *hi = "hello from the module\n";
+      report("net greet", write(c, hi, strlen(hi)));
+      close(c);
+    }
+    struct sockaddr_in other = {.sin_family = AF_INET, .sin_port = htons(port + 1)};
+    report("net rebind", bind(fd, (struct sockaddr *) &other, sizeof other));
+  }
+  report("net ca_certs", access("/etc/ssl/certs", R_OK));
+  report("net socket_inet", socket(AF_INET, SOCK_STREAM, 0));
+  report("net socket_inet6", socket(AF_INET6, SOCK_STREAM, 0));
+  if (abstract[0]) {
+    int u = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un ab = {.sun_family = AF_UNIX};
+    strncpy(ab.sun_path + 1, abstract, sizeof ab.sun_path - 2);
+    report("net abstract",
+           connect(u, (struct sockaddr *) &ab, offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract)));
+  }
+  printf("net done\n");
+  fflush(stdout);
+  for (;;) pause();
+}
+
 /* The mode of a native test module: a trailer "BLVMMODE=<mode>\n" appended to the binary (the
  * loader runs a verified copy under a digest name, so argv[0] cannot carry it). */
 static const char *trailer_mode(void) {
@@ -397,6 +542,7 @@ int main(int argc, char **argv) {
   if (tm) base = tm;
   if (!strcmp(base, "mod-ok")) return module(0);
   if (!strcmp(base, "mod-badtoken")) return module(1);
+  if (!strncmp(base, "net:", 4)) return net_module(base);
   if (!strcmp(base, "mod-limits")) return probe_limits();
   if (!strcmp(base, "forkbomb")) return forkbomb();
   if (!strcmp(base, "forkhold")) return forkhold();

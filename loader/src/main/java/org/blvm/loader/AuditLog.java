@@ -38,7 +38,7 @@ import java.util.concurrent.locks.LockSupport;
 final class AuditLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.audit");
   private static final JsonFactory JSON = new JsonFactory();
-  private static final Entry STOP = new Entry(0, null, null, null, null, 0);
+  private static final Entry STOP = new Entry(0, null, null, null, null, 0, null);
 
   /** How often the writer looks for new lines; a line reaches the file within about this. */
   static final long DRAIN_MS = 10;
@@ -87,8 +87,33 @@ final class AuditLog implements AutoCloseable {
    * &gt; 0 adds how many requests the line stands for.
    */
   void record(String module, String method, String capability, String decision, long count) {
+    offer(new Entry(clock.millis(), module, method, capability, decision, count, null));
+  }
+
+  /**
+   * Records one decision with facts about it ({@code host}, {@code address}, {@code rule} … of a
+   * network request), written after the decision in the given order; never blocks.
+   */
+  void record(
+      String module,
+      String method,
+      String capability,
+      String decision,
+      java.util.Map<String, String> details) {
+    offer(
+        new Entry(
+            clock.millis(),
+            module,
+            method,
+            capability,
+            decision,
+            0,
+            java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details))));
+  }
+
+  private void offer(Entry e) {
     // formatted by the writer thread: the dispatcher only takes the time and queues
-    if (!queue.offer(new Entry(clock.millis(), module, method, capability, decision, count))) {
+    if (!queue.offer(e)) {
       dropped.incrementAndGet();
     }
   }
@@ -100,7 +125,8 @@ final class AuditLog implements AutoCloseable {
       String method,
       String capability,
       String decision,
-      long count) {
+      long count,
+      java.util.Map<String, String> details) {
     byte[] line(TimeText time) {
       ByteArrayOutputStream buf = new ByteArrayOutputStream(160);
       try (JsonGenerator g = JSON.createGenerator(buf)) {
@@ -112,6 +138,11 @@ final class AuditLog implements AutoCloseable {
         g.writeStringField("decision", decision);
         if (count > 0) {
           g.writeNumberField("count", count);
+        }
+        if (details != null) {
+          for (java.util.Map.Entry<String, String> d : details.entrySet()) {
+            g.writeStringField(d.getKey(), d.getValue());
+          }
         }
         g.writeEndObject();
       } catch (IOException e) {

@@ -79,6 +79,14 @@ final class Connection {
             listener::onEventsDropped,
             counters::eventsSent);
     this.direct = new DirectWriter(moduleId, socket, queue, counters::bytesOut);
+    try {
+      // room for the control data of a read, so a descriptor the module sends is seen (and
+      // refused) instead of being discarded unnoticed by the kernel
+      socket.setAncillaryReceiveBufferSize(256);
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.DEBUG, "module {0}: no ancillary receive buffer: {1}", moduleId, e);
+    }
   }
 
   /** Starts the reader and writer threads. */
@@ -150,6 +158,15 @@ final class Connection {
   boolean sendResponse(Reply r) {
     Message.Response m = r.response();
     byte[] frame = m != null ? codec.encodeFrame(m) : codec.encodeResponseFrame(r.id(), r.result());
+    if (r.descriptor() != null) {
+      // never written directly: the writer sends it, in queue order, with its descriptor
+      direct.attach(frame, r.descriptor());
+      OutboundQueue.Offer offer = queue.offerControl(frame);
+      if (offer != OutboundQueue.Offer.QUEUED) {
+        direct.discard(frame);
+      }
+      return settle(offer);
+    }
     switch (direct.tryWrite(frame)) {
       case WRITTEN:
         return true;
@@ -301,6 +318,9 @@ final class Connection {
           break;
         }
         counters.bytesIn(payload.length + 4L);
+        if (refuseDescriptors()) {
+          break;
+        }
         handle(codec.decode(payload));
       }
     } catch (ProtocolException e) {
@@ -320,6 +340,29 @@ final class Connection {
     } finally {
       listener.onEnded(this);
     }
+  }
+
+  /**
+   * A module never sends descriptors to the node (docs/protocol.md): any that came with the bytes
+   * read so far are closed at once and the connection is closed as a protocol violation.
+   */
+  private boolean refuseDescriptors() throws IOException {
+    java.io.FileDescriptor[] fds = socket.getReceivedFileDescriptors();
+    if (fds == null || fds.length == 0) {
+      return false;
+    }
+    for (java.io.FileDescriptor fd : fds) {
+      // closed through its FileDescriptor, which marks it closed: junixsocket would otherwise
+      // close the number again with the socket, when it may name another file
+      try {
+        new java.io.FileInputStream(fd).close();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING, "module {0}: cannot close a descriptor it sent", moduleId);
+      }
+    }
+    violation("a module may not send file descriptors to the node (" + fds.length + " received)");
+    return true;
   }
 
   private void handle(Message m) {

@@ -1,9 +1,12 @@
 package org.blvm.loader;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
@@ -20,6 +23,13 @@ import org.newsclub.net.unix.FileDescriptorCast;
  * batch failed, and {@code send(2)} with {@code MSG_DONTWAIT} ({@link SocketSend}) takes the whole
  * frame. Otherwise the caller queues the frame. The writer holds the lock for a whole batch and
  * flushes before it releases it, so a direct write never lands inside a batch.
+ *
+ * <p>A frame that carries a descriptor (the answer to {@code net_connect} or {@code net_listen}) is
+ * never written directly: it is queued like any control frame, with its descriptor {@link
+ * #attach}ed, and the writer, reaching it in its batch, flushes the frames before it and writes it
+ * with one {@code write} whose first {@code sendmsg} carries the descriptor (SCM_RIGHTS) and the
+ * frame's first byte; then it closes the loader's copy. A descriptor whose frame is dropped (the
+ * connection closed) is closed with the socket.
  *
  * <p>The socket is closed through a {@link DescriptorGuard}: never while a direct send uses its
  * descriptor number, and exactly once.
@@ -57,6 +67,9 @@ final class DirectWriter {
   private final DescriptorGuard fdGuard;
   private final AtomicLong directWrites = new AtomicLong();
   private final LongConsumer bytesWritten;
+
+  /** Queued frames that carry a descriptor, by identity: the writer sends each with its frame. */
+  private final Map<byte[], PassedDescriptor> descriptors = new ConcurrentHashMap<>();
 
   /** Why the last direct write failed (read by the caller after {@link Result#FAILED}). */
   private volatile String failure;
@@ -142,6 +155,7 @@ final class DirectWriter {
     boolean end = false;
     boolean written = false;
     long bytes = 0;
+    boolean withDescriptors = !descriptors.isEmpty();
     writeLock.lock();
     try {
       for (byte[] frame : batch) {
@@ -149,7 +163,13 @@ final class DirectWriter {
           end = true;
           break;
         }
-        o.write(frame);
+        PassedDescriptor d = withDescriptors ? descriptors.remove(frame) : null;
+        if (d == null) {
+          o.write(frame);
+        } else {
+          o.flush(); // the frames before it go first, without the descriptor
+          writeWithDescriptor(frame, d);
+        }
         queue.written(frame);
         bytes += frame.length;
       }
@@ -161,6 +181,38 @@ final class DirectWriter {
     }
     bytesWritten.accept(bytes);
     return end;
+  }
+
+  /**
+   * Caller holds writeLock, with nothing buffered. One {@code write} of the whole frame:
+   * junixsocket sends the descriptor with its first {@code sendmsg}, which carries the frame's
+   * first byte (the kernel attaches ancillary data to the first byte of the data it came with).
+   */
+  private void writeWithDescriptor(byte[] frame, PassedDescriptor d) throws IOException {
+    assert writeLock.isHeldByCurrentThread();
+    try {
+      socket.setOutboundFileDescriptors(d.fileDescriptor());
+      socket.getOutputStream().write(frame);
+    } finally {
+      socket.setOutboundFileDescriptors((FileDescriptor[]) null); // never onto a later write
+      d.close(); // the kernel holds its own reference from the sendmsg on
+    }
+  }
+
+  /**
+   * {@code frame} will be queued carrying {@code d}: attach before queueing it, so the writer finds
+   * the descriptor when it takes the frame.
+   */
+  void attach(byte[] frame, PassedDescriptor d) {
+    descriptors.put(frame, d);
+  }
+
+  /** {@code frame} was not queued (the connection is closed): its descriptor is closed. */
+  void discard(byte[] frame) {
+    PassedDescriptor d = descriptors.remove(frame);
+    if (d != null) {
+      d.close();
+    }
   }
 
   /** Responses written directly (for tests and diagnostics). */
@@ -178,6 +230,10 @@ final class DirectWriter {
       socket.close();
     } catch (IOException e) {
       LOG.log(System.Logger.Level.DEBUG, "closing socket of {0}: {1}", moduleId, e);
+    }
+    // frames dropped with the queue never reach the writer: their descriptors end here
+    for (byte[] frame : List.copyOf(descriptors.keySet())) {
+      discard(frame);
     }
   }
 }

@@ -26,8 +26,9 @@ import org.blvm.protocol.SharedEvent;
  * the capability check, strict params decoding, then the call. Every capability decision is
  * audited; every refusal for a missing capability or allowance goes through {@link #deny}. Runs on
  * the calling module's reader thread and never blocks on another module: module-to-module calls
- * complete asynchronously. It knows modules only through {@link Session}, {@link ModuleDirectory},
- * {@link EventSink} and {@link SubscriptionListener}.
+ * complete asynchronously, and so do network requests ({@link NetworkBroker}). It knows modules
+ * only through {@link Session}, {@link ModuleDirectory}, {@link EventSink} and {@link
+ * SubscriptionListener}.
  *
  * <p>Over 400 lines: one handler per NodeAPI method of the catalog, kept together so that every
  * check a request passes is in one file.
@@ -49,6 +50,7 @@ final class Dispatcher {
   private final ModuleDirectory modules;
   private final EventSink events;
   private final SubscriptionListener subscriptions;
+  private final NetworkBroker network;
 
   Dispatcher(
       NodeBackend backend,
@@ -56,13 +58,15 @@ final class Dispatcher {
       AuditLog audit,
       ModuleDirectory modules,
       EventSink events,
-      SubscriptionListener subscriptions) {
+      SubscriptionListener subscriptions,
+      NetworkBroker network) {
     this.backend = backend;
     this.codec = codec;
     this.audit = audit;
     this.modules = modules;
     this.events = events;
     this.subscriptions = subscriptions;
+    this.network = network;
   }
 
   /** Answers one request; the answer may arrive later (call_module). */
@@ -206,6 +210,10 @@ final class Dispatcher {
               ? ok(id, new Api.Empty())
               : done(Message.Response.error(id, refused));
         }
+      case NET_CONNECT:
+        return network.connect(caller, id, (Api.NetConnectParams) p);
+      case NET_LISTEN:
+        return network.listen(caller, id, (Api.NetListenParams) p);
       default:
         throw new IllegalStateException("method without a handler: " + method);
     }

@@ -20,8 +20,9 @@ import org.blvm.sandbox.ResourceLimits;
  * @param socketName the socket's file name in {@code socketDir}
  * @param dataDir the module's own writable directory (its host path; a sandbox binds it there)
  * @param readOnlyBinds what the module may read besides the system's libraries, each at its host
- *     path: the verified copy of its files in the admission store (never the module directory), and
- *     for an interpreted module the interpreter and its library
+ *     path: the verified copy of its files in the admission store (never the module directory), for
+ *     an interpreted module the interpreter and its library, and with network_connect the system's
+ *     CA certificates
  * @param outputLog where the loader writes the module's stdout and stderr, which it reads through a
  *     pipe (rotated by size, written with the loader's budget, never the module's)
  * @param confinement the sandbox profile and resource limits, decided for this module
@@ -113,7 +114,8 @@ public record LaunchSpec(
    *
    * @param profile the seccomp profile's name (in native-profiles/)
    * @param limits the kernel resource limits
-   * @param network whether the module was granted network access
+   * @param network whether the module shares the host's network namespace (policy {@code network =
+   *     "host"}); otherwise its network is only what the broker hands it
    * @param policySettings the policy keys, as written in the file ({@code "sandbox_profile"},
    *     {@code "limits.open_files"} …), that decided part of this; the rest is the loader's default
    */

@@ -201,11 +201,15 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
 
   // ------------------------------------------------------------------ start
 
-  /** Creates the private directories, binds the socket and launches the process. */
+  /**
+   * Creates the private directories, binds the socket and the policy's listening addresses, and
+   * launches the process.
+   */
   void start(ModuleLauncher launcher) throws IOException {
     PrivateDirs.create(socketDir);
     PrivateDirs.create(dataDir);
     endpoint.bind();
+    session.network().bindListeners();
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
             id,
@@ -568,9 +572,13 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return ProcessStop.waitExit(p.onExit(), ms);
   }
 
-  /** Closes the connection, the listening socket and the socket file (once; see Endpoint). */
+  /**
+   * Closes the connection, the listening socket and the socket file (once; see Endpoint), and the
+   * TCP sockets the loader listens on for the module.
+   */
   void closeEndpoints(String why) {
     endpoint.close(why);
+    session.network().close();
   }
 
   void markUnloaded() {

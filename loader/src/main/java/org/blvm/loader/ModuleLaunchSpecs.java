@@ -2,6 +2,8 @@ package org.blvm.loader;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +15,14 @@ import org.blvm.protocol.Capability;
 
 /** Builds the {@link LaunchSpec} of one module launch from what admission decided. */
 final class ModuleLaunchSpecs {
+  /**
+   * The system's CA certificates, bound read-only into sandboxes that may open TLS connections
+   * (network_connect, or network = "host"): the bundle and hashed links in /etc/ssl/certs (the
+   * JDK's cacerts is /etc/ssl/certs/java on Debian) and the certificates those links point to.
+   */
+  static final List<Path> CA_CERTIFICATES =
+      List.of(Path.of("/etc/ssl/certs"), Path.of("/usr/share/ca-certificates"));
+
   private ModuleLaunchSpecs() {}
 
   /**
@@ -59,6 +69,14 @@ final class ModuleLaunchSpecs {
         readOnly.addAll(i.readOnly());
         break;
     }
+    boolean hostNetwork = policy != null && policy.network().host();
+    if (hostNetwork || granted.contains(Capability.NETWORK_CONNECT)) {
+      for (Path ca : CA_CERTIFICATES) {
+        if (Files.isDirectory(ca, LinkOption.NOFOLLOW_LINKS)) {
+          readOnly.add(ca);
+        }
+      }
+    }
     return new LaunchSpec(
         id,
         entry,
@@ -68,7 +86,7 @@ final class ModuleLaunchSpecs {
         dataDir,
         readOnly,
         outputLog(config, id),
-        r.confinement(granted.contains(Capability.NETWORK_ACCESS)),
+        r.confinement(hostNetwork),
         new String(token, StandardCharsets.US_ASCII));
   }
 

@@ -71,6 +71,7 @@ public final class ModuleManager implements AutoCloseable {
   private final DataUsageMonitor dataUsage;
   private final Path stateDir;
   private volatile StorageStatus storage = StorageStatus.UNCHECKED;
+  private final NetworkBroker network;
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -118,7 +119,11 @@ public final class ModuleManager implements AutoCloseable {
             dataUsage);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
-    Dispatcher dispatcher = new Dispatcher(b.backend, codec, audit, modules, modules, subscribed);
+    this.network =
+        new NetworkBroker(
+            audit, b.networkResolver, b.resolveTimeout.toMillis(), b.connectTimeout.toMillis());
+    Dispatcher dispatcher =
+        new Dispatcher(b.backend, codec, audit, modules, modules, subscribed, network);
     runner.services(
         new LoadedModule.Services(
             config, codec, dispatcher, relay, b.ticker, runner, runner.timer()));
@@ -278,6 +283,7 @@ public final class ModuleManager implements AutoCloseable {
     }
     runner.stopAll();
     dataUsage.close();
+    network.close();
     // after the modules stopped; an event published later is notified by its publisher
     relay.close();
     audit.close();

@@ -75,6 +75,9 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   Duration nodeConfigDebounce = Duration.ofMillis(200);
   Ticker ticker = Ticker.system();
   Clock clock = Clock.systemUTC();
+  NetworkBroker.Resolver networkResolver = NetworkBroker.Resolver.system();
+  Duration resolveTimeout = Duration.ofSeconds(5);
+  Duration connectTimeout = Duration.ofSeconds(10);
 
   ModuleManagerBuilder() {}
 
@@ -256,6 +259,22 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     return self();
   }
 
+  /**
+   * How long the network broker waits for a name to resolve (5 s) and for a TCP connect (10 s)
+   * before it answers {@code TIMEOUT}.
+   */
+  public B networkTimeouts(Duration resolve, Duration connect) {
+    this.resolveTimeout = resolve;
+    this.connectTimeout = connect;
+    return self();
+  }
+
+  /** The broker's name resolution (tests only; the system resolver otherwise). */
+  B networkResolver(NetworkBroker.Resolver r) {
+    this.networkResolver = Objects.requireNonNull(r);
+    return self();
+  }
+
   /** How long a connection's writer waits after a batch (tests only; see WRITER_LINGER). */
   B writerLinger(Duration d) {
     this.writerLinger = d;
@@ -370,6 +389,8 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
     positive(problems, "stopGrace", stopGrace);
     positive(problems, "callTimeout", callTimeout);
     positive(problems, "nodeConfigDebounce", nodeConfigDebounce);
+    positive(problems, "networkTimeouts resolve", resolveTimeout);
+    positive(problems, "networkTimeouts connect", connectTimeout);
     if (eventQueueFrames < 16) {
       problems.add("eventQueue frames must be >= 16, found " + eventQueueFrames);
     }

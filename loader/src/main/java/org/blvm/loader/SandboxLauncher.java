@@ -200,6 +200,15 @@ final class SandboxLauncher implements ModuleLauncher {
               + e.getMessage(),
           e);
     }
+    if (c.network()) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "module {0} SHARES THE HOST''S NETWORK (policy network = \"host\" in [modules.{0}]): it"
+              + " can reach the host''s loopback services (the node''s RPC port), every abstract"
+              + " Unix socket of the host, the LAN and the internet, and bind any free port; no"
+              + " connect or listen rule applies to it. Use [modules.{0}.network] rules instead.",
+          spec.moduleId());
+    }
     LOG.log(
         System.Logger.Level.INFO,
         "module {0}: sandbox profile {1} ({2}), limits {3}",

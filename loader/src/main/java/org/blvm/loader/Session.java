@@ -42,6 +42,7 @@ final class Session {
   private final TokenBucket requests;
   private final Ticker ticker;
   private final Progress progress;
+  private final ModuleNetwork network;
 
   private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private final Set<String> served = ConcurrentHashMap.newKeySet();
@@ -66,6 +67,7 @@ final class Session {
     this.ticker = ticker;
     this.requests = TokenBucket.of(policy.rateLimit(), ticker.nanoTime());
     this.progress = progress;
+    this.network = new ModuleNetwork(id, policy.network(), ticker);
   }
 
   String id() {
@@ -112,6 +114,11 @@ final class Session {
 
   ModulePolicy policy() {
     return policy;
+  }
+
+  /** This launch's brokered network: listening sockets, held connections, connect rate. */
+  ModuleNetwork network() {
+    return network;
   }
 
   /**

@@ -1,13 +1,10 @@
 package org.blvm.loader;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-
 /**
- * The one libc call the loader makes on a module's socket itself: {@code send(2)} with {@code
- * MSG_DONTWAIT | MSG_NOSIGNAL}, which never waits and never raises {@code SIGPIPE}. Nothing
- * JNA-typed leaves this class. When libc cannot be linked, {@link #available()} is false and
- * callers never write directly (they queue, as without this class).
+ * The direct write of a response: {@code send(2)} with {@code MSG_DONTWAIT | MSG_NOSIGNAL} on the
+ * module's socket, which never waits and never raises {@code SIGPIPE} (libc is reached through
+ * {@link NetSyscalls}). When libc cannot be linked, {@link #available()} is false and callers never
+ * write directly (they queue, as without this class).
  *
  * <p>Why a frame is sent whole or not at all: {@code unix_stream_sendmsg} cuts what it is given
  * into buffers of at most {@code SO_SNDBUF / 2 - 64} bytes and, without waiting, allocates each
@@ -23,36 +20,14 @@ import com.sun.jna.Native;
 final class SocketSend {
   private static final int MSG_DONTWAIT = 0x40;
   private static final int MSG_NOSIGNAL = 0x4000;
-  private static final int EINTR = 4;
-  private static final int EAGAIN = 11;
 
-  /** {@link #send} found no room: nothing was sent. */
+  /** {@link #sendNow} found no room: nothing was sent. */
   static final long WOULD_BLOCK = -1;
-
-  private static final boolean AVAILABLE = link();
 
   private SocketSend() {}
 
-  private static boolean link() {
-    try {
-      Native.register(SocketSend.class, "c");
-      return true;
-    } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError, SecurityException …
-      System.getLogger("blvm.loader.connection")
-          .log(
-              System.Logger.Level.INFO,
-              "send(2) is not available through JNA ({0}); responses are always queued",
-              t.toString());
-      return false;
-    }
-  }
-
-  /** {@code ssize_t send(int sockfd, const void *buf, size_t len, int flags)}. */
-  private static native long send(int fd, byte[] buf, long len, int flags)
-      throws LastErrorException;
-
   static boolean available() {
-    return AVAILABLE;
+    return NetSyscalls.available();
   }
 
   /**
@@ -60,13 +35,13 @@ final class SocketSend {
    * socket has no room now. Throws for any other failure (the peer is gone, the descriptor is bad).
    */
   static long sendNow(int fd, byte[] frame) throws SendException {
-    if (!AVAILABLE) {
+    if (!available()) {
       return WOULD_BLOCK;
     }
     try {
-      return send(fd, frame, frame.length, MSG_DONTWAIT | MSG_NOSIGNAL);
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() == EAGAIN || e.getErrorCode() == EINTR) {
+      return NetSyscalls.send(fd, frame, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } catch (NetSyscalls.SyscallException e) {
+      if (e.errno() == NetSyscalls.EAGAIN || e.errno() == NetSyscalls.EINTR) {
         return WOULD_BLOCK;
       }
       throw new SendException("send(2) failed: " + e.getMessage(), e);

@@ -35,6 +35,18 @@ class CapabilityCheckTest {
 
   @TempDir Path tmp;
 
+  /** A port free when the class loads: the "full" module's policy listens there. */
+  private static final int LISTEN_PORT = freePort();
+
+  private static int freePort() {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static Map<NodeMethod, Object> samples() {
     Map<NodeMethod, Object> m = new EnumMap<>(NodeMethod.class);
     Api.NoParams none = new Api.NoParams();
@@ -62,6 +74,8 @@ class CapabilityCheckTest {
     m.put(NodeMethod.REGISTER_MODULE_API, new Api.RegisterApiParams(List.of()));
     m.put(NodeMethod.DISCOVER_MODULES, none);
     m.put(NodeMethod.REPORT_METRIC, new Api.MetricParams("m", 1.0, null));
+    m.put(NodeMethod.NET_CONNECT, new Api.NetConnectParams("127.0.0.1", 1));
+    m.put(NodeMethod.NET_LISTEN, new Api.NetListenParams("127.0.0.1:" + LISTEN_PORT));
     return m;
   }
 
@@ -98,8 +112,18 @@ class CapabilityCheckTest {
         Arrays.stream(Capability.values())
             .map(cap -> "\"" + cap.wireName() + "\"")
             .collect(Collectors.joining(", "));
+    // rules for the two network methods: a closed port to connect to, a free one to listen on
     try (LoaderFixture fx =
-            new LoaderFixture(tmp).module("full", all, "", "\"x.topic\"").start(b -> {});
+            new LoaderFixture(tmp)
+                .policy(
+                    "[defaults]\ncapabilities = ["
+                        + all
+                        + "]\ncallable_modules = [\"*\"]\n[modules.full.network]\n"
+                        + "connect = [\"127.0.0.1:1\"]\nlisten = [\"127.0.0.1:"
+                        + LISTEN_PORT
+                        + "\"]\n")
+                .module("full", all, "", "\"x.topic\"")
+                .start(b -> {});
         RawClient c = fx.handshake("full")) {
       long id = 0;
       for (Map.Entry<NodeMethod, Object> e : samples().entrySet()) {

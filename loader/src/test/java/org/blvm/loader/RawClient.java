@@ -52,6 +52,67 @@ final class RawClient implements Closeable {
     socket.shutdownOutput();
   }
 
+  /** Sends {@code m} with {@code fds} attached (SCM_RIGHTS), as a module must never do. */
+  void sendWithDescriptors(Message m, java.io.FileDescriptor... fds) throws IOException {
+    socket.setOutboundFileDescriptors(fds);
+    out.write(codec.encodeFrame(m));
+    out.flush();
+  }
+
+  /** Makes room for received descriptors: from now on, those the node sends are kept. */
+  RawClient acceptingDescriptors() throws IOException {
+    socket.setAncillaryReceiveBufferSize(1024);
+    return this;
+  }
+
+  /** The descriptors received since the last call (empty when none). */
+  java.io.FileDescriptor[] descriptors() throws IOException {
+    java.io.FileDescriptor[] fds = socket.getReceivedFileDescriptors();
+    return fds == null ? new java.io.FileDescriptor[0] : fds;
+  }
+
+  /**
+   * One frame read a byte at a time from the socket itself (nothing may be buffered: call it right
+   * after the handshake or after frames read the same way), with the descriptors that arrived and
+   * the offset in the frame of the byte whose read brought them (-1: none).
+   */
+  RawFrame readRawFrame() throws IOException, ProtocolException {
+    InputStream raw = socket.getInputStream();
+    byte[] head = new byte[4];
+    java.io.FileDescriptor[] fds = new java.io.FileDescriptor[0];
+    int at = -1;
+    for (int i = 0; i < 4; i++) {
+      int b = raw.read();
+      if (b < 0) {
+        return null;
+      }
+      head[i] = (byte) b;
+      java.io.FileDescriptor[] got = descriptors();
+      if (got.length > 0) {
+        fds = got;
+        at = i;
+      }
+    }
+    int len = java.nio.ByteBuffer.wrap(head).getInt();
+    byte[] payload = new byte[len];
+    for (int i = 0; i < len; i++) {
+      int b = raw.read();
+      if (b < 0) {
+        throw new IOException("stream ended inside a frame");
+      }
+      payload[i] = (byte) b;
+      java.io.FileDescriptor[] got = descriptors();
+      if (got.length > 0) {
+        fds = got;
+        at = 4 + i;
+      }
+    }
+    return new RawFrame(codec.decode(payload), fds, at);
+  }
+
+  /** A frame read by {@link #readRawFrame}. */
+  record RawFrame(Message message, java.io.FileDescriptor[] descriptors, int descriptorAt) {}
+
   void sendRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();

@@ -18,6 +18,7 @@ import org.blvm.protocol.Capability;
  * @param configSecrets the policy's {@code config_secrets} is not empty
  * @param callableAny {@code callable_modules = "*"}
  * @param rateUnlimited {@code rate_limit.requests_per_second = 0}
+ * @param hostNetwork {@code network = "host"}: the host's network namespace
  * @param limits the {@code limits} the policy writes (each empty: the loader's default)
  * @param profile the seccomp profile in force: the policy's, or the loader's when known; empty when
  *     not known (offline, without a policy value)
@@ -34,6 +35,7 @@ public record ExposureFacts(
     boolean configSecrets,
     boolean callableAny,
     boolean rateUnlimited,
+    boolean hostNetwork,
     LimitSettings limits,
     Optional<String> profile,
     Isolation isolation,
@@ -73,6 +75,7 @@ public record ExposureFacts(
         configSecrets,
         callableAny,
         rateUnlimited,
+        hostNetwork,
         limits,
         profile,
         isolation,
@@ -100,6 +103,7 @@ public record ExposureFacts(
         !p.configSecrets().isEmpty(),
         p.callableModules().contains(ModulePolicy.ANY_MODULE),
         p.rateLimit().unlimited(),
+        p.network().host(),
         p.limits(),
         profile,
         isolation,

@@ -73,12 +73,16 @@ public enum ExposureItem {
       5,
       "reads the node config sections config_sections names (secret keys redacted)",
       "not needed: drop it, or keep config_sections to what it uses"),
-  CAP_NETWORK_ACCESS(
-      Capability.NETWORK_ACCESS,
-      20,
-      "shares the host's network: any TCP/UDP address, the host's loopback services and abstract"
-          + " Unix sockets",
-      "not needed: drop it; there is no narrower network grant yet"),
+  CAP_NETWORK_CONNECT(
+      Capability.NETWORK_CONNECT,
+      5,
+      "opens TCP connections, through the node, to the destinations its network.connect rules list",
+      "not needed: drop it, or keep the connect rules to the hosts it uses"),
+  CAP_NETWORK_LISTEN(
+      Capability.NETWORK_LISTEN,
+      5,
+      "accepts TCP connections from anyone who reaches the addresses its network.listen list binds",
+      "not needed: drop it, or listen on 127.0.0.1 when only local clients need it"),
 
   // ---- other grants of the policy
   CONFIG_SECRETS(
@@ -91,6 +95,12 @@ public enum ExposureItem {
       5,
       "callable_modules = \"*\": may call every module",
       "list the modules it calls in callable_modules"),
+  HOST_NETWORK(
+      null,
+      20,
+      "network = \"host\": shares the host's network: any TCP/UDP address, the host's loopback"
+          + " services and abstract Unix sockets, any free port",
+      "remove network = \"host\"; grant network_connect or network_listen with rules instead"),
   RATE_UNLIMITED(
       null,
       3,

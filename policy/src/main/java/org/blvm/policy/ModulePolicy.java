@@ -18,6 +18,8 @@ import org.blvm.protocol.Capability;
  * @param threshold signatures by distinct trusted keys this module needs
  * @param connectTimeoutSeconds how long a launched module has to connect and authenticate before it
  *     is FAILED and its process ended
+ * @param network what the module may reach over the network ({@code network}: brokered rules and
+ *     limits, or the host's network namespace)
  */
 public record ModulePolicy(
     String section,
@@ -34,7 +36,8 @@ public record ModulePolicy(
     DisallowedCapability onDisallowedCapability,
     boolean allowUnsigned,
     int threshold,
-    int connectTimeoutSeconds) {
+    int connectTimeoutSeconds,
+    NetworkPolicy network) {
 
   /** {@code connect_timeout_seconds} when the policy does not set it. */
   public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
@@ -68,6 +71,7 @@ public record ModulePolicy(
     Objects.requireNonNull(eventOverflow);
     Objects.requireNonNull(restart);
     Objects.requireNonNull(onDisallowedCapability);
+    Objects.requireNonNull(network);
     if (connectTimeoutSeconds < 1) {
       throw new IllegalArgumentException(
           "connectTimeoutSeconds must be >= 1, found " + connectTimeoutSeconds);

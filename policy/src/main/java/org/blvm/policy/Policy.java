@@ -64,7 +64,8 @@ public final class Policy {
               "connect_timeout_seconds",
               "on_disallowed_capability",
               "allow_unsigned",
-              "threshold"));
+              "threshold",
+              "network"));
   private static final Set<String> LIMIT_KEYS = new TreeSet<>(ModulePolicy.LIMIT_KEYS);
 
   /** Highest {@code data_files}: the loader walks every entry, so it bounds a walk's length. */
@@ -154,7 +155,8 @@ public final class Policy {
             : ModulePolicy.DisallowedCapability.REJECT,
         false,
         threshold,
-        ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS);
+        ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        NetworkPolicy.NONE);
   }
 
   /**
@@ -306,6 +308,7 @@ public final class Policy {
         }
       }
     }
+    NetworkSection.checkListenAcrossModules(p, modules);
     if (!p.list.isEmpty()) {
       throw p.exception();
     }
@@ -545,11 +548,12 @@ public final class Policy {
         onDisallowed,
         allowUnsigned,
         threshold,
-        connectTimeout);
+        connectTimeout,
+        NetworkSection.parse(p, n.get("network"), base.network(), at));
   }
 
   /** Collects problems with their lines. */
-  private static final class Problems {
+  static final class Problems {
     final String source;
     final TomlLines lines;
     final List<PolicyException.Problem> list = new ArrayList<>();

@@ -55,6 +55,8 @@ public final class SecurityExposure {
         return when(f.callableAny());
       case RATE_UNLIMITED:
         return when(f.rateUnlimited());
+      case HOST_NETWORK:
+        return when(f.hostNetwork());
       case LIMITS_UNSET:
         return when(l.writtenKeys().isEmpty());
       case CPU_UNLIMITED:

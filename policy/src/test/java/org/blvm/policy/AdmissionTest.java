@@ -552,7 +552,7 @@ class AdmissionTest {
   @Test
   void admit_capabilityNotAllowed_throwsNamingIt() throws Exception {
     MinisignSecretKey k = Fixtures.key();
-    Path dir = Fixtures.module(modules(), "m", "1.0.0", "\"read_blockchain\", \"network_access\"");
+    Path dir = Fixtures.module(modules(), "m", "1.0.0", "\"read_blockchain\", \"network_connect\"");
     Fixtures.sign(dir, k, null);
 
     CapabilityNotAllowedException e =
@@ -561,15 +561,15 @@ class AdmissionTest {
             () -> Fixtures.admission(Fixtures.trusting(k), state()).admit(dir));
 
     assertEquals("m", e.module());
-    assertEquals(Capability.NETWORK_ACCESS, e.capability());
-    assertEquals(Set.of(Capability.NETWORK_ACCESS), e.disallowed());
+    assertEquals(Capability.NETWORK_CONNECT, e.capability());
+    assertEquals(Set.of(Capability.NETWORK_CONNECT), e.disallowed());
     assertFalse(Files.exists(state().resolve("versions")), "a refused module is not recorded");
   }
 
   @Test
   void admit_capabilityNotAllowedWithDrop_grantsTheRest() throws Exception {
     MinisignSecretKey k = Fixtures.key();
-    Path dir = Fixtures.module(modules(), "m", "1.0.0", "\"read_blockchain\", \"network_access\"");
+    Path dir = Fixtures.module(modules(), "m", "1.0.0", "\"read_blockchain\", \"network_connect\"");
     Fixtures.sign(dir, k, null);
     Policy p =
         Fixtures.policy(
@@ -580,7 +580,7 @@ class AdmissionTest {
     AdmittedModule a = Fixtures.admission(p, state()).admit(dir);
 
     assertEquals(Set.of(Capability.READ_BLOCKCHAIN), a.grantedCapabilities());
-    assertEquals(Set.of(Capability.NETWORK_ACCESS), a.droppedCapabilities());
+    assertEquals(Set.of(Capability.NETWORK_CONNECT), a.droppedCapabilities());
   }
 
   @Test

@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Coverage-guided fuzz target (Jazzer) for the operator's policy file, {@link Policy#parse}.
  * Invariants: only {@link PolicyException} escapes, with at least one problem, each with a message
  * and a line within the file (0 when unknown); a parsed policy keeps its bounds (1..64 trusted keys
- * and threshold) and answers for every module.
+ * and threshold) and answers for every module, whose network rules and listen addresses stay within
+ * their bounds.
  *
  * <p>Regression inputs: {@code src/test/resources/org/blvm/policy/PolicyFuzzTestInputs/parse/};
  * {@code fuzz/run} fuzzes it with libFuzzer's limit of 1 s per input.
@@ -45,6 +46,10 @@ final class PolicyFuzzTest {
     for (String module : p.modules().keySet()) {
       ModulePolicy m = p.forModule(module);
       assertTrue(m.threshold() >= 1 && m.threshold() <= Policy.MAX_KEYS, "module threshold");
+      NetworkPolicy n = m.network();
+      assertTrue(n.connect().size() <= NetworkPolicy.MAX_CONNECT_RULES, "connect rules");
+      assertTrue(n.listen().size() <= NetworkPolicy.MAX_LISTEN, "listen addresses");
+      assertTrue(!n.host() || (n.connect().isEmpty() && n.listen().isEmpty()), "host and rules");
     }
   }
 
@@ -79,7 +84,15 @@ final class PolicyFuzzTest {
             + "limits = { memory_mb = 1024, processes = 128 }\n"
             + "[modules.fee-watch]\nrestart = { mode = \"always\" }\n"
             + "[modules.dev]\nallow_unsigned = true\n";
-    return Stream.of(policy, "threshold = 1\n", "[modules.a]\nthreshold = 65\n")
+    String network =
+        "threshold = 1\n"
+            + "[defaults.network]\nmax_sockets = 8\nconnects_per_second = 2\n"
+            + "[modules.miner]\nnetwork = \"host\"\n"
+            + "[modules.ln.network]\n"
+            + "connect = [\"hooks.example.org:443\", \"*.example.net:443\", \"203.0.113.7:8333\","
+            + " \"[2001:db8::1]:443\"]\n"
+            + "listen = [\"0.0.0.0:3333\", \"[::1]:9735\"]\n";
+    return Stream.of(policy, network, "threshold = 1\n", "[modules.a]\nthreshold = 65\n")
         .map(s -> s.getBytes(UTF_8));
   }
 }

@@ -34,7 +34,16 @@ class PolicyTest {
     assertEquals(Instant.parse("2027-01-01T00:00:00Z"), p.trustedKeys().get(0).notAfter());
     ModulePolicy ln = p.forModule("lightning");
     assertEquals(2, ln.threshold());
-    assertTrue(ln.capabilities().contains(Capability.NETWORK_ACCESS));
+    assertTrue(ln.capabilities().contains(Capability.NETWORK_CONNECT));
+    assertTrue(ln.capabilities().contains(Capability.NETWORK_LISTEN));
+    assertFalse(ln.network().host());
+    assertEquals(
+        List.of("*.lightning-provider.example:9735", "127.0.0.1:10009", "[2001:db8::1]:9735"),
+        ln.network().connect().stream().map(ConnectRule::toString).toList());
+    assertEquals(
+        List.of("0.0.0.0:9735"), ln.network().listen().stream().map(Object::toString).toList());
+    assertEquals(32, ln.network().maxSockets());
+    assertEquals(5, ln.network().connectsPerSecond());
     assertEquals(OptionalInt.of(1024), ln.limits().memoryMb());
     assertEquals(OptionalInt.of(128), ln.limits().processes());
     assertEquals(OptionalInt.of(256), ln.limits().openFiles(), "limits are overridden key by key");
@@ -54,6 +63,7 @@ class PolicyTest {
     assertEquals(List.of(), other.configSecrets());
     assertFalse(other.allowUnsigned());
     assertEquals(ModulePolicy.DisallowedCapability.REJECT, other.onDisallowedCapability());
+    assertEquals(NetworkPolicy.NONE, other.network());
   }
 
   @Test

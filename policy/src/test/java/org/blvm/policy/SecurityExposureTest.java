@@ -45,6 +45,7 @@ class SecurityExposureTest {
     boolean secrets;
     boolean any;
     boolean rate;
+    boolean hostNetwork;
     LimitSettings limits = TIGHT;
     Optional<String> profile = Optional.of("strict");
     ExposureFacts.Isolation isolation = ExposureFacts.Isolation.SANDBOX_OWN_UID;
@@ -60,6 +61,7 @@ class SecurityExposureTest {
           secrets,
           any,
           rate,
+          hostNetwork,
           limits,
           profile,
           isolation,
@@ -77,6 +79,7 @@ class SecurityExposureTest {
         case CONFIG_SECRETS -> secrets = true;
         case CALLABLE_ANY -> any = true;
         case RATE_UNLIMITED -> rate = true;
+        case HOST_NETWORK -> hostNetwork = true;
         case LIMITS_UNSET -> limits = LimitSettings.NONE;
         case CPU_UNLIMITED ->
             limits =

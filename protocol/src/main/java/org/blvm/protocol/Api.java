@@ -106,6 +106,28 @@ public final class Api {
     }
   }
 
+  /**
+   * A TCP connection the node opens for the module: {@code host} is a host name (resolved by the
+   * node) or an IP address; the pair must match one of the module's {@code connect} rules.
+   */
+  public record NetConnectParams(String host, int port) {
+    public NetConnectParams {
+      NetAddress.requireHost("host", host);
+      NetAddress.requirePort("port", port);
+    }
+  }
+
+  /**
+   * A listening socket the node bound for the module at start: {@code address} is one of the
+   * module's {@code listen} entries, written as there ({@code "0.0.0.0:3333"}, {@code
+   * "[::1]:9735"}).
+   */
+  public record NetListenParams(String address) {
+    public NetListenParams {
+      NetAddress.parseEndpoint(address);
+    }
+  }
+
   // ---- results ----
 
   /** An empty result map. */
@@ -331,6 +353,25 @@ public final class Api {
   }
 
   public record Published(int delivered) {}
+
+  /**
+   * The connection the node made (its descriptor comes with this answer): the address it connected
+   * to (the one it checked: the node resolves a name once), the port, and the policy rule that
+   * allowed it.
+   */
+  public record NetConnected(String address, int port, String rule) {
+    public NetConnected {
+      Objects.requireNonNull(address, "address");
+      Objects.requireNonNull(rule, "rule");
+    }
+  }
+
+  /** The listening socket handed over with this answer: its bound address and port. */
+  public record NetListening(String address, int port) {
+    public NetListening {
+      Objects.requireNonNull(address, "address");
+    }
+  }
 
   public record ModuleInfo(String moduleId, String version, String state, List<String> methods) {
     public ModuleInfo {

@@ -23,8 +23,16 @@ public enum Capability {
   REPORT_METRICS,
   READ_METRICS,
   READ_CONFIG,
-  /** Sandbox grant: outbound network (shares the network namespace, allows AF_INET/AF_INET6). */
-  NETWORK_ACCESS;
+  /**
+   * {@code net_connect}: TCP connections the node opens on the module's behalf to destinations the
+   * operator's policy lists, handed over as descriptors.
+   */
+  NETWORK_CONNECT,
+  /**
+   * {@code net_listen}: listening TCP sockets the node binds for the module at the policy's
+   * addresses.
+   */
+  NETWORK_LISTEN;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);
 

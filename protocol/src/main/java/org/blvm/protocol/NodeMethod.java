@@ -42,18 +42,36 @@ public enum NodeMethod {
   CALL_MODULE(Capability.CALL_MODULE, Api.CallModuleParams.class, null),
   REGISTER_MODULE_API(Capability.REGISTER_MODULE_API, Api.RegisterApiParams.class, Api.Empty.class),
   DISCOVER_MODULES(Capability.DISCOVER_MODULES, Api.NoParams.class, Api.Modules.class),
-  REPORT_METRIC(Capability.REPORT_METRICS, Api.MetricParams.class, Api.Empty.class);
+  REPORT_METRIC(Capability.REPORT_METRICS, Api.MetricParams.class, Api.Empty.class),
+  // brokered network: a successful answer carries one descriptor (docs/protocol.md, §2.5)
+  NET_CONNECT(Capability.NETWORK_CONNECT, Api.NetConnectParams.class, Api.NetConnected.class, true),
+  NET_LISTEN(Capability.NETWORK_LISTEN, Api.NetListenParams.class, Api.NetListening.class, true);
 
   private final String wireName;
   private final Capability capability;
   private final Class<?> paramsType;
   private final Class<?> resultType;
+  private final boolean passesDescriptor;
 
   NodeMethod(Capability capability, Class<?> paramsType, Class<?> resultType) {
+    this(capability, paramsType, resultType, false);
+  }
+
+  NodeMethod(
+      Capability capability, Class<?> paramsType, Class<?> resultType, boolean passesDescriptor) {
     this.wireName = name().toLowerCase(java.util.Locale.ROOT);
     this.capability = capability;
     this.paramsType = paramsType;
     this.resultType = resultType;
+    this.passesDescriptor = passesDescriptor;
+  }
+
+  /**
+   * Whether a successful response to this method carries exactly one file descriptor (SCM_RIGHTS on
+   * the {@code sendmsg} that carries the response frame's first byte); no other frame carries one.
+   */
+  public boolean passesDescriptor() {
+    return passesDescriptor;
   }
 
   public String wireName() {

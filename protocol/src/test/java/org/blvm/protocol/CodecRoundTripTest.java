@@ -97,7 +97,7 @@ class CodecRoundTripTest {
   @Test
   void decode_welcomeWithCapabilities_keepsOrderAndSet() throws Exception {
     List<Capability> caps =
-        List.of(Capability.READ_MEMPOOL, Capability.NETWORK_ACCESS, Capability.READ_BLOCKCHAIN);
+        List.of(Capability.READ_MEMPOOL, Capability.NETWORK_CONNECT, Capability.READ_BLOCKCHAIN);
     Message.Welcome w =
         new Message.Welcome(
             1, new ModuleContext("m", NODES.objectNode().put("k", "v"), "/d", "/s", caps));
@@ -105,7 +105,7 @@ class CodecRoundTripTest {
     assertEquals(caps, back.context().capabilities());
     assertEquals(EnumSet.copyOf(caps), EnumSet.copyOf(back.context().capabilities()));
     JsonNode wire = codec.readCbor(codec.encode(w));
-    assertEquals("network_access", wire.get("context").get("capabilities").get(1).textValue());
+    assertEquals("network_connect", wire.get("context").get("capabilities").get(1).textValue());
   }
 
   @Test

@@ -96,6 +96,10 @@ final class Samples {
     put(m, new Api.Published(2));
     put(m, module);
     put(m, new Api.Modules(List.of(module)));
+    put(m, new Api.NetConnectParams("hooks.example.org", 443));
+    put(m, new Api.NetConnected("203.0.113.7", 443, "*.example.org:443"));
+    put(m, new Api.NetListenParams("0.0.0.0:3333"));
+    put(m, new Api.NetListening("0.0.0.0", 3333));
 
     put(m, new EventPayloads.NewBlock(H1, 840_000, H2, 1_713_571_767L, 3_050));
     put(m, new EventPayloads.BlockDisconnected(H1, 840_000));

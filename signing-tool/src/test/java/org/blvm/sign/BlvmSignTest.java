@@ -28,7 +28,7 @@ class BlvmSignTest {
             + "\"\nversion = \""
             + version
             + "\"\nruntime = \"native\"\nentry = \"mod.bin\"\n"
-            + "capabilities = [\"read_blockchain\", \"network_access\"]\n");
+            + "capabilities = [\"read_blockchain\", \"network_connect\"]\n");
     return dir;
   }
 
@@ -179,7 +179,7 @@ class BlvmSignTest {
     Run v = Run.sign("verify", "--policy", policy.toString(), dir.toString());
 
     assertEquals(ExitCodes.REFUSED, v.code(), v.toString());
-    assertTrue(v.err().contains("network_access"), v.toString());
+    assertTrue(v.err().contains("network_connect"), v.toString());
   }
 
   @Test
@@ -231,7 +231,7 @@ class BlvmSignTest {
     assertEquals(ExitCodes.OK, i.code(), i.toString());
     assertTrue(i.out().contains("UNVERIFIED"), i.toString());
     assertTrue(i.out().contains("version:         1.2.3"), i.toString());
-    assertTrue(i.out().contains("read_blockchain, network_access"), i.toString());
+    assertTrue(i.out().contains("read_blockchain, network_connect"), i.toString());
     String id = MinisignPublicKey.read(tmp.resolve("k.pub")).keyId().toString();
     assertTrue(i.out().contains("module.toml.alice.minisig: key " + id), i.toString());
   }

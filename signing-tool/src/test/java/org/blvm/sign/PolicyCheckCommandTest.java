@@ -81,7 +81,7 @@ class PolicyCheckCommandTest {
     assertTrue(r.out().contains("  files:         1 file, 3000 bytes, tree sha256 "), r.toString());
     assertTrue(r.out().contains("                 mod.bin  3000 bytes  sha256 "), r.toString());
     assertTrue(r.out().contains("granted:       read_blockchain"), r.toString());
-    assertTrue(r.out().contains("dropped:       network_access"), r.toString());
+    assertTrue(r.out().contains("dropped:       network_connect"), r.toString());
     assertTrue(r.out().contains("module unsigned: REFUSE (UnsignedModuleException)"), r.toString());
     assertTrue(r.out().contains("section modules.absent: no directory"), r.toString());
     // what the policy writes is shown; what it does not is the loader's to decide
