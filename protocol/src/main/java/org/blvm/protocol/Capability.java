@@ -21,7 +21,6 @@ public enum Capability {
   SUBMIT_BLOCK,
   SEND_TRANSACTIONS,
   REPORT_METRICS,
-  READ_METRICS,
   READ_CONFIG,
   /** Sandbox grant: outbound network (shares the network namespace, allows AF_INET/AF_INET6). */
   NETWORK_ACCESS;
