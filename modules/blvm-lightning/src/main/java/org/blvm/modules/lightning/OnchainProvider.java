@@ -215,7 +215,11 @@ final class OnchainProvider implements SettlementProvider {
       if (p.state() == Payment.State.WAITING
           && paid.getOrDefault(p.address(), 0L) >= p.amountSats()) {
         Payment seen = p.unconfirmed(t.txid(), null);
-        ledger.update(block == null ? seen : seen.confirmedIn(t.txid(), block, height));
+        // seen in the mempool: pending at once; in a block: the evaluation that follows decides
+        ledger.update(
+            block == null
+                ? seen.inState(Payment.State.PENDING, null)
+                : seen.confirmedIn(t.txid(), block, height));
       }
     }
   }
