@@ -22,6 +22,9 @@ import java.util.Optional;
 final class Ledger {
   static final int FORMAT = 1;
 
+  /** Reports kept while they cannot be published; beyond it the oldest is dropped. */
+  static final int MAX_OUTBOX = 10_000;
+
   /** Publishes one report; a failure leaves it in the outbox for the next {@link #flush()}. */
   @FunctionalInterface
   interface Reporter {
@@ -30,14 +33,16 @@ final class Ledger {
 
   private final StateFile file;
   private final Reporter reporter;
+  private final int maxOutbox;
   private final Map<String, Payment> payments = new LinkedHashMap<>();
   private final List<Payment> outbox = new ArrayList<>();
   private long scannedHeight = -1;
   private boolean dirty;
 
-  private Ledger(StateFile file, Reporter reporter) {
+  private Ledger(StateFile file, Reporter reporter, int maxOutbox) {
     this.file = file;
     this.reporter = reporter;
+    this.maxOutbox = maxOutbox;
   }
 
   /**
@@ -46,7 +51,12 @@ final class Ledger {
    * the module.
    */
   static Ledger open(StateFile file, Reporter reporter) {
-    Ledger l = new Ledger(file, reporter);
+    return open(file, reporter, MAX_OUTBOX);
+  }
+
+  /** {@link #open(StateFile, Reporter)} keeping at most {@code maxOutbox} unpublished reports. */
+  static Ledger open(StateFile file, Reporter reporter, int maxOutbox) {
+    Ledger l = new Ledger(file, reporter, maxOutbox);
     try {
       Optional<JsonNode> doc = file.read();
       if (doc.isPresent()) {
@@ -139,6 +149,9 @@ final class Ledger {
     }
     Payment changed = next.withTransitions(prev.transitions() + 1);
     payments.put(changed.requestId(), changed);
+    if (outbox.size() >= maxOutbox) {
+      outbox.remove(0);
+    }
     outbox.add(changed);
     save();
     drainOutbox();

@@ -17,6 +17,10 @@ final class LedgerTest {
   private boolean reachable = true;
 
   private Ledger open() {
+    return open(Ledger.MAX_OUTBOX);
+  }
+
+  private Ledger open(int maxOutbox) {
     return Ledger.open(
         new StateFile(tmp.resolve("state.json")),
         p -> {
@@ -24,7 +28,8 @@ final class LedgerTest {
             throw new IllegalStateException("node unreachable");
           }
           published.add(p);
-        });
+        },
+        maxOutbox);
   }
 
   @Test
@@ -66,6 +71,21 @@ final class LedgerTest {
     assertEquals("expired", published.get(0).reason());
     assertEquals(1, published.get(0).transitions());
     assertTrue(Files.readString(tmp.resolve("state.json")).contains("\"outbox\":[]"));
+  }
+
+  @Test
+  void update_nodeRefusesReports_outboxKeepsTheNewestUpToItsBound() throws Exception {
+    Ledger l = open(3);
+    l.add(Payment.waiting("pr-1", "bcrt1qa", 1000, 50));
+    reachable = false;
+    for (int i = 0; i < 5; i++) {
+      Payment.State next = i % 2 == 0 ? Payment.State.PENDING : Payment.State.SETTLED;
+      l.update(l.get("pr-1").orElseThrow().inState(next, null));
+    }
+    reachable = true;
+    l.flush();
+
+    assertEquals(List.of(3L, 4L, 5L), published.stream().map(Payment::transitions).toList());
   }
 
   @Test
