@@ -8,6 +8,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -366,20 +367,24 @@ final class ConfigReloader implements AutoCloseable {
 
   /**
    * Watches the file's directory (not the file: editors and config managers replace it by rename,
-   * which a watch on the file itself would lose). Any event naming the file, or an overflow, asks
+   * which a watch on the file itself would lose), and the module config files' directory beside it
+   * if it exists at start. Any event naming the file or a module config file, or an overflow, asks
    * for a reload after {@link #debounce} without further events.
    */
   private void startWatcher() {
     Path dir = file.getParent();
     Path name = file.getFileName();
+    Path moduleFiles = dir.resolve(NodeConfig.MODULE_FILES);
     WatchService ws;
     try {
       ws = FileSystems.getDefault().newWatchService();
-      dir.register(
-          ws,
-          StandardWatchEventKinds.ENTRY_CREATE,
-          StandardWatchEventKinds.ENTRY_MODIFY,
-          StandardWatchEventKinds.ENTRY_DELETE);
+      for (Path d : Files.isDirectory(moduleFiles) ? List.of(dir, moduleFiles) : List.of(dir)) {
+        d.register(
+            ws,
+            StandardWatchEventKinds.ENTRY_CREATE,
+            StandardWatchEventKinds.ENTRY_MODIFY,
+            StandardWatchEventKinds.ENTRY_DELETE);
+      }
     } catch (IOException e) {
       LOG.log(
           System.Logger.Level.ERROR,
@@ -423,12 +428,15 @@ final class ConfigReloader implements AutoCloseable {
     }
   }
 
-  private static boolean relevant(WatchKey key, Path name) {
+  /** An event naming the node config, or a {@code .toml} file in the module files' directory. */
+  private boolean relevant(WatchKey key, Path name) {
+    boolean moduleFiles = !file.getParent().equals(key.watchable());
     boolean hit = false;
     for (WatchEvent<?> e : key.pollEvents()) {
       hit |=
           e.kind() == StandardWatchEventKinds.OVERFLOW
-              || (e.context() instanceof Path p && p.equals(name));
+              || (e.context() instanceof Path p
+                  && (moduleFiles ? p.toString().endsWith(".toml") : p.equals(name)));
     }
     key.reset();
     return hit;

@@ -43,16 +43,85 @@ final class NodeConfig {
     this.root = root;
   }
 
-  /** Reads and parses {@code file} (symlinks are followed, as editors and config maps use them). */
+  /** The most module config files read from {@link #MODULE_FILES}; more is an error. */
+  static final int MAX_MODULE_FILES = 256;
+
+  /** The directory beside the node config holding one {@code NAME.toml} per module. */
+  static final String MODULE_FILES = "modules";
+
+  private static final java.util.regex.Pattern MODULE_NAME =
+      java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,62}");
+
+  /**
+   * Reads and parses {@code file} (symlinks are followed, as editors and config maps use them),
+   * with each module config file {@code modules/NAME.toml} beside it as {@code [modules.NAME]}.
+   */
   static NodeConfig read(Path file) throws NodeConfigException {
-    byte[] bytes;
+    NodeConfig main = parse(file, bytes(file));
+    Path dir = file.toAbsolutePath().getParent().resolve(MODULE_FILES);
+    return Files.isDirectory(dir) ? main.withModuleFiles(file, dir) : main;
+  }
+
+  /**
+   * This config with each {@code dir/NAME.toml} as {@code [modules.NAME]}; a module configured both
+   * ways, a file name that is not a module name, or a broken file is an error naming it.
+   */
+  private NodeConfig withModuleFiles(Path mainFile, Path dir) throws NodeConfigException {
+    List<Path> files = new ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.toml")) {
+      for (Path f : ds) {
+        if (Files.isRegularFile(f)) {
+          if (files.size() == MAX_MODULE_FILES) {
+            throw new NodeConfigException(
+                dir, 0, "holds more than " + MAX_MODULE_FILES + " module config files");
+          }
+          files.add(f);
+        }
+      }
+    } catch (NodeConfigException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new NodeConfigException(dir, 0, "cannot list it: " + e.getClass().getSimpleName());
+    }
+    if (files.isEmpty()) {
+      return this;
+    }
+    files.sort(null);
+    ObjectNode merged = root.deepCopy();
+    JsonNode existing = merged.get(MODULES);
+    ObjectNode modules = existing == null ? merged.putObject(MODULES) : (ObjectNode) existing;
+    for (Path f : files) {
+      String fileName = f.getFileName().toString();
+      String name = fileName.substring(0, fileName.length() - ".toml".length());
+      if (!MODULE_NAME.matcher(name).matches()) {
+        throw new NodeConfigException(
+            f, 0, "the file name is not a module name ([a-z][a-z0-9-]{0,62} followed by .toml)");
+      }
+      if (modules.has(name)) {
+        throw new NodeConfigException(
+            f,
+            0,
+            "module "
+                + name
+                + " is configured twice: in this file and in [modules."
+                + name
+                + "] of "
+                + mainFile
+                + "; keep one");
+      }
+      modules.set(name, parseRoot(f, bytes(f)));
+    }
+    return new NodeConfig(merged);
+  }
+
+  private static byte[] bytes(Path file) throws NodeConfigException {
     try {
       if (!Files.isRegularFile(file)) {
         throw new NodeConfigException(
             file, 0, Files.exists(file) ? "not a regular file" : "the file does not exist");
       }
       try (InputStream in = Files.newInputStream(file)) {
-        bytes = in.readNBytes(MAX_BYTES + 1);
+        return in.readNBytes(MAX_BYTES + 1);
       }
     } catch (NodeConfigException e) {
       throw e;
@@ -61,11 +130,29 @@ final class NodeConfig {
     } catch (IOException e) {
       throw new NodeConfigException(file, 0, "cannot read it: " + e.getClass().getSimpleName());
     }
-    return parse(file, bytes);
   }
 
   /** Parses config bytes; {@code file} names them in messages. */
   static NodeConfig parse(Path file, byte[] bytes) throws NodeConfigException {
+    ObjectNode r = parseRoot(file, bytes);
+    JsonNode modules = r.get(MODULES);
+    if (modules != null) {
+      if (!modules.isObject()) {
+        throw new NodeConfigException(file, 0, "\"" + MODULES + "\" must be a table of tables");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = modules.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isObject()) {
+          throw new NodeConfigException(
+              file, 0, "\"" + MODULES + "." + e.getKey() + "\" must be a table");
+        }
+      }
+    }
+    return new NodeConfig(r);
+  }
+
+  /** Parses TOML bytes into their root table, bounded and strict. */
+  private static ObjectNode parseRoot(Path file, byte[] bytes) throws NodeConfigException {
     if (bytes.length > MAX_BYTES) {
       throw new NodeConfigException(file, 0, "larger than the maximum of " + MAX_BYTES + " bytes");
     }
@@ -91,21 +178,7 @@ final class NodeConfig {
     if (TomlDepth.exceeded(root)) {
       throw new NodeConfigException(file, 0, TomlDepth.problem());
     }
-    ObjectNode r = (ObjectNode) root;
-    JsonNode modules = r.get(MODULES);
-    if (modules != null) {
-      if (!modules.isObject()) {
-        throw new NodeConfigException(file, 0, "\"" + MODULES + "\" must be a table of tables");
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = modules.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (!e.getValue().isObject()) {
-          throw new NodeConfigException(
-              file, 0, "\"" + MODULES + "." + e.getKey() + "\" must be a table");
-        }
-      }
-    }
-    return new NodeConfig(r);
+    return (ObjectNode) root;
   }
 
   /** An empty config (no file configured). */

@@ -583,6 +583,92 @@ class ConfigLoadedTest {
     }
   }
 
+  // ------------------------------------------------------------------ module config files
+
+  private static final String PLAIN_SECTION =
+      "[modules.plain]\ngreeting = \"hello plain\"\nplain_password = \"OWNSECRET-plain\"\n";
+
+  /** CONFIG_V1 with plain's section moved to etc/modules/plain.toml. */
+  private Path startWithPlainFile(Consumer<ModuleManager.Builder> custom) throws Exception {
+    Path files = Files.createDirectories(tmp.resolve("etc").resolve("modules"));
+    Path plain = files.resolve("plain.toml");
+    Files.writeString(plain, PLAIN_SECTION.substring("[modules.plain]\n".length()));
+    start(CONFIG_V1.replace(PLAIN_SECTION, ""), custom);
+    return plain;
+  }
+
+  @Test
+  void moduleFile_sameAsItsSection_changeReachesThatModuleOnly() throws Exception {
+    Path plain = startWithPlainFile(b -> {});
+    try (Session w = open("watcher");
+        Session p = open("plain")) {
+      assertEquals("hello plain", p.welcome.context().config().get("greeting").asText());
+      assertEquals(
+          "OWNSECRET-plain", p.initial.config.at("/modules/plain/plain_password").asText());
+      assertEquals(Set.of("watcher"), fields(w.initial.config.get("modules")));
+
+      Files.writeString(plain, "greeting = \"hello from the file\"\n");
+      ConfigReload r = fx.manager.reloadConfig();
+
+      assertEquals(List.of("modules.plain"), r.changedSections());
+      Loaded l = nextLoaded(p.c);
+      assertEquals(List.of("modules.plain"), l.changed);
+      assertEquals("hello from the file", l.config.at("/modules/plain/greeting").asText());
+      assertNothingReceived(w.c, 80);
+    }
+  }
+
+  @Test
+  void moduleFile_fileChange_reloadedWithoutACall() throws Exception {
+    Path plain =
+        startWithPlainFile(b -> b.watchNodeConfig(true).nodeConfigDebounce(Duration.ofMillis(50)));
+    try (Session p = open("plain")) {
+      Files.writeString(plain, "greeting = \"edited\"\n");
+      Loaded l = nextLoaded(p.c); // bounded: the client's socket timeout is 10 s
+      assertEquals("edited", l.config.at("/modules/plain/greeting").asText());
+      assertEquals(ConfigReload.Trigger.FILE_CHANGE, fx.manager.configStatus().get().trigger());
+    }
+  }
+
+  @Test
+  void moduleFile_alsoAsASection_refusedNamingBothFilesOldConfigKept() throws Exception {
+    Path plain = startWithPlainFile(b -> {});
+    try (Session p = open("plain")) {
+      Files.writeString(cfg, CONFIG_V1); // plain's section is back in the node config
+      ConfigReload r = fx.manager.reloadConfig();
+
+      assertFalse(r.applied(), r::toString);
+      assertTrue(r.error().contains(plain.toString()), r.error());
+      assertTrue(r.error().contains("configured twice"), r.error());
+      assertTrue(r.error().contains(cfg.toString()), r.error());
+      assertNothingReceived(p.c, 81);
+
+      Files.writeString(cfg, CONFIG_V1.replace(PLAIN_SECTION, ""));
+      Files.writeString(tmp.resolve("etc/modules/Bad_Name.toml"), "x = 1\n");
+      ConfigReload bad = fx.manager.reloadConfig();
+      assertFalse(bad.applied(), bad::toString);
+      assertTrue(bad.error().contains("Bad_Name.toml"), bad.error());
+      assertTrue(bad.error().contains("not a module name"), bad.error());
+    }
+  }
+
+  @Test
+  void moduleFile_brokenAtStart_startFailsClosedNamingIt() throws Exception {
+    Path files = Files.createDirectories(tmp.resolve("etc").resolve("modules"));
+    Files.writeString(files.resolve("plain.toml"), "a = 1\na = 2\n");
+    Path main = Files.writeString(files.resolveSibling("node.toml"), "[p2p]\nmax_peers = 8\n");
+    LoaderFixture f = new LoaderFixture(tmp.resolve("f1")).module("plain", "", "");
+    try {
+      NodeConfigException e =
+          assertThrows(NodeConfigException.class, () -> f.start(b -> b.nodeConfig(main)));
+      assertEquals(files.resolve("plain.toml"), e.file());
+      assertTrue(e.problem().contains("Duplicate key"), e.problem());
+      assertTrue(f.launcher.specs.isEmpty(), "no module was launched");
+    } finally {
+      f.close();
+    }
+  }
+
   private static Set<String> fields(JsonNode n) {
     Set<String> s = new java.util.HashSet<>();
     n.fieldNames().forEachRemaining(s::add);

@@ -67,7 +67,6 @@ public enum ExposureItem {
       "only for a wallet or payment module: drop it otherwise"),
   CAP_REPORT_METRICS(
       Capability.REPORT_METRICS, 1, "reports metrics the node exports", "not needed: drop it"),
-  CAP_READ_METRICS(Capability.READ_METRICS, 1, "reads metrics (reserved)", "not needed: drop it"),
   CAP_READ_CONFIG(
       Capability.READ_CONFIG,
       5,

@@ -21,7 +21,6 @@ public enum Capability {
   SUBMIT_BLOCK,
   SEND_TRANSACTIONS,
   REPORT_METRICS,
-  READ_METRICS,
   READ_CONFIG,
   /**
    * {@code net_connect}: TCP connections the node opens on the module's behalf to destinations the

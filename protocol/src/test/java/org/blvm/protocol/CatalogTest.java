@@ -61,6 +61,25 @@ class CatalogTest {
     assertEquals(Optional.empty(), EventType.fromWire("newblock"));
   }
 
+  /**
+   * No empty promises: every capability grants a NodeAPI method or an event group, except
+   * read_config (which sections ConfigLoaded shows) and network_access (a sandbox grant).
+   */
+  @Test
+  void capability_everyOneGrantsSomething() {
+    Set<Capability> granting =
+        new HashSet<>(Set.of(Capability.READ_CONFIG, Capability.NETWORK_ACCESS));
+    for (NodeMethod m : NodeMethod.values()) {
+      granting.add(m.capability());
+    }
+    for (EventType t : EventType.values()) {
+      if (t.capability() != null) {
+        granting.add(t.capability());
+      }
+    }
+    assertEquals(Set.of(Capability.values()), granting);
+  }
+
   @Test
   void capability_fromWire_roundTripsAndIsExact() {
     for (Capability c : Capability.values()) {

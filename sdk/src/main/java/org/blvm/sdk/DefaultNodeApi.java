@@ -60,6 +60,11 @@ final class DefaultNodeApi implements NodeApi {
   }
 
   @Override
+  public Api.Utxo getUtxo(String txid, int vout) throws NodeApiException {
+    return typed(NodeMethod.GET_UTXO, new Api.UtxoParams(txid, vout), Api.Utxo.class);
+  }
+
+  @Override
   public List<Api.MempoolEntry> getMempoolTransactions() throws NodeApiException {
     return typed(NodeMethod.GET_MEMPOOL_TRANSACTIONS, NO_PARAMS, Api.MempoolTransactions.class)
         .transactions();
@@ -85,6 +90,14 @@ final class DefaultNodeApi implements NodeApi {
   }
 
   @Override
+  public Api.SendTransactionResult sendTransaction(String rawHex) throws NodeApiException {
+    return typed(
+        NodeMethod.SEND_TRANSACTION,
+        new Api.RawTransactionParams(rawHex),
+        Api.SendTransactionResult.class);
+  }
+
+  @Override
   public Api.NetworkStats getNetworkStats() throws NodeApiException {
     return typed(NodeMethod.GET_NETWORK_STATS, NO_PARAMS, Api.NetworkStats.class);
   }
@@ -103,6 +116,11 @@ final class DefaultNodeApi implements NodeApi {
   public Api.SubmitBlockResult submitBlock(String blockHex) throws NodeApiException {
     return typed(
         NodeMethod.SUBMIT_BLOCK, new Api.SubmitBlockParams(blockHex), Api.SubmitBlockResult.class);
+  }
+
+  @Override
+  public Api.MiningInfo getMiningInfo() throws NodeApiException {
+    return typed(NodeMethod.GET_MINING_INFO, NO_PARAMS, Api.MiningInfo.class);
   }
 
   @Override

@@ -29,6 +29,9 @@ public interface NodeApi {
 
   Api.Transaction getTransaction(String txid) throws NodeApiException;
 
+  /** An unspent output of the main chain ({@code NOT_FOUND} when spent or absent). */
+  Api.Utxo getUtxo(String txid, int vout) throws NodeApiException;
+
   List<Api.MempoolEntry> getMempoolTransactions() throws NodeApiException;
 
   Api.MempoolEntry getMempoolTransaction(String txid) throws NodeApiException;
@@ -37,6 +40,12 @@ public interface NodeApi {
 
   Api.FeeEstimate getFeeEstimate(int targetBlocks) throws NodeApiException;
 
+  /**
+   * Relays a serialized transaction; a refused one is a result with {@code accepted} false and the
+   * reason, not an exception.
+   */
+  Api.SendTransactionResult sendTransaction(String rawHex) throws NodeApiException;
+
   Api.NetworkStats getNetworkStats() throws NodeApiException;
 
   List<Api.PeerInfo> getNetworkPeers() throws NodeApiException;
@@ -44,6 +53,8 @@ public interface NodeApi {
   Api.BlockTemplate getBlockTemplate() throws NodeApiException;
 
   Api.SubmitBlockResult submitBlock(String blockHex) throws NodeApiException;
+
+  Api.MiningInfo getMiningInfo() throws NodeApiException;
 
   List<Api.ModuleInfo> discoverModules() throws NodeApiException;
 

@@ -13,14 +13,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -29,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.ErrorCode;
@@ -839,6 +845,112 @@ final class ModuleClientTest {
     Message.Log log = node.nextOf(Message.Log.class, WAIT);
     assertEquals(Message.LogLevel.INFO, log.level());
     assertEquals("hello node", log.message());
+  }
+
+  // ------------------------------------------------------------------ typed calls of the catalog
+
+  /** Every catalog method but the lifecycle ones the SDK sends itself has a typed call. */
+  @Test
+  void nodeApi_hasATypedCallForEveryCatalogMethod() {
+    Set<String> typed =
+        Arrays.stream(NodeApi.class.getMethods())
+            .map(Method::getName)
+            .map(n -> n.replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT))
+            .collect(Collectors.toSet());
+    Set<String> missing = new TreeSet<>();
+    for (NodeMethod m : NodeMethod.values()) {
+      boolean sentByTheSdk =
+          m == NodeMethod.SUBSCRIBE_EVENTS || m == NodeMethod.REGISTER_MODULE_API;
+      String name = m == NodeMethod.PUBLISH_EVENT ? "publish_event" : m.wireName();
+      if (!sentByTheSdk && !typed.contains(name)) {
+        missing.add(m.wireName());
+      }
+    }
+    assertEquals(Set.of(), missing);
+  }
+
+  @Test
+  void getUtxo_sendsTxidAndVout_decodesTheCoin() throws Exception {
+    Api.Utxo coin =
+        new Api.Utxo(hash(5), 1, 50_000, "bcrt1qexample", "0014" + "ab".repeat(20), 9, true);
+    node.respondWith(
+        r ->
+            r.method().equals("get_utxo") ? Message.Response.ok(r.id(), CODEC.toTree(coin)) : null);
+    client = builder(node).connect();
+
+    assertEquals(coin, client.api().getUtxo(hash(5), 1));
+    assertEquals(
+        JSON.objectNode().put("txid", hash(5)).put("vout", 1), lastRequest("get_utxo").params());
+  }
+
+  @Test
+  void getUtxo_notCapable_throwsNamingTheCapability() throws Exception {
+    node.respondWith(
+        r ->
+            r.method().equals("get_utxo")
+                ? Message.Response.error(
+                    r.id(), ErrorValue.notCapable(Capability.READ_UTXO, "read_utxo needed"))
+                : null);
+    client = builder(node).connect();
+
+    NodeApiException e =
+        assertThrows(NodeApiException.class, () -> client.api().getUtxo(hash(5), 0));
+    assertEquals(ErrorCode.NOT_CAPABLE, e.code());
+    assertEquals(Capability.READ_UTXO, e.capability());
+  }
+
+  @Test
+  void getUtxo_badArguments_refusedBeforeSending() throws Exception {
+    client = builder(node).connect();
+    assertThrows(IllegalArgumentException.class, () -> client.api().getUtxo("zz", 0));
+    assertThrows(IllegalArgumentException.class, () -> client.api().getUtxo(hash(1), -1));
+  }
+
+  @Test
+  void sendTransaction_refusedByTheNode_isAResultNotAnException() throws Exception {
+    Api.SendTransactionResult refused = new Api.SendTransactionResult(hash(3), false, "dust");
+    node.respondWith(
+        r ->
+            r.method().equals("send_transaction")
+                ? Message.Response.ok(r.id(), CODEC.toTree(refused))
+                : null);
+    client = builder(node).connect();
+
+    assertEquals(refused, client.api().sendTransaction("0200"));
+    assertEquals(
+        JSON.objectNode().put("raw_hex", "0200"), lastRequest("send_transaction").params());
+  }
+
+  @Test
+  void sendTransaction_notCapable_throwsNamingTheCapability() throws Exception {
+    node.respondWith(
+        r ->
+            r.method().equals("send_transaction")
+                ? Message.Response.error(
+                    r.id(),
+                    ErrorValue.notCapable(Capability.SEND_TRANSACTIONS, "send_transactions needed"))
+                : null);
+    client = builder(node).connect();
+
+    NodeApiException e =
+        assertThrows(NodeApiException.class, () -> client.api().sendTransaction("00"));
+    assertEquals(Capability.SEND_TRANSACTIONS, e.capability());
+    assertThrows(IllegalArgumentException.class, () -> client.api().sendTransaction("0g"));
+  }
+
+  @Test
+  void getMiningInfo_decodesTheResult() throws Exception {
+    Api.MiningInfo info = new Api.MiningInfo(120, 0x207fffffL, 4.656542373906925e-10, 1.5, 2);
+    node.respondWith(
+        r ->
+            r.method().equals("get_mining_info")
+                ? Message.Response.ok(r.id(), CODEC.toTree(info))
+                : null);
+    client = builder(node).connect();
+
+    assertEquals(info, client.api().getMiningInfo());
+    Message.Request sent = lastRequest("get_mining_info");
+    assertTrue(sent.params() == null || sent.params().isEmpty(), String.valueOf(sent.params()));
   }
 
   // ------------------------------------------------------------------ helpers

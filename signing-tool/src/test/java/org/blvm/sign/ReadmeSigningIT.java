@@ -111,7 +111,11 @@ class ReadmeSigningIT {
             + "\"\n");
     Run admitted =
         Run.loader(
-            "policy", "check", policy.toString(), "--modules", tmp.resolve("modules").toString());
+            "policy",
+            "check",
+            policy.toString(),
+            "--modules",
+            tmp.resolve("my-modules").toString());
     assertEquals(ExitCodes.OK, admitted.code(), admitted.toString());
     assertTrue(admitted.out().contains("module sign-me 0.1.0: ADMIT"), admitted.toString());
     // the example itself stays as shipped

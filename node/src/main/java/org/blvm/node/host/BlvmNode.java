@@ -66,6 +66,14 @@ public final class BlvmNode implements Callable<Integer> {
       description = "--demo: the example module's jar (bin/blvm-node passes it).")
   Path moduleJar;
 
+  @Option(
+      names = "--lightning-module",
+      paramLabel = "DIR",
+      description =
+          "--demo: the built blvm-lightning module directory, its manifest and jar (bin/blvm-node"
+              + " passes it); without it the demo runs the example modules only.")
+  Path lightningModule;
+
   public static void main(String[] args) {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       System.setProperty(
@@ -110,7 +118,12 @@ public final class BlvmNode implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           cl, "--module-jar must name the example module's jar (bin/blvm-node --demo passes it)");
     }
+    if (lightningModule != null && !Files.isRegularFile(lightningModule.resolve("module.toml"))) {
+      throw new CommandLine.ParameterException(
+          cl, "--lightning-module must name the built blvm-lightning directory (with module.toml)");
+    }
     boolean homeGiven = cl.getParseResult().hasMatchedOption("--home");
-    return Demo.run(home, homeGiven, moduleCount, blocks, moduleJar, cl.getOut(), cl.getErr());
+    return Demo.run(
+        home, homeGiven, moduleCount, blocks, moduleJar, lightningModule, cl.getOut(), cl.getErr());
   }
 }

@@ -15,9 +15,9 @@ import org.blvm.sandbox.SandboxOptions;
 
 /**
  * {@code blvm-node --demo}: lays out a home (dev key, policy, node config, the example module under
- * several names, signed) and runs the node on it, printing what the node publishes and what each
- * module reports back, until Ctrl-C, or until {@code --blocks} blocks were published and every
- * module reported them, then a summary.
+ * several names and blvm-lightning, signed) and runs the node on it, printing what the node
+ * publishes and what each module reports back, until Ctrl-C, or until {@code --blocks} blocks were
+ * published and every module reported them, then a summary.
  */
 final class Demo {
   /** The longest path a Unix socket address holds (sun_path less its terminating NUL). */
@@ -43,6 +43,7 @@ final class Demo {
       int modules,
       int blocks,
       Path moduleJar,
+      Path lightning,
       PrintWriter out,
       PrintWriter err)
       throws Exception {
@@ -87,8 +88,12 @@ final class Demo {
         System.setProperty(property, nativeTmp.toString());
       }
     }
-    List<String> names = DemoLayout.write(h, moduleJar, modules, new SecureRandom());
-    intro(h, paths, names, blocks, out);
+    List<String> names = DemoLayout.write(h, moduleJar, modules, lightning, new SecureRandom());
+    List<String> all = new java.util.ArrayList<>(names);
+    if (lightning != null) {
+      all.add(DemoLayout.LIGHTNING);
+    }
+    intro(h, paths, all, blocks, out);
     DemoReports reports = new DemoReports(names, out);
     ModuleManager.Builder builder =
         ModuleManager.builder()

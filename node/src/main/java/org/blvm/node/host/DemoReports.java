@@ -18,10 +18,10 @@ import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
 
 /**
- * What the demo watches: every NewBlock the node publishes and every {@code test.block_seen} a
- * module reports back (the example module fetches each block with get_block and reports it). It
- * prints both as they happen and sums up at the end. Thread-safe: one monitor guards the maps;
- * nothing is printed while it is held.
+ * What the demo watches: every NewBlock the node publishes, every {@code test.block_seen} a module
+ * reports back (the example module fetches each block with get_block and reports it) and
+ * blvm-lightning's {@code lightning.payment_*} reports. It prints both as they happen and sums up
+ * at the end. Thread-safe: one monitor guards the maps; nothing is printed while it is held.
  */
 final class DemoReports {
   private final List<String> modules;
@@ -32,6 +32,10 @@ final class DemoReports {
 
   @GuardedBy("this")
   private final Map<String, Set<String>> reported = new HashMap<>();
+
+  /** blvm-lightning's reports: topic (lightning.payment_settled …) to request ids. */
+  @GuardedBy("this")
+  private final Map<String, Set<String>> payments = new HashMap<>();
 
   DemoReports(List<String> modules, PrintWriter out) {
     this.modules = List.copyOf(modules);
@@ -60,6 +64,10 @@ final class DemoReports {
 
   /** A module's event, as the loader hands it to the node. */
   void moduleEvent(String source, String type, JsonNode payload) {
+    if (type.startsWith("lightning.payment_")) {
+      payment(source, type, payload);
+      return;
+    }
     if (!"test.block_seen".equals(type)) {
       return;
     }
@@ -77,6 +85,29 @@ final class DemoReports {
             + ", "
             + payload.path("tx_count").asInt()
             + " txs via get_block)");
+  }
+
+  private void payment(String source, String type, JsonNode p) {
+    synchronized (this) {
+      payments.computeIfAbsent(type, k -> new HashSet<>()).add(p.path("request_id").asText());
+    }
+    String what = type.substring("lightning.payment_".length());
+    print(
+        "node: <- "
+            + source
+            + " payment "
+            + p.path("request_id").asText()
+            + " "
+            + what
+            + " ("
+            + p.path("amount_sats").asLong()
+            + " sats"
+            + (p.path("txid").isTextual()
+                ? ", tx " + p.path("txid").asText().substring(0, 16) + "…"
+                : "")
+            + (what.equals("settled") ? ", " + p.path("confirmations").asLong() + " conf" : "")
+            + (p.path("reason").isTextual() ? ", " + p.path("reason").asText() : "")
+            + ")");
   }
 
   private void print(String line) {
@@ -157,6 +188,20 @@ final class DemoReports {
                 + (all ? "" : " (MISSED " + (counted.size() - got) + ")"));
       }
     }
+    String settlement;
+    synchronized (this) {
+      settlement =
+          "payments settled "
+              + payments.getOrDefault("lightning.payment_settled", Set.of()).size()
+              + ", failed "
+              + payments.getOrDefault("lightning.payment_failed", Set.of()).size()
+              + ", seen pending "
+              + payments.getOrDefault("lightning.payment_pending", Set.of()).size();
+    }
+    manager
+        .status(DemoLayout.LIGHTNING)
+        .ifPresent(
+            s -> lines.add("  " + DemoLayout.LIGHTNING + " (" + s.state() + "): " + settlement));
     print("summary:");
     lines.forEach(this::print);
     return ok;
