@@ -63,12 +63,11 @@ class CatalogTest {
 
   /**
    * No empty promises: every capability grants a NodeAPI method or an event group, except
-   * read_config (which sections ConfigLoaded shows) and network_access (a sandbox grant).
+   * read_config (which sections ConfigLoaded shows).
    */
   @Test
   void capability_everyOneGrantsSomething() {
-    Set<Capability> granting =
-        new HashSet<>(Set.of(Capability.READ_CONFIG, Capability.NETWORK_ACCESS));
+    Set<Capability> granting = new HashSet<>(Set.of(Capability.READ_CONFIG));
     for (NodeMethod m : NodeMethod.values()) {
       granting.add(m.capability());
     }
