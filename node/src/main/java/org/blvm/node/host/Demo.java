@@ -25,7 +25,9 @@ final class Demo {
 
   private Demo() {}
 
-  /** Where the demo goes as root when the default home is below a directory sandboxes cannot enter. */
+  /**
+   * Where the demo goes as root when the default home is below a directory sandboxes cannot enter.
+   */
   static final Path ROOT_FALLBACK = Path.of("/var/lib/blvm-demo");
 
   /**
