@@ -19,6 +19,9 @@ import org.blvm.protocol.EventType;
  * {@link BlockTemplates}, the node's {@link Wallet}, the {@link Miner} and the {@link ApiViews}.
  * Not thread-safe: {@link SimulatedChain} guards it with its lock. Every state change records its
  * events in the outbox, in order.
+ *
+ * <p>Over 400 lines: submit, activation and reorg are one sequence of steps over the parts, read
+ * best in one place.
  */
 final class ChainState {
   static final int WALLET_SIZE = 32;

@@ -25,7 +25,8 @@ final class SimulationSettingsReader {
 
   /**
    * Reads the {@code [simulation]} section of the node config {@code file} (at most 1 MiB; other
-   * sections are not looked at). A file without the section gives {@link SimulationSettings#DEFAULTS}.
+   * sections are not looked at). A file without the section gives {@link
+   * SimulationSettings#DEFAULTS}.
    */
   static SimulationSettings read(Path file) throws SimulationConfigException {
     String source = file.toString();
