@@ -84,7 +84,7 @@ final class PaymentBook {
           && r.payAtMillis >= 0
           && r.payAtMillis <= chain.nowMillis()
           && chain.nowSeconds() < r.expiresAt) {
-        r.txid = chain.pay(r.script, r.amount);
+        r.txid = chain.wallet().pay(r.script, r.amount);
       }
     }
   }

@@ -191,7 +191,7 @@ final class PeerNetwork {
           return w.toArray();
         }
       case "feefilter":
-        return w.le64(Math.round(chain.feeRate() * 1000)).toArray();
+        return w.le64(Math.round(chain.wallet().feeRate() * 1000)).toArray();
       default:
         return w.u8(0).le64(2).toArray();
     }

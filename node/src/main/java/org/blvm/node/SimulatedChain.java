@@ -56,19 +56,19 @@ public final class SimulatedChain implements NodeBackend {
   @Override
   public synchronized Optional<Api.Block> getBlock(String hash) {
     BlockEntry e = chain.block(hash);
-    return e == null || e.pruned() ? Optional.empty() : Optional.of(chain.apiBlock(e));
+    return e == null || e.pruned() ? Optional.empty() : Optional.of(chain.views().block(e));
   }
 
   @Override
   public synchronized Optional<Api.BlockHeader> getBlockHeader(String hash) {
     BlockEntry e = chain.block(hash);
-    return e == null ? Optional.empty() : Optional.of(chain.apiHeader(e));
+    return e == null ? Optional.empty() : Optional.of(chain.views().header(e));
   }
 
   @Override
   public synchronized Optional<Api.Block> getBlockByHeight(long height) {
     BlockEntry e = chain.mainAt(height);
-    return e == null || e.pruned() ? Optional.empty() : Optional.of(chain.apiBlock(e));
+    return e == null || e.pruned() ? Optional.empty() : Optional.of(chain.views().block(e));
   }
 
   @Override
@@ -84,25 +84,25 @@ public final class SimulatedChain implements NodeBackend {
 
   @Override
   public synchronized Optional<Api.Transaction> getTransaction(String txid) {
-    return Optional.ofNullable(chain.transaction(txid));
+    return Optional.ofNullable(chain.views().transaction(txid));
   }
 
   @Override
   public synchronized Optional<Api.Utxo> getUtxo(String txid, int vout) {
     Outpoint o = new Outpoint(txid, vout);
     Coin c = chain.coin(o);
-    return c == null ? Optional.empty() : Optional.of(chain.apiUtxo(o, c));
+    return c == null ? Optional.empty() : Optional.of(chain.views().utxo(o, c));
   }
 
   @Override
   public synchronized List<Api.MempoolEntry> getMempoolTransactions() {
-    return chain.mempool().entries().stream().map(chain::apiMempoolEntry).toList();
+    return chain.mempool().entries().stream().map(chain.views()::mempoolEntry).toList();
   }
 
   @Override
   public synchronized Optional<Api.MempoolEntry> getMempoolTransaction(String txid) {
     Mempool.Entry e = chain.mempool().get(txid);
-    return e == null ? Optional.empty() : Optional.of(chain.apiMempoolEntry(e));
+    return e == null ? Optional.empty() : Optional.of(chain.views().mempoolEntry(e));
   }
 
   @Override
@@ -112,7 +112,7 @@ public final class SimulatedChain implements NodeBackend {
 
   @Override
   public synchronized Api.FeeEstimate getFeeEstimate(int targetBlocks) {
-    return new Api.FeeEstimate(targetBlocks, chain.feeEstimate(targetBlocks));
+    return new Api.FeeEstimate(targetBlocks, chain.wallet().feeEstimate(targetBlocks));
   }
 
   @Override
@@ -127,7 +127,7 @@ public final class SimulatedChain implements NodeBackend {
 
   @Override
   public synchronized Api.BlockTemplate getBlockTemplate() {
-    return chain.apiTemplate();
+    return chain.templates().apiTemplate();
   }
 
   @Override
@@ -187,7 +187,7 @@ public final class SimulatedChain implements NodeBackend {
         EventType.NodeStartupCompleted,
         new EventPayloads.NodeStartupCompleted(settings.network(), chain.height()));
     network.connectInitial();
-    chain.emitTemplate();
+    chain.templates().emitTemplate();
   }
 
   synchronized void shutdown(String reason) {
@@ -199,15 +199,15 @@ public final class SimulatedChain implements NodeBackend {
   }
 
   synchronized void transaction() {
-    chain.simulateTransaction();
+    chain.wallet().simulateTransaction();
   }
 
   synchronized void replacement() {
-    chain.simulateReplacement();
+    chain.wallet().simulateReplacement();
   }
 
   synchronized void feeChange() {
-    chain.simulateFeeChange();
+    chain.wallet().simulateFeeChange();
   }
 
   synchronized void peerChange() {
@@ -245,7 +245,7 @@ public final class SimulatedChain implements NodeBackend {
 
   /** A share of the built-in pool: easier than the network target; 97% are accepted. */
   synchronized void share() {
-    String job = chain.currentJob();
+    String job = chain.templates().currentJob();
     if (job == null) {
       return;
     }
@@ -259,7 +259,7 @@ public final class SimulatedChain implements NodeBackend {
   synchronized void endOfStep() {
     payments.payDue();
     payments.settle();
-    chain.maybeEmitTemplate();
+    chain.templates().maybeEmitTemplate();
   }
 
   synchronized long height() {
@@ -281,6 +281,6 @@ public final class SimulatedChain implements NodeBackend {
 
   private void afterNewTip() {
     payments.settle();
-    chain.emitTemplate();
+    chain.templates().emitTemplate();
   }
 }

@@ -1,21 +1,10 @@
 package org.blvm.node;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -81,37 +70,37 @@ public record SimulationSettings(
   private static final Set<String> NETWORKS = Set.of("regtest", "testnet", "signet", "mainnet");
 
   /** Every key, in component order: name, kind, range, default. */
-  private static final List<Key> KEYS =
+  private static final List<SettingKey> KEYS =
       List.of(
-          Key.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE, 1),
-          Key.integer("step_millis", 10, 60_000, 100),
-          Key.integer("start_time", 0, 0xffffffffL - 366L * 86_400, 0),
-          Key.text("network", "regtest"),
-          Key.integer("target_bits", 0, 0xffffffffL, 0x207fffffL),
-          Key.integer("initial_blocks", 1, 1000, 10),
-          Key.number("block_interval_seconds", 0, 86_400, 10),
-          Key.number("reorg_probability", 0, 1, 0.05),
-          Key.integer("max_reorg_depth", 1, 6, 3),
-          Key.number("transactions_per_minute", 0, MAX_RATE, 120),
-          Key.number("replacement_probability", 0, 1, 0.05),
-          Key.number("fee_changes_per_minute", 0, MAX_RATE, 6),
-          Key.number("peer_changes_per_minute", 0, MAX_RATE, 4),
-          Key.number("messages_per_minute", 0, MAX_RATE, 60),
-          Key.number("payment_requests_per_minute", 0, MAX_RATE, 2),
-          Key.number("payment_paid_probability", 0, 1, 0.8),
-          Key.number("payment_delay_seconds", 0, 86_400, 20),
-          Key.integer("payment_expiry_seconds", 1, 86_400, 300),
-          Key.integer("payment_confirmations", 1, 100, 1),
-          Key.number("governance_events_per_minute", 0, MAX_RATE, 2),
-          Key.number("shares_per_minute", 0, MAX_RATE, 30),
-          Key.number("template_interval_seconds", 0, 3600, 5),
-          Key.integer("max_block_transactions", 1, 10_000, 200),
-          Key.integer("max_mempool_transactions", 10, 50_000, 2000),
-          Key.integer("initial_peers", 0, 1000, 8),
-          Key.integer("min_peers", 0, 1000, 2),
-          Key.integer("max_peers", 1, 1000, 16),
-          Key.integer("max_pending_payments", 1, 10_000, 64),
-          Key.integer("keep_block_bodies", 100, 1_000_000, 1000));
+          SettingKey.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE, 1),
+          SettingKey.integer("step_millis", 10, 60_000, 100),
+          SettingKey.integer("start_time", 0, 0xffffffffL - 366L * 86_400, 0),
+          SettingKey.text("network", "regtest"),
+          SettingKey.integer("target_bits", 0, 0xffffffffL, 0x207fffffL),
+          SettingKey.integer("initial_blocks", 1, 1000, 10),
+          SettingKey.number("block_interval_seconds", 0, 86_400, 10),
+          SettingKey.number("reorg_probability", 0, 1, 0.05),
+          SettingKey.integer("max_reorg_depth", 1, 6, 3),
+          SettingKey.number("transactions_per_minute", 0, MAX_RATE, 120),
+          SettingKey.number("replacement_probability", 0, 1, 0.05),
+          SettingKey.number("fee_changes_per_minute", 0, MAX_RATE, 6),
+          SettingKey.number("peer_changes_per_minute", 0, MAX_RATE, 4),
+          SettingKey.number("messages_per_minute", 0, MAX_RATE, 60),
+          SettingKey.number("payment_requests_per_minute", 0, MAX_RATE, 2),
+          SettingKey.number("payment_paid_probability", 0, 1, 0.8),
+          SettingKey.number("payment_delay_seconds", 0, 86_400, 20),
+          SettingKey.integer("payment_expiry_seconds", 1, 86_400, 300),
+          SettingKey.integer("payment_confirmations", 1, 100, 1),
+          SettingKey.number("governance_events_per_minute", 0, MAX_RATE, 2),
+          SettingKey.number("shares_per_minute", 0, MAX_RATE, 30),
+          SettingKey.number("template_interval_seconds", 0, 3600, 5),
+          SettingKey.integer("max_block_transactions", 1, 10_000, 200),
+          SettingKey.integer("max_mempool_transactions", 10, 50_000, 2000),
+          SettingKey.integer("initial_peers", 0, 1000, 8),
+          SettingKey.integer("min_peers", 0, 1000, 2),
+          SettingKey.integer("max_peers", 1, 1000, 16),
+          SettingKey.integer("max_pending_payments", 1, 10_000, 64),
+          SettingKey.integer("keep_block_bodies", 100, 1_000_000, 1000));
 
   /** The defaults of every key. */
   public static final SimulationSettings DEFAULTS = fromValues(defaults());
@@ -161,19 +150,7 @@ public record SimulationSettings(
    * sections are not looked at). A file without the section gives {@link #DEFAULTS}.
    */
   public static SimulationSettings read(Path file) throws SimulationConfigException {
-    String source = file.toString();
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-    } catch (NoSuchFileException e) {
-      throw single(source, null, "the file does not exist");
-    } catch (IOException e) {
-      throw single(source, null, "cannot read it: " + e.getClass().getSimpleName());
-    }
-    if (bytes.length > MAX_FILE_BYTES) {
-      throw single(source, null, "larger than the maximum of " + MAX_FILE_BYTES + " bytes");
-    }
-    return parse(source, new String(bytes, StandardCharsets.UTF_8));
+    return SimulationSettingsReader.read(file);
   }
 
   /**
@@ -183,51 +160,7 @@ public record SimulationSettings(
    */
   public static SimulationSettings parse(String source, String toml)
       throws SimulationConfigException {
-    JsonNode root;
-    try {
-      root = new TomlMapper().readTree(toml);
-    } catch (JacksonException e) {
-      // the original message: getMessage() would quote the source text
-      String msg = e.getOriginalMessage();
-      if (msg != null && msg.length() > 200) {
-        msg = msg.substring(0, 200);
-      }
-      throw new SimulationConfigException(
-          source,
-          List.of(new SimulationConfigException.Problem(null, line(e), "not valid TOML: " + msg)));
-    }
-    JsonNode section = root == null ? null : root.get(SECTION);
-    if (section == null) {
-      return DEFAULTS;
-    }
-    List<SimulationConfigException.Problem> problems = new ArrayList<>();
-    if (!section.isObject()) {
-      throw single(source, SECTION, "must be a table ([simulation]), found " + kind(section));
-    }
-    Map<String, Object> values = defaults();
-    Iterator<Map.Entry<String, JsonNode>> fields = section.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> f = fields.next();
-      Key key = find(f.getKey());
-      if (key == null) {
-        problems.add(
-            problem(f.getKey(), "unknown key; allowed here: " + String.join(", ", names())));
-        continue;
-      }
-      Object v = key.read(f.getValue());
-      if (v == null) {
-        problems.add(problem(key.name, key.typeError(f.getValue())));
-      } else {
-        values.put(key.name, v);
-      }
-    }
-    if (problems.isEmpty()) {
-      problems.addAll(check(values.values().toArray()));
-    }
-    if (!problems.isEmpty()) {
-      throw new SimulationConfigException(source, problems);
-    }
-    return fromValues(values);
+    return SimulationSettingsReader.parse(source, toml);
   }
 
   /** The target {@link #targetBits()} encodes. */
@@ -262,21 +195,23 @@ public record SimulationSettings(
 
   static List<String> names() {
     List<String> names = new ArrayList<>();
-    for (Key k : KEYS) {
+    for (SettingKey k : KEYS) {
       names.add(k.name);
     }
     return names;
   }
 
-  private static Map<String, Object> defaults() {
+  /** Every key's default, by name in component order. */
+  static Map<String, Object> defaults() {
     Map<String, Object> m = new LinkedHashMap<>();
-    for (Key k : KEYS) {
+    for (SettingKey k : KEYS) {
       m.put(k.name, k.defaultValue);
     }
     return m;
   }
 
-  private static SimulationSettings fromValues(Map<String, Object> v) {
+  /** The settings of {@code v}: every key's value by name, in component order. */
+  static SimulationSettings fromValues(Map<String, Object> v) {
     Object[] a = v.values().toArray();
     int i = 0;
     return new SimulationSettings(
@@ -316,11 +251,11 @@ public record SimulationSettings(
   }
 
   /** Range and cross-field checks of values in component order (ints as Integer or Long). */
-  private static List<SimulationConfigException.Problem> check(Object[] values) {
+  static List<SimulationConfigException.Problem> check(Object[] values) {
     List<SimulationConfigException.Problem> problems = new ArrayList<>();
     Map<String, Object> byName = new LinkedHashMap<>();
     for (int i = 0; i < KEYS.size(); i++) {
-      Key k = KEYS.get(i);
+      SettingKey k = KEYS.get(i);
       Object v = values[i];
       byName.put(k.name, v);
       String bad = k.rangeError(v);
@@ -389,8 +324,9 @@ public record SimulationSettings(
     return problems;
   }
 
-  private static Key find(String name) {
-    for (Key k : KEYS) {
+  /** The key named {@code name}, or null. */
+  static SettingKey find(String name) {
+    for (SettingKey k : KEYS) {
       if (k.name.equals(name)) {
         return k;
       }
@@ -398,139 +334,8 @@ public record SimulationSettings(
     return null;
   }
 
-  private static SimulationConfigException.Problem problem(String key, String message) {
+  /** A problem with {@code key} of the section. */
+  static SimulationConfigException.Problem problem(String key, String message) {
     return new SimulationConfigException.Problem(SECTION + "." + key, 0, message);
-  }
-
-  private static SimulationConfigException single(String source, String key, String message) {
-    return new SimulationConfigException(
-        source, List.of(new SimulationConfigException.Problem(key, 0, message)));
-  }
-
-  private static int line(JacksonException e) {
-    JsonLocation loc = e.getLocation();
-    if (loc == null || loc.getLineNr() < 1) {
-      return 0;
-    }
-    // after a complete value the lexer stops at the start of the next line
-    return loc.getColumnNr() <= 1 && loc.getLineNr() > 1 ? loc.getLineNr() - 1 : loc.getLineNr();
-  }
-
-  private static String kind(JsonNode n) {
-    if (n.isObject()) {
-      return "a table";
-    } else if (n.isArray()) {
-      return "an array";
-    } else if (n.isTextual()) {
-      return "a string";
-    } else if (n.isBoolean()) {
-      return "a boolean";
-    } else if (n.isIntegralNumber()) {
-      return "an integer";
-    } else if (n.isNumber()) {
-      return "a float";
-    }
-    return n.getNodeType().toString().toLowerCase(Locale.ROOT);
-  }
-
-  /** One key: its TOML name, kind, range and default. */
-  private static final class Key {
-    enum Kind {
-      INTEGER,
-      NUMBER,
-      TEXT
-    }
-
-    final String name;
-    final Kind kind;
-    final double min;
-    final double max;
-    final long minLong;
-    final long maxLong;
-    final Object defaultValue;
-
-    private Key(String name, Kind kind, double min, double max, long minL, long maxL, Object dflt) {
-      this.name = name;
-      this.kind = kind;
-      this.min = min;
-      this.max = max;
-      this.minLong = minL;
-      this.maxLong = maxL;
-      this.defaultValue = dflt;
-    }
-
-    static Key integer(String name, long min, long max, long dflt) {
-      return new Key(name, Kind.INTEGER, 0, 0, min, max, dflt);
-    }
-
-    static Key number(String name, double min, double max, double dflt) {
-      return new Key(name, Kind.NUMBER, min, max, 0, 0, dflt);
-    }
-
-    static Key text(String name, String dflt) {
-      return new Key(name, Kind.TEXT, 0, 0, 0, 0, dflt);
-    }
-
-    /** The value of a TOML node, or null when its type is wrong. */
-    Object read(JsonNode n) {
-      switch (kind) {
-        case INTEGER:
-          return n.isIntegralNumber() && n.canConvertToLong() ? n.longValue() : null;
-        case NUMBER:
-          return n.isNumber() && (!n.isIntegralNumber() || n.canConvertToLong())
-              ? n.doubleValue()
-              : null;
-        default:
-          return n.isTextual() ? n.textValue() : null;
-      }
-    }
-
-    String typeError(JsonNode n) {
-      String want;
-      switch (kind) {
-        case INTEGER:
-          want = "an integer";
-          break;
-        case NUMBER:
-          want = "a number";
-          break;
-        default:
-          want = "a string";
-      }
-      String found = kind(n);
-      if (n.isIntegralNumber() && !n.canConvertToLong()) {
-        found = "an integer beyond 64 bits";
-      }
-      return "must be " + want + ", found " + found;
-    }
-
-    String rangeError(Object v) {
-      if (v == null) {
-        return "must be set";
-      }
-      switch (kind) {
-        case INTEGER:
-          long l = ((Number) v).longValue();
-          return l < minLong || l > maxLong
-              ? "must be in "
-                  + Long.toString(minLong)
-                  + ".."
-                  + Long.toString(maxLong)
-                  + ", found "
-                  + Long.toString(l)
-              : null;
-        case NUMBER:
-          double d = ((Number) v).doubleValue();
-          return !(d >= min && d <= max)
-              ? "must be a number in " + plain(min) + ".." + plain(max) + ", found " + plain(d)
-              : null;
-        default:
-          return null;
-      }
-    }
-
-    private static String plain(double d) {
-      return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
-    }
   }
 }

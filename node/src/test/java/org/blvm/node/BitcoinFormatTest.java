@@ -45,7 +45,7 @@ class BitcoinFormatTest {
     assertTrue(
         CompactTarget.meets(b.header().hashInternal(), CompactTarget.decode(b.header().bits())));
     assertEquals(1.0, CompactTarget.difficulty(0x1d00ffffL));
-    assertEquals(null, ChainState.checkTransaction(cb));
+    assertEquals(null, Consensus.checkTransaction(cb));
   }
 
   @Test

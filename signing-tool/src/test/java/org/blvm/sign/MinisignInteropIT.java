@@ -80,7 +80,7 @@ class MinisignInteropIT {
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      fail("minisign " + args + " timed out");
+      fail("minisign " + String.join(" ", args) + " timed out");
     }
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
