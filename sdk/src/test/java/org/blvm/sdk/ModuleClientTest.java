@@ -849,7 +849,11 @@ final class ModuleClientTest {
 
   // ------------------------------------------------------------------ typed calls of the catalog
 
-  /** Every catalog method but the lifecycle ones the SDK sends itself has a typed call. */
+  /**
+   * Every catalog method but the lifecycle ones the SDK sends itself has a typed call — except the
+   * brokered network's, whose answers carry a descriptor the SDK cannot receive yet
+   * (docs/sandbox.md, "Network"): when it can, this list empties and the test holds them too.
+   */
   @Test
   void nodeApi_hasATypedCallForEveryCatalogMethod() {
     Set<String> typed =
@@ -866,7 +870,7 @@ final class ModuleClientTest {
         missing.add(m.wireName());
       }
     }
-    assertEquals(Set.of(), missing);
+    assertEquals(Set.of("net_connect", "net_listen"), missing);
   }
 
   @Test
