@@ -11,6 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -127,11 +128,12 @@ final class AdminFuzzTest {
     }
   }
 
+  /** The refusal of an over-long line: only its code and message, it quotes nothing. */
   private static AdminException refusal(byte[] line) {
     try {
       RequestDecoder.decode(line);
     } catch (AdminException e) {
-      checkRefusal(line, e);
+      assertTrue(e.reason().length() <= MAX_REASON, e.reason());
       return e;
     }
     throw new AssertionError(line.length + " bytes decoded");
@@ -177,15 +179,16 @@ final class AdminFuzzTest {
     String in = ESCAPE.matcher(input).replaceAll("\uE000");
     String msg = ESCAPE.matcher(message).replaceAll("\uE000");
     int want = Text.MAX_QUOTED + 3; // 64 characters and a quote on each side are allowed
-    for (int i = 0; i + want <= in.length(); i++) {
-      for (int j = 0; j + want <= msg.length(); j++) {
-        int k = 0;
-        while (k < want && in.charAt(i + k) == msg.charAt(j + k)) {
-          k++;
-        }
-        if (k == want) {
-          return in.substring(i, i + want);
-        }
+    // a set of the message's windows: linear in the input, and no string comparison in this
+    // (instrumented) class that would hand the fuzzer the message's text
+    Set<String> windows = new HashSet<>();
+    for (int j = 0; j + want <= msg.length(); j++) {
+      windows.add(msg.substring(j, j + want));
+    }
+    for (int i = 0; !windows.isEmpty() && i + want <= in.length(); i++) {
+      String w = in.substring(i, i + want);
+      if (windows.contains(w)) {
+        return w;
       }
     }
     return "";
