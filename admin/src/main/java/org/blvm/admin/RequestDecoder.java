@@ -36,7 +36,7 @@ public final class RequestDecoder {
     try {
       root = AdminProtocol.json().readTree(line);
     } catch (StreamConstraintsException e) {
-      throw bad(-1, "over a limit of the JSON reader: " + e.getOriginalMessage());
+      throw bad(-1, "over a limit of the JSON reader: " + firstLine(e.getOriginalMessage()));
     } catch (JsonProcessingException e) {
       throw bad(-1, "not valid JSON: " + firstLine(e.getOriginalMessage()));
     } catch (IOException e) {

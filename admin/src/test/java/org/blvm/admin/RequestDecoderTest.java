@@ -62,6 +62,20 @@ class RequestDecoderTest {
   }
 
   @Test
+  void decode_overAReaderLimit_itsMessageClippedTo64Characters() {
+    String prefix = "over a limit of the JSON reader: ";
+    for (String line :
+        new String[] {
+          "{\"id\":1,\"command\":\"a\",\"args\":" + "[".repeat(20) + "]".repeat(20) + "}",
+          "{\"id\":1,\"command\":\"a\",\"args\":{\"n\":" + "9".repeat(80) + "}}"
+        }) {
+      String reason = bad(line).reason();
+      assertTrue(reason.startsWith(prefix), reason);
+      assertTrue(reason.length() <= prefix.length() + Text.MAX_QUOTED + 1, reason);
+    }
+  }
+
+  @Test
   void decode_duplicateOrUnknownKey_refusedWithTheIdWhenKnown() {
     AdminException dup = bad("{\"id\":1,\"command\":\"a\",\"command\":\"b\"}");
     assertTrue(dup.reason().contains("Duplicate field"), dup.reason());

@@ -7,9 +7,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * A hostile module (run as its own process): for at most {@code args[0]} seconds it connects to its
- * own socket again and again and sends garbage instead of a hello, reading whatever the node
- * answers. Only the JDK: no SDK, no junixsocket.
+ * A hostile module (run as its own process): for at most {@code args[0]} seconds (default 120) it
+ * connects to its own socket again and again and sends garbage instead of a hello, reading whatever
+ * the node answers. Only the JDK: no SDK, no junixsocket.
  */
 public final class ConnectionHog {
   private ConnectionHog() {}
@@ -17,7 +17,7 @@ public final class ConnectionHog {
   public static void main(String[] args) throws Exception {
     Path socket = Path.of(System.getenv("BLVM_SOCKET"));
     long end =
-        System.nanoTime() + Long.parseLong(args.length > 0 ? args[0] : "20") * 1_000_000_000L;
+        System.nanoTime() + Long.parseLong(args.length > 0 ? args[0] : "120") * 1_000_000_000L;
     ByteBuffer in = ByteBuffer.allocate(4096);
     while (System.nanoTime() < end) {
       try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
