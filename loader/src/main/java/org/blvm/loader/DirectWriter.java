@@ -151,6 +151,9 @@ final class DirectWriter {
    * Writes one batch of the writer thread under the write lock and flushes it. Returns true when
    * the batch ended with {@link OutboundQueue#END} (nothing after it is written).
    */
+  // streamBroken is written in the finally block before the unlock, under the lock; the checker
+  // does not follow the lock into that finally
+  @SuppressWarnings("GuardedBy")
   boolean writeBatch(OutputStream o, List<byte[]> batch) throws IOException {
     boolean end = false;
     boolean written = false;
