@@ -2,22 +2,13 @@ package org.blvm.loader;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import org.blvm.policy.Admission;
-import org.blvm.policy.AdmittedModule;
-import org.blvm.policy.ExposureFacts;
 import org.blvm.policy.ExposureReport;
 import org.blvm.policy.Policy;
-import org.blvm.policy.SecurityExposure;
-import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
 
 /**
@@ -42,8 +33,6 @@ import org.blvm.protocol.EventType;
  * class is a facade: docs/architecture.md names the classes behind it.
  */
 public final class ModuleManager implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger("blvm.loader");
-
   /** Configures a {@link ModuleManager}; see {@link ModuleManagerBuilder}. */
   public static final class Builder extends ModuleManagerBuilder<Builder> {
     private Builder() {}
@@ -54,79 +43,12 @@ public final class ModuleManager implements AutoCloseable {
     }
   }
 
-  private final LoaderConfig config;
-  private final ModuleLauncher launcher;
-  private final Admission admission;
-  private final Codec codec;
-  private final AuditLog audit;
-  private final ModuleRegistry modules;
-  private final ModuleDiscovery discovery;
-  private final RestartPolicy restarts;
-  private final ConfigReloader configReloader;
-  private final EventRelay relay;
-  private final ModuleRunner runner;
-  private final ProcessTree processes = ProcessTree.system();
-  private final ModuleHistory history;
-  private final Clock clock;
-  private final DataUsageMonitor dataUsage;
-  private final Path stateDir;
+  private final LoaderParts parts;
   private volatile StorageStatus storage = StorageStatus.UNCHECKED;
-  private final NetworkBroker network;
   private volatile boolean closed;
 
   ModuleManager(ModuleManagerBuilder<?> b, LoaderConfig config) {
-    this.config = config;
-    this.launcher = b.launcher;
-    this.admission = b.admission;
-    this.codec = new Codec(b.limits);
-    this.audit =
-        new AuditLog(config.auditLog(), b.auditMaxBytes, b.auditKeep, 65_536, b.clock, b.ticker);
-    this.modules = new ModuleRegistry(b.eventListener);
-    this.discovery = new ModuleDiscovery(config.modulesDir(), config.maxModules(), b.admission);
-    this.restarts = new RestartPolicy(b.ticker);
-    this.relay = new EventRelay("blvm-event-relay");
-    this.clock = b.clock;
-    this.history = new ModuleHistory(b.clock);
-    this.dataUsage =
-        new DataUsageMonitor(config.dataUsageIntervalMs(), config.dataUsageBudget(), b.ticker);
-    this.stateDir = b.admission.stateDir().orElse(null);
-    this.configReloader =
-        b.nodeConfig == null
-            ? null
-            : new ConfigReloader(
-                modules::all,
-                codec,
-                b.nodeConfig,
-                b.watchNodeConfig,
-                b.reloadConfigOnSighup,
-                b.nodeConfigDebounce,
-                b.clock,
-                b.ticker);
-    this.runner =
-        new ModuleRunner(
-            config,
-            launcher,
-            b.random,
-            codec,
-            modules,
-            discovery,
-            restarts,
-            relay,
-            configReloader,
-            b.logListener,
-            history,
-            b.clock,
-            dataUsage);
-    SubscriptionListener subscribed =
-        s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
-    this.network =
-        new NetworkBroker(
-            audit, b.networkResolver, b.resolveTimeout.toMillis(), b.connectTimeout.toMillis());
-    Dispatcher dispatcher =
-        new Dispatcher(b.backend, codec, audit, modules, modules, subscribed, network);
-    runner.services(
-        new LoadedModule.Services(
-            config, codec, dispatcher, relay, b.ticker, runner, runner.timer()));
+    this.parts = new LoaderParts(b, config);
   }
 
   public static Builder builder() {
@@ -146,21 +68,8 @@ public final class ModuleManager implements AutoCloseable {
    */
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
-    if (configReloader != null) {
-      configReloader.start(); // a bad node config at start is fatal: NodeConfigException
-    }
-    List<String> problems = launcher.problems();
-    if (!problems.isEmpty()) {
-      LOG.log(
-          System.Logger.Level.ERROR,
-          "modules cannot be launched; {0} problem(s):\n{1}",
-          Integer.toString(problems.size()),
-          String.join("\n", problems));
-    }
-    LoaderRoots.prepare(config, launcher, admission);
-    storage = LoaderRoots.checkSharing(config, stateDir);
-    NativePreflight.prepare(config.runtimeDir()); // before the first Unix socket
-    for (Path dir : discovery.moduleDirs()) {
+    storage = parts.preflight();
+    for (Path dir : parts.discovery.moduleDirs()) {
       startModule(dir);
     }
     return statuses();
@@ -169,7 +78,7 @@ public final class ModuleManager implements AutoCloseable {
   /** Loads and starts the module in {@code dir} (a directory holding module.toml). */
   public ModuleStatus startModule(Path dir) {
     ensureOpen();
-    return runner.start(dir);
+    return parts.runner.start(dir);
   }
 
   /**
@@ -183,7 +92,7 @@ public final class ModuleManager implements AutoCloseable {
    */
   public ModuleStatus startModule(String id) {
     ensureOpen();
-    return runner.startById(id);
+    return parts.runner.startById(id);
   }
 
   /**
@@ -194,12 +103,12 @@ public final class ModuleManager implements AutoCloseable {
    */
   public ModuleStatus restartModule(String id) {
     ensureOpen();
-    return runner.restartById(id);
+    return parts.runner.restartById(id);
   }
 
   /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */
   public ModuleStatus stopModule(String id) {
-    return runner.stop(id);
+    return parts.runner.stop(id);
   }
 
   /**
@@ -209,7 +118,7 @@ public final class ModuleManager implements AutoCloseable {
    * @throws IllegalArgumentException when no module of that name is known
    */
   public void unloadModule(String id) {
-    runner.unload(id);
+    parts.runner.unload(id);
   }
 
   /**
@@ -229,12 +138,12 @@ public final class ModuleManager implements AutoCloseable {
    */
   public PolicyReload reloadPolicy(Policy policy) {
     ensureOpen();
-    return runner.reloadPolicy(Objects.requireNonNull(policy, "policy"));
+    return parts.runner.reloadPolicy(Objects.requireNonNull(policy, "policy"));
   }
 
   /** The policy in force (the builder's admission's, or the last one reloaded). */
   public Policy policy() {
-    return discovery.admission().policy();
+    return parts.discovery.admission().policy();
   }
 
   /**
@@ -243,11 +152,11 @@ public final class ModuleManager implements AutoCloseable {
    * on.
    */
   public void addStateListener(ModuleStateListener listener) {
-    history.addListener(Objects.requireNonNull(listener, "listener"));
+    parts.history.addListener(Objects.requireNonNull(listener, "listener"));
   }
 
   public void removeStateListener(ModuleStateListener listener) {
-    history.removeListener(listener);
+    parts.history.removeListener(listener);
   }
 
   /**
@@ -257,17 +166,17 @@ public final class ModuleManager implements AutoCloseable {
    */
   public boolean awaitState(String id, ModuleState state, Duration timeout)
       throws InterruptedException {
-    return modules.require(id).host().awaitState(state, timeout.toMillis());
+    return parts.modules.require(id).host().awaitState(state, timeout.toMillis());
   }
 
   /** Waits until every loaded module is STARTED; names the ones that are not. */
   public void awaitAllStarted(Duration timeout) throws InterruptedException, TimeoutException {
-    modules.awaitAllStarted(timeout);
+    parts.modules.awaitAllStarted(timeout);
   }
 
   /** How many times the module was restarted after failing. */
   public long restarts(String id) {
-    return restarts.restarts(id);
+    return parts.restarts.restarts(id);
   }
 
   /** Stops every module (all at once, each with the grace period) and closes the manager. */
@@ -278,25 +187,17 @@ public final class ModuleManager implements AutoCloseable {
     }
     flushEvents(); // e.g. a NodeShutdown published just before: queued ahead of the stops
     closed = true;
-    if (configReloader != null) {
-      configReloader.close();
-    }
-    runner.stopAll();
-    dataUsage.close();
-    network.close();
-    // after the modules stopped; an event published later is notified by its publisher
-    relay.close();
-    audit.close();
+    parts.close();
   }
 
   /** The JSON-lines file recording every permission decision. */
   public Path auditLog() {
-    return config.auditLog();
+    return parts.config.auditLog();
   }
 
   /** Whether the audit log is being written, and how many decisions it lost or dropped. */
   public AuditStatus auditStatus() {
-    return audit.status();
+    return parts.audit.status();
   }
 
   /**
@@ -312,7 +213,7 @@ public final class ModuleManager implements AutoCloseable {
    * uses, as last measured; empty when it does not run.
    */
   public Optional<DataUsage> dataUsage(String id) {
-    return dataUsage.usage(id);
+    return parts.dataUsage.usage(id);
   }
 
   // ------------------------------------------------------------------ events
@@ -328,25 +229,7 @@ public final class ModuleManager implements AutoCloseable {
    * #flushEvents} waits until the events published so far have been queued.
    */
   public int publish(EventType type, Record payload) {
-    Objects.requireNonNull(type, "type");
-    if (!type.payloadType().isInstance(payload)) {
-      throw new IllegalArgumentException(
-          type + " takes a " + type.payloadType().getSimpleName() + " payload, got " + payload);
-    }
-    if (type == EventType.ConfigLoaded) {
-      // one payload for every subscriber would bypass per-module filtering and redaction
-      throw new IllegalArgumentException(
-          "ConfigLoaded is built per module by the loader from the node config; use"
-              + " Builder.nodeConfig and reloadConfig()");
-    }
-    if (type == EventType.EventsDropped) {
-      throw new IllegalArgumentException(
-          "EventsDropped is sent by each connection when its own events were dropped");
-    }
-    String wire = type.wireName();
-    int subscribers = modules.subscribers(wire);
-    relay.relay(() -> modules.fanOut(codec.encodeShared(wire, null, (Object) payload)));
-    return subscribers;
+    return parts.publish(type, payload);
   }
 
   /**
@@ -354,7 +237,7 @@ public final class ModuleManager implements AutoCloseable {
    * the pending fan-outs on the calling thread if need be).
    */
   public void flushEvents() {
-    relay.flush();
+    parts.relay.flush();
   }
 
   // ------------------------------------------------------------------ node config
@@ -367,40 +250,28 @@ public final class ModuleManager implements AutoCloseable {
    * @throws IllegalStateException when no node config was set or the manager was not started
    */
   public ConfigReload reloadConfig() {
-    if (configReloader == null || configReloader.last() == null) {
-      throw new IllegalStateException(
-          configReloader == null
-              ? "no node config file was set (Builder.nodeConfig)"
-              : "the module manager was not started");
-    }
-    return configReloader.reloadNow();
+    return parts.reloadConfig();
   }
 
   /** The outcome of the last load or reload of the node config; empty without a node config. */
   public Optional<ConfigReload> configStatus() {
-    return Optional.ofNullable(configReloader == null ? null : configReloader.last());
+    return parts.configStatus();
   }
 
   /** Why the last reload was refused, or empty when it was applied (or there is none). */
   public Optional<String> lastConfigError() {
-    return Optional.ofNullable(configReloader == null ? null : configReloader.lastError());
-  }
-
-  private void configSubscribed(LoadedModule m) {
-    if (configReloader != null) {
-      configReloader.subscribed(m);
-    }
+    return parts.lastConfigError();
   }
 
   // ------------------------------------------------------------------ views
 
   public Optional<ModuleStatus> status(String id) {
-    return modules.status(id);
+    return parts.modules.status(id);
   }
 
   /** Every module the manager knows, loaded or refused, by name. */
   public List<ModuleStatus> statuses() {
-    return modules.statuses();
+    return parts.modules.statuses();
   }
 
   /**
@@ -409,88 +280,17 @@ public final class ModuleManager implements AutoCloseable {
    * docs/metrics.md); a module's traffic never waits for it.
    */
   public LoaderMetrics metrics() {
-    List<ModuleMetrics> out = new ArrayList<>();
-    for (LoadedModule m : modules.all()) {
-      out.add(m.metrics(restarts.restarts(m.id()), processes));
-    }
-    for (ModuleStatus refused : modules.refusedStatuses()) {
-      out.add(
-          new ModuleMetrics(
-              refused.name(),
-              refused.state(),
-              restarts.restarts(refused.name()),
-              0,
-              List.of(),
-              java.util.Map.of(),
-              0,
-              0,
-              0,
-              0,
-              0,
-              0,
-              0,
-              0,
-              Optional.empty(),
-              List.of()));
-    }
-    out.sort(java.util.Comparator.comparing(ModuleMetrics::name));
-    return new LoaderMetrics(out, audit.status());
+    return parts.views.metrics();
   }
 
   /** Everything known about module {@code id} now; empty when no module of that name is known. */
   public Optional<ModuleSnapshot> snapshot(String id) {
-    LoadedModule m = modules.get(id).orElse(null);
-    Optional<ModuleStatus> st = m != null ? Optional.of(m.host().status()) : modules.status(id);
-    return st.map(s -> snapshot(s, m));
+    return parts.views.snapshot(id);
   }
 
   /** {@link #snapshot} of every module the manager knows, by name. */
   public List<ModuleSnapshot> snapshots() {
-    List<ModuleSnapshot> out = new ArrayList<>();
-    for (ModuleStatus s : modules.statuses()) {
-      snapshot(s.name()).ifPresent(out::add);
-    }
-    return out;
-  }
-
-  /** The snapshot of a loaded module {@code m}, or of one refused at admission ({@code m} null). */
-  private ModuleSnapshot snapshot(ModuleStatus st, LoadedModule m) {
-    ModuleHistory.Entry h = history.entry(st.name());
-    Session s = m == null ? null : m.session();
-    Connection c = m == null ? null : m.connection();
-    List<String> signers = new ArrayList<>();
-    List<String> subscriptions = new ArrayList<>();
-    if (m != null) {
-      m.admitted().signerKeyIds().forEach(k -> signers.add(k.toString()));
-      subscriptions.addAll(s.subscriptions());
-    }
-    Collections.sort(signers);
-    Collections.sort(subscriptions);
-    return new ModuleSnapshot(
-        st.name(),
-        st.version(),
-        st.state(),
-        st.detail(),
-        st.pid(),
-        h == null ? clock.instant() : h.since(),
-        h == null ? null : h.launchedAt(),
-        signers,
-        m != null && m.admitted().unsigned(),
-        s == null ? Set.of() : s.granted(),
-        m == null ? Set.of() : m.admitted().droppedCapabilities(),
-        s == null ? null : s.policy(),
-        m == null ? null : m.confinement(),
-        restarts.restarts(st.name()),
-        h == null ? null : h.lastExit(),
-        c == null ? 0 : c.queuedFrames(),
-        s == null ? 0 : s.counters().receivedCalls(),
-        s == null ? 0 : s.counters().deniedTotal(),
-        s == null ? 0 : s.counters().rateLimitedCalls(),
-        s == null ? 0 : s.counters().eventsDropped(),
-        s == null ? 0 : s.counters().overflows(),
-        s == null ? 0 : s.counters().protocolErrors(),
-        subscriptions,
-        s == null ? List.of() : s.servedMethods());
+    return parts.views.snapshots();
   }
 
   /**
@@ -498,7 +298,7 @@ public final class ModuleManager implements AutoCloseable {
    * it may not exist yet.
    */
   public Path outputLog(String id) {
-    return ModuleLaunchSpecs.outputLog(config, id);
+    return ModuleLaunchSpecs.outputLog(parts.config, id);
   }
 
   /**
@@ -507,34 +307,12 @@ public final class ModuleManager implements AutoCloseable {
    * manager's launcher confines it. Empty for a module that was refused at admission.
    */
   public Optional<ExposureReport> exposure(String id) {
-    return modules
-        .get(id)
-        .map(
-            m -> {
-              AdmittedModule a = m.admitted();
-              ExposureFacts.Isolation isolation = launcher.isolation(id);
-              boolean sandboxed =
-                  isolation != ExposureFacts.Isolation.UNSANDBOXED
-                      && isolation != ExposureFacts.Isolation.UNKNOWN;
-              // the profile its launch resolves: the policy's, else the loader's for the runtime
-              Optional<String> profile =
-                  sandboxed
-                      ? Optional.of(
-                          LimitResolver.resolve(
-                                  config.launchDefaults(),
-                                  a.manifest().runtime(),
-                                  m.session().policy())
-                              .profile())
-                      : Optional.empty();
-              return SecurityExposure.assess(
-                  ExposureFacts.of(a, profile, isolation, List.of(m.dataDir().toString()))
-                      .withGranted(m.session().granted()));
-            });
+    return parts.views.exposure(id);
   }
 
   /** The series the module reported with {@code report_metric} in its current launch. */
   public List<ReportedMetric> reportedMetrics(String id) {
-    return modules.require(id).session().reportedMetrics();
+    return parts.modules.require(id).session().reportedMetrics();
   }
 
   /** Requests refused for a missing capability, counted per module over its launches. */
@@ -563,25 +341,25 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   private ModuleCounters counters(String id) {
-    return modules.require(id).session().counters();
+    return parts.views.counters(id);
   }
 
   /** The socket a module connects to (for diagnostics and tests). */
   public Path socketPath(String id) {
-    return modules.require(id).socketPath();
+    return parts.modules.require(id).socketPath();
   }
 
   /** The loaded module {@code id} (for tests). */
   Optional<LoadedModule> module(String id) {
-    return modules.get(id);
+    return parts.modules.get(id);
   }
 
   EventRelay eventRelay() {
-    return relay;
+    return parts.relay;
   }
 
   RestartPolicy restartPolicy() {
-    return restarts;
+    return parts.restarts;
   }
 
   private void ensureOpen() {
