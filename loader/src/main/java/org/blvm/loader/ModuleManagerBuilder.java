@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -12,18 +11,15 @@ import java.util.Objects;
 import java.util.Set;
 import org.blvm.policy.Admission;
 import org.blvm.policy.ModuleManifest;
-import org.blvm.policy.Policy;
 import org.blvm.protocol.Limits;
-import org.blvm.protocol.Message;
 import org.blvm.sandbox.ResourceLimits;
 import org.blvm.sandbox.SandboxOptions;
 
 /**
  * Configures a {@link ModuleManager}; {@link #build()} validates every setting (all problems
  * reported at once) and seals them. Obtained as {@link ModuleManager#builder()}, typed {@link
- * ModuleManager.Builder}; the type parameter only lets every setter return that type.
- *
- * <p>Over 400 lines: one documented setter per setting, and their validation in one place.
+ * ModuleManager.Builder}; the type parameter only lets every setter return that type. The checks
+ * and the assembly of the {@link LoaderConfig} are {@link ManagerSettings}'s.
  */
 public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   /**
@@ -58,7 +54,7 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
   ModuleEventListener eventListener = (source, type, payload) -> {};
   ModuleLogListener logListener =
       (id, level, message) ->
-          System.getLogger("blvm.module." + id).log(toSystemLevel(level), message);
+          System.getLogger("blvm.module." + id).log(ManagerSettings.systemLevel(level), message);
   SecureRandom random = new SecureRandom();
   Path auditLog;
   long auditMaxBytes = 16L << 20;
@@ -370,112 +366,12 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
 
   /** Validates every setting (all problems reported at once) and builds the manager. */
   public ModuleManager build() {
-    List<String> problems = new ArrayList<>();
-    if (modulesDir == null) {
-      problems.add("modulesDir is required");
-    }
-    if (runtimeDir == null) {
-      problems.add("runtimeDir is required");
-    }
-    if (admission == null) {
-      problems.add("admission is required (the operator's policy decides what may run)");
-    } else if (admission.stateDir().isEmpty()) {
-      problems.add(
-          "admission has no state directory: build it with Admission.builder().stateDir(DIR)"
-              + " (admission copies each module's binary into DIR/store and records the versions"
-              + " it accepted in DIR/versions; without one no module could be admitted)");
-    }
-    positive(problems, "helloTimeout", helloTimeout);
-    positive(problems, "stopGrace", stopGrace);
-    positive(problems, "callTimeout", callTimeout);
-    positive(problems, "nodeConfigDebounce", nodeConfigDebounce);
-    positive(problems, "networkTimeouts resolve", resolveTimeout);
-    positive(problems, "networkTimeouts connect", connectTimeout);
-    if (eventQueueFrames < 16) {
-      problems.add("eventQueue frames must be >= 16, found " + eventQueueFrames);
-    }
-    if (eventQueueBytes < limits.maxFrameBytes()) {
-      problems.add(
-          "eventQueue bytes must be >= the max frame size "
-              + limits.maxFrameBytes()
-              + ", found "
-              + eventQueueBytes);
-    }
-    if (auditMaxBytes < 4096 || auditKeep < 1 || auditKeep > 100) {
-      problems.add(
-          "auditLog needs maxBytes >= 4096 and keep in 1..100, found "
-              + auditMaxBytes
-              + " and "
-              + auditKeep);
-    }
-    if (maxBadConnectionsPerMinute < 1) {
-      problems.add("maxBadConnectionsPerMinute must be >= 1, found " + maxBadConnectionsPerMinute);
-    }
-    if (maxModules < 1) {
-      problems.add("maxModules must be >= 1, found " + maxModules);
-    }
-    if (moduleHeapMb < 16) {
-      problems.add("moduleHeapMb must be >= 16, found " + moduleHeapMb);
-    }
-    if (dataMb < 1 || dataMb > 1 << 24 || dataFiles < 1 || dataFiles > Policy.MAX_DATA_FILES) {
-      problems.add(
-          "dataLimits needs mb in 1..16777216 and files in 1.."
-              + Policy.MAX_DATA_FILES
-              + ", found "
-              + dataMb
-              + " and "
-              + dataFiles);
-    }
-    if (dataUsageInterval == null
-        || dataUsageInterval.toMillis() < 100
-        || dataUsageInterval.compareTo(Duration.ofHours(1)) > 0
-        || dataUsageBudget < 100) {
-      problems.add(
-          "dataUsage needs an interval from 100 ms to 1 h and at least 100 entries per pass, found "
-              + dataUsageInterval
-              + " and "
-              + dataUsageBudget);
-    }
-    interpreters.forEach(
-        (r, p) -> {
-          if (!p.isAbsolute()) {
-            problems.add(
-                "interpreter for " + r.wireName() + " must be an absolute path, found " + p);
-          }
-        });
+    List<String> problems = ManagerSettings.problems(this);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid module manager settings: " + String.join("; ", problems));
     }
-    Path runtime = runtimeDir.toAbsolutePath().normalize();
-    LoaderConfig config =
-        new LoaderConfig(
-            modulesDir.toAbsolutePath().normalize(),
-            runtime,
-            dataDir == null ? runtime.resolve("data") : dataDir.toAbsolutePath().normalize(),
-            helloTimeout.toMillis(),
-            stopGrace.toMillis(),
-            callTimeout.toMillis(),
-            eventQueueFrames,
-            eventQueueBytes,
-            writerLinger.toNanos(),
-            maxPendingInvokes,
-            maxModules,
-            javaExecutable,
-            new LaunchDefaults(
-                javaProfile,
-                nativeProfile,
-                javaLimits,
-                nativeLimits,
-                moduleHeapMb,
-                LaunchDefaults.PROCESSORS,
-                dataMb,
-                dataFiles),
-            auditLog == null ? runtime.resolve("audit.jsonl") : auditLog.toAbsolutePath(),
-            maxBadConnectionsPerMinute,
-            dataUsageInterval.toMillis(),
-            dataUsageBudget,
-            new Interpreters(interpreters));
+    LoaderConfig config = ManagerSettings.config(this);
     if (launcher != null && sandboxOptions != null) {
       throw new IllegalArgumentException(
           "invalid module manager settings: both a sandbox and another launcher were set");
@@ -487,26 +383,5 @@ public abstract class ModuleManagerBuilder<B extends ModuleManagerBuilder<B>> {
       launcher = new SandboxLauncher(sandboxOptions, unsandboxed, config.dataDir());
     }
     return new ModuleManager(this, config);
-  }
-
-  private static void positive(List<String> problems, String name, Duration d) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      problems.add(name + " must be positive, found " + d);
-    }
-  }
-
-  private static System.Logger.Level toSystemLevel(Message.LogLevel l) {
-    switch (l) {
-      case TRACE:
-        return System.Logger.Level.TRACE;
-      case DEBUG:
-        return System.Logger.Level.DEBUG;
-      case INFO:
-        return System.Logger.Level.INFO;
-      case WARN:
-        return System.Logger.Level.WARNING;
-      default:
-        return System.Logger.Level.ERROR;
-    }
   }
 }
