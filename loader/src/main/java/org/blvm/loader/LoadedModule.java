@@ -10,27 +10,19 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.protocol.Codec;
-import org.blvm.protocol.ErrorCode;
-import org.blvm.protocol.ErrorValue;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.SharedEvent;
-import org.newsclub.net.unix.AFUNIXSocket;
 
 /**
  * One launch of one module: it ties the module's state machine ({@link ModuleHost}), its {@link
- * Endpoint}, {@link Handshake} and {@link Session} to its process and its current {@link
- * Connection}, whose {@link ConnectionListener} it is. It reports up only through its {@link
- * Listener}. Its monitor guards the process and the current connection; it is never held across I/O
- * or a call into another module.
- *
- * <p>Over 400 lines: the glue of one module's launch, connection, stop and failure, which share its
- * lock and must be read together.
+ * Endpoint}, {@link Handshake} and {@link Session} to its process: the launch, the connect
+ * deadline, the process's exit, failure and the graceful stop. The connection side (the endpoint's
+ * gate, the current {@link Connection} and its {@link ConnectionListener}) is its {@link
+ * ModuleConnection}'s. It reports up only through its {@link Listener}. Its monitor guards the
+ * process; it is never held across I/O or a call into another module.
  */
-final class LoadedModule implements ConnectionListener, Session.Progress {
+final class LoadedModule implements Session.Progress {
   private static final System.Logger LOG = System.getLogger("blvm.loader.module");
-
-  /** How long a dropped connection waits for the process exit that may have caused it. */
-  private static final long EXIT_RACE_MS = 500;
 
   /** What a module reports to whoever runs it (the manager). */
   interface Listener extends ModuleHost.Listener {
@@ -79,8 +71,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   @GuardedBy("this")
   private LaunchedProcess process;
 
-  @GuardedBy("this")
-  private Connection connection;
+  private final ModuleConnection link;
 
   /** The sandbox profile and kernel limits of this launch, once decided (status views). */
   private volatile LaunchSpec.Confinement confinement;
@@ -118,6 +109,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
             new BadConnections(id, refusals, Integer.MAX_VALUE, ticker));
     this.handshake = new Handshake(id, token);
     this.session = new Session(admitted, services.ticker(), this, counters);
+    this.link = new ModuleConnection(this, services, endpoint, handshake, session, counters);
   }
 
   String id() {
@@ -155,8 +147,14 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     return endpoint.socketPath();
   }
 
-  synchronized Connection connection() {
-    return connection;
+  /** The current connection; null before the first one. */
+  Connection connection() {
+    return link.current();
+  }
+
+  /** The launched process; null before the launch. */
+  synchronized LaunchedProcess process() {
+    return process;
   }
 
   /**
@@ -165,12 +163,8 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
    */
   ModuleMetrics metrics(long restarts, ProcessTree proc) {
     ModuleState state = host.state();
-    LaunchedProcess p;
-    Connection c;
-    synchronized (this) {
-      p = process;
-      c = connection;
-    }
+    LaunchedProcess p = process();
+    Connection c = connection();
     boolean running = state.isLive() && p != null;
     long since = launchedAtNanos;
     double uptime =
@@ -195,7 +189,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
   }
 
   /** The socket's path as the module sees it (inside its sandbox), for the welcome. */
-  private synchronized String moduleSocketPath() {
+  synchronized String moduleSocketPath() {
     return process == null ? socketPath().toString() : process.moduleSocketPath();
   }
 
@@ -229,7 +223,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     host.launched(p.pid());
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started module.
-    endpoint.startAccepting(p::isPeer, new Gate());
+    endpoint.startAccepting(p::isPeer, link);
     p.onExit().thenAccept(this::processExited);
     int deadline = session.policy().connectTimeoutSeconds();
     try {
@@ -245,159 +239,7 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
         Long.toString(p.pid()));
   }
 
-  // ------------------------------------------------------------------ the endpoint's gate
-
-  /** Connections are admitted while the module runs, has none, and its token is unused. */
-  private final class Gate implements Endpoint.Gate {
-    @Override
-    public void precheck() throws Endpoint.Refused {
-      synchronized (LoadedModule.this) {
-        refuseIfClosedToConnections();
-      }
-    }
-
-    @Override
-    public Connection admit(AFUNIXSocket sock, long pid, Message.Hello hello)
-        throws Endpoint.Refused {
-      Connection conn;
-      synchronized (LoadedModule.this) {
-        refuseIfClosedToConnections();
-        Handshake.Refusal refusal = handshake.check(hello);
-        if (refusal != null) {
-          throw new Endpoint.Refused(
-              refusal.code(),
-              refusal.code() == ErrorCode.UNAUTHENTICATED
-                  ? refusal.message() + " from pid " + Long.toString(pid)
-                  : refusal.message());
-        }
-        conn =
-            new Connection(
-                id,
-                sock,
-                pid,
-                services.codec(),
-                services.config(),
-                session.policy().eventOverflow(),
-                services.relay(),
-                LoadedModule.this,
-                counters);
-        if (!endpoint.register(conn, why -> conn.closeWith(ErrorCode.SHUTDOWN, why))) {
-          throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is stopping");
-        }
-        conn.markAuthenticated();
-        connection = conn;
-      }
-      // queued before the connection's threads start: nothing is written ahead of it
-      conn.send(
-          handshake.welcome(
-              session,
-              services.listener().contextConfig(session),
-              dataDir.toString(),
-              moduleSocketPath()));
-      host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED);
-      return conn;
-    }
-
-    @Override
-    public void protocolViolation() {
-      counters.protocolError();
-    }
-
-    @Override
-    public void misbehaving(String why) {
-      fail(why, null);
-      killProcess();
-    }
-  }
-
-  @GuardedBy("this")
-  private void refuseIfClosedToConnections() throws Endpoint.Refused {
-    assert Thread.holdsLock(this);
-    ModuleState state = host.state();
-    if (!state.isLive()) {
-      throw new Endpoint.Refused(ErrorCode.UNAUTHENTICATED, "module " + id + " is " + state);
-    }
-    if (connection != null && connection.isOpen()) {
-      throw new Endpoint.Refused(
-          ErrorCode.UNAUTHENTICATED, "module " + id + " is already connected");
-    }
-    if (handshake.tokenUsed()) {
-      throw new Endpoint.Refused(
-          ErrorCode.UNAUTHENTICATED, "module " + id + "'s launch token was already used");
-    }
-  }
-
-  // ------------------------------------------------------------------ the connection's listener
-
-  @Override
-  public void onRequest(Connection conn, Message.Request req) {
-    session.countCall();
-    services
-        .dispatcher()
-        .dispatch(session, req)
-        .whenComplete(
-            (reply, err) -> {
-              if (err != null) {
-                LOG.log(System.Logger.Level.ERROR, "module " + id + ": dispatch failed", err);
-                reply =
-                    Reply.of(
-                        Message.Response.error(
-                            req.id(),
-                            ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
-              }
-              counters.call(req.method(), reply.isError() ? reply.response().error() : null);
-              conn.sendResponse(reply);
-              if (reply.afterSent() != null) {
-                reply.afterSent().run();
-              }
-            });
-  }
-
-  @Override
-  public void onLog(Message.Log line) {
-    services.listener().log(id, line);
-  }
-
-  @Override
-  public void onProtocolViolation(Connection c) {
-    counters.protocolError();
-  }
-
-  @Override
-  public void onEventsDropped(long n) {
-    counters.eventsDropped(n);
-  }
-
-  @Override
-  public void onQueueOverflow() {
-    counters.overflow();
-  }
-
-  @Override
-  public void onEnded(Connection conn) {
-    endpoint.unregister(conn);
-    boolean wasCurrent;
-    LaunchedProcess p;
-    synchronized (this) {
-      wasCurrent = conn == connection;
-      p = process;
-    }
-    if (!wasCurrent || !conn.isAuthenticated() || !host.state().isLive()) {
-      return;
-    }
-    // A process that is exiting closes its socket first: give the exit a moment to be seen, so the
-    // module is reported as crashed with its exit status rather than as disconnected.
-    if (p != null && waitExit(p, EXIT_RACE_MS)) {
-      return;
-    }
-    // The token is one-time: a module that lost its connection cannot come back, so end it.
-    fail("connection lost: " + conn.closeReason(), null);
-    if (p != null) {
-      p.kill();
-    }
-  }
-
-  // ------------------------------------------------------------------ session progress
+  // ------------------------------------------------------------------ session progress, connection
 
   @Override
   public void subscribed() {
@@ -409,35 +251,19 @@ final class LoadedModule implements ConnectionListener, Session.Progress {
     host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED, ModuleState.SUBSCRIBED);
   }
 
-  // ------------------------------------------------------------------ events and calls
-
   /** Whether an event of this type would be delivered now: connected and subscribed. */
   boolean wouldDeliver(String type) {
-    Connection c = connection();
-    return c != null && c.isOpen() && c.isAuthenticated() && session.isSubscribed(type);
+    return link.wouldDeliver(type);
   }
 
   /** Delivers an event if this module is connected and subscribed. */
   boolean deliver(SharedEvent event) {
-    Connection c = connection();
-    return c != null
-        && c.isAuthenticated()
-        && session.isSubscribed(event.type())
-        && c.sendEvent(event);
+    return link.deliver(event);
   }
 
   /** Invokes a method the module serves (call_module, lifecycle). */
   CompletableFuture<Message.Response> invoke(String method, JsonNode params, String caller) {
-    Connection c;
-    synchronized (this) {
-      c = connection;
-    }
-    if (c == null || !c.isAuthenticated() || !host.state().isLive()) {
-      return CompletableFuture.completedFuture(
-          Message.Response.error(
-              0, ErrorValue.of(ErrorCode.UNAVAILABLE, "module " + id + " is not running")));
-    }
-    return c.invoke(method, params, caller, services.config().callTimeoutMs());
+    return link.invoke(method, params, caller);
   }
 
   // ------------------------------------------------------------------ ending
