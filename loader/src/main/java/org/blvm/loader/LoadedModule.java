@@ -20,6 +20,9 @@ import org.blvm.protocol.SharedEvent;
  * gate, the current {@link Connection} and its {@link ConnectionListener}) is its {@link
  * ModuleConnection}'s. It reports up only through its {@link Listener}. Its monitor guards the
  * process; it is never held across I/O or a call into another module.
+ *
+ * <p>Over 400 lines: the launch, exit, failure and stop of one process share its state transitions
+ * and must be read together.
  */
 final class LoadedModule implements Session.Progress {
   private static final System.Logger LOG = System.getLogger("blvm.loader.module");
