@@ -1,14 +1,14 @@
 package org.blvm.loader;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Counts one module's bad connections — refused connects and protocol violations before the
- * handshake — within a sliding minute, and rate-limits the log lines about them. More than the
- * limit within a minute means the module misbehaves. Used by the module's accept thread; the
- * monitor makes it safe from others.
+ * handshake — within a sliding minute (60 one-second slots, so its memory is fixed whatever the
+ * rate), and rate-limits the log lines about them. More than the limit within a minute means the
+ * module misbehaves. Used by the module's accept thread; the monitor makes it safe from others.
  */
 final class BadConnections {
   /** Bad connections within a minute that a module may cause before it counts as misbehaving. */
@@ -18,15 +18,23 @@ final class BadConnections {
   static final int LOG_LINES_PER_WINDOW = 5;
 
   static final long LOG_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
-  private static final long WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  /** The sliding minute as 60 one-second slots: memory stays the same at any connection rate. */
+  private static final int SLOTS = 60;
+
+  private static final long SLOT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final String moduleId;
   private final System.Logger log;
   private final int limit;
   private final Ticker ticker;
 
+  /** The second (ticker time / 1 s) each slot counts. */
   @GuardedBy("this")
-  private final ArrayDeque<Long> recent = new ArrayDeque<>();
+  private final long[] slotSecond = new long[SLOTS];
+
+  @GuardedBy("this")
+  private final int[] slotCount = new int[SLOTS];
 
   @GuardedBy("this")
   private long logWindowStart;
@@ -46,6 +54,7 @@ final class BadConnections {
     this.limit = limitPerMinute;
     this.ticker = ticker;
     this.logWindowStart = ticker.nanoTime();
+    Arrays.fill(slotSecond, Math.floorDiv(logWindowStart, SLOT_NANOS) - SLOTS);
   }
 
   /**
@@ -58,9 +67,18 @@ final class BadConnections {
     String misbehaving = null;
     synchronized (this) {
       long now = ticker.nanoTime();
-      recent.addLast(now);
-      while (now - recent.peekFirst() > WINDOW_NANOS) {
-        recent.pollFirst();
+      long second = Math.floorDiv(now, SLOT_NANOS);
+      int slot = (int) Math.floorMod(second, SLOTS);
+      if (slotSecond[slot] != second) {
+        slotSecond[slot] = second;
+        slotCount[slot] = 0;
+      }
+      slotCount[slot]++;
+      long inWindow = 0;
+      for (int i = 0; i < SLOTS; i++) {
+        if (second - slotSecond[i] < SLOTS) {
+          inWindow += slotCount[i];
+        }
       }
       if (now - logWindowStart > LOG_WINDOW_NANOS) {
         logWindowStart = now;
@@ -73,10 +91,10 @@ final class BadConnections {
       } else {
         suppressed++;
       }
-      if (!tripped && recent.size() > limit) {
+      if (!tripped && inWindow > limit) {
         tripped = true;
         misbehaving =
-            recent.size()
+            inWindow
                 + " bad connections (refused, or protocol violations before the handshake)"
                 + " within 60 s, more than the "
                 + limit

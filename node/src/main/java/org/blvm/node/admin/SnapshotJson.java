@@ -120,7 +120,15 @@ final class SnapshotJson {
    * applies (docs/policy.md).
    */
   private static void limits(ObjectNode n, LimitSettings l) {
-    OptionalInt[] values = {l.memoryMb(), l.cpuSeconds(), l.openFiles(), l.processes(), l.diskMb()};
+    OptionalInt[] values = {
+      l.memoryMb(),
+      l.cpuSeconds(),
+      l.openFiles(),
+      l.processes(),
+      l.diskMb(),
+      l.dataMb(),
+      l.dataFiles()
+    };
     for (int i = 0; i < ModulePolicy.LIMIT_KEYS.size(); i++) {
       String key = ModulePolicy.LIMIT_KEYS.get(i);
       if (values[i].isPresent()) {
