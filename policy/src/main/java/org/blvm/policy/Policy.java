@@ -46,7 +46,7 @@ public final class Policy {
   private static final Pattern PROFILE = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   private static final Pattern SECTION = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Set<String> ROOT_KEYS =
-      new TreeSet<>(List.of("threshold", "keys", "revoked", "defaults", "modules"));
+      new TreeSet<>(List.of("threshold", "keys", "revoked", "defaults", "modules", "index"));
   private static final Set<String> KEY_KEYS =
       new TreeSet<>(List.of("name", "public_key", "not_before", "not_after"));
   private static final Set<String> MODULE_KEYS =
@@ -86,6 +86,7 @@ public final class Policy {
   private final int threshold;
   private final ModulePolicy defaults;
   private final Map<String, ModulePolicy> modules;
+  private final IndexTrust index;
 
   private Policy(
       String source,
@@ -93,13 +94,15 @@ public final class Policy {
       Set<KeyId> revoked,
       int threshold,
       ModulePolicy defaults,
-      Map<String, ModulePolicy> modules) {
+      Map<String, ModulePolicy> modules,
+      IndexTrust index) {
     this.source = source;
     this.keys = List.copyOf(keys);
     this.revoked = Set.copyOf(revoked);
     this.threshold = threshold;
     this.defaults = defaults;
     this.modules = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(modules));
+    this.index = index;
   }
 
   /**
@@ -122,7 +125,7 @@ public final class Policy {
             Set.of(ModulePolicy.ANY_MODULE),
             RateLimit.UNLIMITED,
             new RestartRule(RestartRule.Mode.NEVER, 0, 600, 1000, 60_000));
-    return new Policy("command line", tk, Set.of(), threshold, d, Map.of());
+    return new Policy("command line", tk, Set.of(), threshold, d, Map.of(), IndexTrust.NONE);
   }
 
   private static ModulePolicy builtInDefaults(int threshold, Set<Capability> caps, String section) {
@@ -222,36 +225,7 @@ public final class Policy {
     p.unknownKeys(root, "", ROOT_KEYS);
     int threshold = p.integer(root, "threshold", "threshold", 1, MAX_KEYS, 1);
 
-    List<TrustedKey> keys = new ArrayList<>();
-    JsonNode keysNode = root.get("keys");
-    if (keysNode != null) {
-      if (!keysNode.isArray()) {
-        p.add("keys", "must be an array of tables: [[keys]]");
-      } else if (keysNode.size() > MAX_KEYS) {
-        p.add("keys", "more than " + MAX_KEYS + " keys");
-      } else {
-        Set<String> names = new HashSet<>();
-        Set<KeyId> ids = new HashSet<>();
-        Set<String> publicKeys = new HashSet<>();
-        for (int i = 0; i < keysNode.size(); i++) {
-          TrustedKey k = trustedKey(p, keysNode.get(i), "keys[" + i + "]");
-          if (k != null) {
-            if (!names.add(k.name())) {
-              p.add("keys[" + i + "].name", "\"" + k.name() + "\" names two keys");
-            }
-            if (!ids.add(k.keyId())) {
-              p.add("keys[" + i + "].public_key", "key id " + k.keyId() + " is listed twice");
-            } else if (!publicKeys.add(java.util.HexFormat.of().formatHex(k.key().ed25519()))) {
-              // The same Ed25519 key under a second key id would count twice toward the threshold.
-              p.add(
-                  "keys[" + i + "].public_key",
-                  "the same Ed25519 key is already listed under another key id");
-            }
-            keys.add(k);
-          }
-        }
-      }
-    }
+    List<TrustedKey> keys = keyList(p, root.get("keys"), "keys");
 
     Set<KeyId> revoked = new LinkedHashSet<>();
     for (String r : p.strings(root, "revoked", "revoked")) {
@@ -309,10 +283,45 @@ public final class Policy {
       }
     }
     NetworkSection.checkListenAcrossModules(p, modules);
+    IndexTrust index = IndexTrust.parse(p, root.get("index"), revoked);
     if (!p.list.isEmpty()) {
       throw p.exception();
     }
-    return new Policy(source, keys, revoked, threshold, defaults, modules);
+    return new Policy(source, keys, revoked, threshold, defaults, modules, index);
+  }
+
+  /** The {@code [[at]]} array of trusted keys: names and keys unique, at most {@link #MAX_KEYS}. */
+  static List<TrustedKey> keyList(Problems p, JsonNode keysNode, String at) {
+    List<TrustedKey> keys = new ArrayList<>();
+    if (keysNode != null) {
+      if (!keysNode.isArray()) {
+        p.add(at, "must be an array of tables: [[" + at + "]]");
+      } else if (keysNode.size() > MAX_KEYS) {
+        p.add(at, "more than " + MAX_KEYS + " keys");
+      } else {
+        Set<String> names = new HashSet<>();
+        Set<KeyId> ids = new HashSet<>();
+        Set<String> publicKeys = new HashSet<>();
+        for (int i = 0; i < keysNode.size(); i++) {
+          TrustedKey k = trustedKey(p, keysNode.get(i), at + "[" + i + "]");
+          if (k != null) {
+            if (!names.add(k.name())) {
+              p.add(at + "[" + i + "].name", "\"" + k.name() + "\" names two keys");
+            }
+            if (!ids.add(k.keyId())) {
+              p.add(at + "[" + i + "].public_key", "key id " + k.keyId() + " is listed twice");
+            } else if (!publicKeys.add(java.util.HexFormat.of().formatHex(k.key().ed25519()))) {
+              // The same Ed25519 key under a second key id would count twice toward the threshold.
+              p.add(
+                  at + "[" + i + "].public_key",
+                  "the same Ed25519 key is already listed under another key id");
+            }
+            keys.add(k);
+          }
+        }
+      }
+    }
+    return keys;
   }
 
   private static TrustedKey trustedKey(Problems p, JsonNode n, String at) {
@@ -722,5 +731,10 @@ public final class Policy {
 
   public boolean isRevoked(KeyId id) {
     return revoked.contains(id);
+  }
+
+  /** The keys trusted to sign module indexes ({@code [index]}), apart from the module keys. */
+  public IndexTrust indexTrust() {
+    return index;
   }
 }

@@ -4,9 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code blvm-loader}: the operator's tool. {@code policy check} needs no node (it only uses
- * org.blvm.policy); the other commands talk to a running node over its admin socket (docs/admin.md)
- * and never load the loader itself.
+ * {@code blvm-loader}: the operator's tool. {@code policy check}, {@code search} and {@code
+ * install} need no node (they only use org.blvm.policy and the files); the other commands talk to a
+ * running node over its admin socket (docs/admin.md) and never load the loader itself.
  */
 @Command(
     name = "blvm-loader",
@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       AuditCommand.class,
       MetricsCommand.class,
       SecurityCommand.class,
+      SearchCommand.class,
+      InstallCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

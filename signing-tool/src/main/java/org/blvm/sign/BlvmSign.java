@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       SignCommand.class,
       VerifyCommand.class,
       InspectCommand.class,
+      IndexCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

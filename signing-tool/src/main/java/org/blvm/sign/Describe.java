@@ -7,6 +7,8 @@ import java.util.StringJoiner;
 import java.util.TreeSet;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.BinaryPin;
+import org.blvm.policy.IndexTrust;
+import org.blvm.policy.IndexVerifier;
 import org.blvm.policy.KeyId;
 import org.blvm.policy.ModuleFiles;
 import org.blvm.policy.ModuleManifest;
@@ -40,6 +42,17 @@ final class Describe {
               .orElse(id.toString()));
     }
     return j + " — " + a.signerKeyIds().size() + " of " + a.modulePolicy().threshold() + " needed";
+  }
+
+  /** The keys whose signatures counted for an index, by name, and how many were needed. */
+  static String indexSigners(IndexTrust trust, IndexVerifier.Verified v) {
+    StringJoiner j = new StringJoiner(", ");
+    TreeSet<String> names = new TreeSet<>();
+    for (KeyId id : v.signers()) {
+      names.add(trust.key(id).map(k -> k.name() + " (" + id + ")").orElse(id.toString()));
+    }
+    names.forEach(j::add);
+    return j + " — " + v.signers().size() + " of " + trust.threshold() + " needed";
   }
 
   /**
