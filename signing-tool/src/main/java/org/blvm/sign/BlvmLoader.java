@@ -28,7 +28,8 @@ import picocli.CommandLine.Command;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:done: policy valid and every module would be admitted; the node did what was asked",
-      "1:refused: policy problems or a module refused; the node said no (unknown module, wrong"
+      "1:refused: policy problems or a module refused; an index or install refused; the node said"
+          + " no (unknown module, wrong"
           + " state, invalid policy) or the module ended in another state",
       "2:wrong command line",
       "3:bad input: missing or unreadable file",

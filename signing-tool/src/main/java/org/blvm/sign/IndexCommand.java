@@ -24,7 +24,6 @@ import picocli.CommandLine.Spec;
 /** {@code blvm-sign index DIR}: list the signed modules of a directory in a signed index. */
 @Command(
     name = "index",
-    mixinStandardHelpOptions = true,
     header = "Writes and signs a module index of a directory of signed modules.",
     description = {
       "Lists every subdirectory of DIR that holds a module.toml (DIR/<any name>/, e.g."
@@ -37,6 +36,13 @@ import picocli.CommandLine.Spec;
     })
 final class IndexCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  // no mixinStandardHelpOptions: its --version would take the index version's name
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
 
   @Option(
       names = {"-s", "--secret-key"},

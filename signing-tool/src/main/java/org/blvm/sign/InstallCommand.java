@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "install",
     mixinStandardHelpOptions = true,
-    header = "Installs a module from a signed module index into the modules directory.",
+    header = "Installs a module from a signed module index.",
     description = {
       "Verifies the index (signatures by the policy's [index] keys, expiry, not older than the"
           + " newest index of its name seen), finds the module (the highest version without"

@@ -27,6 +27,7 @@ class CliHelpTest {
             "blvm-sign sign",
             "blvm-sign verify",
             "blvm-sign inspect",
+            "blvm-sign index",
             "blvm-loader modules",
             "blvm-loader modules list",
             "blvm-loader modules status",
@@ -42,7 +43,9 @@ class CliHelpTest {
             "blvm-loader logs",
             "blvm-loader audit",
             "blvm-loader metrics",
-            "blvm-loader security"),
+            "blvm-loader security",
+            "blvm-loader search",
+            "blvm-loader install"),
         checked);
   }
 
