@@ -148,7 +148,16 @@ public final class ModuleInstaller {
       Path staging =
           Files.createTempDirectory(
               stagingRoot, "tmp-", PosixFilePermissions.asFileAttribute(StateFiles.DIR_0700));
-      Thread cleanup = new Thread(() -> deleteQuietly(staging), "blvm-policy-install-cleanup");
+      // SIGTERM/SIGINT: the copy may still be writing into the staging directory; once that is
+      // gone nothing can be created below it, so a few attempts remove it
+      Thread cleanup =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 16 && Files.exists(staging, LinkOption.NOFOLLOW_LINKS); i++) {
+                  deleteQuietly(staging);
+                }
+              },
+              "blvm-policy-install-cleanup");
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
         return stageAndRename(c, v, source, staging, target, admission);
