@@ -6,17 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,7 +140,7 @@ public final class ModuleInstaller {
                 PosixFilePermissions.asFileAttribute(StateFiles.FILE_0600));
         FileLock lock = lockCh.lock()) {
       StateFiles.privateDir(stagingRoot);
-      removeLeftovers(stagingRoot);
+      InstallStaging.removeLeftovers(stagingRoot);
       Path staging =
           Files.createTempDirectory(
               stagingRoot, "tmp-", PosixFilePermissions.asFileAttribute(StateFiles.DIR_0700));
@@ -154,7 +150,7 @@ public final class ModuleInstaller {
           new Thread(
               () -> {
                 for (int i = 0; i < 16 && Files.exists(staging, LinkOption.NOFOLLOW_LINKS); i++) {
-                  deleteQuietly(staging);
+                  InstallStaging.deleteQuietly(staging);
                 }
               },
               "blvm-policy-install-cleanup");
@@ -162,7 +158,7 @@ public final class ModuleInstaller {
       try {
         return stageAndRename(c, v, source, staging, target, admission);
       } finally {
-        deleteQuietly(staging);
+        InstallStaging.deleteQuietly(staging);
         try {
           Runtime.getRuntime().removeShutdownHook(cleanup);
         } catch (IllegalStateException shuttingDown) {
@@ -222,7 +218,7 @@ public final class ModuleInstaller {
           IndexException.Rule.ENTRY_MISMATCH,
           "its manifest says version " + version + ", the index entry " + c.entry.version());
     }
-    finish(copy);
+    InstallStaging.finish(copy);
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw c.fail(
           IndexException.Rule.EXISTS,
@@ -319,87 +315,6 @@ public final class ModuleInstaller {
       }
     }
     return at;
-  }
-
-  /** Modes for the modules directory (0755 directories, 0644 files), then fsync every directory. */
-  private static void finish(Path copy) throws IOException {
-    List<Path> dirs = new ArrayList<>();
-    Files.walkFileTree(
-        copy,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a)
-              throws IOException {
-            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
-            dirs.add(d);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-            return FileVisitResult.CONTINUE;
-          }
-        });
-    dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-    for (Path d : dirs) {
-      StateFiles.fsyncDir(d);
-    }
-    StateFiles.fsyncDir(copy.getParent());
-  }
-
-  /** Staging directories a killed install left behind (the caller holds the install lock). */
-  private static void removeLeftovers(Path stagingRoot) throws IOException {
-    List<Path> old = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(stagingRoot)) {
-      for (Path p : ds) {
-        old.add(p);
-      }
-    }
-    for (Path p : old) {
-      delete(p);
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
-    try {
-      delete(p);
-    } catch (IOException e) {
-      // left for the next install, which removes what is below STATE/install
-    }
-  }
-
-  /** Deletes a tree without following a symbolic link. */
-  private static void delete(Path p) throws IOException {
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(
-        p,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a)
-              throws IOException {
-            // every directory below the staging root is this tool's own copy
-            Files.setPosixFilePermissions(d, StateFiles.DIR_0700);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-            Files.delete(f);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-            if (e != null) {
-              throw e;
-            }
-            Files.delete(d);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 
   /** The index and entry a refusal names. */

@@ -67,11 +67,17 @@ final class InstallCommand implements Callable<Integer> {
       return Cli.fail(
           spec, ExitCodes.USAGE, "expected NAME or NAME@VERSION, found \"" + module + "\"");
     }
+    Path state;
+    try {
+      state = paths.existingState();
+    } catch (IOException e) {
+      return Cli.fail(spec, ExitCodes.INPUT, Cli.describe(e));
+    }
     Policy policy;
     Admission admission;
     try {
       policy = Policy.read(paths.policy());
-      admission = Admission.builder().policy(policy).clock(clock).stateDir(paths.state()).build();
+      admission = Admission.builder().policy(policy).clock(clock).stateDir(state).build();
     } catch (PolicyException e) {
       return Cli.fail(spec, ExitCodes.INPUT, e.getMessage());
     } catch (AdmissionException e) {
@@ -80,11 +86,11 @@ final class InstallCommand implements Callable<Integer> {
       return Cli.fail(spec, ExitCodes.INPUT, "cannot read the policy " + Cli.describe(e));
     }
     try {
-      IndexVerifier.Verified v = source.verify(policy, paths.state(), clock);
+      IndexVerifier.Verified v = source.verify(policy, state, clock);
       ModuleIndex.Entry e = ModuleInstaller.find(v, name, version);
       Path root = mirror != null ? mirror : v.file().toAbsolutePath().getParent();
       ModuleInstaller.Installed done =
-          ModuleInstaller.install(v, e, root, paths.modules(), paths.state(), admission);
+          ModuleInstaller.install(v, e, root, paths.modules(), state, admission);
       out.println("installed " + e.name() + " " + e.version() + " into " + done.directory());
       out.println(
           "  index:      "

@@ -29,6 +29,24 @@ final class LoaderPaths {
       description = "The loader's state directory (version ratchet, newest indexes seen).")
   Path state;
 
+  /**
+   * The state directory, which must exist: the node creates it with the access its sandboxes need
+   * (docs/operations.md), and one made here first would lack it.
+   *
+   * @throws java.nio.file.FileSystemException naming it and the fix
+   */
+  Path existingState() throws java.nio.file.FileSystemException {
+    Path s = state();
+    if (!java.nio.file.Files.isDirectory(s)) {
+      throw new java.nio.file.FileSystemException(
+          s.toString(),
+          null,
+          "no such state directory: start the node once (it creates its state directory as its"
+              + " sandboxes need it), or give --state/--home");
+    }
+    return s;
+  }
+
   Path policy() {
     return policy != null ? policy : etc().resolve("policy.toml");
   }

@@ -94,6 +94,20 @@ final class PolicyCheckCommand implements Callable<Integer> {
               + (k.notBefore() == null ? "" : ", from " + k.notBefore())
               + (k.notAfter() == null ? "" : ", until " + k.notAfter()));
     }
+    if (!policy.indexTrust().keys().isEmpty()) {
+      out.println("index threshold: " + policy.indexTrust().threshold());
+    }
+    for (TrustedKey k : policy.indexTrust().keys()) {
+      out.println(
+          "index key "
+              + k.name()
+              + " ("
+              + k.keyId()
+              + "): "
+              + (policy.isRevoked(k.keyId())
+                  ? "REVOKED"
+                  : k.validAt(now) ? "valid now" : "NOT valid now"));
+    }
     if (modules == null) {
       out.println("defaults (modules without a section):");
       printPolicy(out, policy.defaults());

@@ -2,6 +2,7 @@ package org.blvm.sign;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,11 +47,17 @@ final class SearchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    Path state;
+    try {
+      state = paths.existingState();
+    } catch (IOException e) {
+      return Cli.fail(spec, ExitCodes.INPUT, Cli.describe(e));
+    }
     IndexVerifier.Verified v;
     Policy policy;
     try {
       policy = Policy.read(paths.policy());
-      v = source.verify(policy, paths.state(), clock);
+      v = source.verify(policy, state, clock);
     } catch (PolicyException e) {
       return Cli.fail(spec, ExitCodes.INPUT, e.getMessage());
     } catch (IndexException e) {

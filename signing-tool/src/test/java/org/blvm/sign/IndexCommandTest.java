@@ -28,6 +28,11 @@ class IndexCommandTest {
     mirror = Files.createDirectories(tmp.resolve("mirror"));
     home = Files.createDirectories(tmp.resolve("home"));
     Files.createDirectories(home.resolve("modules"));
+    // as the node makes it at its first start
+    Files.createDirectory(
+        home.resolve("state"),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
     Files.writeString(tmp.resolve("module.key"), moduleKey.encode(null, null, null));
     Files.writeString(tmp.resolve("index.key"), indexKey.encode(null, null, null));
     Files.writeString(
@@ -147,6 +152,39 @@ class IndexCommandTest {
 
     assertEquals(ExitCodes.REFUSED, r.code(), r.toString());
     assertTrue(r.err().contains("the index there has version 4"), r.err());
+  }
+
+  @Test
+  void policyCheck_showsTheIndexKeysApartFromTheModuleKeys() {
+    Run r = Run.loader("policy", "check", home.resolve("policy.toml").toString());
+
+    assertEquals(ExitCodes.OK, r.code(), r.toString());
+    assertTrue(r.out().contains("key release (" + moduleKey.keyId() + "): valid now"), r.out());
+    assertTrue(r.out().contains("index threshold: 1"), r.out());
+    assertTrue(r.out().contains("index key mirror (" + indexKey.keyId() + "): valid now"), r.out());
+  }
+
+  @Test
+  void install_noStateDirectory_refusedWithoutCreatingOne() throws Exception {
+    assertEquals(0, index("1", "30d").code());
+    Path other = Files.createDirectories(tmp.resolve("other"));
+
+    Run r =
+        Run.loader(
+            "install",
+            "fee-watch",
+            "--index",
+            mirror.toString(),
+            "--policy",
+            home.resolve("policy.toml").toString(),
+            "--modules",
+            home.resolve("modules").toString(),
+            "--state",
+            other.resolve("state").toString());
+
+    assertEquals(ExitCodes.INPUT, r.code(), r.toString());
+    assertTrue(r.err().contains("no such state directory: start the node once"), r.err());
+    assertFalse(Files.exists(other.resolve("state")));
   }
 
   @Test

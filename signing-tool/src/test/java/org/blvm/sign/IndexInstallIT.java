@@ -44,6 +44,11 @@ class IndexInstallIT {
     mirror = Files.createDirectories(tmp.resolve("mirror"));
     home = Files.createDirectories(tmp.resolve("home"));
     Files.createDirectories(home.resolve("modules"));
+    // as the node makes it at its first start
+    Files.createDirectory(
+        home.resolve("state"),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
   }
 
   private void policy(MinisignPublicKey indexKey) throws IOException {

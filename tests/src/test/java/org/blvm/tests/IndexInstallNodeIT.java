@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A module installed from a signed index with the real {@code blvm-loader install} (a process of
- * its own, no node running) is admitted and started by a real {@code blvm-node}, sandboxed; a
- * second one installed while the node runs starts with {@code modules start}.
+ * Modules installed from a signed index with the real {@code blvm-loader install} (a process of its
+ * own) are admitted and run by a real {@code blvm-node}, sandboxed: one installed while the node
+ * runs starts with {@code modules start}, one installed while it is stopped starts with it. Before
+ * the node's first start install refuses, rather than make the state directory itself.
  */
 class IndexInstallNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,22 +55,37 @@ class IndexInstallNodeIT {
         home.resolve("node.toml"),
         "[simulation]\nblock_interval_seconds = 0.5\nreorg_probability = 0.0\n");
 
-    NodeProcess.Cli a = install(home, mirror, "indexed-a");
-    assertEquals(0, a.code(), a.toString());
-    assertTrue(a.out().startsWith("installed indexed-a 1.0.0 into "), a.toString());
+    // before the node's first start there is no state directory: install does not make one
+    // (the node makes it with the access its sandboxes need)
+    NodeProcess.Cli early = install(home, mirror, "indexed-a");
+    assertEquals(3, early.code(), early.toString());
+    assertTrue(early.err().contains("no such state directory"), early.toString());
 
     try (NodeProcess node = NodeProcess.start(home, tmp.resolve("node.log"))) {
       node.awaitLine(l -> l.startsWith("blvm-node: running"), "the node runs");
+
+      NodeProcess.Cli a = install(home, mirror, "indexed-a");
+      assertEquals(0, a.code(), a.toString());
+      assertTrue(a.out().startsWith("installed indexed-a 1.0.0 into "), a.toString());
+      NodeProcess.Cli start = node.loader("modules", "start", "indexed-a");
+      assertEquals(0, start.code(), start.toString());
       Poll.until(
           () -> "STARTED".equals(state(node, "indexed-a")),
           Duration.ofSeconds(60),
           "indexed-a STARTED");
+    }
 
-      NodeProcess.Cli b = install(home, mirror, "indexed-b");
-      assertEquals(0, b.code(), b.toString());
-      NodeProcess.Cli start = node.loader("modules", "start", "indexed-b");
-      assertEquals(0, start.code(), start.toString());
-      assertEquals("STARTED", state(node, "indexed-b"));
+    // the next start of the node starts it with the others
+    NodeProcess.Cli b = install(home, mirror, "indexed-b");
+    assertEquals(0, b.code(), b.toString());
+    try (NodeProcess node = NodeProcess.start(home, tmp.resolve("node2.log"))) {
+      node.awaitLine(l -> l.startsWith("blvm-node: running"), "the node runs again");
+      Poll.until(
+          () ->
+              "STARTED".equals(state(node, "indexed-a"))
+                  && "STARTED".equals(state(node, "indexed-b")),
+          Duration.ofSeconds(60),
+          "indexed-a and indexed-b STARTED");
     }
   }
 
