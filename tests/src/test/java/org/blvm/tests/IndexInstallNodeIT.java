@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IndexInstallNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CAPS = "\"read_blockchain\", \"subscribe_events\"";
+  private static final String CAPS =
+      "\"read_blockchain\", \"subscribe_events\", \"publish_events\", \"register_module_api\"";
 
   @TempDir Path tmp;
 
