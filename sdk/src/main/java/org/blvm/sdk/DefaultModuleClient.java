@@ -158,6 +158,10 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
   @Override
   public boolean route(byte[] payload) throws ProtocolException {
     Message m = codec.decode(payload);
+    java.io.FileDescriptor[] fds = responses.takeDescriptors();
+    if (fds != null) {
+      keepDescriptor(m, fds);
+    }
     if (m instanceof Message.Close c) {
       failed(ErrorValue.of(c.code(), c.message()), false, ModuleConnectException.Reason.REJECTED);
       return false;
@@ -180,6 +184,29 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Descriptors came with {@code m}: a successful answer to a call waiting for one gets the first;
+   * every other is closed (docs/protocol.md §2.5). Runs before the answer is completed.
+   */
+  private void keepDescriptor(Message m, java.io.FileDescriptor[] fds) {
+    int kept =
+        m instanceof Message.Response r
+                && r.error() == null
+                && fds.length > 0
+                && calls.offerDescriptor(r.id(), fds[0])
+            ? 1
+            : 0;
+    if (fds.length > kept) {
+      IncomingFrames.closeAll(java.util.Arrays.copyOfRange(fds, kept, fds.length));
+      System.getLogger("blvm.sdk")
+          .log(
+              System.Logger.Level.WARNING,
+              "closed {0} unexpected descriptor(s) that came with a {1} from the node",
+              Integer.toString(fds.length - kept),
+              m.kind());
+    }
   }
 
   @Override

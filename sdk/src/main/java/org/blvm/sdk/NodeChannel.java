@@ -1,27 +1,33 @@
 package org.blvm.sdk;
 
 import java.io.Closeable;
+import java.io.FileDescriptor;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.Frames;
 import org.blvm.protocol.Message;
+import org.newsclub.net.unix.AFUNIXSelectorProvider;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
  * The client's socket: non-blocking, with one selector for reading (used only by the holder of the
  * client's read lock, see {@link ResponseReader}) and one for writing (used only under {@link
  * #writeLock}). {@link #send} writes whole frames under {@link #writeLock}, the only lock held
  * across a write; nothing is written after a frame that was cut off.
+ *
+ * <p>A junixsocket channel (with junixsocket's own selectors), not the JDK's UNIX-domain channel:
+ * the node hands over sockets as descriptors on its answers to {@code net_connect} and {@code
+ * net_listen} (SCM_RIGHTS), which the JDK's channel cannot receive. Every read has room for a few
+ * descriptors; those that arrive go to {@link IncomingFrames#received}.
  */
 final class NodeChannel {
   /** Longest wait of the last close message, for the lock and for room in the socket. */
@@ -30,7 +36,10 @@ final class NodeChannel {
   /** Bound of one wait for a full socket to drain, between checks for a closed client. */
   private static final long WRITE_WAIT_SLICE_MS = 100;
 
-  private final SocketChannel channel;
+  /** Room for descriptors on every read: one is expected, more are received and closed. */
+  private static final int ANCILLARY_BYTES = 256;
+
+  private final AFUNIXSocketChannel channel;
 
   /** Readiness to read; selected on only by the holder of the client's read lock. */
   private final Selector readSelector;
@@ -46,14 +55,15 @@ final class NodeChannel {
   private final Codec codec;
   private final Lifecycle life;
 
-  private NodeChannel(SocketChannel channel, Codec codec, Lifecycle life) throws IOException {
+  private NodeChannel(AFUNIXSocketChannel channel, Codec codec, Lifecycle life) throws IOException {
     this.channel = channel;
     this.codec = codec;
     this.life = life;
     channel.configureBlocking(false);
-    this.readSelector = Selector.open();
+    channel.setAncillaryReceiveBufferSize(ANCILLARY_BYTES);
+    this.readSelector = AFUNIXSelectorProvider.provider().openSelector();
     try {
-      this.writeSelector = Selector.open();
+      this.writeSelector = AFUNIXSelectorProvider.provider().openSelector();
     } catch (IOException e) {
       readSelector.close();
       throw e;
@@ -65,15 +75,17 @@ final class NodeChannel {
   /** Connects to the node's socket; nothing is left open when this throws. */
   static NodeChannel connect(Path socket, Codec codec, Lifecycle life)
       throws ModuleConnectException {
-    SocketChannel channel;
+    AFUNIXSocketChannel channel;
     try {
-      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    } catch (IOException e) {
+      channel = AFUNIXSocketChannel.open();
+    } catch (IOException | LinkageError e) {
+      // LinkageError: junixsocket's native library could not be loaded (java.io.tmpdir must be
+      // writable, or org.newsclub.net.unix.library.tmpdir set)
       throw new ModuleConnectException(
           ModuleConnectException.Reason.IO, "cannot open a UNIX-domain socket: " + e, null, e);
     }
     try {
-      channel.connect(UnixDomainSocketAddress.of(socket));
+      channel.connect(AFUNIXSocketAddress.of(socket));
     } catch (IOException e) {
       closeQuietly(channel);
       throw new ModuleConnectException(
@@ -188,7 +200,14 @@ final class NodeChannel {
    * @return the bytes read, 0 when none are available, -1 at the end of the stream
    */
   int read(IncomingFrames incoming) throws IOException {
-    return incoming.readFrom(channel);
+    int n = incoming.readFrom(channel);
+    if (n > 0) {
+      FileDescriptor[] fds = channel.getReceivedFileDescriptors();
+      if (fds != null && fds.length > 0) {
+        incoming.received(fds, n);
+      }
+    }
+    return n;
   }
 
   /**

@@ -134,6 +134,15 @@ final class ResponseReader {
     }
   }
 
+  /**
+   * Caller holds readLock (routing a frame): the descriptors that came with that frame, or null;
+   * the caller owns them.
+   */
+  java.io.FileDescriptor[] takeDescriptors() {
+    assert readLock.isHeldByCurrentThread();
+    return incoming.takeDescriptors();
+  }
+
   /** Responses routed by a calling thread itself, not handed over by the reader (for tests). */
   long answersReadByCallers() {
     return answersReadByCallers;
