@@ -129,6 +129,8 @@ public final class TestModule {
       outcome = "refused " + e.code();
     }
     c.log(Message.LogLevel.INFO, "metric " + name + " " + outcome);
+  }
+
   private static void netGet(ModuleClient c, String target) {
     int colon = target.lastIndexOf(':');
     String host = target.substring(0, colon);
