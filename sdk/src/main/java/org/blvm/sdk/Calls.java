@@ -1,6 +1,7 @@
 package org.blvm.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,16 @@ import org.blvm.protocol.Message;
 final class Calls {
   private final AtomicLong ids = new AtomicLong(1);
   private final Map<Long, CompletableFuture<Message.Response>> pending = new ConcurrentHashMap<>();
+
+  /** A call waiting for a descriptor, before the router offered one. */
+  private static final FileDescriptor[] NONE_YET = new FileDescriptor[0];
+
+  /** Calls whose answer carries a descriptor: NONE_YET, then the one the router offered. */
+  private final Map<Long, FileDescriptor[]> descriptors = new ConcurrentHashMap<>();
+
+  /** The result of a call whose answer carried a descriptor, which the caller now owns. */
+  record WithDescriptor(JsonNode result, FileDescriptor descriptor) {}
+
   private final NodeChannel channel;
   private final ResponseReader reader;
   private final Lifecycle life;
@@ -43,10 +54,53 @@ final class Calls {
    *     (closed, broken or interrupted) or {@code INVALID_PARAMS} (the request exceeds a frame)
    */
   JsonNode call(String method, JsonNode params) throws NodeApiException {
+    return call(ids.getAndIncrement(), method, params);
+  }
+
+  /**
+   * A call whose successful answer carries exactly one descriptor (net_connect, net_listen;
+   * docs/protocol.md §2.5).
+   *
+   * @throws NodeApiException as {@link #call}, or {@code INTERNAL} when the answer came without its
+   *     descriptor
+   */
+  WithDescriptor callForDescriptor(String method, JsonNode params) throws NodeApiException {
+    long id = ids.getAndIncrement();
+    descriptors.put(id, NONE_YET);
+    JsonNode result;
+    try {
+      result = call(id, method, params);
+    } catch (NodeApiException e) {
+      IncomingFrames.closeAll(descriptors.remove(id)); // one that came with a late answer
+      throw e;
+    }
+    FileDescriptor[] got = descriptors.remove(id);
+    if (got == null || got.length == 0) {
+      throw new NodeApiException(
+          method,
+          ErrorValue.of(
+              ErrorCode.INTERNAL, "the node's answer to " + method + " carried no descriptor"));
+    }
+    return new WithDescriptor(result, got[0]);
+  }
+
+  /** Whether the call {@code id} waits for an answer carrying a descriptor. */
+  boolean awaitsDescriptor(long id) {
+    return !descriptors.isEmpty() && descriptors.get(id) == NONE_YET;
+  }
+
+  /**
+   * Called by the router before it completes the answer {@code id}: true when that call waits for a
+   * descriptor and now owns {@code fd}; false when the caller must close it.
+   */
+  boolean offerDescriptor(long id, FileDescriptor fd) {
+    return descriptors.replace(id, NONE_YET, new FileDescriptor[] {fd});
+  }
+
+  private JsonNode call(long id, String method, JsonNode params) throws NodeApiException {
     if (life.isClosed()) {
       throw unavailable(method);
     }
-    long id = ids.getAndIncrement();
     CompletableFuture<Message.Response> answer = new CompletableFuture<>();
     pending.put(id, answer);
     if (life.isClosed()) { // the shutdown may have failed the pending calls before the put

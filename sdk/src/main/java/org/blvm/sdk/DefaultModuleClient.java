@@ -1,6 +1,7 @@
 package org.blvm.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.FileDescriptor;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -158,18 +159,18 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
   @Override
   public boolean route(byte[] payload) throws ProtocolException {
     Message m = codec.decode(payload);
-    if (m instanceof Message.Close c) {
+    String violation = handOverDescriptors(m);
+    if (violation == null && m instanceof Message.Close c) {
       failed(ErrorValue.of(c.code(), c.message()), false, ModuleConnectException.Reason.REJECTED);
       return false;
     }
-    String violation;
-    if (!welcomed) {
+    if (violation == null && !welcomed) {
       violation = handshake.accept(m);
       welcomed = violation == null;
       if (welcomed) {
         events.welcomed(handshake.context()); // before the next frame, maybe a ConfigLoaded
       }
-    } else {
+    } else if (violation == null) {
       violation = dispatch(m);
     }
     if (violation != null) {
@@ -180,6 +181,43 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The descriptors that came with {@code m} (docs/protocol.md §2.5), before the answer is
+   * completed: a successful answer to a call waiting for a descriptor must carry exactly one, which
+   * that call then owns; every descriptor that came with any other frame is closed and otherwise
+   * ignored.
+   *
+   * @return a protocol violation (the answer carried none or more than one; all are closed), or
+   *     null
+   */
+  private String handOverDescriptors(Message m) {
+    FileDescriptor[] fds = responses.takeDescriptors();
+    int count = fds == null ? 0 : fds.length;
+    if (m instanceof Message.Response r && r.error() == null && calls.awaitsDescriptor(r.id())) {
+      if (count == 1 && calls.offerDescriptor(r.id(), fds[0])) {
+        return null;
+      }
+      IncomingFrames.closeAll(fds); // none, too many, or the call gave up meanwhile
+      return count == 1
+          ? null
+          : "the answer to request "
+              + r.id()
+              + " carried "
+              + count
+              + " descriptors; a successful net_connect or net_listen answer carries exactly one";
+    }
+    if (count > 0) {
+      IncomingFrames.closeAll(fds);
+      System.getLogger("blvm.sdk")
+          .log(
+              System.Logger.Level.WARNING,
+              "closed {0} unexpected descriptor(s) that came with a {1} from the node",
+              Integer.toString(count),
+              m.kind());
+    }
+    return null;
   }
 
   @Override

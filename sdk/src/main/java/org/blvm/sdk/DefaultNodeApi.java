@@ -150,6 +150,36 @@ final class DefaultNodeApi implements NodeApi {
   }
 
   @Override
+  public java.net.Socket connect(String host, int port) throws NodeApiException {
+    Calls.WithDescriptor r = received(NodeMethod.NET_CONNECT, new Api.NetConnectParams(host, port));
+    try {
+      return ReceivedSockets.socket(r.descriptor());
+    } catch (java.io.IOException | RuntimeException e) {
+      throw unusable(NodeMethod.NET_CONNECT, e);
+    }
+  }
+
+  @Override
+  public java.nio.channels.ServerSocketChannel listen(String address) throws NodeApiException {
+    Calls.WithDescriptor r = received(NodeMethod.NET_LISTEN, new Api.NetListenParams(address));
+    try {
+      return ReceivedSockets.serverChannel(r.descriptor());
+    } catch (java.io.IOException | RuntimeException e) {
+      throw unusable(NodeMethod.NET_LISTEN, e);
+    }
+  }
+
+  private Calls.WithDescriptor received(NodeMethod method, Object params) throws NodeApiException {
+    return calls.callForDescriptor(method.wireName(), codec.toTree(params));
+  }
+
+  private static NodeApiException unusable(NodeMethod method, Exception e) {
+    return new NodeApiException(
+        method.wireName(),
+        ErrorValue.of(ErrorCode.INTERNAL, "the socket the node handed over is unusable: " + e));
+  }
+
+  @Override
   public JsonNode call(NodeMethod method, Object params) throws NodeApiException {
     Objects.requireNonNull(method, "method");
     if (params instanceof Record && params.getClass() != method.paramsType()) {

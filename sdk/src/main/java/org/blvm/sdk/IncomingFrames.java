@@ -1,8 +1,11 @@
 package org.blvm.sdk;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayDeque;
 import org.blvm.protocol.Frames;
 import org.blvm.protocol.ProtocolException;
 
@@ -12,6 +15,12 @@ import org.blvm.protocol.ProtocolException;
  * rest. Same rules as {@link Frames#read}: a zero length or one above the limit is a {@link
  * ProtocolException}, and so is a stream that ends inside a frame. Not thread-safe: the client
  * guards it with its read lock.
+ *
+ * <p>Descriptors (docs/protocol.md §2.5): the kernel ends a read after the bytes that came with
+ * descriptors, so the descriptors of a read belong to the last frame that begins within that read's
+ * bytes. {@link #received} records a read's descriptors with the stream positions it covered;
+ * {@link #next} attaches them to that frame ({@link #takeDescriptors}) and closes descriptors that
+ * no frame begins with.
  */
 final class IncomingFrames {
   private static final int INITIAL = 64 * 1024;
@@ -23,6 +32,17 @@ final class IncomingFrames {
   private int start;
 
   private int end;
+
+  /** Stream position of {@code buf[start]}: bytes taken as frames so far. */
+  private long consumed;
+
+  /** Descriptors that came with a read covering stream positions [from, to), oldest first. */
+  private record Arrival(long from, long to, FileDescriptor[] fds) {}
+
+  private final ArrayDeque<Arrival> arrivals = new ArrayDeque<>(2);
+
+  /** The descriptors of the frame {@link #next} returned last, until taken. */
+  private FileDescriptor[] frameDescriptors;
 
   IncomingFrames(int maxFrameBytes) {
     this.maxFrameBytes = maxFrameBytes;
@@ -44,6 +64,62 @@ final class IncomingFrames {
     return n;
   }
 
+  /**
+   * The last read (of {@code n} bytes, the bytes at the end of the buffer) came with {@code fds}.
+   */
+  void received(FileDescriptor[] fds, int n) {
+    long to = consumed + (end - start);
+    arrivals.add(new Arrival(to - n, to, fds));
+  }
+
+  /**
+   * The descriptors that came with the frame {@link #next} returned last (null when none); the
+   * caller owns them. Descriptors not taken before the next frame are closed.
+   */
+  FileDescriptor[] takeDescriptors() {
+    FileDescriptor[] d = frameDescriptors;
+    frameDescriptors = null;
+    return d;
+  }
+
+  /** Closes every descriptor not yet taken (the connection is closed). */
+  void closeDescriptors() {
+    closeAll(takeDescriptors());
+    while (!arrivals.isEmpty()) {
+      closeAll(arrivals.poll().fds());
+    }
+  }
+
+  static void closeAll(FileDescriptor[] fds) {
+    if (fds == null) {
+      return;
+    }
+    for (FileDescriptor fd : fds) {
+      try {
+        new FileInputStream(fd).close();
+      } catch (IOException e) {
+        // already closed
+      }
+    }
+  }
+
+  /** The frame at stream positions [from, to) is taken: which descriptors it came with. */
+  private void attach(long from, long to) {
+    closeAll(takeDescriptors()); // the previous frame's, never taken
+    while (!arrivals.isEmpty()) {
+      Arrival a = arrivals.peek();
+      if (a.to() <= from) {
+        closeAll(arrivals.poll().fds()); // no frame began within that read
+      } else if (a.from() <= from && to >= a.to()) {
+        arrivals.poll();
+        closeAll(frameDescriptors);
+        frameDescriptors = a.fds();
+      } else {
+        return;
+      }
+    }
+  }
+
   /** The next complete frame's payload, or null when more bytes are needed. */
   byte[] next() throws ProtocolException {
     int available = end - start;
@@ -58,6 +134,11 @@ final class IncomingFrames {
     byte[] payload = new byte[(int) length];
     System.arraycopy(buf, from, payload, 0, payload.length);
     start = from + payload.length;
+    long frameStart = consumed;
+    consumed += Frames.HEADER_BYTES + length;
+    if (!arrivals.isEmpty() || frameDescriptors != null) {
+      attach(frameStart, consumed);
+    }
     if (start == end) {
       start = 0;
       end = 0;

@@ -72,6 +72,27 @@ public interface NodeApi {
   JsonNode callModule(String target, String method, JsonNode params) throws NodeApiException;
 
   /**
+   * {@code net_connect}: the node connects to {@code host:port} for the module, if the operator's
+   * policy lists that destination, and hands over the connected TCP socket. TLS is the module's own
+   * (for example {@code SSLSocketFactory.createSocket(socket, host, port, true)}; the system CA
+   * certificates are readable in the sandbox). Closing the socket closes the connection.
+   *
+   * @throws NodeApiException {@code NOT_CAPABLE} (no rule allows it, or the name resolves only to
+   *     addresses a name may not reach; the message names the rule to add), {@code RATE_LIMITED},
+   *     {@code NOT_FOUND} (no such host), {@code TIMEOUT}, {@code UNAVAILABLE}
+   */
+  java.net.Socket connect(String host, int port) throws NodeApiException;
+
+  /**
+   * {@code net_listen}: the listening TCP socket the node bound for the module at {@code address}
+   * ({@code "0.0.0.0:3333"}, as in the policy's {@code listen} list). The channel is blocking;
+   * {@code accept()} returns junixsocket channels whose addresses are generic socket addresses.
+   *
+   * @throws NodeApiException {@code NOT_CAPABLE} when the address is not one of the module's
+   */
+  java.nio.channels.ServerSocketChannel listen(String address) throws NodeApiException;
+
+  /**
    * Any catalog method with untyped result. {@code params} is a {@link JsonNode}, the method's
    * params record ({@link NodeMethod#paramsType()}) or null.
    */

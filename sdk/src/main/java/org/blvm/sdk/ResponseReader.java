@@ -1,5 +1,6 @@
 package org.blvm.sdk;
 
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.util.concurrent.CompletableFuture;
@@ -134,6 +135,15 @@ final class ResponseReader {
     }
   }
 
+  /**
+   * Caller holds readLock (routing a frame): the descriptors that came with that frame, or null;
+   * the caller owns them.
+   */
+  FileDescriptor[] takeDescriptors() {
+    assert readLock.isHeldByCurrentThread();
+    return incoming.takeDescriptors();
+  }
+
   /** Responses routed by a calling thread itself, not handed over by the reader (for tests). */
   long answersReadByCallers() {
     return answersReadByCallers;
@@ -202,6 +212,12 @@ final class ResponseReader {
         readLock.unlock();
       }
     }
+    readLock.lock(); // a caller still reading leaves when it sees the client closed
+    try {
+      incoming.closeDescriptors(); // received, and no frame took them
+    } finally {
+      readLock.unlock();
+    }
   }
 
   private boolean readerShouldYield() {
@@ -245,7 +261,7 @@ final class ResponseReader {
           continue;
         }
         if (Thread.currentThread().isInterrupted()) {
-          return; // an interrupted channel read would close the connection
+          return; // an interrupted caller gives up (its selector would not wait any more)
         }
         if (tryRead) {
           int n = channel.read(incoming);

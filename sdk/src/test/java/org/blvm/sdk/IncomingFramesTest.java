@@ -116,4 +116,77 @@ final class IncomingFramesTest {
     assertEquals(0, readAll(empty, new ChunkedChannel(new byte[0], 4)).size());
     assertNull(empty.next());
   }
+
+  /** A channel that returns exactly the given reads, one per call. */
+  private static ReadableByteChannel reads(byte[]... chunks) {
+    return new ReadableByteChannel() {
+      private int i;
+
+      @Override
+      public int read(ByteBuffer dst) {
+        if (i == chunks.length) {
+          return -1;
+        }
+        dst.put(chunks[i]);
+        return chunks[i++].length;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static byte[] frame(int payloadBytes) {
+    return Frames.frame(new byte[payloadBytes]);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  private static java.io.FileDescriptor devNull() throws Exception {
+    return new java.io.FileInputStream("/dev/null").getFD();
+  }
+
+  @Test
+  void descriptors_belongToTheLastFrameBeginningInTheirRead_othersClosed() throws Exception {
+    byte[] a = frame(10);
+    byte[] b = frame(20);
+    byte[] c = frame(5);
+    // read 1: all of a and the first 6 bytes of b, with a descriptor (it came with b's first
+    // byte); read 2: the rest of b; read 3: c, with a descriptor although c begins no such answer
+    byte[] first = concat(a, java.util.Arrays.copyOf(b, 6));
+    byte[] second = java.util.Arrays.copyOfRange(b, 6, b.length);
+    IncomingFrames in = new IncomingFrames(MAX);
+    ReadableByteChannel ch = reads(first, second, c);
+    java.io.FileDescriptor fd1 = devNull();
+    java.io.FileDescriptor fd2 = devNull();
+
+    assertEquals(first.length, in.readFrom(ch));
+    in.received(new java.io.FileDescriptor[] {fd1}, first.length);
+    assertEquals(10, in.next().length);
+    assertNull(in.takeDescriptors(), "a began in the read, but b began after it");
+    assertNull(in.next());
+    in.readFrom(ch);
+    assertEquals(20, in.next().length);
+    assertArrayEquals(new java.io.FileDescriptor[] {fd1}, in.takeDescriptors());
+
+    in.readFrom(ch);
+    in.received(new java.io.FileDescriptor[] {fd2}, c.length);
+    assertEquals(5, in.next().length);
+    // not taken by the router: closed when the next frame is taken or the connection closes
+    in.closeDescriptors();
+    assertEquals(false, fd2.valid());
+    assertEquals(true, fd1.valid());
+    IncomingFrames.closeAll(new java.io.FileDescriptor[] {fd1});
+  }
 }

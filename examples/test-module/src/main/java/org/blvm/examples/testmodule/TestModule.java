@@ -3,6 +3,7 @@ package org.blvm.examples.testmodule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -44,6 +45,14 @@ import org.blvm.sdk.NodeApiException;
  *   <li>Config {@code "report_on_start": [{name, value, labels}, ...]}: right after connecting,
  *       reports each with {@code report_metric}, in order, and logs {@code metric <name> ok} or
  *       {@code metric <name> refused <code>}.
+ *   <li>Config {@code "net_get": "host:port"}: right after connecting, asks the node for a
+ *       connection there ({@code api().connect}), sends {@code GET / HTTP/1.0} and prints {@code
+ *       net_get answer <the answer on one line>} (or {@code net_get error <code> <message>}); then
+ *       prints whether the CA certificates are readable ({@code net_get ca_certificates true}),
+ *       tries a TCP socket of its own and prints {@code net_get own_socket <what happened>}.
+ *   <li>Config {@code "net_listen": "ip:port"}: asks for that listening socket ({@code
+ *       api().listen}), accepts one client, greets it with {@code hello from the jvm module} and
+ *       prints {@code net_listen served}.
  * </ul>
  *
  * <p>Exit status: 0 after a stop, 2 when connecting fails (reason on stderr), 3 for
@@ -88,6 +97,14 @@ public final class TestModule {
     if (client.context().config().path("log_environment").asBoolean(false)) {
       logEnvironment(client);
     }
+    String netGet = client.context().config().path("net_get").asText("");
+    if (!netGet.isEmpty()) {
+      netGet(client, netGet);
+    }
+    String netListen = client.context().config().path("net_listen").asText("");
+    if (!netListen.isEmpty()) {
+      netListen(client, netListen);
+    }
     JsonNode probe = client.context().config().path("probe");
     if (probe.isObject()) {
       probe(client, probe);
@@ -112,6 +129,48 @@ public final class TestModule {
       outcome = "refused " + e.code();
     }
     c.log(Message.LogLevel.INFO, "metric " + name + " " + outcome);
+  }
+
+  private static void netGet(ModuleClient c, String target) {
+    int colon = target.lastIndexOf(':');
+    String host = target.substring(0, colon);
+    int port = Integer.parseInt(target.substring(colon + 1));
+    try (java.net.Socket s = c.api().connect(host, port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write("GET / HTTP/1.0\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      System.out.println("net_get answer " + answer.replace("\r", " ").replace("\n", " "));
+    } catch (NodeApiException e) {
+      System.out.println("net_get error " + e.error().code().name() + " " + e.error().message());
+    } catch (java.io.IOException e) {
+      System.out.println("net_get io " + e);
+    }
+    System.out.println(
+        "net_get ca_certificates "
+            + java.nio.file.Files.isDirectory(java.nio.file.Path.of("/etc/ssl/certs")));
+    try (java.net.Socket own = new java.net.Socket()) {
+      own.connect(new java.net.InetSocketAddress(host, port), 2_000);
+      System.out.println("net_get own_socket connected");
+    } catch (java.io.IOException e) {
+      System.out.println("net_get own_socket " + e);
+    }
+    System.out.flush();
+  }
+
+  private static void netListen(ModuleClient c, String address) {
+    try (java.nio.channels.ServerSocketChannel l = c.api().listen(address);
+        java.nio.channels.SocketChannel client = l.accept()) {
+      client.write(
+          java.nio.ByteBuffer.wrap(
+              "hello from the jvm module\n".getBytes(StandardCharsets.US_ASCII)));
+      System.out.println("net_listen served");
+    } catch (NodeApiException e) {
+      System.out.println("net_listen error " + e.error().code().name() + " " + e.error().message());
+    } catch (java.io.IOException e) {
+      System.out.println("net_listen io " + e);
+    }
+    System.out.flush();
   }
 
   private static void logEnvironment(ModuleClient c) {
