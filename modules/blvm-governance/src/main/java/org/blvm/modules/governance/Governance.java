@@ -2,6 +2,7 @@ package org.blvm.modules.governance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -42,6 +43,10 @@ public final class Governance {
   static final int EXIT_OUTBOX = 5;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** NodeAPI values in bodies: snake_case keys, like every payload on the wire. */
+  private static final ObjectMapper SNAKE =
+      new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   private final CompletableFuture<ModuleClient> client = new CompletableFuture<>();
   private final CompletableFuture<Outbox> outbox = new CompletableFuture<>();
@@ -186,8 +191,8 @@ public final class Governance {
       return;
     }
     ObjectNode body = envelope("status");
-    body.set("tip", JSON.valueToTree(tip));
-    body.set("network", JSON.valueToTree(net));
+    body.set("tip", SNAKE.valueToTree(tip));
+    body.set("network", SNAKE.valueToTree(net));
     store("status", body);
   }
 
