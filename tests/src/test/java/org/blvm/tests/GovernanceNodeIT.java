@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,9 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * with an HMAC the test recomputes. The receiver holds a request while the module is killed with
  * SIGKILL; the node restarts it and every notification the module queued arrives, a repeat only
  * under the same idempotency key with the same body. A new {@code webhook_url} in the node config
- * reaches a second (HTTPS) receiver after a config reload, without a restart. A second copy of the
- * module, without {@code read_network} and without the secret's grant, is refused {@code
- * get_network_stats} with NOT_CAPABLE and sees the secret only redacted.
+ * reaches a second (HTTPS) receiver after a config reload, without a restart; the node is killed
+ * with SIGKILL while that receiver holds a request, and a new node on the same home delivers it
+ * again. A second copy of the module, without {@code read_network} and without the secret's grant,
+ * is refused {@code get_network_stats} with NOT_CAPABLE and sees the secret only redacted.
  */
 class GovernanceNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,8 +75,8 @@ class GovernanceNodeIT {
     final byte[] secret;
     final List<Delivery> acknowledged = new CopyOnWriteArrayList<>();
     final List<Delivery> held = new CopyOnWriteArrayList<>();
-    final AtomicBoolean holdNext = new AtomicBoolean();
-    final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicReference<CountDownLatch> armed = new AtomicReference<>();
+    private final List<CountDownLatch> holds = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
 
     Receiver(HttpServer server, byte[] secret) {
@@ -93,10 +94,11 @@ class GovernanceNodeIT {
                     x.getRequestHeaders().getFirst("X-Blvm-Notification"),
                     new String(body, StandardCharsets.UTF_8),
                     valid(x.getRequestHeaders().getFirst("X-Blvm-Signature"), body));
-            if (holdNext.compareAndSet(true, false)) {
+            CountDownLatch hold = armed.getAndSet(null);
+            if (hold != null) {
               held.add(d);
               try {
-                release.await(120, TimeUnit.SECONDS);
+                hold.await(120, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -108,6 +110,18 @@ class GovernanceNodeIT {
             x.close();
           });
       server.start();
+    }
+
+    /** Holds the next request until {@link #releaseHeld()}. */
+    void holdNext() {
+      CountDownLatch l = new CountDownLatch(1);
+      holds.add(l);
+      armed.set(l);
+    }
+
+    /** Lets every held request be answered (503). */
+    void releaseHeld() {
+      holds.forEach(CountDownLatch::countDown);
     }
 
     int port() {
@@ -136,7 +150,7 @@ class GovernanceNodeIT {
 
     @Override
     public void close() {
-      release.countDown();
+      releaseHeld();
       server.stop(0);
       pool.shutdownNow();
     }
@@ -284,12 +298,12 @@ class GovernanceNodeIT {
         }
 
         // kill -9 while the receiver holds a request
-        first.holdNext.set(true);
+        first.holdNext();
         Poll.until(() -> !first.held.isEmpty(), Duration.ofSeconds(60), "a request is held");
         Delivery inFlight = first.held.get(0);
         long pid = status(node, "blvm-governance").get("pid").asLong();
         new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
-        first.release.countDown();
+        first.releaseHeld();
         Poll.until(
             holds(
                 () -> {
@@ -345,6 +359,26 @@ class GovernanceNodeIT {
         assertFalse(
             lines.stream().anyMatch(l -> l.contains("not published")),
             "delivered and failed events are published");
+
+        // kill -9 of the node (its sandboxes die with it) while a request is held; a new node
+        // on the same home delivers it again
+        second.holdNext();
+        Poll.until(() -> !second.held.isEmpty(), Duration.ofSeconds(60), "a request is held");
+        node.signal("KILL", false);
+        node.awaitExit(Duration.ofSeconds(30));
+        second.releaseHeld();
+      }
+      Delivery held = second.held.get(0);
+      try (NodeProcess node = NodeProcess.start(home, tmp.resolve("node-2.log"))) {
+        node.awaitLine(l -> l.startsWith("blvm-node: running"), "the second node runs");
+        Poll.until(
+            () -> second.keys().contains(held.key()),
+            Duration.ofSeconds(60),
+            "the notification held when the node was killed is delivered by the next node");
+        Delivery again =
+            second.acknowledged.stream().filter(d -> d.key().equals(held.key())).findFirst().get();
+        assertEquals(held.body(), again.body());
+        assertTrue(again.signatureValid(), again.toString());
       }
     }
   }
