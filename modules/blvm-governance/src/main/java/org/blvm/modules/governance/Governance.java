@@ -151,9 +151,10 @@ public final class Governance {
         t = new Tls(cfg.caPem(), WebhookClient.tls(cfg.caPem()));
         tls.set(t);
       } catch (java.security.GeneralSecurityException | java.io.IOException e) {
-        client.join().log(Message.LogLevel.ERROR, "ca_pem unusable, using the JDK's CAs: " + e);
-        t = new Tls(cfg.caPem(), (SSLSocketFactory) SSLSocketFactory.getDefault());
-        tls.set(t);
+        // fail closed: https deliveries fail (naming ca_pem) until a usable one is configured
+        client.join().log(Message.LogLevel.ERROR, "ca_pem unusable: " + e);
+        return new WebhookClient(
+            (host, port) -> client.join().api().connect(host, port), cfg.timeout(), null);
       }
     }
     ModuleClient c = client.join();

@@ -83,7 +83,12 @@ record GovernanceConfig(
       if (!ca.isTextual() || !ca.asText().contains("-----BEGIN CERTIFICATE-----")) {
         problems.add("ca_pem must be a string of PEM certificates (-----BEGIN CERTIFICATE-----)");
       } else {
-        caPem = ca.asText();
+        try {
+          WebhookClient.tls(ca.asText());
+          caPem = ca.asText();
+        } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+          problems.add("ca_pem holds no usable certificate: " + e.getMessage());
+        }
       }
     }
     if (!problems.isEmpty()) {

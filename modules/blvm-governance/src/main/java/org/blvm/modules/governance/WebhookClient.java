@@ -56,6 +56,7 @@ final class WebhookClient {
   private final Duration timeout;
   private final SSLSocketFactory tls;
 
+  /** {@code tls} null: {@code https} deliveries fail (no usable CA certificates). */
   WebhookClient(Connector connector, Duration timeout, SSLSocketFactory tls) {
     this.connector = connector;
     this.timeout = timeout;
@@ -149,6 +150,9 @@ final class WebhookClient {
   }
 
   private Socket handshake(Socket raw, WebhookTarget target) throws IOException {
+    if (tls == null) {
+      throw new IOException("no usable CA certificates for https (ca_pem)");
+    }
     raw.setSoTimeout((int) timeout.toMillis());
     SSLSocket s = (SSLSocket) tls.createSocket(raw, target.host(), target.port(), true);
     SSLParameters p = s.getSSLParameters();

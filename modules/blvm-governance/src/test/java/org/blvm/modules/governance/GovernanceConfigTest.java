@@ -38,4 +38,16 @@ class GovernanceConfigTest {
     assertTrue(e.getMessage().contains("backoff_max_ms (1000) must be at least"), e.getMessage());
     assertTrue(e.getMessage().contains("ca_pem"), e.getMessage());
   }
+
+  @Test
+  void read_caPemWithoutAParsableCertificate_refused() {
+    GovernanceConfig.InvalidConfigException e =
+        assertThrows(
+            GovernanceConfig.InvalidConfigException.class,
+            () ->
+                GovernanceConfig.read(
+                    JSON.readTree(
+                        "{\"ca_pem\":\"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\"}")));
+    assertTrue(e.getMessage().contains("ca_pem holds no usable certificate"), e.getMessage());
+  }
 }

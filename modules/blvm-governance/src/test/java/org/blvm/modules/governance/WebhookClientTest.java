@@ -144,4 +144,15 @@ class WebhookClientTest {
     assertTrue(e.getMessage().contains("SSLHandshakeException"), e.getMessage());
     assertEquals(List.of(), received);
   }
+
+  @Test
+  void post_httpsWithoutUsableCas_failsClosedNamingCaPem() throws Exception {
+    serveHttps(TestCertificate.selfSigned("ip:127.0.0.1"));
+    WebhookClient.DeliveryException e =
+        assertThrows(
+            WebhookClient.DeliveryException.class,
+            () -> client(null).post(target("https", "/"), N));
+    assertTrue(e.getMessage().contains("ca_pem"), e.getMessage());
+    assertEquals(List.of(), received);
+  }
 }
