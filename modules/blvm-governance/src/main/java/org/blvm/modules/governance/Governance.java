@@ -170,11 +170,11 @@ public final class Governance {
   }
 
   private void onBlock(EventPayloads.NewBlock b) throws Exception {
+    ModuleClient c = client.join(); // set after the config is read
     int every = config.statusEveryBlocks();
     if (every == 0 || b.height() % every != 0) {
       return;
     }
-    ModuleClient c = client.join();
     Api.ChainTip tip;
     Api.NetworkStats net;
     try {
