@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Message;
 import org.blvm.sdk.ModuleClient;
@@ -38,7 +39,7 @@ final class Pool {
   private final AtomicLong blocksFound;
   private final Deque<String> recentBlocks = new ArrayDeque<>();
   private volatile StratumConfig config;
-  private volatile Job current;
+  private final AtomicReference<Job> current = new AtomicReference<>();
 
   Pool(ModuleClient client, StratumConfig config, StateStore state, SecureRandom random) {
     this.client = client;
@@ -62,7 +63,7 @@ final class Pool {
   }
 
   Job currentJob() {
-    return current;
+    return current.get();
   }
 
   /** Reads the node's template and mining stats, makes the next job and hands it out. */
@@ -77,7 +78,10 @@ final class Pool {
       log(false, "template at height " + t.height() + " not usable: " + e.getMessage());
       return;
     }
-    current = job;
+    // two refreshes at once (the start and an event): the later job wins whatever the order
+    if (current.updateAndGet(c -> c == null || c.id() < job.id() ? job : c) != job) {
+      return;
+    }
     for (MinerSession s : sessions) {
       s.deliver(job);
     }

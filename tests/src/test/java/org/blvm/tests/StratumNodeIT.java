@@ -1,0 +1,185 @@
+package org.blvm.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigInteger;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HexFormat;
+import org.blvm.testsupport.Poll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * blvm-stratum-v2 in a real {@code blvm-node} process, sandboxed, under a policy granting exactly
+ * its manifest's capabilities and one listening address: a miner written from the Stratum V2
+ * specification ({@link Sv2TestMiner}) connects over real TCP, sets up the connection, opens a
+ * standard channel, gets a job and a prev hash, has shares accepted and one with a bad nonce
+ * refused ({@code difficulty-too-low}), and mines a block at the simulated chain's easy target that
+ * becomes the chain's tip (the pool's next prev hash is that block). A connection sending a
+ * malformed frame is closed while the module keeps serving. A second copy whose policy drops {@code
+ * read_chain_state} is refused its template subscription with NOT_CAPABLE.
+ */
+class StratumNodeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CAPS =
+      "\"read_chain_state\", \"read_blockchain\", \"submit_block\", \"subscribe_events\","
+          + " \"publish_events\", \"network_listen\"";
+
+  @TempDir Path tmp;
+
+  @Test
+  void miner_sharesAcceptedBadNonceRefusedBlockFoundBecomesTheTip() throws Exception {
+    SandboxFixture.requireSandbox();
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Path modules = Files.createDirectories(home.resolve("modules"));
+    ModuleFixture.installBuilt(
+        "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "blvm-stratum-v2");
+    ModuleFixture.installBuilt(
+        "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "stratum-narrow");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Files.writeString(
+        home.resolve("policy.toml"),
+        ModuleFixture.policyText(
+            "[defaults]\ncapabilities = ["
+                + CAPS
+                + "]\n[modules.blvm-stratum-v2.network]\nlisten = [\"0.0.0.0:"
+                + port
+                + "\"]\n[modules.stratum-narrow]\n"
+                + "capabilities = [\"read_blockchain\", \"submit_block\", \"subscribe_events\","
+                + " \"publish_events\", \"network_listen\"]\n"
+                + "on_disallowed_capability = \"drop\"\n"
+                + "[modules.stratum-narrow.restart]\nmode = \"never\"\n"));
+    // no blocks of the simulated network: every new tip is the miner's; a target of one hash in
+    // 256, and shares of one in 16
+    Files.writeString(
+        home.resolve("node.toml"),
+        String.join(
+            "\n",
+            "[simulation]",
+            "seed = 5",
+            "block_interval_seconds = 0",
+            "target_bits = 0x2000ffff",
+            "transactions_per_minute = 60",
+            ""));
+    Files.writeString(
+        modules.resolve("blvm-stratum-v2.toml"),
+        "listen = \"0.0.0.0:" + port + "\"\nshare_zero_bits = 4\n");
+
+    try (NodeProcess node = NodeProcess.start(home, tmp.resolve("node.log"))) {
+      node.awaitLine(l -> l.startsWith("blvm-node: running"), "the node runs");
+      node.awaitLine(
+          l -> l.contains("blvm-stratum-v2: serving Stratum V2 on 0.0.0.0:" + port),
+          "blvm-stratum-v2 serves on the address of its config file");
+      node.awaitLine(l -> l.contains("blvm-stratum-v2: job "), "a first job");
+
+      // a connection whose first frame announces 16 MiB: closed, nothing else
+      try (Sv2TestMiner bad = new Sv2TestMiner("127.0.0.1", port)) {
+        bad.sendRaw(new byte[] {0, 0, 0x00, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+        assertTrue(bad.closedByServer(), "the module closes a connection with a malformed frame");
+      }
+      node.awaitLine(
+          l -> l.contains("blvm-stratum-v2: miner 1 sent a malformed frame, connection closed"),
+          "the malformed frame is logged");
+
+      // a device asking for another sub-protocol: SetupConnection.Error, then closed
+      try (Sv2TestMiner other = new Sv2TestMiner("127.0.0.1", port)) {
+        Sv2TestMiner.Frame err = other.setup(2, 0);
+        assertEquals(0x02, err.msgType(), "SetupConnection.Error");
+        err.payload().getInt();
+        byte[] code = new byte[err.payload().get() & 0xff];
+        err.payload().get(code);
+        assertEquals("unsupported-protocol", new String(code, StandardCharsets.US_ASCII));
+        assertTrue(other.closedByServer(), "closed after SetupConnection.Error");
+      }
+
+      try (Sv2TestMiner miner = new Sv2TestMiner("127.0.0.1", port)) {
+        Sv2TestMiner.Frame ok = miner.setup(0, 1);
+        assertEquals(0x01, ok.msgType(), "SetupConnection.Success");
+        assertEquals(2, ok.payload().getShort(), "used_version");
+
+        BigInteger max = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
+        assertEquals(0x11, miner.open(7, "tests.worker1", max).msgType(), "channel opened");
+        assertEquals(BigInteger.ONE.shiftLeft(252).subtract(BigInteger.ONE), miner.target());
+        miner.awaitWork();
+        BigInteger network = Sv2TestMiner.compactTarget(miner.work().nbits());
+        assertTrue(network.compareTo(miner.target()) < 0, "shares are easier than blocks");
+
+        // a nonce whose hash is above the channel target: refused with the spec's error code
+        long seq = 1;
+        long bad = miner.findNonce(0, true, miner.target());
+        miner.submit(seq, bad);
+        assertEquals("difficulty-too-low", miner.awaitShareResult(seq));
+
+        // shares that are not blocks: accepted
+        long nonce = 0;
+        int accepted = 0;
+        while (accepted < 3) {
+          nonce = miner.findNonce(nonce, false, miner.target());
+          boolean block =
+              Sv2TestMiner.number(Sv2TestMiner.sha256d(miner.work().header(nonce)))
+                      .compareTo(network)
+                  <= 0;
+          if (!block) {
+            miner.submit(++seq, nonce);
+            assertNull(miner.awaitShareResult(seq), "share " + seq + " accepted");
+            accepted++;
+          }
+          nonce++;
+        }
+
+        // a share meeting the network target: a block, which becomes the tip
+        long win = miner.findNonce(0, false, network);
+        byte[] header = miner.work().header(win);
+        String hash = HexFormat.of().formatHex(reverse(Sv2TestMiner.sha256d(header)));
+        int seen = miner.prevHashesSeen();
+        miner.submit(++seq, win);
+        assertNull(miner.awaitShareResult(seq), "the block share is accepted");
+        miner.awaitPrevHash(seen);
+        assertEquals(
+            hash,
+            HexFormat.of().formatHex(reverse(miner.work().prevHash())),
+            "the pool's next prev hash is the block the miner found");
+        node.awaitLine(
+            l -> l.contains("blvm-stratum-v2: block found ") && l.contains("tip=" + hash),
+            "the module saw its block become the chain tip (get_chain_tip)");
+      }
+
+      // the copy without read_chain_state: its template subscription is refused
+      Poll.until(
+          () -> {
+            try {
+              return node.loader("logs", "stratum-narrow").out().contains("NOT_CAPABLE");
+            } catch (Exception e) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(60),
+          "stratum-narrow is refused its BlockTemplateUpdated subscription");
+      NodeProcess.Cli narrow = node.loader("logs", "stratum-narrow");
+      assertTrue(narrow.out().contains("read_chain_state"), narrow.toString());
+      NodeProcess.Cli s = node.loader("modules", "status", "blvm-stratum-v2", "--json");
+      assertEquals(
+          "STARTED", JSON.readTree(s.out().getBytes(StandardCharsets.UTF_8)).get("state").asText());
+    }
+  }
+
+  private static byte[] reverse(byte[] b) {
+    byte[] r = new byte[b.length];
+    for (int i = 0; i < b.length; i++) {
+      r[i] = b[b.length - 1 - i];
+    }
+    return r;
+  }
+}
