@@ -78,101 +78,109 @@ class StratumNodeIT {
         "listen = \"0.0.0.0:" + port + "\"\nshare_zero_bits = 4\n");
 
     try (NodeProcess node = NodeProcess.start(home, tmp.resolve("node.log"))) {
-      node.awaitLine(l -> l.startsWith("blvm-node: running"), "the node runs");
-      node.awaitLine(
-          l -> l.contains("blvm-stratum-v2: serving Stratum V2 on 0.0.0.0:" + port),
-          "blvm-stratum-v2 serves on the address of its config file");
-      node.awaitLine(l -> l.contains("blvm-stratum-v2: job "), "a first job");
-
-      // a connection whose first frame announces 16 MiB: closed, nothing else
-      try (Sv2TestMiner bad = new Sv2TestMiner("127.0.0.1", port)) {
-        bad.sendRaw(new byte[] {0, 0, 0x00, (byte) 0xff, (byte) 0xff, (byte) 0xff});
-        assertTrue(bad.closedByServer(), "the module closes a connection with a malformed frame");
+      try {
+        mineThroughTheNode(node, port);
+      } catch (Exception | AssertionError e) {
+        throw new AssertionError(e + "\n--- node output\n" + String.join("\n", node.lines()), e);
       }
-      node.awaitLine(
-          l -> l.contains("blvm-stratum-v2: miner 1 sent a malformed frame, connection closed"),
-          "the malformed frame is logged");
-
-      // a device asking for another sub-protocol: SetupConnection.Error, then closed
-      try (Sv2TestMiner other = new Sv2TestMiner("127.0.0.1", port)) {
-        Sv2TestMiner.Frame err = other.setup(2, 0);
-        assertEquals(0x02, err.msgType(), "SetupConnection.Error");
-        err.payload().getInt();
-        byte[] code = new byte[err.payload().get() & 0xff];
-        err.payload().get(code);
-        assertEquals("unsupported-protocol", new String(code, StandardCharsets.US_ASCII));
-        assertTrue(other.closedByServer(), "closed after SetupConnection.Error");
-      }
-
-      try (Sv2TestMiner miner = new Sv2TestMiner("127.0.0.1", port)) {
-        Sv2TestMiner.Frame ok = miner.setup(0, 1);
-        assertEquals(0x01, ok.msgType(), "SetupConnection.Success");
-        assertEquals(2, ok.payload().getShort(), "used_version");
-
-        BigInteger max = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
-        assertEquals(0x11, miner.open(7, "tests.worker1", max).msgType(), "channel opened");
-        assertEquals(BigInteger.ONE.shiftLeft(252).subtract(BigInteger.ONE), miner.target());
-        miner.awaitWork();
-        BigInteger network = Sv2TestMiner.compactTarget(miner.work().nbits());
-        assertTrue(network.compareTo(miner.target()) < 0, "shares are easier than blocks");
-
-        // a nonce whose hash is above the channel target: refused with the spec's error code
-        long seq = 1;
-        long bad = miner.findNonce(0, true, miner.target());
-        miner.submit(seq, bad);
-        assertEquals("difficulty-too-low", miner.awaitShareResult(seq));
-
-        // shares that are not blocks: accepted
-        long nonce = 0;
-        int accepted = 0;
-        while (accepted < 3) {
-          nonce = miner.findNonce(nonce, false, miner.target());
-          boolean block =
-              Sv2TestMiner.number(Sv2TestMiner.sha256d(miner.work().header(nonce)))
-                      .compareTo(network)
-                  <= 0;
-          if (!block) {
-            miner.submit(++seq, nonce);
-            assertNull(miner.awaitShareResult(seq), "share " + seq + " accepted");
-            accepted++;
-          }
-          nonce++;
-        }
-
-        // a share meeting the network target: a block, which becomes the tip
-        long win = miner.findNonce(0, false, network);
-        byte[] header = miner.work().header(win);
-        String hash = HexFormat.of().formatHex(reverse(Sv2TestMiner.sha256d(header)));
-        int seen = miner.prevHashesSeen();
-        miner.submit(++seq, win);
-        assertNull(miner.awaitShareResult(seq), "the block share is accepted");
-        miner.awaitPrevHash(seen);
-        assertEquals(
-            hash,
-            HexFormat.of().formatHex(reverse(miner.work().prevHash())),
-            "the pool's next prev hash is the block the miner found");
-        node.awaitLine(
-            l -> l.contains("blvm-stratum-v2: block found ") && l.contains("tip=" + hash),
-            "the module saw its block become the chain tip (get_chain_tip)");
-      }
-
-      // the copy without read_chain_state: its template subscription is refused
-      Poll.until(
-          () -> {
-            try {
-              return node.loader("logs", "stratum-narrow").out().contains("NOT_CAPABLE");
-            } catch (Exception e) {
-              return false;
-            }
-          },
-          Duration.ofSeconds(60),
-          "stratum-narrow is refused its BlockTemplateUpdated subscription");
-      NodeProcess.Cli narrow = node.loader("logs", "stratum-narrow");
-      assertTrue(narrow.out().contains("read_chain_state"), narrow.toString());
-      NodeProcess.Cli s = node.loader("modules", "status", "blvm-stratum-v2", "--json");
-      assertEquals(
-          "STARTED", JSON.readTree(s.out().getBytes(StandardCharsets.UTF_8)).get("state").asText());
     }
+  }
+
+  /** The miner's session, the malformed connections and the narrow copy, on a running node. */
+  private static void mineThroughTheNode(NodeProcess node, int port) throws Exception {
+    node.awaitLine(l -> l.startsWith("blvm-node: running"), "the node runs");
+    node.awaitLine(
+        l -> l.contains("blvm-stratum-v2: serving Stratum V2 on 0.0.0.0:" + port),
+        "blvm-stratum-v2 serves on the address of its config file");
+    node.awaitLine(l -> l.contains("blvm-stratum-v2: job "), "a first job");
+
+    // a connection whose first frame announces 16 MiB: closed, nothing else
+    try (Sv2TestMiner bad = new Sv2TestMiner("127.0.0.1", port)) {
+      bad.sendRaw(new byte[] {0, 0, 0x00, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      assertTrue(bad.closedByServer(), "the module closes a connection with a malformed frame");
+    }
+    node.awaitLine(
+        l -> l.contains("blvm-stratum-v2: miner 1 sent a malformed frame, connection closed"),
+        "the malformed frame is logged");
+
+    // a device asking for another sub-protocol: SetupConnection.Error, then closed
+    try (Sv2TestMiner other = new Sv2TestMiner("127.0.0.1", port)) {
+      Sv2TestMiner.Frame err = other.setup(2, 0);
+      assertEquals(0x02, err.msgType(), "SetupConnection.Error");
+      err.payload().getInt();
+      byte[] code = new byte[err.payload().get() & 0xff];
+      err.payload().get(code);
+      assertEquals("unsupported-protocol", new String(code, StandardCharsets.US_ASCII));
+      assertTrue(other.closedByServer(), "closed after SetupConnection.Error");
+    }
+
+    try (Sv2TestMiner miner = new Sv2TestMiner("127.0.0.1", port)) {
+      Sv2TestMiner.Frame ok = miner.setup(0, 1);
+      assertEquals(0x01, ok.msgType(), "SetupConnection.Success");
+      assertEquals(2, ok.payload().getShort(), "used_version");
+
+      BigInteger max = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
+      assertEquals(0x11, miner.open(7, "tests.worker1", max).msgType(), "channel opened");
+      assertEquals(BigInteger.ONE.shiftLeft(252).subtract(BigInteger.ONE), miner.target());
+      miner.awaitWork();
+      BigInteger network = Sv2TestMiner.compactTarget(miner.work().nbits());
+      assertTrue(network.compareTo(miner.target()) < 0, "shares are easier than blocks");
+
+      // a nonce whose hash is above the channel target: refused with the spec's error code
+      long seq = 1;
+      long bad = miner.findNonce(0, true, miner.target());
+      miner.submit(seq, bad);
+      assertEquals("difficulty-too-low", miner.awaitShareResult(seq));
+
+      // shares that are not blocks: accepted
+      long nonce = 0;
+      int accepted = 0;
+      while (accepted < 3) {
+        nonce = miner.findNonce(nonce, false, miner.target());
+        boolean block =
+            Sv2TestMiner.number(Sv2TestMiner.sha256d(miner.work().header(nonce))).compareTo(network)
+                <= 0;
+        if (!block) {
+          miner.submit(++seq, nonce);
+          assertNull(miner.awaitShareResult(seq), "share " + seq + " accepted");
+          accepted++;
+        }
+        nonce++;
+      }
+
+      // a share meeting the network target: a block, which becomes the tip
+      long win = miner.findNonce(0, false, network);
+      byte[] header = miner.work().header(win);
+      String hash = HexFormat.of().formatHex(reverse(Sv2TestMiner.sha256d(header)));
+      int seen = miner.prevHashesSeen();
+      miner.submit(++seq, win);
+      assertNull(miner.awaitShareResult(seq), "the block share is accepted");
+      miner.awaitPrevHash(seen);
+      assertEquals(
+          hash,
+          HexFormat.of().formatHex(reverse(miner.work().prevHash())),
+          "the pool's next prev hash is the block the miner found");
+      node.awaitLine(
+          l -> l.contains("blvm-stratum-v2: block found ") && l.contains("tip=" + hash),
+          "the module saw its block become the chain tip (get_chain_tip)");
+    }
+
+    // the copy without read_chain_state: its template subscription is refused
+    Poll.until(
+        () -> {
+          try {
+            return node.loader("logs", "stratum-narrow").out().contains("NOT_CAPABLE");
+          } catch (Exception e) {
+            return false;
+          }
+        },
+        Duration.ofSeconds(60),
+        "stratum-narrow is refused its BlockTemplateUpdated subscription");
+    NodeProcess.Cli narrow = node.loader("logs", "stratum-narrow");
+    assertTrue(narrow.out().contains("read_chain_state"), narrow.toString());
+    NodeProcess.Cli s = node.loader("modules", "status", "blvm-stratum-v2", "--json");
+    assertEquals(
+        "STARTED", JSON.readTree(s.out().getBytes(StandardCharsets.UTF_8)).get("state").asText());
   }
 
   private static byte[] reverse(byte[] b) {

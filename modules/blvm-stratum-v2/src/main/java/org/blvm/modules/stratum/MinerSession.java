@@ -2,9 +2,8 @@ package org.blvm.modules.stratum;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigInteger;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Optional;
@@ -97,7 +96,7 @@ final class MinerSession {
   }
 
   private void readLoop() {
-    try (InputStream in = Channels.newInputStream(socket)) {
+    try (InputStream in = new SocketInput(socket)) {
       while (!closed.get()) {
         Optional<Frame> f = Frame.read(in, Frame.MAX_PAYLOAD);
         if (f.isEmpty()) {
@@ -119,14 +118,16 @@ final class MinerSession {
   }
 
   private void writeLoop() {
-    try (OutputStream o = Channels.newOutputStream(socket)) {
+    try {
       while (true) {
         Frame f = out.take();
         if (f == CLOSE) {
           break;
         }
-        o.write(f.encode());
-        o.flush();
+        ByteBuffer b = ByteBuffer.wrap(f.encode());
+        while (b.hasRemaining()) {
+          socket.write(b);
+        }
       }
     } catch (IOException e) {
       // the reader sees the same connection fail and reports it
@@ -249,6 +250,33 @@ final class MinerSession {
       BigInteger diff = max.divide(c.target());
       long sum = diff.bitLength() > 63 ? Long.MAX_VALUE : diff.longValue();
       send(new Sv2Message.SubmitSharesSuccess(c.id(), s.sequenceNumber(), 1, sum));
+    }
+  }
+
+  /**
+   * The socket's reads as a stream. Not {@code Channels.newInputStream}: its reads hold the
+   * channel's blocking lock, which its writes need too, so a reader waiting for the miner would
+   * hold up every message to it.
+   */
+  private static final class SocketInput extends InputStream {
+    private final SocketChannel ch;
+
+    SocketInput(SocketChannel ch) {
+      this.ch = ch;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      return ch.read(ByteBuffer.wrap(b, off, len));
     }
   }
 }
