@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -75,11 +77,13 @@ class StratumNodeIT {
             ""));
     Files.writeString(
         modules.resolve("blvm-stratum-v2.toml"),
-        "listen = \"0.0.0.0:" + port + "\"\nshare_zero_bits = 4\n");
+        "listen = \"0.0.0.0:"
+            + port
+            + "\"\nshare_zero_bits = 4\nmax_connections = 2\nmax_channels = 1\n");
 
     try (NodeProcess node = NodeProcess.start(home, tmp.resolve("node.log"))) {
       try {
-        mineThroughTheNode(node, port);
+        mineThroughTheNode(node, home, port);
       } catch (Exception | AssertionError e) {
         throw new AssertionError(e + "\n--- node output\n" + String.join("\n", node.lines()), e);
       }
@@ -87,7 +91,7 @@ class StratumNodeIT {
   }
 
   /** The miner's session, the malformed connections and the narrow copy, on a running node. */
-  private static void mineThroughTheNode(NodeProcess node, int port) throws Exception {
+  private static void mineThroughTheNode(NodeProcess node, Path home, int port) throws Exception {
     node.awaitLine(l -> l.startsWith("blvm-node: running"), "the node runs");
     node.awaitLine(
         l -> l.contains("blvm-stratum-v2: serving Stratum V2 on 0.0.0.0:" + port),
@@ -163,6 +167,58 @@ class StratumNodeIT {
       node.awaitLine(
           l -> l.contains("blvm-stratum-v2: block found ") && l.contains("tip=" + hash),
           "the module saw its block become the chain tip (get_chain_tip)");
+
+      // max_channels = 1: a second channel is refused
+      Sv2TestMiner.Frame second = miner.open(8, "tests.worker2", max);
+      assertEquals(0x12, second.msgType(), "OpenMiningChannel.Error");
+      assertEquals(8, second.payload().getInt());
+      byte[] code = new byte[second.payload().get() & 0xff];
+      second.payload().get(code);
+      assertEquals("max-channels-reached", new String(code, StandardCharsets.US_ASCII));
+
+      // max_connections = 2: a third connection is closed at once
+      try (Sv2TestMiner idle = new Sv2TestMiner("127.0.0.1", port)) {
+        node.awaitLine(
+            l -> l.contains("blvm-stratum-v2: miner 4 connected"), "a second connection");
+        try (Sv2TestMiner third = new Sv2TestMiner("127.0.0.1", port)) {
+          assertTrue(third.closedByServer(), "a connection beyond max_connections is closed");
+        }
+        node.awaitLine(
+            l -> l.contains("blvm-stratum-v2: miner 5 refused: max_connections = 2"),
+            "the refusal is logged");
+      }
+      node.awaitLine(
+          l -> l.contains("blvm-stratum-v2: miner 4 disconnected"), "the idle miner leaves");
+
+      // a miner that sends without reading its answers is disconnected, the pool goes on
+      try (Sv2TestMiner flood = new Sv2TestMiner("127.0.0.1", port)) {
+        assertEquals(0x01, flood.setup(0, 1).msgType());
+        int sent = flood.flood(99, 2_000_000);
+        assertTrue(sent < 2_000_000, "the module closed the connection after " + sent);
+      }
+      node.awaitLine(
+          l -> l.contains("blvm-stratum-v2: miner 6 does not read its messages"),
+          "the slow reader is logged");
+
+      // the pool still serves the first miner: one more share
+      long more = miner.findNonce(0, false, miner.target());
+      miner.submit(++seq, more);
+      assertNull(miner.awaitShareResult(seq), "the first miner is still served");
+
+      // the counters are in the data directory's state file
+      Path stateFile = find(home.resolve("data"), "stratum-state.json");
+      Poll.until(
+          () -> {
+            try {
+              JsonNode st = JSON.readTree(Files.readAllBytes(stateFile));
+              return st.get("blocks_found").asLong() >= 1
+                  && st.get("recent_blocks").toString().contains(hash);
+            } catch (IOException e) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(30),
+          "stratum-state.json records the block");
     }
 
     // the copy without read_chain_state: its template subscription is refused
@@ -181,6 +237,14 @@ class StratumNodeIT {
     NodeProcess.Cli s = node.loader("modules", "status", "blvm-stratum-v2", "--json");
     assertEquals(
         "STARTED", JSON.readTree(s.out().getBytes(StandardCharsets.UTF_8)).get("state").asText());
+  }
+
+  private static Path find(Path root, String name) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+      return s.filter(p -> p.getFileName().toString().equals(name))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError(name + " not under " + root));
+    }
   }
 
   private static byte[] reverse(byte[] b) {

@@ -104,6 +104,25 @@ final class Sv2TestMiner implements AutoCloseable {
     out.flush();
   }
 
+  /**
+   * Sends up to {@code count} SubmitSharesStandard for channel {@code channel} without reading
+   * anything; returns how many were sent before the server closed the connection.
+   */
+  int flood(long channel, int count) {
+    ByteBuffer b = buf(24);
+    b.putInt((int) channel);
+    int sent = 0;
+    try {
+      for (; sent < count; sent++) {
+        b.putInt(4, sent);
+        send(0x8000, 0x1a, b.array());
+      }
+    } catch (IOException e) {
+      return sent;
+    }
+    return sent;
+  }
+
   void sendRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
@@ -159,6 +178,9 @@ final class Sv2TestMiner implements AutoCloseable {
     b.putFloat(1e6f).put(u256(maxTarget));
     send(0, 0x10, Arrays.copyOf(b.array(), b.position()));
     Frame f = read();
+    while (onJobMessage(f)) { // jobs of a channel already open
+      f = read();
+    }
     if (f.msgType() == 0x11) {
       ByteBuffer p = f.payload();
       p.getInt(); // request_id

@@ -215,10 +215,11 @@ final class MinerSession {
       return;
     }
     Channel c = pool.newChannel(job, o.maxTarget());
-    channels.put(c.id(), c);
+    // the answer first, then the channel is open for the jobs the event thread hands out
     send(
         new Sv2Message.OpenStandardMiningChannelSuccess(
             o.requestId(), c.id(), c.target(), c.extranoncePrefixHex(), 0));
+    channels.put(c.id(), c);
     pool.log(
         true,
         "miner "
