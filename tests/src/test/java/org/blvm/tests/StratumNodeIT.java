@@ -200,6 +200,50 @@ class StratumNodeIT {
           l -> l.contains("blvm-stratum-v2: miner 6 does not read its messages"),
           "the slow reader is logged");
 
+      // a channel opened before SetupConnection: closed
+      try (Sv2TestMiner early = new Sv2TestMiner("127.0.0.1", port)) {
+        early.send(0, 0x10, new byte[4 + 1 + 4 + 32]);
+        assertTrue(early.closedByServer(), "a first message other than SetupConnection");
+      }
+      node.awaitLine(
+          l ->
+              l.contains(
+                  "blvm-stratum-v2: miner 7 sent a malformed frame, connection closed: the first"
+                      + " message must be SetupConnection, found msg_type 0x10"),
+          "the out-of-order message is logged");
+
+      // unsupported flags, an unsupported version: SetupConnection.Error naming them
+      try (Sv2TestMiner flags = new Sv2TestMiner("127.0.0.1", port)) {
+        Sv2TestMiner.Frame err = flags.setup(0, 0b11);
+        assertEquals(0x02, err.msgType());
+        assertEquals("unsupported-feature-flags", Sv2TestMiner.errorCode(err));
+        assertEquals(0b10, err.payload().getInt(), "the flags not supported");
+        assertTrue(flags.closedByServer());
+      }
+      try (Sv2TestMiner old = new Sv2TestMiner("127.0.0.1", port)) {
+        Sv2TestMiner.Frame err = old.setup(0, 3, 4, 0);
+        assertEquals("protocol-version-mismatch", Sv2TestMiner.errorCode(err));
+        assertTrue(old.closedByServer());
+      }
+
+      // an extended channel is refused; a closed standard channel frees its place
+      try (Sv2TestMiner other = new Sv2TestMiner("127.0.0.1", port)) {
+        assertEquals(0x01, other.setup(0, 0).msgType());
+        byte[] extended = new byte[4 + 1 + 4 + 32 + 2];
+        extended[0] = 5;
+        other.send(0, 0x13, extended);
+        Sv2TestMiner.Frame err = other.read();
+        assertEquals(0x12, err.msgType());
+        assertEquals("unsupported-extended-channel", Sv2TestMiner.errorCode(err));
+        assertEquals(0x11, other.open(6, "tests.worker3", max).msgType());
+        byte[] close = new byte[4 + 1];
+        java.nio.ByteBuffer.wrap(close)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .putInt((int) other.channelId());
+        other.send(0x8000, 0x18, close);
+        assertEquals(0x11, other.open(7, "tests.worker3", max).msgType(), "max_channels = 1");
+      }
+
       // the pool still serves the first miner: one more share
       long more = miner.findNonce(0, false, miner.target());
       miner.submit(++seq, more);

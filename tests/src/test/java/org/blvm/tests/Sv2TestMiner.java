@@ -158,8 +158,13 @@ final class Sv2TestMiner implements AutoCloseable {
 
   /** SetupConnection for the Mining Protocol, version 2, REQUIRES_STANDARD_JOBS; the answer. */
   Frame setup(int protocol, long flags) throws IOException {
+    return setup(protocol, 2, 2, flags);
+  }
+
+  /** SetupConnection with the version range {@code min}…{@code max}; the answer. */
+  Frame setup(int protocol, int min, int max, long flags) throws IOException {
     ByteBuffer b = buf(512);
-    b.put((byte) protocol).putShort((short) 2).putShort((short) 2).putInt((int) flags);
+    b.put((byte) protocol).putShort((short) min).putShort((short) max).putInt((int) flags);
     str(b, "127.0.0.1");
     b.putShort((short) socket.getPort());
     str(b, "blvm-tests");
@@ -190,6 +195,15 @@ final class Sv2TestMiner implements AutoCloseable {
       target = number(t);
     }
     return f;
+  }
+
+  /** The error_code of a SetupConnection.Error or OpenMiningChannel.Error after its first field. */
+  static String errorCode(Frame f) {
+    ByteBuffer p = f.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    p.getInt();
+    byte[] code = new byte[p.get() & 0xff];
+    p.get(code);
+    return new String(code, StandardCharsets.UTF_8);
   }
 
   long channelId() {

@@ -84,6 +84,8 @@ final class MinerSession {
 
   void close() {
     if (closed.compareAndSet(false, true)) {
+      // out of the pool first: once the miner sees the connection closed, its slot is free
+      pool.closed(this);
       try {
         socket.close();
       } catch (IOException e) {
@@ -91,29 +93,33 @@ final class MinerSession {
       }
       out.clear();
       out.offer(CLOSE);
-      pool.closed(this);
     }
   }
 
   private void readLoop() {
+    String ending = null; // logged once the connection is closed and its slot free
+    boolean warn = false;
     try (InputStream in = new SocketInput(socket)) {
       while (!closed.get()) {
         Optional<Frame> f = Frame.read(in, Frame.MAX_PAYLOAD);
         if (f.isEmpty()) {
-          pool.log(true, "miner " + id + " disconnected");
+          ending = "miner " + id + " disconnected";
           break;
         }
         handle(f.get());
       }
     } catch (MalformedFrameException e) {
-      pool.log(
-          false, "miner " + id + " sent a malformed frame, connection closed: " + e.getMessage());
+      warn = true;
+      ending = "miner " + id + " sent a malformed frame, connection closed: " + e.getMessage();
     } catch (IOException e) {
       if (!closed.get()) {
-        pool.log(true, "miner " + id + " disconnected: " + e);
+        ending = "miner " + id + " disconnected: " + e;
       }
     } finally {
       close();
+    }
+    if (ending != null) {
+      pool.log(!warn, ending);
     }
   }
 
