@@ -84,6 +84,11 @@ final class Calls {
     return new WithDescriptor(result, got[0]);
   }
 
+  /** Whether the call {@code id} waits for an answer carrying a descriptor. */
+  boolean awaitsDescriptor(long id) {
+    return !descriptors.isEmpty() && descriptors.get(id) == NONE_YET;
+  }
+
   /**
    * Called by the router before it completes the answer {@code id}: true when that call waits for a
    * descriptor and now owns {@code fd}; false when the caller must close it.

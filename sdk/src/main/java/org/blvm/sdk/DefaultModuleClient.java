@@ -1,6 +1,7 @@
 package org.blvm.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.FileDescriptor;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -158,22 +159,18 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
   @Override
   public boolean route(byte[] payload) throws ProtocolException {
     Message m = codec.decode(payload);
-    java.io.FileDescriptor[] fds = responses.takeDescriptors();
-    if (fds != null) {
-      keepDescriptor(m, fds);
-    }
-    if (m instanceof Message.Close c) {
+    String violation = handOverDescriptors(m);
+    if (violation == null && m instanceof Message.Close c) {
       failed(ErrorValue.of(c.code(), c.message()), false, ModuleConnectException.Reason.REJECTED);
       return false;
     }
-    String violation;
-    if (!welcomed) {
+    if (violation == null && !welcomed) {
       violation = handshake.accept(m);
       welcomed = violation == null;
       if (welcomed) {
         events.welcomed(handshake.context()); // before the next frame, maybe a ConfigLoaded
       }
-    } else {
+    } else if (violation == null) {
       violation = dispatch(m);
     }
     if (violation != null) {
@@ -187,26 +184,40 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
   }
 
   /**
-   * Descriptors came with {@code m}: a successful answer to a call waiting for one gets the first;
-   * every other is closed (docs/protocol.md §2.5). Runs before the answer is completed.
+   * The descriptors that came with {@code m} (docs/protocol.md §2.5), before the answer is
+   * completed: a successful answer to a call waiting for a descriptor must carry exactly one, which
+   * that call then owns; every descriptor that came with any other frame is closed and otherwise
+   * ignored.
+   *
+   * @return a protocol violation (the answer carried none or more than one; all are closed), or
+   *     null
    */
-  private void keepDescriptor(Message m, java.io.FileDescriptor[] fds) {
-    int kept =
-        m instanceof Message.Response r
-                && r.error() == null
-                && fds.length > 0
-                && calls.offerDescriptor(r.id(), fds[0])
-            ? 1
-            : 0;
-    if (fds.length > kept) {
-      IncomingFrames.closeAll(java.util.Arrays.copyOfRange(fds, kept, fds.length));
+  private String handOverDescriptors(Message m) {
+    FileDescriptor[] fds = responses.takeDescriptors();
+    int count = fds == null ? 0 : fds.length;
+    if (m instanceof Message.Response r && r.error() == null && calls.awaitsDescriptor(r.id())) {
+      if (count == 1 && calls.offerDescriptor(r.id(), fds[0])) {
+        return null;
+      }
+      IncomingFrames.closeAll(fds); // none, too many, or the call gave up meanwhile
+      return count == 1
+          ? null
+          : "the answer to request "
+              + r.id()
+              + " carried "
+              + count
+              + " descriptors; a successful net_connect or net_listen answer carries exactly one";
+    }
+    if (count > 0) {
+      IncomingFrames.closeAll(fds);
       System.getLogger("blvm.sdk")
           .log(
               System.Logger.Level.WARNING,
               "closed {0} unexpected descriptor(s) that came with a {1} from the node",
-              Integer.toString(fds.length - kept),
+              Integer.toString(count),
               m.kind());
     }
+    return null;
   }
 
   @Override

@@ -3,9 +3,13 @@ package org.blvm.sdk;
 import java.io.Closeable;
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Path;
@@ -28,6 +32,17 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
  * the node hands over sockets as descriptors on its answers to {@code net_connect} and {@code
  * net_listen} (SCM_RIGHTS), which the JDK's channel cannot receive. Every read has room for a few
  * descriptors; those that arrive go to {@link IncomingFrames#received}.
+ *
+ * <p>Reads and writes go through the socket's streams, not the channel: a channel read or write is
+ * interruptible (an interrupt that hits it closes the channel), a stream read or write is not, so a
+ * caller reading its own answer or sending its request can be interrupted without the connection
+ * being lost. Writes wait for room in the write selector and write no more than fits ({@link
+ * #writeSome}), because the stream's write would spin on a full socket. On the non-blocking socket
+ * a stream read returns 0 when nothing is waiting, like the channel's. Two behaviours of
+ * junixsocket's selector are handled here: {@code select(0)} does not wait (a wait without limit is
+ * {@code select()}), and when the node hangs up the selector cancels the key, reports it once and
+ * then never again; the hang-up is remembered ({@link #hungUp}) and reads then end at the end of
+ * the stream.
  */
 final class NodeChannel {
   /** Longest wait of the last close message, for the lock and for room in the socket. */
@@ -36,13 +51,34 @@ final class NodeChannel {
   /** Bound of one wait for a full socket to drain, between checks for a closed client. */
   private static final long WRITE_WAIT_SLICE_MS = 100;
 
+  /** The least {@link #writeSome} writes at once, whatever the send buffer reports. */
+  private static final int MIN_WRITE_BYTES = 256;
+
   /** Room for descriptors on every read: one is expected, more are received and closed. */
   private static final int ANCILLARY_BYTES = 256;
 
   private final AFUNIXSocketChannel channel;
 
+  /** The socket's input as a byte channel whose reads no interrupt affects. */
+  private final ReadableByteChannel input;
+
+  /** The socket's output; written only by {@link #writeSome}. */
+  private final OutputStream output;
+
+  /** The most {@link #writeSome} writes at once: an eighth of the socket's send buffer. */
+  private final int safeWriteBytes;
+
   /** Readiness to read; selected on only by the holder of the client's read lock. */
   private final Selector readSelector;
+
+  private final SelectionKey readKey;
+  private final SelectionKey writeKey;
+
+  /**
+   * Set by the holder of the read lock: the node hung up (the read key was cancelled); no further
+   * wait for readiness, and a read that finds nothing is the end of the stream.
+   */
+  private boolean hungUp;
 
   /** Readiness to write; selected on only by the holder of {@link #writeLock}. */
   private final Selector writeSelector;
@@ -68,8 +104,18 @@ final class NodeChannel {
       readSelector.close();
       throw e;
     }
-    channel.register(readSelector, SelectionKey.OP_READ);
-    channel.register(writeSelector, SelectionKey.OP_WRITE);
+    this.readKey = channel.register(readSelector, SelectionKey.OP_READ);
+    this.writeKey = channel.register(writeSelector, SelectionKey.OP_WRITE);
+    this.input = new StreamInput(channel.socket().getInputStream());
+    this.output = channel.socket().getOutputStream();
+    this.safeWriteBytes =
+        Math.max(MIN_WRITE_BYTES, channel.getOption(StandardSocketOptions.SO_SNDBUF) / 8);
+  }
+
+  /** A connected channel (tests: one end of a socket pair). */
+  static NodeChannel over(AFUNIXSocketChannel channel, Codec codec, Lifecycle life)
+      throws IOException {
+    return new NodeChannel(channel, codec, life);
   }
 
   /** Connects to the node's socket; nothing is left open when this throws. */
@@ -121,8 +167,8 @@ final class NodeChannel {
               + codec.limits().maxFrameBytes());
     }
     ByteBuffer frame = ByteBuffer.wrap(Frames.frame(payload));
-    // An interrupt during a channel write closes the channel (InterruptibleChannel): keep a
-    // caller's pending interrupt from tearing down the whole connection, and restore it after.
+    // writeSome is not interruptible; a pending interrupt would only cut the waits for room
+    // short, so it is set aside for the write and restored after
     boolean interrupted = Thread.interrupted();
     writeLock.lock();
     try {
@@ -131,8 +177,9 @@ final class NodeChannel {
       }
       try {
         while (frame.hasRemaining()) {
-          if (channel.write(frame) == 0) {
+          if (writeSome(frame) == 0) {
             awaitWritable();
+            interrupted |= Thread.interrupted();
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -147,11 +194,42 @@ final class NodeChannel {
     }
   }
 
+  /**
+   * Caller holds writeLock. Writes as much of {@code frame} as the socket takes without waiting:
+   * nothing when it is not writable, else at most {@link #safeWriteBytes}, which a writable UNIX
+   * stream socket takes whole (writable means at most a quarter of its send buffer is in use, and a
+   * write of up to an eighth fits beside it). The write goes through the socket's output stream,
+   * which no interrupt affects (a channel write that an interrupt hits closes the channel).
+   *
+   * @return the bytes written
+   * @throws ClosedChannelException when the node hung up
+   */
+  private int writeSome(ByteBuffer frame) throws IOException {
+    assert writeLock.isHeldByCurrentThread();
+    int ready;
+    try {
+      ready = writeSelector.selectNow();
+      writeSelector.selectedKeys().clear();
+    } catch (ClosedSelectorException e) {
+      throw new ClosedChannelException();
+    }
+    if (!writeKey.isValid()) {
+      throw new ClosedChannelException(); // closed, or the node hung up
+    }
+    if (ready == 0) {
+      return 0;
+    }
+    int n = Math.min(frame.remaining(), safeWriteBytes);
+    output.write(frame.array(), frame.arrayOffset() + frame.position(), n);
+    frame.position(frame.position() + n);
+    return n;
+  }
+
   /** Caller holds writeLock; the socket's send buffer is full. */
   private void awaitWritable() throws IOException {
     assert writeLock.isHeldByCurrentThread();
-    if (life.isClosed()) {
-      throw new ClosedChannelException();
+    if (life.isClosed() || !writeKey.isValid()) {
+      throw new ClosedChannelException(); // closed, or the node hung up
     }
     try {
       writeSelector.select(WRITE_WAIT_SLICE_MS);
@@ -173,7 +251,7 @@ final class NodeChannel {
         try {
           ByteBuffer b = ByteBuffer.wrap(frame);
           while (!streamBroken && b.hasRemaining()) {
-            if (channel.write(b) == 0) {
+            if (writeSome(b) == 0) {
               long left = deadline - System.nanoTime();
               if (left <= 0) {
                 streamBroken = b.position() > 0;
@@ -200,7 +278,10 @@ final class NodeChannel {
    * @return the bytes read, 0 when none are available, -1 at the end of the stream
    */
   int read(IncomingFrames incoming) throws IOException {
-    int n = incoming.readFrom(channel);
+    int n = incoming.readFrom(input);
+    if (n == 0 && hungUp) {
+      return -1;
+    }
     if (n > 0) {
       FileDescriptor[] fds = channel.getReceivedFileDescriptors();
       if (fds != null && fds.length > 0) {
@@ -212,13 +293,21 @@ final class NodeChannel {
 
   /**
    * Caller holds the client's read lock. Waits until bytes can be read, {@link #wakeReader} is
-   * called or {@code waitMs} pass (0: no limit).
+   * called or {@code waitMs} pass (0: no limit); returns at once after the node hung up.
    *
    * @throws ClosedSelectorException when the channel closed meanwhile
    */
   void awaitReadable(long waitMs) throws IOException {
-    readSelector.select(waitMs);
+    if (hungUp) {
+      return;
+    }
+    if (waitMs == 0) {
+      readSelector.select();
+    } else {
+      readSelector.select(waitMs);
+    }
     readSelector.selectedKeys().clear();
+    hungUp = !readKey.isValid();
   }
 
   /** Ends a wait in {@link #awaitReadable} (a caller wants the read lock). */
@@ -241,6 +330,37 @@ final class NodeChannel {
       c.close();
     } catch (IOException e) {
       // nothing more to do
+    }
+  }
+
+  /**
+   * Reads into heap buffers through a socket input stream (the buffers {@link IncomingFrames}
+   * passes are always heap buffers).
+   */
+  private static final class StreamInput implements ReadableByteChannel {
+    private final InputStream in;
+
+    StreamInput(InputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+      if (n > 0) {
+        dst.position(dst.position() + n);
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {
+      // the channel owns the socket
     }
   }
 

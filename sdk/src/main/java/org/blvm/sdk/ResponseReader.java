@@ -1,5 +1,6 @@
 package org.blvm.sdk;
 
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.util.concurrent.CompletableFuture;
@@ -138,7 +139,7 @@ final class ResponseReader {
    * Caller holds readLock (routing a frame): the descriptors that came with that frame, or null;
    * the caller owns them.
    */
-  java.io.FileDescriptor[] takeDescriptors() {
+  FileDescriptor[] takeDescriptors() {
     assert readLock.isHeldByCurrentThread();
     return incoming.takeDescriptors();
   }
@@ -211,6 +212,12 @@ final class ResponseReader {
         readLock.unlock();
       }
     }
+    readLock.lock(); // a caller still reading leaves when it sees the client closed
+    try {
+      incoming.closeDescriptors(); // received, and no frame took them
+    } finally {
+      readLock.unlock();
+    }
   }
 
   private boolean readerShouldYield() {
@@ -254,7 +261,7 @@ final class ResponseReader {
           continue;
         }
         if (Thread.currentThread().isInterrupted()) {
-          return; // an interrupted channel read would close the connection
+          return; // an interrupted caller gives up (its selector would not wait any more)
         }
         if (tryRead) {
           int n = channel.read(incoming);

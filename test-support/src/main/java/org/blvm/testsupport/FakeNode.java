@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,6 +27,9 @@ import org.blvm.protocol.Message;
 import org.blvm.protocol.ModuleContext;
 import org.blvm.protocol.NodeMethod;
 import org.blvm.protocol.ProtocolException;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 
 /**
  * A scripted node for one module connection, for testing a module (the SDK, or a module process)
@@ -48,8 +49,8 @@ public final class FakeNode implements AutoCloseable {
   private final Path dir;
   private final Path socket;
   private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
-  private final ServerSocketChannel server;
-  private volatile SocketChannel conn;
+  private final AFUNIXServerSocketChannel server;
+  private volatile AFUNIXSocketChannel conn;
   private volatile Thread thread;
 
   private volatile String token = TOKEN;
@@ -76,8 +77,8 @@ public final class FakeNode implements AutoCloseable {
   public FakeNode(Path dir) throws IOException {
     this.dir = dir;
     this.socket = dir.resolve("node.sock");
-    this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket));
+    this.server = AFUNIXServerSocketChannel.open();
+    server.bind(AFUNIXSocketAddress.of(socket));
   }
 
   public Path dir() {
@@ -156,7 +157,7 @@ public final class FakeNode implements AutoCloseable {
   private void serve() {
     try {
       conn = server.accept();
-      InputStream in = new ChannelIn(conn);
+      InputStream in = conn.socket().getInputStream();
       while (true) {
         byte[] payload = Frames.read(in, CODEC.limits().maxFrameBytes());
         if (payload == null) {
@@ -236,6 +237,25 @@ public final class FakeNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends one message with descriptors, the node's way (docs/protocol.md §2.5): the whole frame in
+   * one write whose ancillary data carries them, so they travel with the frame's first byte. The
+   * caller keeps its own copies (the kernel passes duplicates).
+   */
+  public synchronized void sendWithDescriptors(Message m, FileDescriptor... fds)
+      throws IOException {
+    conn.setOutboundFileDescriptors(fds);
+    try {
+      ByteBuffer b = ByteBuffer.wrap(Frames.frame(CODEC.encode(m)));
+      while (b.hasRemaining()) {
+        conn.write(b);
+        conn.setOutboundFileDescriptors((FileDescriptor[]) null);
+      }
+    } finally {
+      conn.setOutboundFileDescriptors((FileDescriptor[]) null);
+    }
+  }
+
   /** The next message from the module, or fails after the deadline. */
   public Message next(Duration timeout) throws InterruptedException {
     Message m = inbox.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -287,25 +307,5 @@ public final class FakeNode implements AutoCloseable {
       }
     }
     Files.deleteIfExists(socket);
-  }
-
-  /** A blocking socket channel as a stream, for {@link Frames#read}. */
-  private static final class ChannelIn extends InputStream {
-    private final SocketChannel ch;
-
-    ChannelIn(SocketChannel ch) {
-      this.ch = ch;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      return len == 0 ? 0 : ch.read(ByteBuffer.wrap(b, off, len));
-    }
   }
 }

@@ -128,6 +128,8 @@ class SandboxNetworkIT {
       installNet(modules, "net-none", "net:c:127.0.0.1" + tail, "");
       ModuleFixture.install(
           modules, "net-jvm", "\"network_connect\"", "net_get = \"127.0.0.1:" + port + "\"");
+      ModuleFixture.install(
+          modules, "net-jvm-denied", "\"network_connect\"", "net_get = \"127.0.0.1:" + port + "\"");
       String policy =
           "[defaults]\ncapabilities = [\"network_connect\"]\n"
               + "[modules.net-literal.network]\nconnect = [\"127.0.0.1:"
@@ -166,6 +168,16 @@ class SandboxNetworkIT {
         assertTrue(jvm.contains("hello over the broker"), jvm);
         assertFalse(jvm.contains("net_get own_socket connected"), jvm);
         assertTrue(jvm.contains("net_get ca_certificates true"), jvm); // bound with the grant
+        // without a rule for the destination: NOT_CAPABLE naming the entry to add
+        Poll.until(
+            () -> log("net-jvm-denied").contains("net_get own_socket"),
+            Duration.ofSeconds(60),
+            "net-jvm-denied done");
+        String denied = log("net-jvm-denied");
+        assertTrue(denied.contains("net_get error NOT_CAPABLE"), denied);
+        assertTrue(denied.contains("[modules.net-jvm-denied.network]"), denied);
+        assertFalse(denied.contains("net_get answer"), denied);
+        assertFalse(denied.contains("net_get own_socket connected"), denied);
 
         // the real system resolver: localhost is loopback, which only a literal rule reaches
         String local = done("net-localhost");
