@@ -34,6 +34,8 @@ import java.util.concurrent.locks.LockSupport;
  * audit.jsonl.1} … {@code .keep}), mode 0600. A write error never stops the log: the writer retries
  * with a backoff and, once it writes again, records a {@code {"gap": n}} line for what it lost
  * ({@link #status}).
+ *
+ * <p>Over 400 lines: queueing, rotation and write-error recovery share the writer thread's state.
  */
 final class AuditLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.audit");

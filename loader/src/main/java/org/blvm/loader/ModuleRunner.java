@@ -29,6 +29,9 @@ import org.blvm.protocol.Message;
  * Starts, stops, unloads and restarts modules for the manager, and is every module's {@link
  * LoadedModule.Listener}: it publishes lifecycle events through the {@link EventRelay} and hands
  * failures to the {@link RestartPolicy}.
+ *
+ * <p>Over 400 lines: start, stop, unload, restart and policy reload all act on the module registry
+ * and are kept together so that their ordering reads in one place.
  */
 final class ModuleRunner implements LoadedModule.Listener {
   private static final System.Logger LOG = System.getLogger("blvm.loader");

@@ -25,6 +25,9 @@ import org.blvm.protocol.SharedEvent;
  * writer at once and unparks a lingering one. An event does not: the queueing thread hands the
  * queue to the {@link EventRelay}, which notifies the writer ({@link #wakeWriter}); without a relay
  * the queueing thread notifies it itself. See docs/concurrency.md.
+ *
+ * <p>Over 400 lines: the overflow rule, the batch hand-over and the writer's wake-up share one
+ * monitor and must be read together.
  */
 final class OutboundQueue {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");

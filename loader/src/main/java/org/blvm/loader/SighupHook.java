@@ -20,7 +20,10 @@ final class SighupHook {
     this.previous = previous;
   }
 
-  /** Installs the handler; returns null (and logs why) when the JVM does not allow it. */
+  /**
+   * Installs the handler; returns null (and logs why) when the JVM does not allow it or the process
+   * started with SIGHUP ignored.
+   */
   static SighupHook install(Runnable action) {
     try {
       SignalHandler previous =
@@ -33,6 +36,15 @@ final class SighupHook {
                   LOG.log(System.Logger.Level.ERROR, "SIGHUP handler failed", e);
                 }
               });
+      if (previous == SignalHandler.SIG_IGN) {
+        // The JVM keeps a signal ignored that the process inherited as ignored (e.g. under nohup)
+        // and never runs the handler.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "SIGHUP is ignored by this process (it was started with SIGHUP ignored, e.g. under"
+                + " nohup): it will not reload the node config; reload with the admin call");
+        return null;
+      }
       LOG.log(System.Logger.Level.INFO, "SIGHUP reloads the node config");
       return new SighupHook(previous);
     } catch (IllegalArgumentException e) {

@@ -3,15 +3,13 @@ package org.blvm.loader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.blvm.testsupport.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,10 +70,10 @@ class UnwritableTmpdirTest {
     Path root = tmp.resolve("node");
     Files.createDirectories(root);
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(ChildJvm.java());
     cmd.addAll(List.of(jvmOptions));
     cmd.add("-cp");
-    cmd.add(childClassPath());
+    cmd.add(ChildJvm.classPath(Main.class));
     cmd.add(Main.class.getName());
     cmd.add(root.toString());
     Path out = tmp.resolve("child.out");
@@ -85,19 +83,5 @@ class UnwritableTmpdirTest {
     String text = Files.readString(out, StandardCharsets.UTF_8);
     assertEquals(expectedExit, p.exitValue(), text);
     return text;
-  }
-
-  /** The test classes, the loader's classes and every dependency, as a plain class path. */
-  private static String childClassPath() throws Exception {
-    Set<String> entries = new LinkedHashSet<>();
-    entries.add(
-        Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-    for (String prop : List.of("jdk.module.path", "java.class.path")) {
-      String v = System.getProperty(prop);
-      if (v != null && !v.isEmpty()) {
-        entries.addAll(List.of(v.split(File.pathSeparator)));
-      }
-    }
-    return String.join(File.pathSeparator, entries);
   }
 }

@@ -7,14 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real SIGHUP, sent with {@code kill -HUP} to a loader running in its own JVM, reloads the node
  * config; a broken file on SIGHUP is refused and the JVM survives (the JVM's default SIGHUP action
- * would have ended it). A child JVM rather than the test JVM, so that a mistake cannot kill the
- * test runner.
+ * would have ended it); started with SIGHUP ignored (nohup), the loader says that SIGHUP will not
+ * reload. A child JVM rather than the test JVM, so that a mistake cannot kill the test runner.
  */
 class ConfigSighupIT {
   @TempDir Path tmp;
@@ -51,6 +52,33 @@ class ConfigSighupIT {
     }
   }
 
+  @Test
+  void startedWithSighupIgnored_saysSoInsteadOfPromisingReloads() throws Exception {
+    Path cfg = tmp.resolve("node.toml");
+    Files.writeString(cfg, "[network]\nport = 8333\n");
+    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p =
+        new ProcessBuilder(
+                "nohup", // starts the JVM with SIGHUP ignored, as an operator's nohup would
+                javaBin.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ConfigSighupMain.class.getName(),
+                tmp.resolve("loader").toString(),
+                cfg.toString())
+            .redirectErrorStream(true)
+            .start();
+    BlockingQueue<String> lines = ProcessLines.of(p, null);
+    try {
+      String warning = awaitLineContaining(lines, "SIGHUP is ignored by this process");
+      assertTrue(warning.contains("reload with the admin call"), warning);
+      awaitLine(lines, "ready");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static void hup(long pid) throws Exception {
     Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start();
     assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
@@ -59,17 +87,27 @@ class ConfigSighupIT {
 
   /** The next line starting with {@code prefix} (other output is skipped), within 30 s. */
   private static String awaitLine(BlockingQueue<String> lines, String prefix) throws Exception {
+    return awaitLine(lines, l -> l.startsWith(prefix), "starting with \"" + prefix + "\"");
+  }
+
+  private static String awaitLineContaining(BlockingQueue<String> lines, String part)
+      throws Exception {
+    return awaitLine(lines, l -> l.contains(part), "containing \"" + part + "\"");
+  }
+
+  private static String awaitLine(BlockingQueue<String> lines, Predicate<String> p, String what)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     StringBuilder seen = new StringBuilder();
     while (System.nanoTime() < deadline) {
       String l = lines.poll(100, TimeUnit.MILLISECONDS);
-      if (l != null && l.startsWith(prefix)) {
+      if (l != null && p.test(l)) {
         return l;
       }
       if (l != null) {
         seen.append(l).append('\n');
       }
     }
-    throw new AssertionError("no line starting with \"" + prefix + "\"; output:\n" + seen);
+    throw new AssertionError("no line " + what + "; output:\n" + seen);
   }
 }

@@ -316,16 +316,22 @@ class NodeControlIT {
   @Test
   @Order(6)
   void sighup_reloadsThePolicyAndTheNodeConfig() throws Exception {
+    int mark = node.lines().size();
     writePolicy(policy("")); // K2 trusted again
     Files.writeString(
         node.home.resolve("node.toml"),
         "[simulation]\nblock_interval_seconds = 0.5\nreorg_probability = 0.0\n"
             + "[modules.b1]\nnote = \"after SIGHUP\"\n");
     node.signal("HUP", false);
-    node.awaitLine(l -> l.contains("SIGHUP: policy") && l.contains("applied"), "policy reloaded");
-    node.awaitLine(
-        l -> l.contains("SIGHUP: node config applied") && l.contains("modules.b1"),
-        "config reloaded");
+    node.awaitLineAfter(
+        mark, l -> l.contains("SIGHUP: policy") && l.contains("applied"), "policy reloaded");
+    node.awaitLineAfter(mark, l -> l.contains("SIGHUP: node config applied"), "config reloaded");
+    // The node also watches its config file: the change is applied by whichever comes first, the
+    // watcher (FILE_CHANGE) or the SIGHUP, and the other finds nothing changed.
+    node.awaitLineAfter(
+        mark,
+        l -> l.contains("node config reloaded") && l.contains("[modules.b1]"),
+        "the new [modules.b1] applied");
     NodeProcess.Cli start = node.loader("modules", "start", "b1");
     assertEquals(0, start.code(), start.toString());
     assertEquals("b1: STARTED\n", start.out());
@@ -397,10 +403,29 @@ class NodeControlIT {
     assertEquals("STARTED", states().get("a1"));
   }
 
+  /** Whether signal {@code number} is in this JVM's ignored-signal mask (/proc/self/status). */
+  private static boolean signalIgnoredHere(int number) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("SigIgn:")) {
+        long mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+        return (mask & (1L << (number - 1))) != 0;
+      }
+    }
+    return false;
+  }
+
   @Test
   @Order(9)
   void ctrlC_sigintToTheNodesProcessGroup_everyModuleStoppedGracefully() throws Exception {
     assertEquals(Map.of("a1", "STARTED", "b1", "STARTED", "b2", "STOPPED"), states());
+    if (signalIgnoredHere(2)) {
+      // The node inherited SIGINT ignored (e.g. the suite runs as a background job of a script):
+      // Ctrl-C cannot reach it, and it must have said so at start.
+      node.awaitLine(l -> l.contains("SIGINT is ignored by this process"), "the SIGINT warning");
+      Assumptions.abort(
+          "skipped: this test JVM was started with SIGINT ignored, which the node inherits; the"
+              + " node's warning about it was checked instead");
+    }
     node.signal("INT", true);
     assertEquals(0, node.awaitExit(Duration.ofSeconds(60)));
     for (String m : List.of("a1", "b1")) {
@@ -409,7 +434,7 @@ class NodeControlIT {
           m + " stopped gracefully");
     }
     assertFalse(
-        node.lines().stream().anyMatch(l -> l.contains("was ignored when the node started")),
+        node.lines().stream().anyMatch(l -> l.contains("SIGINT is ignored by this process")),
         "SIGINT must reach the node");
     assertFalse(Files.exists(node.home.resolve("run").resolve("admin.d").resolve("admin.sock")));
   }

@@ -85,11 +85,20 @@ final class NodeProcess implements AutoCloseable {
 
   /** Waits until the node printed a line matching {@code p}; fails with the output otherwise. */
   void awaitLine(Predicate<String> p, String what) throws Exception {
+    awaitLineAfter(0, p, what);
+  }
+
+  /**
+   * Waits until the node printed a line matching {@code p} after its first {@code mark} lines (a
+   * count from {@link #lines}); fails with the output otherwise.
+   */
+  void awaitLineAfter(int mark, Predicate<String> p, String what) throws Exception {
     try {
       Poll.until(
           () -> {
             try {
-              return lines().stream().anyMatch(p);
+              List<String> all = lines();
+              return all.subList(Math.min(mark, all.size()), all.size()).stream().anyMatch(p);
             } catch (IOException e) {
               return false;
             }

@@ -43,6 +43,10 @@ class SandboxNetworkIT {
   static final int EAFNOSUPPORT = 97;
   static final int EPERM = 1;
 
+  /** What the test module needs besides the network: it subscribes to NewBlock, serves methods. */
+  static final String JVM_CAPS =
+      "\"subscribe_events\", \"read_blockchain\", \"register_module_api\"";
+
   @TempDir Path tmp;
 
   /** Installs the helper as a native module whose mode is {@code mode}, declaring {@code caps}. */
@@ -127,12 +131,19 @@ class SandboxNetworkIT {
       installNet(modules, "net-other", "net:c:127.0.0.1" + tail, "\"network_connect\"");
       installNet(modules, "net-none", "net:c:127.0.0.1" + tail, "");
       ModuleFixture.install(
-          modules, "net-jvm", "\"network_connect\"", "net_get = \"127.0.0.1:" + port + "\"");
+          modules,
+          "net-jvm",
+          JVM_CAPS + ", \"network_connect\"",
+          "net_get = \"127.0.0.1:" + port + "\"");
       ModuleFixture.install(
-          modules, "net-jvm-denied", "\"network_connect\"", "net_get = \"127.0.0.1:" + port + "\"");
+          modules,
+          "net-jvm-denied",
+          JVM_CAPS + ", \"network_connect\"",
+          "net_get = \"127.0.0.1:" + port + "\"");
       String policy =
-          "[defaults]\ncapabilities = [\"network_connect\"]\n"
-              + "[modules.net-literal.network]\nconnect = [\"127.0.0.1:"
+          "[defaults]\ncapabilities = [\"network_connect\", "
+              + JVM_CAPS
+              + "]\n[modules.net-literal.network]\nconnect = [\"127.0.0.1:"
               + port
               + "\"]\n[modules.net-jvm.network]\nconnect = [\"127.0.0.1:"
               + port
@@ -173,11 +184,11 @@ class SandboxNetworkIT {
             () -> log("net-jvm-denied").contains("net_get own_socket"),
             Duration.ofSeconds(60),
             "net-jvm-denied done");
-        String denied = log("net-jvm-denied");
-        assertTrue(denied.contains("net_get error NOT_CAPABLE"), denied);
-        assertTrue(denied.contains("[modules.net-jvm-denied.network]"), denied);
-        assertFalse(denied.contains("net_get answer"), denied);
-        assertFalse(denied.contains("net_get own_socket connected"), denied);
+        String refused = log("net-jvm-denied");
+        assertTrue(refused.contains("net_get error NOT_CAPABLE"), refused);
+        assertTrue(refused.contains("[modules.net-jvm-denied.network]"), refused);
+        assertFalse(refused.contains("net_get answer"), refused);
+        assertFalse(refused.contains("net_get own_socket connected"), refused);
 
         // the real system resolver: localhost is loopback, which only a literal rule reaches
         String local = done("net-localhost");
@@ -232,11 +243,12 @@ class SandboxNetworkIT {
     ModuleFixture.install(
         modules,
         "net-jvm-listen",
-        "\"network_listen\"",
+        JVM_CAPS + ", \"network_listen\"",
         "net_listen = \"127.0.0.1:" + jvmPort + "\"");
     String policy =
-        "[defaults]\ncapabilities = [\"network_listen\"]\n"
-            + "[modules.net-listen]\nsandbox_profile = \"strict\"\n"
+        "[defaults]\ncapabilities = [\"network_listen\", "
+            + JVM_CAPS
+            + "]\n[modules.net-listen]\nsandbox_profile = \"strict\"\n"
             + "[modules.net-listen.network]\nlisten = [\"127.0.0.1:"
             + port
             + "\"]\n[modules.net-jvm-listen.network]\nlisten = [\"127.0.0.1:"

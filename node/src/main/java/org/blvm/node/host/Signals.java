@@ -13,7 +13,10 @@ final class Signals {
 
   private Signals() {}
 
-  /** Installs the handlers; a signal the JVM does not let us handle is logged and left alone. */
+  /**
+   * Installs the handlers; a signal the JVM does not let us handle, or that the process started
+   * with ignored, is logged and left alone.
+   */
   static void install(Runnable stop, Runnable reload) {
     handle("INT", stop);
     handle("TERM", stop);
@@ -32,6 +35,16 @@ final class Signals {
                   LOG.log(System.Logger.Level.ERROR, "SIG" + name + " handler failed", e);
                 }
               });
+      if (previous == SignalHandler.SIG_IGN) {
+        // The JVM keeps a signal ignored that the process inherited as ignored and never runs the
+        // handler: SIGHUP under nohup, SIGINT for a background job of a non-interactive shell.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "SIG{0} is ignored by this process (it was started with SIG{0} ignored, e.g. under nohup"
+                + " or as a background job of a script): it does nothing here; use the admin socket"
+                + " (blvm-loader) instead",
+            name);
+      }
     } catch (IllegalArgumentException e) {
       // e.g. the JVM runs with -Xrs
       LOG.log(
