@@ -117,4 +117,28 @@ final class ModuleFixture {
       throw new IOException(e);
     }
   }
+
+  /**
+   * Installs a module directory built by Maven ({@code property} names it, e.g. {@code
+   * blvm.stratumModule}) as {@code name}: its jar {@code jar} copied, its manifest's name replaced,
+   * signed with the run's key.
+   */
+  static void installBuilt(String property, String jar, Path modulesDir, String name)
+      throws IOException {
+    Path built = Path.of(System.getProperty(property, "missing"));
+    if (!Files.isRegularFile(built.resolve("module.toml"))) {
+      throw new IllegalStateException(
+          property
+              + " does not name the built module directory (found "
+              + built
+              + "); run through Maven: mvn verify");
+    }
+    Path dir = Files.createDirectories(modulesDir.resolve(name));
+    Files.copy(built.resolve(jar), dir.resolve(jar), StandardCopyOption.REPLACE_EXISTING);
+    String manifest = Files.readString(built.resolve("module.toml"));
+    Files.writeString(
+        dir.resolve("module.toml"),
+        manifest.replaceFirst("(?m)^name = \"[^\"]*\"", "name = \"" + name + "\""));
+    sign(dir);
+  }
 }
