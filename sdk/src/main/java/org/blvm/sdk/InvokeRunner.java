@@ -106,6 +106,8 @@ final class InvokeRunner {
     try {
       JsonNode result = handler.handle(i.caller(), i.params());
       response = Message.Response.ok(i.id(), result == null ? NullNode.getInstance() : result);
+    } catch (MethodRefusedException e) {
+      response = Message.Response.error(i.id(), ErrorValue.of(e.code(), e.getMessage()));
     } catch (Exception | StackOverflowError e) {
       log.report("served method \"" + i.method() + "\" failed", e);
       response =

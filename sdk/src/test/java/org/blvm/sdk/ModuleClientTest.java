@@ -708,6 +708,29 @@ final class ModuleClientTest {
   }
 
   @Test
+  void invoke_handlerRefuses_answersWithItsCodeAndMessage() throws Exception {
+    client =
+        builder(node)
+            .serve(
+                "route",
+                (caller, params) -> {
+                  throw new MethodRefusedException(ErrorCode.NOT_FOUND, "no route to \"x\"");
+                })
+            .connect();
+
+    node.send(new Message.Invoke(10, "route", null, "mod-b"));
+    Message.Response r = node.nextOf(Message.Response.class, WAIT);
+
+    assertEquals(10, r.id());
+    assertEquals(ErrorCode.NOT_FOUND, r.error().code());
+    assertEquals("no route to \"x\"", r.error().message());
+    assertTrue(client.isOpen());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new MethodRefusedException(ErrorCode.SHUTDOWN, "close-only"));
+  }
+
+  @Test
   void invoke_handlerCallsBackIntoNode_answersWithoutDeadlock() throws Exception {
     CompletableFuture<Message.Request> callModule = new CompletableFuture<>();
     node.respondWith(

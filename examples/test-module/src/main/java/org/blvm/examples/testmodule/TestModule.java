@@ -27,6 +27,11 @@ import org.blvm.sdk.NodeApiException;
  *       height, hash, tx_count, seq}} and logs {@code block <height> <hash> txs=<n> seq=<seq>}.
  *   <li>Serves {@code echo} ({@code {caller, params}}) and {@code call_back} (calls the caller's
  *       {@code echo} through the node and returns its answer).
+ *   <li>Config {@code "log_echo": true}: logs each {@code echo} it serves as {@code echo from
+ *       <caller> params=<params as JSON>}.
+ *   <li>Config {@code "calls_on_block": [{target, method, params}, ...]}: on each NewBlock, first
+ *       makes each of these module calls and logs {@code call <index> ok <answer as JSON>} or
+ *       {@code call <index> error <code> <message>}.
  *   <li>Config {@code "ignore_stop": true}: the stop is answered but the process keeps running, and
  *       also ignores SIGTERM, until it is killed (SIGKILL).
  *   <li>Config {@code "call_on_block": "<module>"}: on each block, also calls that module's {@code
@@ -80,7 +85,7 @@ public final class TestModule {
       client =
           ModuleClient.builder(args)
               .onEvent(EventType.NewBlock, EventPayloads.NewBlock.class, module::onNewBlock)
-              .serve("echo", TestModule::echo)
+              .serve("echo", module::echoServed)
               .serve("call_back", module::callBack)
               .onStop(module::onStop)
               .connect();
@@ -191,6 +196,7 @@ public final class TestModule {
   private void onNewBlock(Message.Event event, EventPayloads.NewBlock block)
       throws NodeApiException {
     ModuleClient c = client.join();
+    callsOnBlock(c);
     Api.Block full = c.api().getBlock(block.hash());
     int txCount = full.txids().size();
     ObjectNode seen = JSON.objectNode();
@@ -287,6 +293,32 @@ public final class TestModule {
       return e.error().code().name();
     } catch (Exception e) {
       return "failed: " + e;
+    }
+  }
+
+  private JsonNode echoServed(String caller, JsonNode params) {
+    ModuleClient c = client.join();
+    if (c.context().config().path("log_echo").asBoolean(false)) {
+      c.log(Message.LogLevel.INFO, "echo from " + caller + " params=" + params);
+    }
+    return echo(caller, params);
+  }
+
+  /** Makes each call of {@code calls_on_block} and logs the answer (see the class comment). */
+  private static void callsOnBlock(ModuleClient c) {
+    int i = 0;
+    for (JsonNode call : c.context().config().path("calls_on_block")) {
+      String line;
+      try {
+        JsonNode answer =
+            c.api()
+                .callModule(
+                    call.path("target").asText(), call.path("method").asText(), call.get("params"));
+        line = "ok " + answer;
+      } catch (NodeApiException e) {
+        line = "error " + e.error().code().name() + " " + e.error().message();
+      }
+      c.log(Message.LogLevel.INFO, "call " + i++ + " " + line);
     }
   }
 

@@ -3,18 +3,15 @@ package org.blvm.modules.lightning;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import org.blvm.sdk.DataFiles;
 
 /**
- * One JSON document in a file, replaced atomically: written to a temporary file beside it, forced
- * to disk, renamed over it, and the directory forced. A reader sees the old document or the new
- * one, never a mix, whenever the process is killed.
+ * One JSON document in a file, replaced atomically ({@link DataFiles#writeAtomically}): a reader
+ * sees the old document or the new one, never a mix, whenever the process is killed.
  */
 final class StateFile {
   /** The largest file read; a larger one is refused rather than read into memory. */
@@ -23,11 +20,9 @@ final class StateFile {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path file;
-  private final Path temp;
 
   StateFile(Path file) {
     this.file = file;
-    this.temp = file.resolveSibling(file.getFileName() + ".tmp");
   }
 
   Path path() {
@@ -48,23 +43,7 @@ final class StateFile {
   }
 
   void write(JsonNode document) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(document);
-    try (FileChannel ch =
-        FileChannel.open(
-            temp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
-    }
+    DataFiles.writeAtomically(file, JSON.writeValueAsBytes(document));
   }
 
   /** Moves a file that could not be read aside (to {@code NAME.bad}) so the next write succeeds. */

@@ -1,0 +1,43 @@
+package org.blvm.modules.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import org.junit.jupiter.api.Test;
+
+class LinkTest {
+
+  @Test
+  void send_boundedQueue_refusesBeyondIt_andAfterClose() {
+    Link l =
+        new Link(
+            "test",
+            new ByteArrayInputStream(new byte[0]),
+            new ByteArrayOutputStream(),
+            () -> {},
+            new MeshNode("a", new MeshNodeTest.RecordingHost(), () -> 8));
+    LinkFrame f = new LinkFrame.Announce(java.util.Map.of());
+    for (int i = 0; i < Link.QUEUE; i++) {
+      assertTrue(l.send(f), "frame " + i);
+    }
+    assertFalse(l.send(f), "the queue holds " + Link.QUEUE + " frames");
+
+    l.close("done");
+    assertFalse(l.isOpen());
+    assertFalse(l.send(f));
+  }
+
+  @Test
+  void dialerBackoff_doublesFrom200MsUpTo10s() {
+    long b = Dialer.FIRST_BACKOFF_MS;
+    StringBuilder seen = new StringBuilder().append(b);
+    for (int i = 0; i < 8; i++) {
+      b = Dialer.next(b);
+      seen.append(' ').append(b);
+    }
+    assertEquals("200 400 800 1600 3200 6400 10000 10000 10000", seen.toString());
+  }
+}

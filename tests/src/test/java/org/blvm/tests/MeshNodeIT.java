@@ -1,0 +1,257 @@
+package org.blvm.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import org.blvm.testsupport.Poll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * blvm-mesh in two real {@code blvm-node} processes, sandboxed, each under a policy granting
+ * exactly its manifest's capabilities: node B's module listens on a brokered socket, node A's is
+ * told of B only by a config change (ConfigLoaded, no restart) and connects through its broker. A
+ * test module on A routes a packet with {@code call_module("blvm-mesh", "route_packet", …)}; it
+ * reaches the test module on B with its payload. A ttl too small and an unknown destination are
+ * refused with the documented errors; killing B's module withdraws the route on A, and the link
+ * comes back when the node restarted it. A copy on A whose policy drops {@code network_connect} is
+ * refused its connection with NOT_CAPABLE.
+ */
+class MeshNodeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CAPS =
+      "\"subscribe_events\", \"register_module_api\", \"call_module\", \"publish_events\","
+          + " \"network_listen\", \"network_connect\"";
+  private static final String TEST_CAPS =
+      "\"read_blockchain\", \"subscribe_events\", \"publish_events\", \"call_module\","
+          + " \"register_module_api\"";
+  private static final String GREETING = "hello across the mesh";
+
+  @TempDir Path tmp;
+
+  static Path moduleDir() {
+    Path p = Path.of(System.getProperty("blvm.meshModule", "missing"));
+    if (!Files.isRegularFile(p.resolve("module.toml"))) {
+      throw new IllegalStateException(
+          "blvm.meshModule does not name the built module directory (found "
+              + p
+              + "); run through Maven: mvn verify");
+    }
+    return p;
+  }
+
+  /**
+   * Installs the built module as {@code name} (its manifest renamed), signed with the run's key.
+   */
+  static void install(Path modules, String name) throws IOException {
+    Path dir = Files.createDirectories(modules.resolve(name));
+    Path built = moduleDir();
+    Files.copy(
+        built.resolve("blvm-mesh.jar"),
+        dir.resolve("blvm-mesh.jar"),
+        StandardCopyOption.REPLACE_EXISTING);
+    String manifest = Files.readString(built.resolve("module.toml"));
+    Files.writeString(
+        dir.resolve("module.toml"),
+        manifest.replace("name = \"blvm-mesh\"", "name = \"" + name + "\""));
+    ModuleFixture.sign(dir);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Path home(Path tmp, String name, int seed) throws IOException {
+    Path home = Files.createDirectories(tmp.resolve(name));
+    Files.createDirectories(home.resolve("modules"));
+    Files.writeString(
+        home.resolve("node.toml"),
+        "[simulation]\nseed = " + seed + "\nblock_interval_seconds = 1\n");
+    return home;
+  }
+
+  @Test
+  void packet_crossesTwoNodes_refusalsDocumented_linkWithdrawnAndRestored() throws Exception {
+    SandboxFixture.requireSandbox();
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    int port = freePort();
+    String b = "127.0.0.1:" + port;
+
+    // node B: blvm-mesh listens and hands packets for node-b to mesh-receiver's echo
+    Path homeB = home(tmp, "b", 21);
+    Path modulesB = homeB.resolve("modules");
+    install(modulesB, "blvm-mesh");
+    ModuleFixture.install(modulesB, "mesh-receiver", TEST_CAPS, "log_echo = true");
+    Files.writeString(
+        modulesB.resolve("blvm-mesh.toml"),
+        "node_id = \"node-b\"\nlisten = \""
+            + b
+            + "\"\ndeliver_module = \"mesh-receiver\"\ndeliver_method = \"echo\"\n");
+    Files.writeString(
+        homeB.resolve("policy.toml"),
+        ModuleFixture.policyText(
+            "[defaults]\ncapabilities = ["
+                + TEST_CAPS
+                + "]\n[defaults.restart]\nmode = \"on_failure\"\nbackoff_initial_ms = 200\n"
+                + "[modules.blvm-mesh]\ncapabilities = ["
+                + CAPS
+                + "]\ncallable_modules = [\"mesh-receiver\"]\n"
+                + "[modules.blvm-mesh.network]\nlisten = [\""
+                + b
+                + "\"]\n"));
+
+    // node A: blvm-mesh without peers at first; mesh-sender routes three packets on each block
+    Path homeA = home(tmp, "a", 22);
+    Path modulesA = homeA.resolve("modules");
+    install(modulesA, "blvm-mesh");
+    install(modulesA, "mesh-narrow");
+    ModuleFixture.install(
+        modulesA,
+        "mesh-sender",
+        TEST_CAPS,
+        "calls_on_block = ["
+            + call("node-b", "{ greeting = \"" + GREETING + "\" }", 4)
+            + ", "
+            + call("node-b", "{ n = 1 }", 0)
+            + ", "
+            + call("nowhere", "{ n = 2 }", 4)
+            + "]");
+    Files.writeString(modulesA.resolve("blvm-mesh.toml"), "node_id = \"node-a\"\n");
+    Files.writeString(
+        modulesA.resolve("mesh-narrow.toml"), "node_id = \"node-n\"\npeers = [\"" + b + "\"]\n");
+    Files.writeString(
+        homeA.resolve("policy.toml"),
+        ModuleFixture.policyText(
+            "[defaults]\ncapabilities = ["
+                + TEST_CAPS
+                + "]\n[modules.mesh-sender]\ncallable_modules = [\"blvm-mesh\"]\n"
+                + "[modules.blvm-mesh]\ncapabilities = ["
+                + CAPS
+                + "]\n[modules.blvm-mesh.network]\nconnect = [\""
+                + b
+                + "\"]\n[modules.mesh-narrow]\n"
+                + "capabilities = [\"subscribe_events\", \"register_module_api\","
+                + " \"call_module\", \"publish_events\", \"network_listen\"]\n"
+                + "on_disallowed_capability = \"drop\"\n"));
+
+    try (NodeProcess nodeB = NodeProcess.start(homeB, tmp.resolve("b.log"));
+        NodeProcess nodeA = NodeProcess.start(homeA, tmp.resolve("a.log"))) {
+      nodeB.awaitLine(
+          l -> l.contains("blvm-mesh: mesh node \"node-b\" listening on " + b),
+          "B's blvm-mesh listens");
+      nodeA.awaitLine(
+          l -> l.contains("blvm-mesh: mesh node \"node-a\" listening on nothing, peers []"),
+          "A's blvm-mesh runs without peers");
+
+      // the copy without network_connect: its connection is refused, naming the capability
+      nodeA.awaitLine(
+          l ->
+              l.contains("mesh-narrow: connect to " + b + " refused")
+                  && l.contains("NOT_CAPABLE (network_connect)"),
+          "mesh-narrow is refused net_connect with NOT_CAPABLE");
+
+      // before any link: no route
+      nodeA.awaitLine(
+          l ->
+              l.contains(
+                  "mesh-sender: call 0 error NOT_FOUND no route: no route to node \"node-b\""),
+          "without a link node-b is unknown");
+
+      // a new peer through the module's config file: connected without a restart
+      Files.writeString(
+          modulesA.resolve("blvm-mesh.toml"), "node_id = \"node-a\"\npeers = [\"" + b + "\"]\n");
+      NodeProcess.Cli reload = nodeA.loader("config", "reload");
+      assertEquals(0, reload.code(), reload.toString());
+      nodeA.awaitLine(
+          l -> l.contains("blvm-mesh: link to " + b + " up: node \"node-b\""), "A links to B");
+      nodeB.awaitLine(
+          l -> l.contains("blvm-mesh: link accepted on " + b + " up: node \"node-a\""),
+          "B accepts A's link");
+      nodeA.awaitLine(
+          l -> l.contains("blvm-mesh: route to \"node-b\" added: via \"node-b\", 1 hops"),
+          "A has a route to node-b");
+
+      // the packet crosses: B's mesh hands it to mesh-receiver, which sees blvm-mesh as caller
+      nodeA.awaitLine(
+          l ->
+              l.contains(
+                  "mesh-sender: call 0 ok {\"destination\":\"node-b\",\"next_hop\":\"node-b\""),
+          "route_packet sends the packet via node-b");
+      nodeB.awaitLine(
+          l ->
+              l.contains("mesh-receiver: echo from blvm-mesh params=")
+                  && l.contains("\"source\":\"node-a\"")
+                  && l.contains("\"hops\":1")
+                  && l.contains("\"greeting\":\"" + GREETING + "\""),
+          "the packet reaches mesh-receiver on B with its payload");
+
+      // ttl 0 cannot travel one hop; an unknown destination has no route
+      nodeA.awaitLine(
+          l ->
+              l.contains(
+                  "mesh-sender: call 1 error UNAVAILABLE ttl exhausted: ttl 0 does not reach node"
+                      + " \"node-b\", 1 hops away"),
+          "ttl 0 is refused");
+      nodeA.awaitLine(
+          l ->
+              l.contains(
+                  "mesh-sender: call 2 error NOT_FOUND no route: no route to node \"nowhere\""),
+          "an unknown destination is refused");
+
+      // the link drops (B's module killed): the route is withdrawn, then the link comes back
+      long pid = status(nodeB, "blvm-mesh").get("pid").asLong();
+      new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
+      nodeA.awaitLine(
+          l -> l.contains("blvm-mesh: route to \"node-b\" withdrawn"),
+          "A withdraws the route when the link drops");
+      Poll.until(
+          () -> {
+            try {
+              return nodeA.lines().stream()
+                      .filter(l -> l.contains("blvm-mesh: link to " + b + " up: node \"node-b\""))
+                      .count()
+                  >= 2;
+            } catch (IOException e) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(90),
+          "A links to B again after B's module restarted");
+
+      List<String> states = List.of(status(nodeA, "blvm-mesh").get("state").asText());
+      assertEquals(List.of("STARTED"), states);
+      assertTrue(
+          Files.readString(tmp.resolve("b.log")).contains("\"source\":\"node-a\""),
+          "B's log holds the delivered packet");
+    }
+  }
+
+  private static String call(String destination, String payload, int ttl) {
+    return "{ target = \"blvm-mesh\", method = \"route_packet\", params = { destination = \""
+        + destination
+        + "\", payload = "
+        + payload
+        + ", ttl = "
+        + ttl
+        + " } }";
+  }
+
+  private static JsonNode status(NodeProcess node, String module) throws Exception {
+    NodeProcess.Cli s = node.loader("modules", "status", module, "--json");
+    assertEquals(0, s.code(), s.toString());
+    return JSON.readTree(s.out());
+  }
+}
