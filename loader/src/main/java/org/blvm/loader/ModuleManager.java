@@ -82,10 +82,11 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
-   * Starts the module named {@code id} from {@code <modules>/<id>/}: one not loaded yet, one
-   * refused at admission earlier, or one that is STOPPED or FAILED (a pending automatic restart is
-   * dropped). It is admitted again under the current policy. Returns once it is launched (or
-   * refused); {@link #awaitState} waits for STARTED.
+   * Starts the module named {@code id}: one not loaded yet or refused at admission earlier is
+   * admitted from {@code <modules>/<id>/}; one that is STOPPED or FAILED runs its pinned store copy
+   * again, rechecked under the current policy (a pending automatic restart is dropped; a newer
+   * version in its directory is not read). Returns once it is launched (or refused); {@link
+   * #awaitState} waits for STARTED.
    *
    * @throws IllegalArgumentException when there is no such module directory
    * @throws IllegalStateException when it is running or stopping
@@ -96,8 +97,8 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
-   * Stops the module if it runs (gracefully, as {@link #stopModule}), then starts it again from its
-   * directory, admitted again under the current policy.
+   * Stops the module if it runs (gracefully, as {@link #stopModule}), then starts it again as
+   * {@link #startModule(String)} does (its pinned store copy, rechecked under the current policy).
    *
    * @throws IllegalArgumentException when there is no such module directory
    */

@@ -183,6 +183,31 @@ public final class Admission {
   }
 
   /**
+   * A module admitted earlier, to run again without reading its directory (an automatic restart, an
+   * operator's start or restart, a rollback): {@link #recheck} under this policy, then its copy in
+   * the store is read back and must still hold exactly the files admitted. The ratchet is not
+   * consulted: this is the copy that was verified and recorded when it was admitted.
+   *
+   * @throws AdmissionStateException the stored copy is missing or damaged (the message names it)
+   */
+  public AdmittedModule readmit(AdmittedModule admitted, Path moduleDir) throws AdmissionException {
+    AdmittedModule now = recheck(admitted, moduleDir);
+    if (store != null
+        && !ContentStore.storedIntact(admitted.tree().root(), admitted.tree().files())) {
+      throw new AdmissionStateException(
+          admitted.tree().root(),
+          "the stored copy of module "
+              + admitted.manifest().name()
+              + " version "
+              + admitted.manifest().version()
+              + " no longer reads back as tree "
+              + admitted.tree().digest()
+              + "; admit it again from its directory (modules upgrade)");
+    }
+    return now;
+  }
+
+  /**
    * Lets processes of group {@code gid} (the sandboxes of a root loader, which bubblewrap sets up
    * as their own user) pass through the state directory to the verified trees in the store: mode
    * 0710 with that group, so a tree can be reached by its name but the store not listed. A state
