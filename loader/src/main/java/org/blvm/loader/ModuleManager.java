@@ -107,6 +107,22 @@ public final class ModuleManager implements AutoCloseable {
     return parts.runner.restartById(id);
   }
 
+  /**
+   * Upgrades a loaded module to the version its directory holds now (docs/lifecycle.md): admitted
+   * as a whole (signatures, threshold, pins, ratchet, capabilities ∩ policy) into the store, the
+   * running launch stopped, the new one launched; if it does not reach STARTED within its connect
+   * deadline and 10 s more, it is stopped and the previous copy started again (ROLLED_BACK, with
+   * why). The ratchet records the new version only once it reached STARTED. A refused version
+   * leaves the module untouched (REFUSED). Upgrades run one at a time.
+   *
+   * @throws IllegalArgumentException when no module of that name is loaded
+   * @throws IllegalStateException when it is stopping, or another upgrade runs
+   */
+  public ModuleUpgrade upgradeModule(String id) throws InterruptedException {
+    ensureOpen();
+    return parts.upgrader.upgrade(id);
+  }
+
   /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */
   public ModuleStatus stopModule(String id) {
     return parts.runner.stop(id);

@@ -29,6 +29,9 @@ import org.blvm.protocol.Message;
  * Starts, stops, unloads and restarts modules for the manager, and is every module's {@link
  * LoadedModule.Listener}: it publishes lifecycle events through the {@link EventRelay} and hands
  * failures to the {@link RestartPolicy}.
+ *
+ * <p>Over 400 lines: the starts, stops and restarts share the registry's hand-over of a module's
+ * launches (retire, launch) and the listener calls that drive them.
  */
 final class ModuleRunner implements LoadedModule.Listener {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -51,6 +54,10 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   private final DataUsageMonitor dataUsage;
   private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
+
+  /** Modules whose automatic restarts are held (an upgrade runs). */
+  private final Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
 
@@ -430,9 +437,18 @@ final class ModuleRunner implements LoadedModule.Listener {
     return out;
   }
 
+  /** Holds automatic restarts of {@code id} (an upgrade replaces its launches itself). */
+  void holdRestarts(String id) {
+    held.add(id);
+  }
+
+  void releaseRestarts(String id) {
+    held.remove(id);
+  }
+
   @Override
   public void failed(LoadedModule m, Integer exitStatus) {
-    if (!closed) {
+    if (!closed && !held.contains(m.id())) {
       restarts.failed(
           m.id(), m.session().policy().restart(), exitStatus, m.host(), () -> restart(m));
     }

@@ -41,6 +41,9 @@ import org.blvm.protocol.Capability;
  * <p>Signature files are {@code module.toml.minisig} (minisign's default name) and {@code
  * module.toml.<signer>.minisig}, one per signer. See docs/signing.md.
  *
+ * <p>Over 400 lines: every admission path (admit, candidate, readmit, recheck, dry run) shares the
+ * one sequence of checks above and must be read together.
+ *
  * <p>Thread-safe. Not safe to share a state directory between two loader processes other than
  * through this class (the version file is locked while it changes).
  */
@@ -235,7 +238,42 @@ public final class Admission {
     if (stateDir == null) {
       throw new IllegalStateException("admit needs a state directory; use check for a dry run");
     }
-    return run(moduleDir, true);
+    return run(moduleDir, true, true);
+  }
+
+  /**
+   * {@link #admit} without recording the version in the ratchet: every check (the ratchet's too,
+   * read-only) and the copy into the store. For an upgrade, which records the version with {@link
+   * #recordRan} only once the new version ran; until then the ratchet still admits the version that
+   * runs now, and another release of the version tried.
+   *
+   * @throws IllegalStateException when built without a state directory
+   */
+  public AdmittedModule admitCandidate(Path moduleDir) throws AdmissionException {
+    if (stateDir == null) {
+      throw new IllegalStateException("admitCandidate needs a state directory");
+    }
+    return run(moduleDir, true, false);
+  }
+
+  /**
+   * Records a module admitted by {@link #admitCandidate} in the version ratchet, once it ran:
+   * checked again under the ratchet's lock (a higher version recorded meanwhile refuses it). An
+   * unsigned module is not recorded, as with {@link #admit}.
+   *
+   * @throws IllegalStateException when built without a state directory
+   */
+  public void recordRan(AdmittedModule admitted) throws AdmissionException {
+    if (ratchet == null) {
+      throw new IllegalStateException("recordRan needs a state directory");
+    }
+    if (!admitted.unsigned()) {
+      ratchet.commit(
+          admitted.manifest().name(),
+          admitted.manifest().semVer(),
+          admitted.binarySha256(),
+          admitted.manifestSha256());
+    }
   }
 
   /**
@@ -244,12 +282,13 @@ public final class Admission {
    * returned binary path and tree are the originals and must not be executed or mounted.
    */
   public AdmittedModule check(Path moduleDir) throws AdmissionException {
-    return run(moduleDir, false);
+    return run(moduleDir, false, false);
   }
 
   private record Counted(Path file, MinisignSignature signature, TrustedKey key) {}
 
-  private AdmittedModule run(Path moduleDir, boolean commit) throws AdmissionException {
+  private AdmittedModule run(Path moduleDir, boolean commit, boolean record)
+      throws AdmissionException {
     Path dir = moduleDir.toAbsolutePath().normalize();
     String module = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
     Path manifestFile = dir.resolve("module.toml");
@@ -357,7 +396,7 @@ public final class Admission {
                     new BinaryException(
                         dir.resolve(manifest.entry()),
                         "the entry is not a regular file of the module directory"));
-    if (commit && !unsigned) {
+    if (record && !unsigned) {
       ratchet.commit(module, version, entrySha, manifestSha);
     }
     return new AdmittedModule(
