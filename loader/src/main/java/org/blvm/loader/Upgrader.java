@@ -1,8 +1,7 @@
 package org.blvm.loader;
 
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
@@ -13,8 +12,8 @@ import org.blvm.policy.AdmittedModule;
  * the new one launched; if it does not reach STARTED within its connect deadline and 10 s more, it
  * is stopped and the previous pinned copy launched again. The ratchet records the new version only
  * once it reached STARTED. Automatic restarts of the module are held while an upgrade runs. One
- * upgrade at a time; no lock is held across a launch other than that one-at-a-time lock, which no
- * other path takes.
+ * upgrade at a time (a flag, not a lock: a second is refused at once); it runs on the caller's
+ * thread and holds no lock.
  */
 final class Upgrader {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -22,14 +21,11 @@ final class Upgrader {
   /** Beyond the connect deadline, for the subscriptions and {@code ready}. */
   static final long READY_MARGIN_MS = 10_000;
 
-  /** How long a second upgrade waits for the one running before it is refused. */
-  private static final long BUSY_WAIT_MS = 100;
-
   private final ModuleRegistry modules;
   private final ModuleDiscovery discovery;
   private final ModuleRunner runner;
   private final long stopGraceMs;
-  private final ReentrantLock oneAtATime = new ReentrantLock();
+  private final AtomicBoolean running = new AtomicBoolean();
 
   Upgrader(
       ModuleRegistry modules, ModuleDiscovery discovery, ModuleRunner runner, long stopGraceMs) {
@@ -46,17 +42,18 @@ final class Upgrader {
    * @throws IllegalStateException when it is stopping, or another upgrade runs
    */
   ModuleUpgrade upgrade(String id) throws InterruptedException {
-    if (!oneAtATime.tryLock(BUSY_WAIT_MS, TimeUnit.MILLISECONDS)) {
+    LoadedModule old = modules.require(id);
+    if (!running.compareAndSet(false, true)) {
       throw new IllegalStateException("another upgrade is running; try again when it ended");
     }
     try {
-      return upgradeLocked(modules.require(id));
+      return upgradeOne(old);
     } finally {
-      oneAtATime.unlock();
+      running.set(false);
     }
   }
 
-  private ModuleUpgrade upgradeLocked(LoadedModule old) throws InterruptedException {
+  private ModuleUpgrade upgradeOne(LoadedModule old) throws InterruptedException {
     String id = old.id();
     if (old.host().state() == ModuleState.STOPPING) {
       throw new IllegalStateException("module " + id + " is STOPPING; try again");
