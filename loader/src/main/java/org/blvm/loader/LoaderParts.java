@@ -33,6 +33,7 @@ final class LoaderParts {
   final ModuleViews views;
   final DataUsageMonitor dataUsage;
   final NetworkBroker network;
+  final Upgrader upgrader;
   private final Path stateDir;
 
   LoaderParts(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -77,6 +78,7 @@ final class LoaderParts {
             history,
             b.clock,
             dataUsage);
+    this.upgrader = new Upgrader(modules, discovery, runner, config.stopGraceMs());
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     this.network =

@@ -75,11 +75,30 @@ final class ModuleDiscovery {
 
   /** Admits the module in {@code dir}; a refusal is logged and returned as a FAILED status. */
   Outcome admit(Path dir) {
-    String dirName = dir.getFileName().toString();
     Admission by = admission;
+    return outcome(dir, by, () -> by.admit(dir));
+  }
+
+  /**
+   * Admits a module admitted earlier again from its store copy ({@link Admission#readmit}), under
+   * the policy in force; the module directory is not read.
+   */
+  Outcome readmit(AdmittedModule earlier, Path dir) {
+    Admission by = admission;
+    return outcome(dir, by, () -> by.readmit(earlier, dir));
+  }
+
+  /** One admission step of {@link Admission}, for {@link #outcome}. */
+  interface Step {
+    AdmittedModule run() throws AdmissionException;
+  }
+
+  /** Runs {@code step}; a refusal is logged and returned as a FAILED status. */
+  Outcome outcome(Path dir, Admission by, Step step) {
+    String dirName = dir.getFileName().toString();
     AdmittedModule admitted;
     try {
-      admitted = by.admit(dir);
+      admitted = step.run();
     } catch (AdmissionException e) {
       LOG.log(System.Logger.Level.WARNING, "module {0} refused: {1}", dirName, e.getMessage());
       return new Outcome(

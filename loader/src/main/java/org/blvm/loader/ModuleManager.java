@@ -82,10 +82,11 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
-   * Starts the module named {@code id} from {@code <modules>/<id>/}: one not loaded yet, one
-   * refused at admission earlier, or one that is STOPPED or FAILED (a pending automatic restart is
-   * dropped). It is admitted again under the current policy. Returns once it is launched (or
-   * refused); {@link #awaitState} waits for STARTED.
+   * Starts the module named {@code id}: one not loaded yet or refused at admission earlier is
+   * admitted from {@code <modules>/<id>/}; one that is STOPPED or FAILED runs its pinned store copy
+   * again, rechecked under the current policy (a pending automatic restart is dropped; a newer
+   * version in its directory is not read). Returns once it is launched (or refused); {@link
+   * #awaitState} waits for STARTED.
    *
    * @throws IllegalArgumentException when there is no such module directory
    * @throws IllegalStateException when it is running or stopping
@@ -96,14 +97,30 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
-   * Stops the module if it runs (gracefully, as {@link #stopModule}), then starts it again from its
-   * directory, admitted again under the current policy.
+   * Stops the module if it runs (gracefully, as {@link #stopModule}), then starts it again as
+   * {@link #startModule(String)} does (its pinned store copy, rechecked under the current policy).
    *
    * @throws IllegalArgumentException when there is no such module directory
    */
   public ModuleStatus restartModule(String id) {
     ensureOpen();
     return parts.runner.restartById(id);
+  }
+
+  /**
+   * Upgrades a loaded module to the version its directory holds now (docs/lifecycle.md): admitted
+   * as a whole (signatures, threshold, pins, ratchet, capabilities ∩ policy) into the store, the
+   * running launch stopped, the new one launched; if it does not reach STARTED within its connect
+   * deadline and 10 s more, it is stopped and the previous copy started again (ROLLED_BACK, with
+   * why). The ratchet records the new version only once it reached STARTED. A refused version
+   * leaves the module untouched (REFUSED). Upgrades run one at a time.
+   *
+   * @throws IllegalArgumentException when no module of that name is loaded
+   * @throws IllegalStateException when it is stopping, or another upgrade runs
+   */
+  public ModuleUpgrade upgradeModule(String id) throws InterruptedException {
+    ensureOpen();
+    return parts.upgrader.upgrade(id);
   }
 
   /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */

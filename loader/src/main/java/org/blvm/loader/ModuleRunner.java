@@ -30,8 +30,8 @@ import org.blvm.protocol.Message;
  * LoadedModule.Listener}: it publishes lifecycle events through the {@link EventRelay} and hands
  * failures to the {@link RestartPolicy}.
  *
- * <p>Over 400 lines: start, stop, unload, restart and policy reload all act on the module registry
- * and are kept together so that their ordering reads in one place.
+ * <p>Over 400 lines: the starts, stops and restarts share the registry's hand-over of a module's
+ * launches (retire, launch) and the listener calls that drive them.
  */
 final class ModuleRunner implements LoadedModule.Listener {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -54,6 +54,10 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   private final DataUsageMonitor dataUsage;
   private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
+
+  /** Modules whose automatic restarts are held (an upgrade runs). */
+  private final Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private volatile LoadedModule.Services services;
   private volatile boolean closed;
 
@@ -96,10 +100,25 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.services = s;
   }
 
-  /** Admits and launches the module in {@code dir}; a failure is its FAILED status. */
+  /** Admits the module in {@code dir} and launches it; a failure is its FAILED status. */
   ModuleStatus start(Path dir) {
+    return launch(discovery.admit(dir), dir);
+  }
+
+  /**
+   * Launches the store copy {@code old} ran from again, rechecked under the policy in force
+   * (pinned: the module directory is not read); a refusal is its FAILED status.
+   */
+  private ModuleStatus startPinned(LoadedModule old) {
+    return launch(discovery.readmit(old.admitted(), old.moduleDir()), old.moduleDir());
+  }
+
+  /**
+   * Launches an admitted module; a refusal or failure is its FAILED status. The caller removed any
+   * earlier launch of it from the registry.
+   */
+  ModuleStatus launch(ModuleDiscovery.Outcome o, Path dir) {
     String dirName = dir.getFileName().toString();
-    ModuleDiscovery.Outcome o = discovery.admit(dir);
     if (o.refused() != null) {
       modules.refuse(dirName, o.refused());
       history.changed(dirName, ModuleState.UNLOADED, ModuleState.FAILED, o.refused().detail());
@@ -143,8 +162,8 @@ final class ModuleRunner implements LoadedModule.Listener {
   }
 
   /**
-   * Starts the module named {@code id} from its directory: one not loaded yet, refused earlier, or
-   * loaded and now STOPPED or FAILED (it is admitted again; a pending automatic restart is
+   * Starts the module named {@code id}: one not loaded yet or refused earlier from its directory;
+   * one loaded and now STOPPED or FAILED from its pinned store copy (a pending automatic restart is
    * dropped).
    *
    * @throws IllegalArgumentException when there is no such module directory
@@ -154,17 +173,8 @@ final class ModuleRunner implements LoadedModule.Listener {
     Path dir = discovery.modulesDir().resolve(requireName(id));
     LoadedModule old = modules.get(id).orElse(null);
     if (old != null) {
-      ModuleState state = old.host().state();
-      if (state.isLive() || state == ModuleState.STOPPING) {
-        throw new IllegalStateException("module " + id + " is " + state);
-      }
-      if (!old.awaitExit(5000)) {
-        throw new IllegalStateException("module " + id + "'s previous process has not ended");
-      }
-      old.closeEndpoints("starting again");
-      if (!modules.remove(old)) {
-        throw new IllegalStateException("module " + id + " changed meanwhile; try again");
-      }
+      retire(old, "starting again");
+      return startPinned(old);
     } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IllegalArgumentException(
           "no module \"" + id + "\": " + dir + " is not a module directory");
@@ -172,7 +182,29 @@ final class ModuleRunner implements LoadedModule.Listener {
     return start(dir);
   }
 
-  /** Stops the module if it runs, then starts it again from its directory (admitted again). */
+  /**
+   * Takes a launch that ended (STOPPED or FAILED) out of the registry, its process gone and its
+   * endpoints closed, so that the module can be launched again.
+   *
+   * @throws IllegalStateException when it is running or stopping, its process has not ended, or it
+   *     was replaced meanwhile
+   */
+  void retire(LoadedModule old, String why) {
+    String id = old.id();
+    ModuleState state = old.host().state();
+    if (state.isLive() || state == ModuleState.STOPPING) {
+      throw new IllegalStateException("module " + id + " is " + state);
+    }
+    if (!old.awaitExit(5000)) {
+      throw new IllegalStateException("module " + id + "'s previous process has not ended");
+    }
+    old.closeEndpoints(why);
+    if (!modules.remove(old)) {
+      throw new IllegalStateException("module " + id + " changed meanwhile; try again");
+    }
+  }
+
+  /** Stops the module if it runs, then starts it again (its pinned store copy). */
   ModuleStatus restartById(String id) {
     LoadedModule m = modules.get(id).orElse(null);
     if (m != null && m.host().state().isLive()) {
@@ -256,8 +288,9 @@ final class ModuleRunner implements LoadedModule.Listener {
       return;
     }
     restarts.restarted(old.id());
-    // Admission runs again: a module whose signature or pin no longer checks out stays down.
-    ModuleStatus s = start(old.moduleDir());
+    // The pinned store copy, rechecked under the policy in force: a module whose keys no longer
+    // count, or whose stored copy is damaged, stays down; the module directory is not read.
+    ModuleStatus s = startPinned(old);
     LOG.log(System.Logger.Level.INFO, "module {0} restarted: {1}", old.id(), s.state());
   }
 
@@ -404,9 +437,18 @@ final class ModuleRunner implements LoadedModule.Listener {
     return out;
   }
 
+  /** Holds automatic restarts of {@code id} (an upgrade replaces its launches itself). */
+  void holdRestarts(String id) {
+    held.add(id);
+  }
+
+  void releaseRestarts(String id) {
+    held.remove(id);
+  }
+
   @Override
   public void failed(LoadedModule m, Integer exitStatus) {
-    if (!closed) {
+    if (!closed && !held.contains(m.id())) {
       restarts.failed(
           m.id(), m.session().policy().restart(), exitStatus, m.host(), () -> restart(m));
     }

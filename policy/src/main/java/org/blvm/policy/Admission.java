@@ -41,6 +41,9 @@ import org.blvm.protocol.Capability;
  * <p>Signature files are {@code module.toml.minisig} (minisign's default name) and {@code
  * module.toml.<signer>.minisig}, one per signer. See docs/signing.md.
  *
+ * <p>Over 400 lines: every admission path (admit, candidate, readmit, recheck, dry run) shares the
+ * one sequence of checks above and must be read together.
+ *
  * <p>Thread-safe. Not safe to share a state directory between two loader processes other than
  * through this class (the version file is locked while it changes).
  */
@@ -183,6 +186,31 @@ public final class Admission {
   }
 
   /**
+   * A module admitted earlier, to run again without reading its directory (an automatic restart, an
+   * operator's start or restart, a rollback): {@link #recheck} under this policy, then its copy in
+   * the store is read back and must still hold exactly the files admitted. The ratchet is not
+   * consulted: this is the copy that was verified and recorded when it was admitted.
+   *
+   * @throws AdmissionStateException the stored copy is missing or damaged (the message names it)
+   */
+  public AdmittedModule readmit(AdmittedModule admitted, Path moduleDir) throws AdmissionException {
+    AdmittedModule now = recheck(admitted, moduleDir);
+    if (store != null
+        && !ContentStore.storedIntact(admitted.tree().root(), admitted.tree().files())) {
+      throw new AdmissionStateException(
+          admitted.tree().root(),
+          "the stored copy of module "
+              + admitted.manifest().name()
+              + " version "
+              + admitted.manifest().version()
+              + " no longer reads back as tree "
+              + admitted.tree().digest()
+              + "; admit it again from its directory (modules upgrade)");
+    }
+    return now;
+  }
+
+  /**
    * Lets processes of group {@code gid} (the sandboxes of a root loader, which bubblewrap sets up
    * as their own user) pass through the state directory to the verified trees in the store: mode
    * 0710 with that group, so a tree can be reached by its name but the store not listed. A state
@@ -210,7 +238,42 @@ public final class Admission {
     if (stateDir == null) {
       throw new IllegalStateException("admit needs a state directory; use check for a dry run");
     }
-    return run(moduleDir, true);
+    return run(moduleDir, true, true);
+  }
+
+  /**
+   * {@link #admit} without recording the version in the ratchet: every check (the ratchet's too,
+   * read-only) and the copy into the store. For an upgrade, which records the version with {@link
+   * #recordRan} only once the new version ran; until then the ratchet still admits the version that
+   * runs now, and another release of the version tried.
+   *
+   * @throws IllegalStateException when built without a state directory
+   */
+  public AdmittedModule admitCandidate(Path moduleDir) throws AdmissionException {
+    if (stateDir == null) {
+      throw new IllegalStateException("admitCandidate needs a state directory");
+    }
+    return run(moduleDir, true, false);
+  }
+
+  /**
+   * Records a module admitted by {@link #admitCandidate} in the version ratchet, once it ran:
+   * checked again under the ratchet's lock (a higher version recorded meanwhile refuses it). An
+   * unsigned module is not recorded, as with {@link #admit}.
+   *
+   * @throws IllegalStateException when built without a state directory
+   */
+  public void recordRan(AdmittedModule admitted) throws AdmissionException {
+    if (ratchet == null) {
+      throw new IllegalStateException("recordRan needs a state directory");
+    }
+    if (!admitted.unsigned()) {
+      ratchet.commit(
+          admitted.manifest().name(),
+          admitted.manifest().semVer(),
+          admitted.binarySha256(),
+          admitted.manifestSha256());
+    }
   }
 
   /**
@@ -219,12 +282,13 @@ public final class Admission {
    * returned binary path and tree are the originals and must not be executed or mounted.
    */
   public AdmittedModule check(Path moduleDir) throws AdmissionException {
-    return run(moduleDir, false);
+    return run(moduleDir, false, false);
   }
 
   private record Counted(Path file, MinisignSignature signature, TrustedKey key) {}
 
-  private AdmittedModule run(Path moduleDir, boolean commit) throws AdmissionException {
+  private AdmittedModule run(Path moduleDir, boolean commit, boolean record)
+      throws AdmissionException {
     Path dir = moduleDir.toAbsolutePath().normalize();
     String module = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
     Path manifestFile = dir.resolve("module.toml");
@@ -332,7 +396,7 @@ public final class Admission {
                     new BinaryException(
                         dir.resolve(manifest.entry()),
                         "the entry is not a regular file of the module directory"));
-    if (commit && !unsigned) {
+    if (record && !unsigned) {
       ratchet.commit(module, version, entrySha, manifestSha);
     }
     return new AdmittedModule(

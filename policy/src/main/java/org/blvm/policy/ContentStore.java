@@ -153,7 +153,7 @@ final class ContentStore {
   }
 
   /** Whether {@code root} holds exactly {@code files} (the store's own copy, re-read). */
-  private static boolean storedIntact(Path root, ModuleFiles files) {
+  static boolean storedIntact(Path root, ModuleFiles files) {
     try {
       return FileTreeReader.read(root, files, true, null, FileTreeReader.Observer.NONE)
           .equals(files);

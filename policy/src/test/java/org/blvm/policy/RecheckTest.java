@@ -62,6 +62,24 @@ class RecheckTest {
   }
 
   @Test
+  void readmit_newVersionInTheDirectory_runsTheStoredCopy_aDamagedCopyRefusedNamingIt()
+      throws Exception {
+    admit(keys(a) + ALLOW_BOTH, a);
+    // the directory now holds another version: readmit does not read it
+    java.nio.file.Files.writeString(dir.resolve("mod.bin"), "a newer binary\n");
+    AdmittedModule again = admission.readmit(admitted, dir);
+    assertEquals(admitted.binaryPath(), again.binaryPath());
+    assertEquals("1.0.0", again.manifest().version());
+    // the stored copy itself damaged (the store is the loader's; this is a damaged disk)
+    Path stored = admitted.binaryPath();
+    stored.toFile().setWritable(true);
+    java.nio.file.Files.writeString(stored, "damaged\n");
+    AdmissionStateException e =
+        assertThrows(AdmissionStateException.class, () -> admission.readmit(admitted, dir));
+    assertTrue(e.getMessage().contains("stored copy of module m version 1.0.0"), e.getMessage());
+  }
+
+  @Test
   void recheck_samePolicy_unchanged() throws Exception {
     admit(keys(a) + ALLOW_BOTH, a);
     AdmittedModule again = recheck(keys(a) + ALLOW_BOTH);

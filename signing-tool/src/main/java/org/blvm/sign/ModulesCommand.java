@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ModulesStartCommand.class,
       ModulesStopCommand.class,
       ModulesRestartCommand.class,
+      ModulesUpgradeCommand.class,
       ModulesUnloadCommand.class
     })
 final class ModulesCommand extends ToolCommand {}

@@ -34,6 +34,7 @@ class CliHelpTest {
             "blvm-loader modules start",
             "blvm-loader modules stop",
             "blvm-loader modules restart",
+            "blvm-loader modules upgrade",
             "blvm-loader modules unload",
             "blvm-loader policy",
             "blvm-loader policy check",

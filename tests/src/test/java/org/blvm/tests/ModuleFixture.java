@@ -77,6 +77,11 @@ final class ModuleFixture {
     }
   }
 
+  /** The key the run's modules are signed with (for tests that install further versions). */
+  static MinisignSecretKey key() {
+    return KEY;
+  }
+
   static Path testModuleJar() {
     String p = System.getProperty("blvm.testModuleJar");
     if (p == null || !Files.isRegularFile(Path.of(p))) {
@@ -98,6 +103,20 @@ final class ModuleFixture {
   static void install(
       Path modulesDir, String name, String capabilities, String configToml, MinisignSecretKey key)
       throws IOException {
+    install(modulesDir, name, "1.0.0", capabilities, configToml, key);
+  }
+
+  /**
+   * Installs (or overwrites in place) version {@code version} of the test module as {@code name}.
+   */
+  static void install(
+      Path modulesDir,
+      String name,
+      String version,
+      String capabilities,
+      String configToml,
+      MinisignSecretKey key)
+      throws IOException {
     Path dir = modulesDir.resolve(name);
     Files.createDirectories(dir);
     Files.copy(testModuleJar(), dir.resolve("module.jar"), StandardCopyOption.REPLACE_EXISTING);
@@ -105,7 +124,9 @@ final class ModuleFixture {
         dir.resolve("module.toml"),
         "name = \""
             + name
-            + "\"\nversion = \"1.0.0\"\nruntime = \"java\"\nentry = \"module.jar\"\n"
+            + "\"\nversion = \""
+            + version
+            + "\"\nruntime = \"java\"\nentry = \"module.jar\"\n"
             + "capabilities = ["
             + capabilities
             + "]\nprovides = [\"echo\", \"call_back\"]\npublishes = [\"test.block_seen\", \"test.probe\"]\n[config]\n"

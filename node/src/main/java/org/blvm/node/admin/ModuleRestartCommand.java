@@ -9,9 +9,9 @@ import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
 
 /**
- * {@code modules.restart {module}}: stops the module gracefully if it runs, starts it again
- * (admitted again under the current policy: new limits and profile apply), and answers once it is
- * STARTED or has failed.
+ * {@code modules.restart {module}}: stops the module gracefully if it runs, starts it again (its
+ * pinned store copy, rechecked under the current policy: new limits and profile apply), and answers
+ * once it is STARTED or has failed.
  */
 public final class ModuleRestartCommand implements AdminCommand {
   private final ModuleManager modules;

@@ -9,9 +9,9 @@ import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStatus;
 
 /**
- * {@code modules.start {module}}: starts a module that is not running (new in the modules
- * directory, refused earlier, STOPPED or FAILED), admitted again under the current policy, and
- * answers once it is STARTED or has failed.
+ * {@code modules.start {module}}: starts a module that is not running (new in the modules directory
+ * or refused earlier: admitted from its directory; STOPPED or FAILED: its pinned store copy,
+ * rechecked under the current policy), and answers once it is STARTED or has failed.
  */
 public final class ModuleStartCommand implements AdminCommand {
   private final ModuleManager modules;

@@ -32,6 +32,7 @@ import org.blvm.node.admin.ModuleRestartCommand;
 import org.blvm.node.admin.ModuleStartCommand;
 import org.blvm.node.admin.ModuleStopCommand;
 import org.blvm.node.admin.ModuleUnloadCommand;
+import org.blvm.node.admin.ModuleUpgradeCommand;
 import org.blvm.node.admin.ModulesListCommand;
 import org.blvm.node.admin.ModulesStatusCommand;
 import org.blvm.node.admin.PolicyReloadCommand;
@@ -192,6 +193,7 @@ final class NodeHost implements AutoCloseable {
             new ModuleStartCommand(modules),
             new ModuleStopCommand(modules),
             new ModuleRestartCommand(modules),
+            new ModuleUpgradeCommand(modules),
             new ModuleUnloadCommand(modules),
             new PolicyReloadCommand(modules, paths.policy()),
             new ConfigReloadCommand(modules),

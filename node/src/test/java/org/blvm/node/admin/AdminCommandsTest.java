@@ -159,6 +159,12 @@ class AdminCommandsTest {
         AdminErrorCode.UNKNOWN_MODULE,
         fails(new ModuleRestartCommand(modules), module("x")).code());
     assertEquals(
+        AdminErrorCode.UNKNOWN_MODULE,
+        fails(new ModuleUpgradeCommand(modules), module("x")).code());
+    AdminException never = fails(new ModuleUpgradeCommand(modules), module("bad"));
+    assertEquals(AdminErrorCode.WRONG_STATE, never.code());
+    assertTrue(never.reason().contains("never admitted"), never.reason());
+    assertEquals(
         AdminErrorCode.UNKNOWN_MODULE, fails(new ModuleUnloadCommand(modules), module("x")).code());
     AdminException stop = fails(new ModuleStopCommand(modules), module("bad"));
     assertEquals(AdminErrorCode.WRONG_STATE, stop.code());

@@ -1,0 +1,165 @@
+package org.blvm.loader;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.blvm.policy.Admission;
+import org.blvm.policy.AdmissionException;
+import org.blvm.policy.AdmittedModule;
+
+/**
+ * Upgrades a module to the version in its directory, with rollback: the new version is admitted as
+ * a whole into the store (every check; the ratchet read, not written), the old launch is stopped,
+ * the new one launched; if it does not reach STARTED within its connect deadline and 10 s more, it
+ * is stopped and the previous pinned copy launched again. The ratchet records the new version only
+ * once it reached STARTED. Automatic restarts of the module are held while an upgrade runs. One
+ * upgrade at a time (a flag, not a lock: a second is refused at once); it runs on the caller's
+ * thread and holds no lock.
+ */
+final class Upgrader {
+  private static final System.Logger LOG = System.getLogger("blvm.loader");
+
+  /** Beyond the connect deadline, for the subscriptions and {@code ready}. */
+  static final long READY_MARGIN_MS = 10_000;
+
+  private final ModuleRegistry modules;
+  private final ModuleDiscovery discovery;
+  private final ModuleRunner runner;
+  private final long stopGraceMs;
+  private final AtomicBoolean running = new AtomicBoolean();
+
+  Upgrader(
+      ModuleRegistry modules, ModuleDiscovery discovery, ModuleRunner runner, long stopGraceMs) {
+    this.modules = modules;
+    this.discovery = discovery;
+    this.runner = runner;
+    this.stopGraceMs = stopGraceMs;
+  }
+
+  /**
+   * Upgrades module {@code id} to the version its directory holds now.
+   *
+   * @throws IllegalArgumentException when no module of that name is loaded
+   * @throws IllegalStateException when it is stopping, or another upgrade runs
+   */
+  ModuleUpgrade upgrade(String id) throws InterruptedException {
+    LoadedModule old = modules.require(id);
+    if (!running.compareAndSet(false, true)) {
+      throw new IllegalStateException("another upgrade is running; try again when it ended");
+    }
+    try {
+      return upgradeOne(old);
+    } finally {
+      running.set(false);
+    }
+  }
+
+  private ModuleUpgrade upgradeOne(LoadedModule old) throws InterruptedException {
+    String id = old.id();
+    if (old.host().state() == ModuleState.STOPPING) {
+      throw new IllegalStateException("module " + id + " is STOPPING; try again");
+    }
+    String from = old.admitted().manifest().version();
+    Path dir = old.moduleDir();
+    Admission by = discovery.admission();
+    ModuleDiscovery.Outcome candidate = discovery.outcome(dir, by, () -> by.admitCandidate(dir));
+    if (candidate.refused() != null) {
+      return new ModuleUpgrade(
+          id,
+          from,
+          null,
+          ModuleUpgrade.Outcome.REFUSED,
+          old.host().status(),
+          "the version in "
+              + dir
+              + " was refused, "
+              + id
+              + " "
+              + from
+              + " keeps running as it was: "
+              + candidate.refused().detail());
+    }
+    AdmittedModule next = candidate.admitted();
+    String to = next.manifest().version();
+    if (next.tree().digest().equals(old.admitted().tree().digest())
+        && next.manifestSha256().equals(old.admitted().manifestSha256())) {
+      return new ModuleUpgrade(
+          id,
+          from,
+          to,
+          ModuleUpgrade.Outcome.UNCHANGED,
+          old.host().status(),
+          dir + " holds the manifest and files " + id + " " + from + " runs already");
+    }
+    runner.holdRestarts(id);
+    try {
+      return replace(old, candidate, by, from, to);
+    } finally {
+      runner.releaseRestarts(id);
+    }
+  }
+
+  private ModuleUpgrade replace(
+      LoadedModule old, ModuleDiscovery.Outcome candidate, Admission by, String from, String to)
+      throws InterruptedException {
+    String id = old.id();
+    Path dir = old.moduleDir();
+    LOG.log(System.Logger.Level.INFO, "module {0}: upgrading {1} to {2}", id, from, to);
+    if (old.host().state().isLive()) {
+      runner.stop(id);
+    }
+    runner.retire(old, "upgrading to " + to);
+    runner.launch(candidate, dir);
+    String why = awaitStarted(id, candidate.admitted());
+    if (why == null) {
+      try {
+        by.recordRan(candidate.admitted());
+        LOG.log(System.Logger.Level.INFO, "module {0}: upgraded {1} to {2}", id, from, to);
+        return new ModuleUpgrade(id, from, to, ModuleUpgrade.Outcome.UPGRADED, status(id), null);
+      } catch (AdmissionException e) {
+        why = "its version could not be recorded: " + e.getMessage();
+      }
+    }
+    String reason = id + " " + to + " " + why + "; rolled back to " + from;
+    LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", id, reason);
+    LoadedModule failed = modules.get(id).orElse(null);
+    if (failed != null) {
+      if (failed.host().state().isLive()) {
+        failed.stop(stopGraceMs, "rolled back");
+      } else {
+        failed.killProcess(); // a process left behind by a failed launch
+      }
+      runner.retire(failed, "rolling back to " + from);
+    }
+    runner.launch(discovery.readmit(old.admitted(), dir), dir);
+    String back = awaitStarted(id, old.admitted());
+    if (back != null) {
+      reason += ", which " + back;
+    }
+    return new ModuleUpgrade(id, from, to, ModuleUpgrade.Outcome.ROLLED_BACK, status(id), reason);
+  }
+
+  /**
+   * Waits until the launch of {@code id} is STARTED or ended, bounded by its connect deadline and
+   * {@link #READY_MARGIN_MS}; returns null when STARTED, else why not.
+   */
+  private String awaitStarted(String id, AdmittedModule admitted) throws InterruptedException {
+    LoadedModule m = modules.get(id).orElse(null);
+    if (m == null) {
+      return "was refused: " + status(id).detail();
+    }
+    long bound = admitted.modulePolicy().connectTimeoutSeconds() * 1000L + READY_MARGIN_MS;
+    if (m.host().awaitState(ModuleState.STARTED, bound)) {
+      return null;
+    }
+    ModuleStatus s = m.host().status();
+    return s.state().isLive()
+        ? "did not reach STARTED within " + (bound / 1000) + " s (still " + s.state() + ")"
+        : "did not reach STARTED: "
+            + s.state()
+            + (s.detail() == null ? "" : " (" + s.detail() + ")");
+  }
+
+  private ModuleStatus status(String id) {
+    return modules.status(id).orElseThrow();
+  }
+}
