@@ -25,24 +25,12 @@ class IndexCommandTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    mirror = Files.createDirectories(tmp.resolve("mirror"));
-    home = Files.createDirectories(tmp.resolve("home"));
-    Files.createDirectories(home.resolve("modules"));
-    // as the node makes it at its first start
-    Files.createDirectory(
-        home.resolve("state"),
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    IndexHome h = IndexHome.in(tmp);
+    mirror = h.mirror();
+    home = h.home();
     Files.writeString(tmp.resolve("module.key"), moduleKey.encode(null, null, null));
     Files.writeString(tmp.resolve("index.key"), indexKey.encode(null, null, null));
-    Files.writeString(
-        home.resolve("policy.toml"),
-        "threshold = 1\n[[keys]]\nname = \"release\"\npublic_key = \""
-            + moduleKey.publicKey().encoded()
-            + "\"\n[defaults]\ncapabilities = [\"read_blockchain\", \"network_connect\"]\n"
-            + "[index]\n[[index.keys]]\nname = \"mirror\"\npublic_key = \""
-            + indexKey.publicKey().encoded()
-            + "\"\n");
+    h.policy(moduleKey.publicKey(), indexKey.publicKey());
     for (String v : new String[] {"1.0.0", "1.1.0"}) {
       Path dir = BlvmSignTest.module(tmp.resolve("build-" + v), "fee-watch", v);
       Files.writeString(

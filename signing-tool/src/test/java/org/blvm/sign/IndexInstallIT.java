@@ -36,30 +36,19 @@ class IndexInstallIT {
   @TempDir Path tmp;
 
   private final MinisignSecretKey moduleKey = MinisignSecretKey.generate(new SecureRandom());
+  private IndexHome idx;
   private Path mirror;
   private Path home;
 
   @BeforeEach
   void setUp() throws Exception {
-    mirror = Files.createDirectories(tmp.resolve("mirror"));
-    home = Files.createDirectories(tmp.resolve("home"));
-    Files.createDirectories(home.resolve("modules"));
-    // as the node makes it at its first start
-    Files.createDirectory(
-        home.resolve("state"),
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    idx = IndexHome.in(tmp);
+    mirror = idx.mirror();
+    home = idx.home();
   }
 
   private void policy(MinisignPublicKey indexKey) throws IOException {
-    Files.writeString(
-        home.resolve("policy.toml"),
-        "threshold = 1\n[[keys]]\nname = \"release\"\npublic_key = \""
-            + moduleKey.publicKey().encoded()
-            + "\"\n[defaults]\ncapabilities = [\"read_blockchain\", \"network_connect\"]\n"
-            + "[index]\n[[index.keys]]\nname = \"mirror\"\npublic_key = \""
-            + indexKey.encoded()
-            + "\"\n");
+    idx.policy(moduleKey.publicKey(), indexKey);
   }
 
   private Path signedModule(String name, long extraBytes) throws Exception {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -24,17 +26,7 @@ class ConfigSighupIT {
   void sighup_reloadsNodeConfig_andBrokenFileIsRefusedWithoutKillingTheNode() throws Exception {
     Path cfg = tmp.resolve("node.toml");
     Files.writeString(cfg, "[network]\nport = 8333\n");
-    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p =
-        new ProcessBuilder(
-                javaBin.toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ConfigSighupMain.class.getName(),
-                tmp.resolve("loader").toString(),
-                cfg.toString())
-            .redirectErrorStream(true)
-            .start();
+    Process p = startChild(cfg, false);
     BlockingQueue<String> lines = ProcessLines.of(p, null);
     try {
       awaitLine(lines, "ready");
@@ -56,18 +48,7 @@ class ConfigSighupIT {
   void startedWithSighupIgnored_saysSoInsteadOfPromisingReloads() throws Exception {
     Path cfg = tmp.resolve("node.toml");
     Files.writeString(cfg, "[network]\nport = 8333\n");
-    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p =
-        new ProcessBuilder(
-                "nohup", // starts the JVM with SIGHUP ignored, as an operator's nohup would
-                javaBin.toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                ConfigSighupMain.class.getName(),
-                tmp.resolve("loader").toString(),
-                cfg.toString())
-            .redirectErrorStream(true)
-            .start();
+    Process p = startChild(cfg, true);
     BlockingQueue<String> lines = ProcessLines.of(p, null);
     try {
       String warning = awaitLineContaining(lines, "SIGHUP is ignored by this process");
@@ -77,6 +58,26 @@ class ConfigSighupIT {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * The loader in a child JVM on {@code cfg}; with {@code sighupIgnored} it is started under {@code
+   * nohup}, so the JVM inherits SIGHUP as ignored, as an operator's nohup would make it.
+   */
+  private Process startChild(Path cfg, boolean sighupIgnored) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    if (sighupIgnored) {
+      cmd.add("nohup");
+    }
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            ConfigSighupMain.class.getName(),
+            tmp.resolve("loader").toString(),
+            cfg.toString()));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 
   private static void hup(long pid) throws Exception {
