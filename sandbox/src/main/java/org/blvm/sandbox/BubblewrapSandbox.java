@@ -7,18 +7,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Launches programs under bubblewrap. bwrap is spawned with posix_spawn from one long-lived
@@ -27,12 +24,13 @@ import java.util.stream.Stream;
  * --seccomp, 6.. the environment (--args), passwd/group data and --bind-fd sources; everything else
  * is closed (closefrom). Nothing of the program's environment is on bwrap's command line.
  *
- * <p>Over 450 lines: the argv, the descriptor plan and the launch share one numbering of
- * descriptors; a split of the argv building from the launch is owed.
+ * <p>This class is the launch: the identity a sandbox runs as, the pipes, the spawn, bwrap's
+ * report, the resource limits (applied and read back) and the release of the program. What bwrap is
+ * told to build (its arguments, and the descriptors they name) is {@link BwrapArgv}'s.
+ *
+ * <p>Over 400 lines: the launch's steps share the descriptors it opened, each closed on every path.
  */
 final class BubblewrapSandbox implements Sandbox {
-  private static final System.Logger LOG = System.getLogger("blvm.sandbox");
-
   /** The one thread that spawns every bwrap; lives as long as the JVM. */
   private static final ExecutorService LAUNCHER =
       Executors.newSingleThreadExecutor(
@@ -42,16 +40,8 @@ final class BubblewrapSandbox implements Sandbox {
             return t;
           });
 
-  private static final int FD_INFO = 3;
-  private static final int FD_BLOCK = 4;
-  private static final int FD_SECCOMP = 5;
   private static final Pattern CHILD_PID = Pattern.compile("\"child-pid\"\\s*:\\s*(\\d+)");
   private static final Pattern PID_NS = Pattern.compile("\"pid-namespace\"\\s*:\\s*(\\d+)");
-  private static final Map<Path, List<Path>> JDK_ETC = new ConcurrentHashMap<>();
-
-  /** The host's library directories, bound read-only into every sandbox. */
-  private static final List<String> SYSTEM_LIBRARIES =
-      List.of("/usr/lib", "/usr/lib64", "/usr/lib32");
 
   private final SandboxOptions options;
   private final int uid;
@@ -194,11 +184,15 @@ final class BubblewrapSandbox implements Sandbox {
       outputRead = output[0];
       toClose.add(output[1]);
 
+      // the descriptor plan's fixed part (BwrapArgv): 0 stdin, 1+2 output, 3 info, 4 block, 5
+      // seccomp
       List<Integer> childFds =
           new ArrayList<>(List.of(devNull, output[1], output[1], info[1], block[0], seccomp));
       List<String> argv = new ArrayList<>();
       argv.add(options.bwrap().toString());
-      argv.addAll(bwrapArgs(spec, id, childFds, toClose));
+      argv.addAll(
+          BwrapArgv.build(
+              spec, id.switchUser() ? id.uid() : Libc.geteuid(), id.gid(), childFds, toClose));
       if (id.switchUser()) {
         argv.addAll(0, id.setpriv(options.setpriv()));
       }
@@ -414,161 +408,5 @@ final class BubblewrapSandbox implements Sandbox {
               + "/"
               + v);
     }
-  }
-
-  private List<String> bwrapArgs(
-      SandboxSpec spec, Identity id, List<Integer> childFds, List<Integer> toClose)
-      throws IOException {
-    List<String> a = new ArrayList<>();
-    a.add("--unshare-all");
-    a.add("--unshare-user");
-    a.add("--disable-userns");
-    if (spec.network()) {
-      a.add("--share-net");
-    }
-    a.addAll(List.of("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"));
-    // The environment may hold secrets (a launch token): bwrap reads it from a descriptor (--args,
-    // NUL-separated arguments), never from its command line, which every user can read.
-    if (!spec.environment().isEmpty()) {
-      StringBuilder env = new StringBuilder();
-      for (Map.Entry<String, String> e : spec.environment().entrySet()) {
-        env.append("--setenv\0").append(e.getKey()).append('\0').append(e.getValue()).append('\0');
-      }
-      a.addAll(List.of("--args", "" + dataFd("blvm-env", env.toString(), childFds, toClose)));
-    }
-    // runtime: libraries, the loader, and nothing of the host's /etc beyond what is named
-    for (String top : List.of("/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")) {
-      Path p = Path.of(top);
-      if (Files.isSymbolicLink(p)) {
-        a.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), top));
-      } else if (Files.isDirectory(p)) {
-        a.addAll(List.of("--ro-bind", top, top));
-      }
-    }
-    for (String dir : SYSTEM_LIBRARIES) {
-      if (Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
-        a.addAll(List.of("--ro-bind", dir, dir));
-      }
-    }
-    for (String f : List.of("/etc/ld.so.cache", "/etc/localtime")) {
-      a.addAll(List.of("--ro-bind-try", f, f));
-    }
-    if (spec.runtime() == SandboxSpec.Runtime.JAVA) {
-      Path home = spec.executable().toRealPath().getParent().getParent();
-      if (!home.startsWith("/usr/lib")) {
-        a.addAll(List.of("--ro-bind", home.toString(), home.toString()));
-      }
-      for (Path etc : jdkEtc(home)) {
-        a.addAll(List.of("--ro-bind", etc.toString(), etc.toString()));
-      }
-    }
-    // a synthetic passwd/group naming only the sandbox user: the host's are not shown, and JDK 17
-    // (UnixSystem, user.name) needs getpwuid() to succeed to report the uid at all
-    int u = id.switchUser() ? id.uid() : Libc.geteuid();
-    int g = id.gid();
-    String passwd = "blvm:x:" + u + ":" + g + ":blvm module:/nonexistent:/usr/sbin/nologin\n";
-    a.addAll(
-        List.of(
-            "--ro-bind-data", "" + dataFd("blvm-etc", passwd, childFds, toClose), "/etc/passwd"));
-    String group = "blvm:x:" + g + ":\n";
-    a.addAll(
-        List.of("--ro-bind-data", "" + dataFd("blvm-etc", group, childFds, toClose), "/etc/group"));
-    a.addAll(
-        List.of(
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--size",
-            String.valueOf(64L << 20),
-            "--tmpfs",
-            "/tmp"));
-    // module paths: opened here (as the loader, without following a link) and handed over as
-    // descriptors; a path already inside the system directories bound above needs no bind of its
-    // own
-    for (Path p : spec.readOnly()) {
-      if (!underSystemBind(p)) {
-        a.addAll(
-            List.of("--ro-bind-fd", String.valueOf(pathFd(p, childFds, toClose)), p.toString()));
-      }
-    }
-    for (Path p : spec.readWrite()) {
-      a.addAll(List.of("--bind-fd", String.valueOf(pathFd(p, childFds, toClose)), p.toString()));
-    }
-    if (spec.socketDir() != null) {
-      a.addAll(
-          List.of(
-              "--bind-fd",
-              String.valueOf(pathFd(spec.socketDir(), childFds, toClose)),
-              SandboxSpec.SOCKET_DIR));
-    }
-    // the sandbox's root is a tmpfs: read-only, so it cannot be used to pin memory
-    a.addAll(List.of("--remount-ro", "/"));
-    a.addAll(List.of("--chdir", spec.workDir().toString()));
-    a.addAll(
-        List.of(
-            "--info-fd", "" + FD_INFO, "--block-fd", "" + FD_BLOCK, "--seccomp", "" + FD_SECCOMP));
-    a.add("--");
-    a.add(spec.executable().toString());
-    a.addAll(spec.args());
-    return a;
-  }
-
-  /** Whether {@code p} lies inside a directory every sandbox binds anyway. */
-  private static boolean underSystemBind(Path p) {
-    for (String dir : SYSTEM_LIBRARIES) {
-      if (p.startsWith(dir) && Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** A memfd holding {@code content}, passed to bwrap; returns its number in bwrap. */
-  private static int dataFd(
-      String name, String content, List<Integer> childFds, List<Integer> toClose)
-      throws NativeException {
-    int fd = Libc.memfd(name);
-    toClose.add(fd);
-    Libc.write(fd, content.getBytes(StandardCharsets.UTF_8));
-    Libc.rewind(fd);
-    childFds.add(fd);
-    return childFds.size() - 1;
-  }
-
-  private static int pathFd(Path p, List<Integer> childFds, List<Integer> toClose)
-      throws NativeException {
-    int fd = Libc.open(p.toString(), Libc.O_PATH | Libc.O_NOFOLLOW, 0);
-    toClose.add(fd);
-    childFds.add(fd);
-    return childFds.size() - 1;
-  }
-
-  /** Directories outside the JDK that its symlinks point into (Debian: /etc/java-17-openjdk). */
-  private static List<Path> jdkEtc(Path home) {
-    return JDK_ETC.computeIfAbsent(
-        home,
-        h -> {
-          Set<Path> dirs = new LinkedHashSet<>();
-          try (Stream<Path> s = Files.walk(h, 4)) {
-            s.filter(Files::isSymbolicLink)
-                .forEach(
-                    l -> {
-                      try {
-                        Path t = l.toRealPath();
-                        if (!t.startsWith(h)
-                            && !t.startsWith("/usr/lib")
-                            && t.getParent() != null) {
-                          dirs.add(Files.isDirectory(t) ? t : t.getParent());
-                        }
-                      } catch (IOException e) {
-                        // dangling link: nothing to bind
-                      }
-                    });
-          } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot scan JDK {0}: {1}", h, e);
-          }
-          return List.copyOf(dirs);
-        });
   }
 }

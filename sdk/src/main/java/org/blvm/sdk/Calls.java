@@ -123,8 +123,9 @@ final class Calls {
       boolean alone)
       throws NodeApiException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    long sent;
     try {
-      channel.send(new Message.Request(id, method, params));
+      sent = channel.send(new Message.Request(id, method, params));
     } catch (NodeChannel.FrameTooLargeException e) {
       pending.remove(id);
       throw new NodeApiException(method, ErrorValue.of(ErrorCode.INVALID_PARAMS, e.getMessage()));
@@ -137,6 +138,7 @@ final class Calls {
     try {
       reader.await(answer, deadline, alone);
       response = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      channel.nodeReadUpTo(sent); // answered, so read
     } catch (TimeoutException e) {
       pending.remove(id);
       throw new NodeApiException(

@@ -14,6 +14,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.Frames;
@@ -36,13 +37,25 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
  * <p>Reads and writes go through the socket's streams, not the channel: a channel read or write is
  * interruptible (an interrupt that hits it closes the channel), a stream read or write is not, so a
  * caller reading its own answer or sending its request can be interrupted without the connection
- * being lost. Writes wait for room in the write selector and write no more than fits ({@link
- * #writeSome}), because the stream's write would spin on a full socket. On the non-blocking socket
- * a stream read returns 0 when nothing is waiting, like the channel's. Two behaviours of
- * junixsocket's selector are handled here: {@code select(0)} does not wait (a wait without limit is
- * {@code select()}), and when the node hangs up the selector cancels the key, reports it once and
- * then never again; the hang-up is remembered ({@link #hungUp}) and reads then end at the end of
- * the stream.
+ * being lost. On the non-blocking socket a stream read returns 0 when nothing is waiting, like the
+ * channel's. The stream's write, though, retries until the whole array is written, so it would spin
+ * on a full socket: a frame is written with it directly only when the socket's send buffer
+ * certainly has room for it ({@link #hasRoomFor}), else through {@link #writeSome}, which asks the
+ * write selector first and waits for room. Two behaviours of junixsocket's selector are handled
+ * here: {@code select(0)} does not wait (a wait without limit is {@code select()}), and when the
+ * node hangs up the selector cancels the key, reports it once and then never again; the hang-up is
+ * remembered ({@link #hungUp}) and reads then end at the end of the stream.
+ *
+ * <p><b>Room without asking.</b> The kernel lets a write into a UNIX stream socket proceed while
+ * the memory charged to the sender for queued, unread bytes is below the send buffer size ({@code
+ * SO_SNDBUF}), and releases each write's charge once the peer has read all of it. Every write is
+ * counted here at a bound of that charge ({@link #chargeOf}: twice its bytes plus {@link
+ * #WRITE_OVERHEAD_BYTES}), and the running total is remembered at the end of each frame ({@link
+ * #send} returns it). The node answers a request only after reading it, and reads the stream in
+ * order, so when an answer arrives everything written up to the end of that request has been read
+ * ({@link #nodeReadUpTo}). What is charged and not known to be read, plus the next frame, staying
+ * within half the send buffer means the frame fits: one {@code send}, no {@code poll}. A module
+ * calling in a loop always finds its previous request answered.
  */
 final class NodeChannel {
   /** Longest wait of the last close message, for the lock and for room in the socket. */
@@ -53,6 +66,12 @@ final class NodeChannel {
 
   /** The least {@link #writeSome} writes at once, whatever the send buffer reports. */
   private static final int MIN_WRITE_BYTES = 256;
+
+  /**
+   * Bound of the kernel's bookkeeping per write beyond twice its bytes (the socket buffer's header
+   * and shared info, and the rounding of its allocation), used by {@link #chargeOf}.
+   */
+  static final int WRITE_OVERHEAD_BYTES = 8192;
 
   /** Room for descriptors on every read: one is expected, more are received and closed. */
   private static final int ANCILLARY_BYTES = 256;
@@ -88,6 +107,17 @@ final class NodeChannel {
   /** Guarded by writeLock: a write gave up inside a frame, so no further frame may follow. */
   private boolean streamBroken;
 
+  /** Guarded by writeLock: the bound of the charge of every write so far ({@link #chargeOf}). */
+  private long charged;
+
+  /** The largest {@link #charged} mark whose bytes the node is known to have read. */
+  private final AtomicLong readByNode = new AtomicLong();
+
+  /**
+   * Half the socket's send buffer: the most that may be charged and unread after a direct write.
+   */
+  private final long directWriteBudget;
+
   private final Codec codec;
   private final Lifecycle life;
 
@@ -108,8 +138,9 @@ final class NodeChannel {
     this.writeKey = channel.register(writeSelector, SelectionKey.OP_WRITE);
     this.input = new StreamInput(channel.socket().getInputStream());
     this.output = channel.socket().getOutputStream();
-    this.safeWriteBytes =
-        Math.max(MIN_WRITE_BYTES, channel.getOption(StandardSocketOptions.SO_SNDBUF) / 8);
+    int sendBuffer = channel.getOption(StandardSocketOptions.SO_SNDBUF);
+    this.safeWriteBytes = Math.max(MIN_WRITE_BYTES, sendBuffer / 8);
+    this.directWriteBudget = sendBuffer / 2;
   }
 
   /** A connected channel (tests: one end of a socket pair). */
@@ -153,10 +184,12 @@ final class NodeChannel {
    * Encodes outside the lock, then writes the whole frame under {@link #writeLock}, waiting for
    * room while the client is open.
    *
+   * @return the mark at the end of this frame: once the node has answered it, pass it to {@link
+   *     #nodeReadUpTo}
    * @throws FrameTooLargeException when the message exceeds the frame limit (nothing is written)
    * @throws IOException when the connection is broken or closed
    */
-  void send(Message m) throws IOException {
+  long send(Message m) throws IOException {
     byte[] payload = codec.encode(m);
     if (payload.length > codec.limits().maxFrameBytes()) {
       throw new FrameTooLargeException(
@@ -176,6 +209,9 @@ final class NodeChannel {
         throw new ClosedChannelException();
       }
       try {
+        if (hasRoomFor(frame.remaining())) {
+          writeDirect(frame);
+        }
         while (frame.hasRemaining()) {
           if (writeSome(frame) == 0) {
             awaitWritable();
@@ -186,12 +222,48 @@ final class NodeChannel {
         streamBroken |= frame.position() > 0;
         throw e;
       }
+      return charged;
     } finally {
       writeLock.unlock();
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * The node has answered the frame whose {@link #send} returned {@code mark}, so it has read
+   * everything written up to there (see the class comment). Any thread.
+   */
+  void nodeReadUpTo(long mark) {
+    readByNode.accumulateAndGet(mark, Math::max);
+  }
+
+  /** Bound of what the kernel charges the sender for a write of {@code bytes} until it is read. */
+  static long chargeOf(int bytes) {
+    return 2L * bytes + WRITE_OVERHEAD_BYTES;
+  }
+
+  /**
+   * Caller holds writeLock. Whether a write of {@code bytes} certainly fits in the send buffer now:
+   * what is charged and not known to be read, plus this write, stays within {@link
+   * #directWriteBudget}.
+   */
+  private boolean hasRoomFor(int bytes) {
+    assert writeLock.isHeldByCurrentThread();
+    return charged - readByNode.get() + chargeOf(bytes) <= directWriteBudget;
+  }
+
+  /**
+   * Caller holds writeLock and {@link #hasRoomFor} the whole of {@code frame}: one write through
+   * the socket's output stream, which the socket takes whole.
+   */
+  private void writeDirect(ByteBuffer frame) throws IOException {
+    assert writeLock.isHeldByCurrentThread();
+    int n = frame.remaining();
+    charged += chargeOf(n);
+    output.write(frame.array(), frame.arrayOffset() + frame.position(), n);
+    frame.position(frame.position() + n);
   }
 
   /**
@@ -220,6 +292,7 @@ final class NodeChannel {
       return 0;
     }
     int n = Math.min(frame.remaining(), safeWriteBytes);
+    charged += chargeOf(n);
     output.write(frame.array(), frame.arrayOffset() + frame.position(), n);
     frame.position(frame.position() + n);
     return n;

@@ -99,14 +99,24 @@ final class ResponseReader {
     LockSupport.unpark(thread);
   }
 
-  /** A call begins to wait; true when it is the only one, and so reads its own answer. */
+  /**
+   * A call begins, before it sends its request; true when it is the only one, and so reads its own
+   * answer. Such a call claims the socket here ({@link #callerReads}), before its request leaves,
+   * so that the reader thread does not start a wait for bytes in the meantime that the caller would
+   * then have to wake it from.
+   */
   boolean callStarted() {
-    return callers.incrementAndGet() == 1;
+    if (callers.incrementAndGet() == 1) {
+      callerReads = true;
+      return true;
+    }
+    return false;
   }
 
   /** A call stopped waiting; the last reading caller hands the socket back if calls remain. */
   void callEnded(boolean alone) {
     if (alone) {
+      callerReads = false; // also when the request could not be sent
       callerReadEnded = System.nanoTime();
     }
     if (callers.decrementAndGet() > 0 && alone) {
@@ -164,7 +174,7 @@ final class ResponseReader {
    */
   private void readOwnAnswer(CompletableFuture<?> answer, long deadline)
       throws InterruptedException {
-    callerReads = true;
+    assert callerReads; // set by callStarted
     try {
       if (!readLock.tryLock()) {
         channel.wakeReader();
