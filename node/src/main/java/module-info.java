@@ -10,6 +10,8 @@ module org.blvm.node {
   requires org.blvm.admin;
   requires org.newsclub.net.unix;
   requires info.picocli;
+  requires jdk.httpserver; // the demo's webhook receiver
+  requires java.logging; // the demo's node log on a terminal
   requires io.prometheus.metrics.model;
   requires io.prometheus.metrics.exporter.httpserver;
   requires io.prometheus.writer.text;

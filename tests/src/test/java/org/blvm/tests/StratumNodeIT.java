@@ -9,12 +9,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HexFormat;
+import org.blvm.node.sv2.Sv2Client;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * blvm-stratum-v2 in a real {@code blvm-node} process, sandboxed, under a policy granting exactly
  * its manifest's capabilities and one listening address: a miner written from the Stratum V2
- * specification ({@link Sv2TestMiner}) connects over real TCP, sets up the connection, opens a
+ * specification ({@link Sv2Client}) connects over real TCP, sets up the connection, opens a
  * standard channel, gets a job and a prev hash, has shares accepted and one with a bad nonce
  * refused ({@code difficulty-too-low}), and mines a block at the simulated chain's easy target that
  * becomes the chain's tip (the pool's next prev hash is that block). A connection sending a
@@ -99,7 +101,7 @@ class StratumNodeIT {
     node.awaitLine(l -> l.contains("blvm-stratum-v2: job "), "a first job");
 
     // a connection whose first frame announces 16 MiB: closed, nothing else
-    try (Sv2TestMiner bad = new Sv2TestMiner("127.0.0.1", port)) {
+    try (Sv2Client bad = new Sv2Client("127.0.0.1", port)) {
       bad.sendRaw(new byte[] {0, 0, 0x00, (byte) 0xff, (byte) 0xff, (byte) 0xff});
       assertTrue(bad.closedByServer(), "the module closes a connection with a malformed frame");
     }
@@ -108,8 +110,8 @@ class StratumNodeIT {
         "the malformed frame is logged");
 
     // a device asking for another sub-protocol: SetupConnection.Error, then closed
-    try (Sv2TestMiner other = new Sv2TestMiner("127.0.0.1", port)) {
-      Sv2TestMiner.Frame err = other.setup(2, 0);
+    try (Sv2Client other = new Sv2Client("127.0.0.1", port)) {
+      Sv2Client.Frame err = other.setup(2, 0);
       assertEquals(0x02, err.msgType(), "SetupConnection.Error");
       err.payload().getInt();
       byte[] code = new byte[err.payload().get() & 0xff];
@@ -118,8 +120,8 @@ class StratumNodeIT {
       assertTrue(other.closedByServer(), "closed after SetupConnection.Error");
     }
 
-    try (Sv2TestMiner miner = new Sv2TestMiner("127.0.0.1", port)) {
-      Sv2TestMiner.Frame ok = miner.setup(0, 1);
+    try (Sv2Client miner = new Sv2Client("127.0.0.1", port)) {
+      Sv2Client.Frame ok = miner.setup(0, 1);
       assertEquals(0x01, ok.msgType(), "SetupConnection.Success");
       assertEquals(2, ok.payload().getShort(), "used_version");
 
@@ -127,7 +129,7 @@ class StratumNodeIT {
       assertEquals(0x11, miner.open(7, "tests.worker1", max).msgType(), "channel opened");
       assertEquals(BigInteger.ONE.shiftLeft(252).subtract(BigInteger.ONE), miner.target());
       miner.awaitWork();
-      BigInteger network = Sv2TestMiner.compactTarget(miner.work().nbits());
+      BigInteger network = Sv2Client.compactTarget(miner.work().nbits());
       assertTrue(network.compareTo(miner.target()) < 0, "shares are easier than blocks");
 
       // a nonce whose hash is above the channel target: refused with the spec's error code
@@ -142,8 +144,7 @@ class StratumNodeIT {
       while (accepted < 3) {
         nonce = miner.findNonce(nonce, false, miner.target());
         boolean block =
-            Sv2TestMiner.number(Sv2TestMiner.sha256d(miner.work().header(nonce))).compareTo(network)
-                <= 0;
+            Sv2Client.number(Sv2Client.sha256d(miner.work().header(nonce))).compareTo(network) <= 0;
         if (!block) {
           miner.submit(++seq, nonce);
           assertNull(miner.awaitShareResult(seq), "share " + seq + " accepted");
@@ -155,7 +156,7 @@ class StratumNodeIT {
       // a share meeting the network target: a block, which becomes the tip
       long win = miner.findNonce(0, false, network);
       byte[] header = miner.work().header(win);
-      String hash = HexFormat.of().formatHex(reverse(Sv2TestMiner.sha256d(header)));
+      String hash = HexFormat.of().formatHex(reverse(Sv2Client.sha256d(header)));
       int seen = miner.prevHashesSeen();
       miner.submit(++seq, win);
       assertNull(miner.awaitShareResult(seq), "the block share is accepted");
@@ -169,7 +170,7 @@ class StratumNodeIT {
           "the module saw its block become the chain tip (get_chain_tip)");
 
       // max_channels = 1: a second channel is refused
-      Sv2TestMiner.Frame second = miner.open(8, "tests.worker2", max);
+      Sv2Client.Frame second = miner.open(8, "tests.worker2", max);
       assertEquals(0x12, second.msgType(), "OpenMiningChannel.Error");
       assertEquals(8, second.payload().getInt());
       byte[] code = new byte[second.payload().get() & 0xff];
@@ -177,10 +178,10 @@ class StratumNodeIT {
       assertEquals("max-channels-reached", new String(code, StandardCharsets.US_ASCII));
 
       // max_connections = 2: a third connection is closed at once
-      try (Sv2TestMiner idle = new Sv2TestMiner("127.0.0.1", port)) {
+      try (Sv2Client idle = new Sv2Client("127.0.0.1", port)) {
         node.awaitLine(
             l -> l.contains("blvm-stratum-v2: miner 4 connected"), "a second connection");
-        try (Sv2TestMiner third = new Sv2TestMiner("127.0.0.1", port)) {
+        try (Sv2Client third = new Sv2Client("127.0.0.1", port)) {
           assertTrue(third.closedByServer(), "a connection beyond max_connections is closed");
         }
         node.awaitLine(
@@ -191,9 +192,9 @@ class StratumNodeIT {
           l -> l.contains("blvm-stratum-v2: miner 4 disconnected"), "the idle miner leaves");
 
       // a miner that sends without reading its answers is disconnected, the pool goes on
-      try (Sv2TestMiner flood = new Sv2TestMiner("127.0.0.1", port)) {
+      try (Sv2Client flood = new Sv2Client("127.0.0.1", port)) {
         assertEquals(0x01, flood.setup(0, 1).msgType());
-        int sent = flood.flood(99, 2_000_000);
+        int sent = flood(flood, 99, 2_000_000);
         assertTrue(sent < 2_000_000, "the module closed the connection after " + sent);
       }
       node.awaitLine(
@@ -201,7 +202,7 @@ class StratumNodeIT {
           "the slow reader is logged");
 
       // a channel opened before SetupConnection: closed
-      try (Sv2TestMiner early = new Sv2TestMiner("127.0.0.1", port)) {
+      try (Sv2Client early = new Sv2Client("127.0.0.1", port)) {
         early.send(0, 0x10, new byte[4 + 1 + 4 + 32]);
         assertTrue(early.closedByServer(), "a first message other than SetupConnection");
       }
@@ -213,28 +214,28 @@ class StratumNodeIT {
           "the out-of-order message is logged");
 
       // unsupported flags, an unsupported version: SetupConnection.Error naming them
-      try (Sv2TestMiner flags = new Sv2TestMiner("127.0.0.1", port)) {
-        Sv2TestMiner.Frame err = flags.setup(0, 0b11);
+      try (Sv2Client flags = new Sv2Client("127.0.0.1", port)) {
+        Sv2Client.Frame err = flags.setup(0, 0b11);
         assertEquals(0x02, err.msgType());
-        assertEquals("unsupported-feature-flags", Sv2TestMiner.errorCode(err));
+        assertEquals("unsupported-feature-flags", Sv2Client.errorCode(err));
         assertEquals(0b10, err.payload().getInt(), "the flags not supported");
         assertTrue(flags.closedByServer());
       }
-      try (Sv2TestMiner old = new Sv2TestMiner("127.0.0.1", port)) {
-        Sv2TestMiner.Frame err = old.setup(0, 3, 4, 0);
-        assertEquals("protocol-version-mismatch", Sv2TestMiner.errorCode(err));
+      try (Sv2Client old = new Sv2Client("127.0.0.1", port)) {
+        Sv2Client.Frame err = old.setup(0, 3, 4, 0);
+        assertEquals("protocol-version-mismatch", Sv2Client.errorCode(err));
         assertTrue(old.closedByServer());
       }
 
       // an extended channel is refused; a closed standard channel frees its place
-      try (Sv2TestMiner other = new Sv2TestMiner("127.0.0.1", port)) {
+      try (Sv2Client other = new Sv2Client("127.0.0.1", port)) {
         assertEquals(0x01, other.setup(0, 0).msgType());
         byte[] extended = new byte[4 + 1 + 4 + 32 + 2];
         extended[0] = 5;
         other.send(0, 0x13, extended);
-        Sv2TestMiner.Frame err = other.read();
+        Sv2Client.Frame err = other.read();
         assertEquals(0x12, err.msgType());
-        assertEquals("unsupported-extended-channel", Sv2TestMiner.errorCode(err));
+        assertEquals("unsupported-extended-channel", Sv2Client.errorCode(err));
         assertEquals(0x11, other.open(6, "tests.worker3", max).msgType());
         byte[] close = new byte[4 + 1];
         java.nio.ByteBuffer.wrap(close)
@@ -289,6 +290,25 @@ class StratumNodeIT {
           .findFirst()
           .orElseThrow(() -> new AssertionError(name + " not under " + root));
     }
+  }
+
+  /**
+   * Sends up to {@code count} SubmitSharesStandard for channel {@code channel} without reading
+   * anything; returns how many were sent before the server closed the connection.
+   */
+  private static int flood(Sv2Client miner, long channel, int count) {
+    ByteBuffer b = Sv2Client.buf(24);
+    b.putInt((int) channel);
+    int sent = 0;
+    try {
+      for (; sent < count; sent++) {
+        b.putInt(4, sent);
+        miner.send(0x8000, 0x1a, b.array());
+      }
+    } catch (IOException e) {
+      return sent;
+    }
+    return sent;
   }
 
   private static byte[] reverse(byte[] b) {

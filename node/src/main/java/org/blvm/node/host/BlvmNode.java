@@ -3,6 +3,7 @@ package org.blvm.node.host;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Spec;
     subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-      "0:stopped cleanly (SIGINT, SIGTERM); --demo --blocks: every module saw every block",
-      "1:could not start (bad policy, config, directory or socket); --demo: a block was missed",
+      "0:stopped cleanly (SIGINT, SIGTERM); --demo --blocks: each module did its work",
+      "1:could not start (bad policy, config, directory or socket); --demo: a module did not",
       "2:wrong command line",
       "70:internal error"
     })
@@ -30,8 +31,9 @@ public final class BlvmNode implements Callable<Integer> {
   @Option(
       names = "--demo",
       description =
-          "Lay out a demo home (a dev key, a policy, a node config, the example modules signed"
-              + " with the key) and run the node on it; prints how to use blvm-loader against it.")
+          "Lay out a demo home (a dev key, a policy, a node config, the four modules signed with"
+              + " the key) and run the node on it with a webhook receiver and a Stratum V2 miner;"
+              + " shows what each module does.")
   boolean demo;
 
   @Option(
@@ -49,30 +51,24 @@ public final class BlvmNode implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "0",
       description =
-          "--demo: stop once N blocks were published and every module reported them, print a"
-              + " summary, exit 0 if none was missed (0-1000; 0: run until Ctrl-C).")
+          "--demo: stop once N blocks were published and each module did its work (at most 40 s"
+              + " more), print the summary, exit 0 if each did (0-1000; 0: run until Ctrl-C).")
   int blocks;
-
-  @Option(
-      names = "--modules",
-      paramLabel = "N",
-      defaultValue = "2",
-      description = "--demo: how many example modules to run (1-8, default ${DEFAULT-VALUE}).")
-  int moduleCount;
 
   @Option(
       names = "--module-jar",
       paramLabel = "JAR",
-      description = "--demo: the example module's jar (bin/blvm-node passes it).")
+      description =
+          "--demo: the example module's jar, run as mesh-probe (bin/blvm-node passes it).")
   Path moduleJar;
 
   @Option(
-      names = "--lightning-module",
+      names = "--built-modules",
       paramLabel = "DIR",
       description =
-          "--demo: the built blvm-lightning module directory, its manifest and jar (bin/blvm-node"
-              + " passes it); without it the demo runs the example modules only.")
-  Path lightningModule;
+          "--demo: the checkout's modules/ directory, where each of the four modules was built"
+              + " into NAME/target/module (bin/blvm-node passes it).")
+  Path builtModules;
 
   public static void main(String[] args) {
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
@@ -111,19 +107,25 @@ public final class BlvmNode implements Callable<Integer> {
     if (!demo) {
       throw new CommandLine.ParameterException(cl, "a command is required: run (or --demo)");
     }
-    if (moduleCount < 1 || moduleCount > 8 || blocks < 0 || blocks > 1000) {
-      throw new CommandLine.ParameterException(cl, "--modules must be 1-8 and --blocks 0-1000");
+    if (blocks < 0 || blocks > 1000) {
+      throw new CommandLine.ParameterException(cl, "--blocks must be 0-1000");
     }
     if (moduleJar == null || !Files.isRegularFile(moduleJar)) {
       throw new CommandLine.ParameterException(
           cl, "--module-jar must name the example module's jar (bin/blvm-node --demo passes it)");
     }
-    if (lightningModule != null && !Files.isRegularFile(lightningModule.resolve("module.toml"))) {
+    if (builtModules == null) {
       throw new CommandLine.ParameterException(
-          cl, "--lightning-module must name the built blvm-lightning directory (with module.toml)");
+          cl, "--built-modules must name the checkout's modules/ (bin/blvm-node --demo passes it)");
+    }
+    DemoLayout.Built built = DemoLayout.Built.fromCheckout(builtModules, moduleJar);
+    for (Path dir : List.of(built.governance(), built.stratum(), built.mesh(), built.lightning())) {
+      if (!Files.isRegularFile(dir.resolve("module.toml"))) {
+        throw new CommandLine.ParameterException(
+            cl, "no built module in " + dir + " (bin/blvm-node --demo builds it)");
+      }
     }
     boolean homeGiven = cl.getParseResult().hasMatchedOption("--home");
-    return Demo.run(
-        home, homeGiven, moduleCount, blocks, moduleJar, lightningModule, cl.getOut(), cl.getErr());
+    return Demo.run(home, homeGiven, blocks, built, cl.getOut(), cl.getErr());
   }
 }

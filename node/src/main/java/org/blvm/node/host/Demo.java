@@ -1,27 +1,47 @@
 package org.blvm.node.host;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Handler;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import java.util.logging.StreamHandler;
 import org.blvm.loader.ModuleManager;
-import org.blvm.protocol.Message;
 import org.blvm.sandbox.SandboxOptions;
 
 /**
- * {@code blvm-node --demo}: lays out a home (dev key, policy, node config, the example module under
- * several names and blvm-lightning, signed) and runs the node on it, printing what the node
- * publishes and what each module reports back, until Ctrl-C, or until {@code --blocks} blocks were
- * published and every module reported them, then a summary.
+ * {@code blvm-node --demo}: lays out a home ({@link DemoLayout}: the four modules of
+ * docs/modules.md, blvm-mesh twice, each signed and granted exactly its row), starts the webhook
+ * receiver blvm-governance posts to ({@link DemoWebhooks}), runs the node on the home and a Stratum
+ * V2 miner against blvm-stratum-v2 ({@link DemoMiner}), and shows what each module does ({@link
+ * DemoBoard}): redrawn in place on a terminal, as plain lines otherwise. Runs until Ctrl-C, or
+ * until {@code --blocks} blocks were published and each module showed its work (at most {@link
+ * #GRACE} more), then prints the summary.
  */
 final class Demo {
   /** The longest path a Unix socket address holds (sun_path less its terminating NUL). */
   private static final int MAX_SOCKET_PATH = 107;
+
+  /** How long after {@code --blocks} blocks the demo waits for a module still to show its work. */
+  static final Duration GRACE = Duration.ofSeconds(40);
+
+  /** ANSI: cursor home, clear the screen. */
+  private static final String CLEAR = "\033[H\033[2J";
 
   private Demo() {}
 
@@ -40,10 +60,8 @@ final class Demo {
   static int run(
       Path home,
       boolean homeGiven,
-      int modules,
       int blocks,
-      Path moduleJar,
-      Path lightning,
+      DemoLayout.Built built,
       PrintWriter out,
       PrintWriter err)
       throws Exception {
@@ -62,7 +80,7 @@ final class Demo {
     }
     NodePaths paths = NodePaths.home(h);
     String longest =
-        paths.runtime().resolve("block-reporter-" + modules).resolve("module.sock").toString();
+        paths.runtime().resolve(DemoLayout.GOVERNANCE).resolve("module.sock").toString();
     if (longest.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
       err.println(
           "blvm-node: --home "
@@ -88,45 +106,129 @@ final class Demo {
         System.setProperty(property, nativeTmp.toString());
       }
     }
-    List<String> names = DemoLayout.write(h, moduleJar, modules, lightning, new SecureRandom());
-    List<String> all = new java.util.ArrayList<>(names);
-    if (lightning != null) {
-      all.add(DemoLayout.LIGHTNING);
+    boolean screen = System.console() != null;
+    String header = screen ? header(h) : null;
+    SecureRandom random = new SecureRandom();
+    byte[] raw = new byte[32];
+    random.nextBytes(raw);
+    // the HMAC key: in this process and in the node config (0600) only
+    String secret = HexFormat.of().formatHex(raw);
+    DemoBoard board = new DemoBoard(screen ? line -> {} : line -> print(out, line));
+    try (DemoWebhooks hooks = new DemoWebhooks(secret.getBytes(StandardCharsets.UTF_8), board)) {
+      DemoLayout.Ports ports = new DemoLayout.Ports(hooks.port(), freePort(), freePort());
+      List<String> names = DemoLayout.write(h, built, ports, secret, random);
+      intro(h, paths, names, ports, blocks, out);
+      if (screen) {
+        logToFile(paths.runtime().resolve("node.log"));
+      }
+      ModuleManager.Builder builder =
+          ModuleManager.builder()
+              .stopGrace(Duration.ofSeconds(3))
+              .onModuleEvent(board::moduleEvent)
+              .onModuleLog(board::moduleLog);
+      try (DemoMiner miner = new DemoMiner(ports.stratum(), board)) {
+        return RunCommand.run(
+            paths,
+            out,
+            builder,
+            board::published,
+            (node, stop) -> until(node.modules(), stop, board, miner, blocks, header, out));
+      }
     }
-    intro(h, paths, all, blocks, out);
-    DemoReports reports = new DemoReports(names, out);
-    ModuleManager.Builder builder =
-        ModuleManager.builder()
-            .stopGrace(Duration.ofSeconds(3))
-            .onModuleEvent(reports::moduleEvent)
-            .onModuleLog(
-                (id, level, message) -> {
-                  if (level == Message.LogLevel.WARN || level == Message.LogLevel.ERROR) {
-                    out.println("  [" + id + "] " + level.wireName() + ": " + message);
-                    out.flush();
-                  }
-                });
-    return RunCommand.run(
-        paths,
+  }
+
+  /** Runs the miner and the screen until stopped or done; prints the summary; the exit code. */
+  private static int until(
+      ModuleManager manager,
+      CountDownLatch stop,
+      DemoBoard board,
+      DemoMiner miner,
+      int blocks,
+      String screen,
+      PrintWriter out)
+      throws InterruptedException {
+    Function<String, String> state =
+        name -> manager.status(name).map(s -> s.state().name()).orElse("-");
+    miner.start();
+    long reached = 0;
+    boolean stopped = false;
+    long nextDraw = 0;
+    while (true) {
+      if (screen != null && System.nanoTime() - nextDraw >= 0) {
+        nextDraw = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        StringBuilder b = new StringBuilder(CLEAR).append(screen);
+        board.render(state).forEach(l -> b.append(l).append('\n'));
+        print(out, b.toString());
+      }
+      if (stop.await(100, TimeUnit.MILLISECONDS)) {
+        stopped = true;
+        break;
+      }
+      if (blocks > 0 && board.blocks() >= blocks) {
+        if (reached == 0) {
+          reached = System.nanoTime();
+        }
+        if (board.missing() == null || System.nanoTime() - reached > GRACE.toNanos()) {
+          break;
+        }
+      }
+    }
+    miner.close();
+    print(out, screen != null ? CLEAR + "summary:" : "summary:");
+    board.render(state).forEach(l -> print(out, l));
+    if (blocks == 0 || stopped) {
+      return NodeExitCodes.OK;
+    }
+    String missing = board.missing();
+    print(
         out,
-        builder,
-        reports::published,
-        (node, stop) -> {
-          if (blocks == 0) {
-            stop.await();
-            reports.summarize(0, node.modules());
-            return NodeExitCodes.OK;
+        missing == null
+            ? "demo finished: each module did its work"
+            : "demo FAILED after " + blocks + " blocks: " + missing);
+    return missing == null ? NodeExitCodes.OK : NodeExitCodes.STARTUP;
+  }
+
+  /** The top of the screen: the home and how to reach the node from a second terminal. */
+  private static String header(Path home) {
+    return "blvm demo: the four modules, sandboxed, each with only its grants. Ctrl-C stops.\n"
+        + "  home "
+        + home
+        + " (node log: run/node.log); in a second terminal:\n"
+        + "  bin/blvm-loader modules list --home "
+        + home
+        + "\n\n";
+  }
+
+  private static void print(PrintWriter out, String line) {
+    synchronized (out) {
+      out.println(line);
+      out.flush();
+    }
+  }
+
+  /** On a terminal the node's own log would scroll the screen away: it goes to {@code file}. */
+  private static void logToFile(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    OutputStream os = Files.newOutputStream(file);
+    Logger root = LogManager.getLogManager().getLogger("");
+    for (Handler old : root.getHandlers()) {
+      root.removeHandler(old);
+    }
+    StreamHandler h =
+        new StreamHandler(os, new SimpleFormatter()) {
+          @Override
+          public synchronized void publish(java.util.logging.LogRecord r) {
+            super.publish(r);
+            flush();
           }
-          if (!reports.await(blocks, stop, node.modules())) {
-            out.println("demo stopped before " + blocks + " blocks");
-            reports.summarize(0, node.modules());
-            return NodeExitCodes.OK;
-          }
-          boolean ok = reports.summarize(blocks, node.modules());
-          out.println(
-              ok ? "demo finished: every module saw every block" : "demo FAILED: blocks missed");
-          return ok ? NodeExitCodes.OK : NodeExitCodes.STARTUP;
-        });
+        };
+    root.addHandler(h);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   private static boolean isRoot() {
@@ -145,20 +247,39 @@ final class Demo {
   }
 
   private static void intro(
-      Path home, NodePaths paths, List<String> names, int blocks, PrintWriter out)
+      Path home,
+      NodePaths paths,
+      List<String> names,
+      DemoLayout.Ports ports,
+      int blocks,
+      PrintWriter out)
       throws IOException {
     String keyId = Files.readAllLines(home.resolve("keys").resolve("dev.pub")).get(0);
     keyId = keyId.substring(keyId.lastIndexOf(' ') + 1);
     boolean root = isRoot();
-    out.println("blvm demo: a node with a simulated chain and " + names.size() + " modules");
+    out.println("blvm demo: a node with a simulated chain and the four modules of docs/modules.md");
     out.println("  home          " + home);
     out.println("  policy        " + paths.policy() + " (trusts only the dev key " + keyId + ")");
-    out.println("  node config   " + paths.config() + " ([simulation]: a block every 2 s)");
+    out.println(
+        "  node config   "
+            + paths.config()
+            + " (0600: [simulation], [governance] with its secret)");
     out.println("  modules       " + paths.modules() + ": " + String.join(", ", names));
+    out.println(
+        "  webhooks      blvm-governance posts to the demo's receiver on 127.0.0.1:"
+            + ports.webhook()
+            + ", which checks each HMAC");
+    out.println(
+        "  mining        blvm-stratum-v2 serves 127.0.0.1:"
+            + ports.stratum()
+            + "; the demo's miner submits shares");
+    out.println(
+        "  mesh          mesh-b listens on 127.0.0.1:"
+            + ports.mesh()
+            + ", mesh-a dials it; mesh-probe routes a packet on every block");
     out.println("  dev key       " + home.resolve("keys") + "/dev.key (secret, 0600) and dev.pub");
     out.println("  state         " + paths.state() + " (version ratchet, binary store, audit log)");
     out.println("  runtime       " + paths.runtime() + " (sockets, module output logs)");
-    out.println("  admin socket  " + paths.adminSocket());
     SandboxOptions sandbox = SandboxOptions.defaults();
     out.println(
         "modules run sandboxed: bubblewrap namespaces, the \"default\" seccomp profile and"
@@ -171,15 +292,17 @@ final class Demo {
     String h = home.toString();
     out.println("in a second terminal:");
     out.println("  bin/blvm-loader modules list --home " + h);
-    out.println("  bin/blvm-loader modules status " + names.get(0) + " --home " + h);
-    out.println("  bin/blvm-loader modules stop " + names.get(0) + " --home " + h);
-    out.println("  bin/blvm-loader modules start " + names.get(0) + " --home " + h);
+    out.println("  bin/blvm-loader modules status " + DemoLayout.LIGHTNING + " --home " + h);
+    out.println("  bin/blvm-loader modules stop " + DemoLayout.MESH_B + " --home " + h);
+    out.println("  bin/blvm-loader modules start " + DemoLayout.MESH_B + " --home " + h);
     out.println("  bin/blvm-loader audit -f --home " + h);
     out.println("  bin/blvm-loader policy reload --home " + h + "   (after editing the policy)");
     out.println(
         blocks == 0
             ? "the node runs until Ctrl-C"
-            : "the node runs until it published " + blocks + " blocks (or Ctrl-C)");
+            : "the node runs until it published "
+                + blocks
+                + " blocks and each module did its work (or Ctrl-C)");
     out.flush();
   }
 }

@@ -12,14 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.blvm.policy.Admission;
-import org.blvm.policy.AdmittedModule;
-import org.blvm.policy.MinisignPublicKey;
-import org.blvm.policy.Policy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -80,7 +75,16 @@ class DemoHomeTest {
     cli.setOut(new PrintWriter(new StringWriter(), true));
     cli.setErr(new PrintWriter(err, true));
 
-    int code = cli.execute("--demo", "--module-jar", jar.toString(), "--home", dir.toString());
+    Path built = DemoLayoutTest.builtModules(tmp.resolve("built"));
+    int code =
+        cli.execute(
+            "--demo",
+            "--module-jar",
+            jar.toString(),
+            "--built-modules",
+            built.toString(),
+            "--home",
+            dir.toString());
 
     assertEquals(2, code, err.toString());
     assertTrue(err.toString().contains("the demo deletes nothing it did not make"), err.toString());
@@ -164,36 +168,6 @@ class DemoHomeTest {
     assertFalse(Files.exists(dir.resolve("state")));
     assertEquals("mine", Files.readString(dir.resolve("mine.txt")));
     assertTrue(Files.isRegularFile(dir.resolve(DemoHome.MARKER)));
-  }
-
-  @Test
-  void layout_keyPrivatePolicyValidModulesAdmittedUnderIt() throws Exception {
-    Path home = tmp.resolve("home");
-    DemoHome.prepare(home);
-    Path jar = Files.writeString(tmp.resolve("module.jar"), "a jar");
-
-    List<String> names = DemoLayout.write(home, jar, 3, new java.security.SecureRandom());
-
-    assertEquals(List.of("block-reporter-1", "block-reporter-2", "block-reporter-3"), names);
-    Path secret = home.resolve("keys/dev.key");
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
-    assertEquals(
-        "rwx------",
-        PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("keys"))));
-    Policy policy = Policy.read(home.resolve("policy.toml"));
-    MinisignPublicKey pub = MinisignPublicKey.read(home.resolve("keys/dev.pub"));
-    assertEquals(List.of(pub.keyId()), policy.trustedKeys().stream().map(k -> k.keyId()).toList());
-    Admission check = Admission.builder().policy(policy).build();
-    for (String n : names) {
-      AdmittedModule m = check.check(home.resolve("modules").resolve(n));
-      assertEquals(java.util.Set.of(pub.keyId()), m.signerKeyIds());
-    }
-    // the commented-out revocation in the policy names the dev key
-    assertTrue(
-        Files.readString(home.resolve("policy.toml")).contains("# revoked = [\"" + pub.keyId()));
-    assertEquals(
-        org.blvm.node.SimulationSettings.DEFAULTS.seed(),
-        org.blvm.node.SimulationSettings.read(home.resolve("node.toml")).seed());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package org.blvm.tests;
+package org.blvm.node.sv2;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -15,16 +15,19 @@ import java.util.Arrays;
  * A Stratum V2 mining device written from the public specification (stratum-mining/sv2-spec: "Data
  * Types Mapping", "Framing", "Common Protocol Messages", "Mining Protocol Messages", "Message
  * Types") with the JDK only, independent of the module's classes: plaintext frames, a standard
- * channel, header-only mining on the jobs it is sent.
+ * channel, header-only mining on the jobs it is sent. The demo's miner and the end-to-end tests use
+ * it. Not thread-safe: one thread drives a connection. Every read waits at most the socket timeout
+ * given; a frame is at most 64 KiB.
  */
-final class Sv2TestMiner implements AutoCloseable {
+public final class Sv2Client implements AutoCloseable {
   /** One frame as received. */
-  record Frame(int extensionType, int msgType, ByteBuffer payload) {}
+  public record Frame(int extensionType, int msgType, ByteBuffer payload) {}
 
   /** The job being mined: from NewMiningJob and the SetNewPrevHash that activated it. */
-  record Work(
+  public record Work(
       long jobId, long version, byte[] merkleRoot, byte[] prevHash, long ntime, long nbits) {
-    byte[] header(long nonce) {
+    /** The 80-byte block header with {@code nonce}. */
+    public byte[] header(long nonce) {
       ByteBuffer h = ByteBuffer.allocate(80).order(ByteOrder.LITTLE_ENDIAN);
       h.putInt((int) version).put(prevHash).put(merkleRoot);
       h.putInt((int) ntime).putInt((int) nbits).putInt((int) nonce);
@@ -45,25 +48,37 @@ final class Sv2TestMiner implements AutoCloseable {
   private Work work;
   private int prevHashes;
 
-  Sv2TestMiner(String host, int port) throws IOException {
-    socket = new Socket(host, port);
-    socket.setSoTimeout(30_000);
+  /** Connects to {@code host:port}; every read then waits at most 30 s. */
+  public Sv2Client(String host, int port) throws IOException {
+    this(host, port, 30_000);
+  }
+
+  /** Connects to {@code host:port} within {@code timeoutMillis}, reads wait at most as long. */
+  public Sv2Client(String host, int port, int timeoutMillis) throws IOException {
+    socket = new Socket();
+    try {
+      socket.connect(new java.net.InetSocketAddress(host, port), timeoutMillis);
+      socket.setSoTimeout(timeoutMillis);
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
     in = new DataInputStream(socket.getInputStream());
     out = socket.getOutputStream();
   }
 
   // --- encoding: little-endian integers, STR0_255, U256 ---
 
-  static ByteBuffer buf(int n) {
+  public static ByteBuffer buf(int n) {
     return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  static void str(ByteBuffer b, String s) {
+  public static void str(ByteBuffer b, String s) {
     byte[] v = s.getBytes(StandardCharsets.UTF_8);
     b.put((byte) v.length).put(v);
   }
 
-  static byte[] u256(BigInteger v) {
+  public static byte[] u256(BigInteger v) {
     byte[] be = v.toByteArray();
     byte[] le = new byte[32];
     for (int i = 0; i < 32 && i < be.length; i++) {
@@ -72,7 +87,7 @@ final class Sv2TestMiner implements AutoCloseable {
     return le;
   }
 
-  static BigInteger number(byte[] le) {
+  public static BigInteger number(byte[] le) {
     byte[] be = new byte[le.length];
     for (int i = 0; i < le.length; i++) {
       be[i] = le[le.length - 1 - i];
@@ -81,19 +96,23 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** The target a compact nBits encodes (mantissa · 256^(exponent − 3)). */
-  static BigInteger compactTarget(long nbits) {
+  public static BigInteger compactTarget(long nbits) {
     int exp = (int) (nbits >>> 24);
     BigInteger mantissa = BigInteger.valueOf(nbits & 0x7fffff);
     return exp <= 3 ? mantissa.shiftRight(8 * (3 - exp)) : mantissa.shiftLeft(8 * (exp - 3));
   }
 
-  static byte[] sha256d(byte[] b) throws Exception {
-    MessageDigest d = MessageDigest.getInstance("SHA-256");
-    return d.digest(d.digest(b));
+  public static byte[] sha256d(byte[] b) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      return d.digest(d.digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   /** Sends a frame: extension_type U16, msg_type U8, msg_length U24, payload. */
-  void send(int extensionType, int msgType, byte[] payload) throws IOException {
+  public void send(int extensionType, int msgType, byte[] payload) throws IOException {
     ByteBuffer h = buf(6);
     h.putShort((short) extensionType).put((byte) msgType);
     h.put((byte) payload.length)
@@ -104,31 +123,13 @@ final class Sv2TestMiner implements AutoCloseable {
     out.flush();
   }
 
-  /**
-   * Sends up to {@code count} SubmitSharesStandard for channel {@code channel} without reading
-   * anything; returns how many were sent before the server closed the connection.
-   */
-  int flood(long channel, int count) {
-    ByteBuffer b = buf(24);
-    b.putInt((int) channel);
-    int sent = 0;
-    try {
-      for (; sent < count; sent++) {
-        b.putInt(4, sent);
-        send(0x8000, 0x1a, b.array());
-      }
-    } catch (IOException e) {
-      return sent;
-    }
-    return sent;
-  }
-
-  void sendRaw(byte[] bytes) throws IOException {
+  /** Writes bytes as they are (malformed input, in tests). */
+  public void sendRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
   }
 
-  Frame read() throws IOException {
+  public Frame read() throws IOException {
     byte[] h = new byte[6];
     in.readFully(h);
     ByteBuffer hb = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
@@ -144,7 +145,7 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** True when the server closed the connection (end of stream) within the socket timeout. */
-  boolean closedByServer() throws IOException {
+  public boolean closedByServer() throws IOException {
     try {
       while (true) {
         read();
@@ -157,17 +158,17 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** SetupConnection for the Mining Protocol, version 2, REQUIRES_STANDARD_JOBS; the answer. */
-  Frame setup(int protocol, long flags) throws IOException {
+  public Frame setup(int protocol, long flags) throws IOException {
     return setup(protocol, 2, 2, flags);
   }
 
   /** SetupConnection with the version range {@code min}…{@code max}; the answer. */
-  Frame setup(int protocol, int min, int max, long flags) throws IOException {
+  public Frame setup(int protocol, int min, int max, long flags) throws IOException {
     ByteBuffer b = buf(512);
     b.put((byte) protocol).putShort((short) min).putShort((short) max).putInt((int) flags);
     str(b, "127.0.0.1");
     b.putShort((short) socket.getPort());
-    str(b, "blvm-tests");
+    str(b, "blvm");
     str(b, "jdk");
     str(b, "1");
     str(b, "");
@@ -176,7 +177,7 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** OpenStandardMiningChannel; returns the answer (0x11 success or 0x12 error). */
-  Frame open(long requestId, String user, BigInteger maxTarget) throws IOException {
+  public Frame open(long requestId, String user, BigInteger maxTarget) throws IOException {
     ByteBuffer b = buf(512);
     b.putInt((int) requestId);
     str(b, user);
@@ -198,7 +199,7 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** The error_code of a SetupConnection.Error or OpenMiningChannel.Error after its first field. */
-  static String errorCode(Frame f) {
+  public static String errorCode(Frame f) {
     ByteBuffer p = f.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
     p.getInt();
     byte[] code = new byte[p.get() & 0xff];
@@ -206,24 +207,24 @@ final class Sv2TestMiner implements AutoCloseable {
     return new String(code, StandardCharsets.UTF_8);
   }
 
-  long channelId() {
+  public long channelId() {
     return channelId;
   }
 
-  BigInteger target() {
+  public BigInteger target() {
     return target;
   }
 
-  Work work() {
+  public Work work() {
     return work;
   }
 
-  int prevHashesSeen() {
+  public int prevHashesSeen() {
     return prevHashes;
   }
 
   /** Applies a job message; true if it was one. */
-  boolean onJobMessage(Frame f) {
+  public boolean onJobMessage(Frame f) {
     ByteBuffer p = f.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
     if (f.msgType() == 0x15) { // NewMiningJob
       p.getInt();
@@ -261,7 +262,7 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** Reads until the first SetNewPrevHash has activated a job. */
-  void awaitWork() throws IOException {
+  public void awaitWork() throws IOException {
     while (work == null) {
       Frame f = read();
       if (!onJobMessage(f)) {
@@ -271,18 +272,18 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** The first nonce from {@code from} whose header hash is above {@code limit} (or not). */
-  long findNonce(long from, boolean above, BigInteger limit) throws Exception {
+  public long findNonce(long from, boolean above, BigInteger limit) {
     for (long n = from; n < from + 1_000_000; n++) {
       boolean isAbove = number(sha256d(work.header(n))).compareTo(limit) > 0;
       if (isAbove == above) {
         return n;
       }
     }
-    throw new AssertionError("no nonce found");
+    throw new IllegalStateException("no nonce in " + from + "…" + (from + 1_000_000));
   }
 
   /** SubmitSharesStandard (channel_msg bit set) for the current work. */
-  void submit(long seq, long nonce) throws IOException {
+  public void submit(long seq, long nonce) throws IOException {
     ByteBuffer b = buf(24);
     b.putInt((int) channelId).putInt((int) seq).putInt((int) work.jobId());
     b.putInt((int) nonce).putInt((int) work.ntime()).putInt((int) work.version());
@@ -293,7 +294,7 @@ final class Sv2TestMiner implements AutoCloseable {
    * Reads until the answer to share {@code seq}, applying job messages on the way: null when it was
    * accepted (SubmitShares.Success), else its error_code (SubmitShares.Error).
    */
-  String awaitShareResult(long seq) throws IOException {
+  public String awaitShareResult(long seq) throws IOException {
     while (true) {
       Frame f = read();
       if (onJobMessage(f)) {
@@ -320,7 +321,7 @@ final class Sv2TestMiner implements AutoCloseable {
   }
 
   /** Reads job messages until a SetNewPrevHash beyond the {@code seen}-th arrives. */
-  void awaitPrevHash(int seen) throws IOException {
+  public void awaitPrevHash(int seen) throws IOException {
     while (prevHashes <= seen) {
       Frame f = read();
       if (!onJobMessage(f) && f.msgType() != 0x1c && f.msgType() != 0x1d) {
