@@ -238,4 +238,49 @@ class LifecycleIT {
       assertTrue(s.detail().contains("data_version 1 is lower than 2"), s.detail());
     }
   }
+
+  @Test
+  void interruptedUpgrade_previousVersionRunsAtStart_orTheDirectoryWhenItCannotBeRestored()
+      throws Exception {
+    Path modules = tmp.resolve("modules");
+    Path upgrades = tmp.resolve("state/upgrades/svc");
+    ModuleFixture.install(modules, "svc", "1.0.0", CAPS, "", ModuleFixture.key());
+    String manifest =
+        java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(modules.resolve("svc/module.toml"))));
+    SimulatedChain chain = new SimulatedChain();
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+    }
+    assertTrue(Files.isDirectory(upgrades.resolve("manifests/" + manifest)), "1.0.0 was kept");
+    // what an upgrade to 1.1.0 leaves when the node is killed while 1.1.0 starts
+    ModuleFixture.install(modules, "svc", "1.1.0", CAPS, "", ModuleFixture.key());
+    Path interrupted = upgrades.resolve("interrupted");
+    Files.writeString(interrupted, manifest + "\n");
+    Files.setPosixFilePermissions(
+        interrupted, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+      assertEquals("1.0.0", status(m, "svc").version(), "the version that ran before runs");
+    }
+    assertTrue(Files.exists(interrupted), "pinned until the next upgrade ends");
+    // its kept manifest lost: the directory is admitted, and the interruption settled
+    try (var kept = Files.walk(upgrades.resolve("manifests"))) {
+      for (Path p : kept.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (!p.equals(upgrades.resolve("manifests"))) {
+          Files.delete(p);
+        }
+      }
+    }
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+      assertEquals("1.1.0", status(m, "svc").version());
+    }
+    assertTrue(!Files.exists(interrupted), "settled");
+  }
 }
