@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.blvm.policy.Admission;
+import org.blvm.policy.DataVersions;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
 
@@ -51,6 +52,9 @@ final class LoaderParts {
     this.dataUsage =
         new DataUsageMonitor(config.dataUsageIntervalMs(), config.dataUsageBudget(), b.ticker);
     this.stateDir = b.admission.stateDir().orElse(null);
+    if (stateDir != null) {
+      history.addListener(new DataVersionGate(modules, new DataVersions(stateDir)));
+    }
     this.configReloader =
         b.nodeConfig == null
             ? null

@@ -11,6 +11,8 @@ import java.util.OptionalLong;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.DataVersions;
+import org.blvm.policy.UpgradeJournal;
 
 /**
  * Finds module directories ({@code <modules>/<name>/}, symlinks skipped, at most {@code
@@ -73,10 +75,32 @@ final class ModuleDiscovery {
     return dirs;
   }
 
-  /** Admits the module in {@code dir}; a refusal is logged and returned as a FAILED status. */
+  /**
+   * Admits the module in {@code dir}; a refusal is logged and returned as a FAILED status. When an
+   * upgrade of the module was interrupted (the node was killed mid-way), the version that ran
+   * before it is admitted instead, from its kept manifest and its stored files ({@link
+   * UpgradeJournal}); only if that is refused is the directory admitted.
+   */
   Outcome admit(Path dir) {
     Admission by = admission;
-    return outcome(dir, by, () -> by.admit(dir));
+    UpgradeJournal journal = journal(by);
+    if (journal == null) {
+      return outcome(dir, by, () -> by.admit(dir));
+    }
+    Outcome restored = InterruptedUpgrades.restore(journal, dir, this, by);
+    if (restored != null) {
+      return restored;
+    }
+    Outcome o = outcome(dir, by, () -> by.admit(dir));
+    if (o.admitted() != null) {
+      InterruptedUpgrades.keep(journal, o.admitted(), dir, true);
+    }
+    return o;
+  }
+
+  /** The journal of upgrades in {@code by}'s state directory, or null without one. */
+  static UpgradeJournal journal(Admission by) {
+    return by.stateDir().map(UpgradeJournal::new).orElse(null);
   }
 
   /**
@@ -99,6 +123,7 @@ final class ModuleDiscovery {
     AdmittedModule admitted;
     try {
       admitted = step.run();
+      DataVersionGate.check(by.stateDir().map(DataVersions::new).orElse(null), admitted);
     } catch (AdmissionException e) {
       LOG.log(System.Logger.Level.WARNING, "module {0} refused: {1}", dirName, e.getMessage());
       return new Outcome(

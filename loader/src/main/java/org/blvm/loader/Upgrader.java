@@ -1,19 +1,23 @@
 package org.blvm.loader;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.blvm.policy.Admission;
 import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
+import org.blvm.policy.UpgradeJournal;
 
 /**
  * Upgrades a module to the version in its directory, with rollback: the new version is admitted as
  * a whole into the store (every check; the ratchet read, not written), the old launch is stopped,
  * the new one launched; if it does not reach STARTED within its connect deadline and 10 s more, it
  * is stopped and the previous pinned copy launched again. The ratchet records the new version only
- * once it reached STARTED. Automatic restarts of the module are held while an upgrade runs. One
- * upgrade at a time (a flag, not a lock: a second is refused at once); it runs on the caller's
- * thread and holds no lock.
+ * once it reached STARTED. Before the old launch is stopped, the {@link UpgradeJournal} records
+ * durably that an upgrade runs, so that a node killed mid-way runs the previous version again at
+ * its next start; the record is removed when the upgrade ended. Automatic restarts of the module
+ * are held while an upgrade runs. One upgrade at a time (a flag, not a lock: a second is refused at
+ * once); it runs on the caller's thread and holds no lock.
  */
 final class Upgrader {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -90,11 +94,51 @@ final class Upgrader {
           old.host().status(),
           dir + " holds the manifest and files " + id + " " + from + " runs already");
     }
+    UpgradeJournal journal = ModuleDiscovery.journal(by);
+    if (journal != null) {
+      InterruptedUpgrades.keep(journal, next, dir, false);
+      try {
+        journal.begin(old.admitted());
+      } catch (IOException e) {
+        return new ModuleUpgrade(
+            id,
+            from,
+            to,
+            ModuleUpgrade.Outcome.REFUSED,
+            old.host().status(),
+            "the upgrade cannot be recorded in the state directory ("
+                + e
+                + "), "
+                + id
+                + " "
+                + from
+                + " keeps running as it was");
+      }
+    }
     runner.holdRestarts(id);
+    ModuleUpgrade done = null;
     try {
-      return replace(old, candidate, by, from, to);
+      done = replace(old, candidate, by, from, to);
+      return done;
     } finally {
       runner.releaseRestarts(id);
+      if (journal != null && done != null) {
+        ended(
+            journal, id, done.outcome() == ModuleUpgrade.Outcome.UPGRADED ? next : old.admitted());
+      }
+    }
+  }
+
+  /** The upgrade of {@code id} ended with {@code running} running: the journal forgets it. */
+  private static void ended(UpgradeJournal journal, String id, AdmittedModule running) {
+    try {
+      journal.end(id, running);
+    } catch (IOException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: cannot record that its upgrade ended: {1}",
+          id,
+          e.toString());
     }
   }
 

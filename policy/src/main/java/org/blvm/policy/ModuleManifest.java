@@ -44,6 +44,9 @@ import org.blvm.protocol.EventType;
  *     binary}. Without either the manifest is an unsigned development manifest ({@link Admission}
  *     requires one of them from a signed module)
  * @param args the entry's arguments, passed to the program after it
+ * @param dataVersion the version of the module's data layout ({@code data_version}, 0 when not
+ *     declared): the loader never starts a version whose data version is lower than the highest
+ *     that ran with the module's data (docs/lifecycle.md)
  */
 public record ModuleManifest(
     String name,
@@ -60,7 +63,8 @@ public record ModuleManifest(
     List<Dependency> dependencies,
     String sandboxProfile,
     ModuleFiles files,
-    List<String> args) {
+    List<String> args,
+    int dataVersion) {
 
   /** Largest accepted manifest. */
   public static final int MAX_BYTES = 64 * 1024;
@@ -75,6 +79,9 @@ public record ModuleManifest(
   public static final int MAX_ARGS = 64;
 
   public static final int MAX_ARG_LENGTH = 4096;
+
+  /** The highest {@code data_version} a manifest may declare. */
+  public static final int MAX_DATA_VERSION = 1_000_000_000;
 
   /** Largest binary a manifest may pin (4 GiB). */
   public static final long MAX_BINARY_SIZE = 4L << 30;
@@ -98,7 +105,8 @@ public record ModuleManifest(
           "dependencies",
           "sandbox_profile",
           "files",
-          "args");
+          "args",
+          "data_version");
 
   /** How the entry is run. */
   public enum Runtime {
@@ -151,6 +159,9 @@ public record ModuleManifest(
     args = args == null ? List.of() : List.copyOf(args);
     if (binary != null && files != null) {
       throw new IllegalArgumentException("a manifest pins its files or its binary, not both");
+    }
+    if (dataVersion < 0 || dataVersion > MAX_DATA_VERSION) {
+      throw new IllegalArgumentException("dataVersion out of range: " + dataVersion);
     }
   }
 
@@ -364,7 +375,8 @@ public record ModuleManifest(
         dependencies,
         profile,
         files,
-        args);
+        args,
+        ManifestDataVersion.parse(file, root.get("data_version")));
   }
 
   private static List<Dependency> dependencies(Path file, JsonNode n, String self)

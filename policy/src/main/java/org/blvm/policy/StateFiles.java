@@ -71,4 +71,52 @@ final class StateFiles {
       ch.force(true);
     }
   }
+
+  /**
+   * Opens {@code lockFile} (created 0600, never through a link) and takes an exclusive lock on it,
+   * held until the returned channel is closed.
+   */
+  static FileChannel lockExclusive(Path lockFile) throws IOException {
+    FileChannel ch =
+        FileChannel.open(
+            lockFile,
+            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+            PosixFilePermissions.asFileAttribute(FILE_0600));
+    try {
+      ch.lock();
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The text of a record the loader keeps in its state directory: null when it does not exist;
+   * refused unless it is a regular file of mode 0600 of at most {@code maxBytes}.
+   */
+  static String readPrivateText(Path file, long maxBytes) throws AdmissionStateException {
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw new AdmissionStateException(file, "not a regular file");
+      }
+      Set<PosixFilePermission> perms =
+          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      if (!perms.equals(FILE_0600)) {
+        throw new AdmissionStateException(
+            file,
+            "mode is " + PosixFilePermissions.toString(perms) + ", expected rw------- (0600)");
+      }
+      if (Files.size(file) > maxBytes) {
+        throw new AdmissionStateException(
+            file, "larger than " + Long.toString(maxBytes) + " bytes");
+      }
+      return Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AdmissionStateException(file, "cannot read: " + e, e);
+    }
+  }
 }

@@ -2,15 +2,9 @@ package org.blvm.policy;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -52,14 +46,7 @@ final class VersionRatchet {
   /** Checks again under the lock and records the release as the module's highest. */
   synchronized void commit(String module, SemVer version, Sha256 binary, Sha256 manifest)
       throws AdmissionException {
-    try (FileChannel ch =
-            FileChannel.open(
-                lockFile,
-                Set.of(
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    StateFiles.FILE_0600));
-        FileLock lock = ch.lock()) {
+    try (FileChannel lock = StateFiles.lockExclusive(lockFile)) {
       Map<String, Entry> all = read();
       Entry e = all.get(module);
       compare(module, e, version, binary, manifest);
@@ -108,26 +95,9 @@ final class VersionRatchet {
   /** The recorded entries; missing file = none. */
   Map<String, Entry> read() throws AdmissionStateException {
     Map<String, Entry> out = new TreeMap<>();
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    String text = StateFiles.readPrivateText(file, Long.MAX_VALUE);
+    if (text == null) {
       return out;
-    }
-    String text;
-    try {
-      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        throw new AdmissionStateException(file, "not a regular file");
-      }
-      Set<PosixFilePermission> perms =
-          Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-      if (!perms.equals(StateFiles.FILE_0600)) {
-        throw new AdmissionStateException(
-            file,
-            "mode is "
-                + java.nio.file.attribute.PosixFilePermissions.toString(perms)
-                + ", expected rw------- (0600)");
-      }
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new AdmissionStateException(file, "cannot read: " + e, e);
     }
     String[] lines = text.split("\n", -1);
     if (!lines[0].equals(HEADER)) {

@@ -177,4 +177,110 @@ class LifecycleIT {
       assertEquals("1.2.0", status(m, "svc").version());
     }
   }
+
+  /** Installs {@code version} of svc declaring {@code data_version = dataVersion}, signed. */
+  private static void installWithDataVersion(
+      Path modules, String version, int dataVersion, boolean broken) throws Exception {
+    ModuleFixture.install(modules, "svc", version, CAPS, "", ModuleFixture.key());
+    Path manifest = modules.resolve("svc/module.toml");
+    Files.writeString(
+        manifest,
+        Files.readString(manifest)
+            .replaceFirst("runtime = ", "data_version = " + dataVersion + "\nruntime = "));
+    if (broken) {
+      Files.writeString(modules.resolve("svc/module.jar"), "not a jar\n");
+    }
+    ModuleFixture.sign(modules.resolve("svc"));
+  }
+
+  @Test
+  void dataVersion_lowerThanRan_refusedOnUpgradeAndAtStart_rollbackKeepsTheRecord()
+      throws Exception {
+    Path modules = tmp.resolve("modules");
+    Path record = tmp.resolve("state/data-versions");
+    installWithDataVersion(modules, "1.0.0", 2, false);
+    SimulatedChain chain = new SimulatedChain();
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+      Poll.until(
+          () -> {
+            try {
+              return Files.exists(record) && Files.readString(record).contains("\nsvc 2\n");
+            } catch (java.io.IOException e) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(10),
+          "data version 2 recorded once it ran");
+
+      installWithDataVersion(modules, "1.1.0", 1, false);
+      ModuleUpgrade lower = m.upgradeModule("svc");
+      assertEquals(ModuleUpgrade.Outcome.REFUSED, lower.outcome(), lower.toString());
+      assertTrue(
+          lower.reason().contains("module svc 1.1.0: data_version 1 is lower than 2"),
+          lower.reason());
+      assertEquals("1.0.0", status(m, "svc").version());
+
+      // 3 never ran (its jar is not one): rolled back to 1.0.0, whose 2 is still allowed
+      installWithDataVersion(modules, "1.2.0", 3, true);
+      ModuleUpgrade broken = m.upgradeModule("svc");
+      assertEquals(ModuleUpgrade.Outcome.ROLLED_BACK, broken.outcome(), broken.toString());
+      assertEquals(ModuleState.STARTED, status(m, "svc").state());
+      assertTrue(Files.readString(record).contains("\nsvc 2\n"), Files.readString(record));
+    }
+    // at the next start the directory holds a higher version with a lower data version
+    installWithDataVersion(modules, "1.3.0", 1, false);
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      ModuleStatus s = status(m, "svc");
+      assertEquals(ModuleState.FAILED, s.state(), s.toString());
+      assertTrue(s.detail().contains("data_version 1 is lower than 2"), s.detail());
+    }
+  }
+
+  @Test
+  void interruptedUpgrade_previousVersionRunsAtStart_orTheDirectoryWhenItCannotBeRestored()
+      throws Exception {
+    Path modules = tmp.resolve("modules");
+    Path upgrades = tmp.resolve("state/upgrades/svc");
+    ModuleFixture.install(modules, "svc", "1.0.0", CAPS, "", ModuleFixture.key());
+    String manifest =
+        java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(modules.resolve("svc/module.toml"))));
+    SimulatedChain chain = new SimulatedChain();
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+    }
+    assertTrue(Files.isDirectory(upgrades.resolve("manifests/" + manifest)), "1.0.0 was kept");
+    // what an upgrade to 1.1.0 leaves when the node is killed while 1.1.0 starts
+    ModuleFixture.install(modules, "svc", "1.1.0", CAPS, "", ModuleFixture.key());
+    Path interrupted = upgrades.resolve("interrupted");
+    Files.writeString(interrupted, manifest + "\n");
+    Files.setPosixFilePermissions(
+        interrupted, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+      assertEquals("1.0.0", status(m, "svc").version(), "the version that ran before runs");
+    }
+    assertTrue(Files.exists(interrupted), "pinned until the next upgrade ends");
+    // its kept manifest lost: the directory is admitted, and the interruption settled
+    try (var kept = Files.walk(upgrades.resolve("manifests"))) {
+      for (Path p : kept.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (!p.equals(upgrades.resolve("manifests"))) {
+          Files.delete(p);
+        }
+      }
+    }
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitAllStarted(Duration.ofSeconds(60));
+      assertEquals("1.1.0", status(m, "svc").version());
+    }
+    assertTrue(!Files.exists(interrupted), "settled");
+  }
 }
