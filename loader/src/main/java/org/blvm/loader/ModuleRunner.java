@@ -49,6 +49,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private volatile LoadedModule.Services services;
+  private volatile OnDemandLaunches onDemand;
   private volatile boolean closed;
 
   ModuleRunner(
@@ -95,9 +96,21 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.services = s;
   }
 
-  /** Admits the module in {@code dir} and launches it; a failure is its FAILED status. */
+  /** The modules started on demand (set once, before the first start). */
+  void onDemand(OnDemandLaunches od) {
+    this.onDemand = od;
+  }
+
+  /**
+   * Admits the module in {@code dir} and launches it (or, when its policy starts it on demand,
+   * leaves it IDLE); a failure is its FAILED status.
+   */
   ModuleStatus start(Path dir) {
-    return launch(discovery.admit(dir), dir);
+    ModuleDiscovery.Outcome o = discovery.admit(dir);
+    if (o.refused() == null && o.admitted().modulePolicy().start().onDemand()) {
+      return onDemand.admit(o.admitted(), dir);
+    }
+    return launch(o, dir);
   }
 
   /**
@@ -163,6 +176,10 @@ final class ModuleRunner implements LoadedModule.Listener {
    * @throws IllegalStateException when it is running or stopping
    */
   ModuleStatus startById(String id) {
+    if (onDemand.starter().manages(id)) {
+      onDemand.starter().startNow(id); // launched now, or once its last run ended
+      return modules.status(id).orElseThrow();
+    }
     Path dir = discovery.modulesDir().resolve(requireName(id));
     LoadedModule old = modules.get(id).orElse(null);
     if (old != null) {
@@ -247,6 +264,7 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   /** Stops the module if needed and forgets it; its data directory stays. */
   void unload(String id) {
+    onDemand.forget(id); // before the stop: an on-demand module does not return to idle
     if (modules.get(id).isEmpty() && modules.forgetRefused(id)) {
       history.changed(id, ModuleState.FAILED, ModuleState.UNLOADED, null);
       return;
@@ -293,6 +311,7 @@ final class ModuleRunner implements LoadedModule.Listener {
    */
   void stopAll() {
     closed = true;
+    onDemand.starter().close();
     timer.shutdownNow();
     restarts.close();
     List<LoadedModule> all = new ArrayList<>(modules.all());
@@ -317,6 +336,7 @@ final class ModuleRunner implements LoadedModule.Listener {
         EventType.ModuleStateChanged,
         new EventPayloads.ModuleStateChanged(host.id(), from.name(), to.name()));
     history.changed(host.id(), from, to, detail);
+    onDemand.starter().stateChanged(host.id(), to, detail);
   }
 
   /** Holds automatic restarts of {@code id} (an upgrade replaces its launches itself). */
@@ -330,7 +350,8 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   @Override
   public void failed(LoadedModule m, Integer exitStatus) {
-    if (!closed && !held.contains(m.id())) {
+    // an on-demand module that fails returns to idle: the next call or event starts it
+    if (!closed && !held.contains(m.id()) && !onDemand.starter().manages(m.id())) {
       restarts.failed(
           m.id(), m.session().policy().restart(), exitStatus, m.host(), () -> restart(m));
     }

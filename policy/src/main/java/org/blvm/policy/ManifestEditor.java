@@ -120,6 +120,7 @@ final class ManifestEditor {
         m.dependencies(),
         m.sandboxProfile(),
         null,
-        m.args());
+        m.args(),
+        m.subscribes());
   }
 }

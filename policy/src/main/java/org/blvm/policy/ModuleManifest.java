@@ -44,6 +44,8 @@ import org.blvm.protocol.EventType;
  *     binary}. Without either the manifest is an unsigned development manifest ({@link Admission}
  *     requires one of them from a signed module)
  * @param args the entry's arguments, passed to the program after it
+ * @param subscribes core event types whose first occurrence launches the module when its policy
+ *     starts it on demand (names from the event catalog)
  */
 public record ModuleManifest(
     String name,
@@ -60,7 +62,8 @@ public record ModuleManifest(
     List<Dependency> dependencies,
     String sandboxProfile,
     ModuleFiles files,
-    List<String> args) {
+    List<String> args,
+    List<String> subscribes) {
 
   /** Largest accepted manifest. */
   public static final int MAX_BYTES = 64 * 1024;
@@ -98,7 +101,8 @@ public record ModuleManifest(
           "dependencies",
           "sandbox_profile",
           "files",
-          "args");
+          "args",
+          "subscribes");
 
   /** How the entry is run. */
   public enum Runtime {
@@ -149,6 +153,7 @@ public record ModuleManifest(
     publishes = publishes == null ? List.of() : List.copyOf(publishes);
     dependencies = dependencies == null ? List.of() : List.copyOf(dependencies);
     args = args == null ? List.of() : List.copyOf(args);
+    subscribes = subscribes == null ? List.of() : List.copyOf(subscribes);
     if (binary != null && files != null) {
       throw new IllegalArgumentException("a manifest pins its files or its binary, not both");
     }
@@ -364,7 +369,34 @@ public record ModuleManifest(
         dependencies,
         profile,
         files,
-        args);
+        args,
+        subscribes(file, root));
+  }
+
+  /**
+   * {@code subscribes}: core event types from the catalog, each once; not ConfigLoaded or
+   * EventsDropped, which the loader sends to each module itself.
+   */
+  private static List<String> subscribes(Path file, JsonNode root) throws ManifestException {
+    List<String> types = textList(file, root, "subscribes");
+    Set<String> seen = new LinkedHashSet<>();
+    for (String t : types) {
+      Optional<EventType> e = EventType.fromWire(t);
+      if (e.isEmpty()) {
+        throw new ManifestException(
+            file, "subscribes", "\"" + t + "\" is not an event type of the catalog");
+      }
+      if (e.get() == EventType.ConfigLoaded || e.get() == EventType.EventsDropped) {
+        throw new ManifestException(
+            file,
+            "subscribes",
+            "\"" + t + "\" is sent to each module by the loader and cannot start one");
+      }
+      if (!seen.add(t)) {
+        throw new ManifestException(file, "subscribes", "\"" + t + "\" is listed twice");
+      }
+    }
+    return types;
   }
 
   private static List<Dependency> dependencies(Path file, JsonNode n, String self)
