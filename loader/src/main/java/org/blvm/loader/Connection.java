@@ -150,6 +150,11 @@ final class Connection {
     return settle(queue.offerEvent(event));
   }
 
+  /** Counts {@code n} events dropped before they were queued (see {@link OutboundQueue}). */
+  void skipEvents(long n) {
+    queue.skipEvents(n);
+  }
+
   /**
    * Sends a dispatcher's answer: written at once by the calling thread when that cannot block
    * ({@link DirectWriter}), else queued. A response may overtake queued events (a different stream

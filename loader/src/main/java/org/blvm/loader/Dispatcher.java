@@ -346,7 +346,8 @@ final class Dispatcher {
       return done(error(id, ErrorCode.NOT_FOUND, "a module cannot call itself through the node"));
     }
     ErrorValue absent = ErrorValue.of(ErrorCode.NOT_FOUND, "no module \"" + p.target() + "\"");
-    if (target.isEmpty()) {
+    boolean onDemand = !self && modules.startsOnDemand(p.target());
+    if (target.isEmpty() && !onDemand) {
       return done(Message.Response.error(id, absent));
     }
     if (!allowedPair) {
@@ -369,6 +370,12 @@ final class Dispatcher {
               : absent);
     }
     audit.record(caller.id(), what, Capability.CALL_MODULE.wireName(), true);
+    if (onDemand) {
+      // launched by this call if idle; the answer waits for it, bounded by the call timeout
+      return modules
+          .callOnDemand(p.target(), p.method(), p.params(), caller.id())
+          .thenApply(r -> answer(id, r));
+    }
     if (!target.get().serves(p.method())) {
       return done(
           error(
@@ -378,12 +385,15 @@ final class Dispatcher {
     }
     return modules
         .invoke(p.target(), p.method(), p.params(), caller.id())
-        .thenApply(
-            r ->
-                Reply.of(
-                    r.error() != null
-                        ? Message.Response.error(id, r.error())
-                        : Message.Response.ok(id, r.result())));
+        .thenApply(r -> answer(id, r));
+  }
+
+  /** The target's answer {@code r} as the answer to request {@code id}. */
+  private static Reply answer(long id, Message.Response r) {
+    return Reply.of(
+        r.error() != null
+            ? Message.Response.error(id, r.error())
+            : Message.Response.ok(id, r.result()));
   }
 
   private CompletableFuture<Reply> register(Session caller, long id, Api.RegisterApiParams p) {

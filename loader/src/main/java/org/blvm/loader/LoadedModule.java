@@ -264,6 +264,11 @@ final class LoadedModule implements Session.Progress {
     return link.deliver(event);
   }
 
+  /** Tells the module {@code n} events were dropped before they could be queued for it. */
+  void skipEvents(long n) {
+    link.skipEvents(n);
+  }
+
   /** Invokes a method the module serves (call_module, lifecycle). */
   CompletableFuture<Message.Response> invoke(String method, JsonNode params, String caller) {
     return link.invoke(method, params, caller);

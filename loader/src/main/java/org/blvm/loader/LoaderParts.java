@@ -82,6 +82,10 @@ final class LoaderParts {
             history,
             b.clock,
             dataUsage);
+    OnDemandLaunches onDemand =
+        new OnDemandLaunches(runner, modules, discovery, relay, history, config, b.ticker);
+    runner.onDemand(onDemand);
+    modules.onDemand(onDemand.starter());
     this.upgrader = new Upgrader(modules, discovery, runner, config.stopGraceMs());
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);

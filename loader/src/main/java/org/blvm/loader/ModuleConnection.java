@@ -217,6 +217,14 @@ final class ModuleConnection implements ConnectionListener, Endpoint.Gate {
         && c.sendEvent(event);
   }
 
+  /** Tells the connected module {@code n} events were dropped before they could be queued. */
+  void skipEvents(long n) {
+    Connection c = current();
+    if (c != null) {
+      c.skipEvents(n);
+    }
+  }
+
   /** Invokes a method the module serves (call_module, lifecycle). */
   CompletableFuture<Message.Response> invoke(String method, JsonNode params, String caller) {
     Connection c;

@@ -19,6 +19,23 @@ interface ModuleDirectory {
   CompletableFuture<Message.Response> invoke(
       String target, String method, JsonNode params, String caller);
 
+  /**
+   * Whether {@code id} is started on demand and does not run now: calls go to {@link
+   * #callOnDemand}.
+   */
+  default boolean startsOnDemand(String id) {
+    return false;
+  }
+
+  /**
+   * A call to a module started on demand: invoked once it runs; UNAVAILABLE when it cannot start
+   * within the call timeout; UNKNOWN_METHOD when its manifest does not provide {@code method}.
+   */
+  default CompletableFuture<Message.Response> callOnDemand(
+      String target, String method, JsonNode params, String caller) {
+    throw new UnsupportedOperationException("no module starts on demand here");
+  }
+
   /** Every loaded module, for {@code discover_modules}. */
   List<Api.ModuleInfo> moduleInfos();
 }

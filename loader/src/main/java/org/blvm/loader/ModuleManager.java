@@ -155,7 +155,7 @@ public final class ModuleManager implements AutoCloseable {
    */
   public PolicyReload reloadPolicy(Policy policy) {
     ensureOpen();
-    return parts.runner.reloadPolicy(Objects.requireNonNull(policy, "policy"));
+    return parts.runner.policies().reload(Objects.requireNonNull(policy, "policy"));
   }
 
   /** The policy in force (the builder's admission's, or the last one reloaded). */

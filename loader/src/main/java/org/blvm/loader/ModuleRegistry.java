@@ -18,9 +18,9 @@ import org.blvm.protocol.Message;
 import org.blvm.protocol.SharedEvent;
 
 /**
- * The modules a manager knows, by name: the loaded ones and the refused ones (with their status).
- * It is the {@link ModuleDirectory} and {@link EventSink} of the dispatcher, and fans events out to
- * subscribers. Lock-free: concurrent maps.
+ * The modules a manager knows, by name: the loaded ones and the ones not loaded (refused, or idle
+ * until started on demand), with their status. It is the {@link ModuleDirectory} and {@link
+ * EventSink} of the dispatcher, and fans events out to subscribers. Lock-free: concurrent maps.
  */
 final class ModuleRegistry implements ModuleDirectory, EventSink {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -30,8 +30,15 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
   private final Map<String, ModuleCounters> counters = new ConcurrentSkipListMap<>();
   private final ModuleEventListener eventListener;
 
+  /** The modules started on demand (set once, before the first start). */
+  private volatile OnDemandStarter onDemand;
+
   ModuleRegistry(ModuleEventListener eventListener) {
     this.eventListener = eventListener;
+  }
+
+  void onDemand(OnDemandStarter starter) {
+    this.onDemand = starter;
   }
 
   /** Adds a loaded module; false when one of that name is loaded already. */
@@ -133,8 +140,12 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
   /** Queues the event for every connected subscriber; returns how many. */
   int fanOut(SharedEvent event) {
     int n = 0;
+    OnDemandStarter od = onDemand;
+    if (od != null) {
+      od.offer(event); // on-demand modules not running now: queued, and started if they need it
+    }
     for (LoadedModule m : loaded.values()) {
-      if (m.deliver(event)) {
+      if ((od == null || od.passes(m.id())) && m.deliver(event)) {
         n++;
       }
     }
@@ -160,6 +171,10 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
   @Override
   public CompletableFuture<Message.Response> invoke(
       String target, String method, JsonNode params, String caller) {
+    OnDemandStarter od = onDemand;
+    if (od != null) {
+      od.called(target);
+    }
     LoadedModule m = loaded.get(target);
     if (m == null) {
       return CompletableFuture.completedFuture(
@@ -167,6 +182,18 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
               0, ErrorValue.of(ErrorCode.UNAVAILABLE, "module " + target + " is not running")));
     }
     return m.invoke(method, params, caller);
+  }
+
+  @Override
+  public boolean startsOnDemand(String target) {
+    OnDemandStarter od = onDemand;
+    return od != null && od.intercepts(target);
+  }
+
+  @Override
+  public CompletableFuture<Message.Response> callOnDemand(
+      String target, String method, JsonNode params, String caller) {
+    return onDemand.call(target, method, params, caller);
   }
 
   @Override

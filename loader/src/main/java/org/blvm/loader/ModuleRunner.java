@@ -13,13 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
-import org.blvm.policy.Admission;
-import org.blvm.policy.AdmissionException;
-import org.blvm.policy.AdmittedModule;
-import org.blvm.policy.Policy;
-import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
@@ -30,8 +24,7 @@ import org.blvm.protocol.Message;
  * LoadedModule.Listener}: it publishes lifecycle events through the {@link EventRelay} and hands
  * failures to the {@link RestartPolicy}.
  *
- * <p>Over 400 lines: the starts, stops and restarts share the registry's hand-over of a module's
- * launches (retire, launch) and the listener calls that drive them.
+ * <p>Policy reloads are applied by its {@link PolicyApplier}.
  */
 final class ModuleRunner implements LoadedModule.Listener {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -47,10 +40,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final ConfigReloader configReloader;
   private final ModuleLogListener logListener;
   private final ModuleHistory history;
-  private final Clock clock;
-
-  /** Held while a policy reload applies (it stops modules): reloads run one at a time. */
-  private final ReentrantLock policyReload = new ReentrantLock();
+  private final PolicyApplier policies;
 
   private final DataUsageMonitor dataUsage;
   private final ScheduledExecutorService timer = DaemonThreads.scheduler("blvm-timer");
@@ -59,6 +49,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private volatile LoadedModule.Services services;
+  private volatile OnDemandLaunches onDemand;
   private volatile boolean closed;
 
   ModuleRunner(
@@ -86,8 +77,13 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.configReloader = configReloader;
     this.logListener = logListener;
     this.history = history;
-    this.clock = clock;
+    this.policies = new PolicyApplier(modules, discovery, relay, config.stopGraceMs(), clock);
     this.dataUsage = dataUsage;
+  }
+
+  /** Applies policy reloads to the running modules ({@code ModuleManager.reloadPolicy}). */
+  PolicyApplier policies() {
+    return policies;
   }
 
   /** Runs the connect deadlines of launches (one thread, {@code blvm-timer}). */
@@ -100,9 +96,21 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.services = s;
   }
 
-  /** Admits the module in {@code dir} and launches it; a failure is its FAILED status. */
+  /** The modules started on demand (set once, before the first start). */
+  void onDemand(OnDemandLaunches od) {
+    this.onDemand = od;
+  }
+
+  /**
+   * Admits the module in {@code dir} and launches it (or, when its policy starts it on demand,
+   * leaves it IDLE); a failure is its FAILED status.
+   */
   ModuleStatus start(Path dir) {
-    return launch(discovery.admit(dir), dir);
+    ModuleDiscovery.Outcome o = discovery.admit(dir);
+    if (o.refused() == null && o.admitted().modulePolicy().start().onDemand()) {
+      return onDemand.admit(o.admitted(), dir);
+    }
+    return launch(o, dir);
   }
 
   /**
@@ -154,10 +162,8 @@ final class ModuleRunner implements LoadedModule.Listener {
           .transition(ModuleState.FAILED, "launch failed: " + e.getMessage(), ModuleState.LOADED);
       m.closeEndpoints("launch failed");
     }
-    if (o.by() != discovery.admission()) {
-      // a policy reload happened while this module was admitted: check it against the new one
-      applyPolicy(m, discovery.admission(), new ArrayList<>(), new ArrayList<>());
-    }
+    // a policy reload may have happened while this module was admitted
+    policies.checkLateStart(m, o.by());
     return m.host().status();
   }
 
@@ -170,6 +176,10 @@ final class ModuleRunner implements LoadedModule.Listener {
    * @throws IllegalStateException when it is running or stopping
    */
   ModuleStatus startById(String id) {
+    if (onDemand.starter().manages(id)) {
+      onDemand.starter().startNow(id); // launched now, or once its last run ended
+      return modules.status(id).orElseThrow();
+    }
     Path dir = discovery.modulesDir().resolve(requireName(id));
     LoadedModule old = modules.get(id).orElse(null);
     if (old != null) {
@@ -254,6 +264,7 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   /** Stops the module if needed and forgets it; its data directory stays. */
   void unload(String id) {
+    onDemand.forget(id); // before the stop: an on-demand module does not return to idle
     if (modules.get(id).isEmpty() && modules.forgetRefused(id)) {
       history.changed(id, ModuleState.FAILED, ModuleState.UNLOADED, null);
       return;
@@ -300,35 +311,13 @@ final class ModuleRunner implements LoadedModule.Listener {
    */
   void stopAll() {
     closed = true;
+    onDemand.starter().close();
     timer.shutdownNow();
     restarts.close();
     List<LoadedModule> all = new ArrayList<>(modules.all());
     List<String> reasons = new ArrayList<>();
     all.forEach(m -> reasons.add(null));
-    stopInParallel(all, reasons);
-  }
-
-  /**
-   * Stops each module (one {@code blvm-<module>-stop} thread each), with its reason (null: none);
-   * returns when all have stopped.
-   */
-  private void stopInParallel(List<LoadedModule> ms, List<String> reasons) {
-    List<Thread> stoppers = new ArrayList<>();
-    for (int i = 0; i < ms.size(); i++) {
-      LoadedModule m = ms.get(i);
-      String why = reasons.get(i);
-      Thread t = new Thread(() -> m.stop(config.stopGraceMs(), why), "blvm-" + m.id() + "-stop");
-      t.start();
-      stoppers.add(t);
-    }
-    for (Thread t : stoppers) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    PolicyApplier.stopInParallel(all, reasons, config.stopGraceMs());
   }
 
   /** For events the manager itself raises (module lifecycle); relayed in order with node events. */
@@ -347,94 +336,7 @@ final class ModuleRunner implements LoadedModule.Listener {
         EventType.ModuleStateChanged,
         new EventPayloads.ModuleStateChanged(host.id(), from.name(), to.name()));
     history.changed(host.id(), from, to, detail);
-  }
-
-  // ------------------------------------------------------------------ policy reload
-
-  /**
-   * Applies a new policy: every admission from now on uses it (starts, restarts), and each running
-   * module is checked against it ({@link Admission#recheck}): one it refuses is stopped with the
-   * reason, one that keeps running loses the capabilities the policy no longer grants at once.
-   * Reloads run one at a time; stops run in parallel, each bounded like stopModule.
-   */
-  PolicyReload reloadPolicy(Policy policy) {
-    policyReload.lock();
-    try {
-      Admission next = discovery.admission().withPolicy(policy);
-      discovery.admission(next);
-      List<LoadedModule> refused = new ArrayList<>();
-      List<String> reasons = new ArrayList<>();
-      List<PolicyReload.Narrowed> narrowed = new ArrayList<>();
-      for (LoadedModule m : modules.all()) {
-        PolicyReload.Narrowed n = applyPolicyChecks(m, next, refused, reasons);
-        if (n != null) {
-          narrowed.add(n);
-        }
-      }
-      List<PolicyReload.Stopped> stopped = stopAll(refused, reasons);
-      LOG.log(
-          System.Logger.Level.INFO,
-          "policy {0} applied: {1} module(s) stopped, {2} narrowed",
-          policy.source(),
-          Integer.toString(stopped.size()),
-          Integer.toString(narrowed.size()));
-      return new PolicyReload(clock.instant(), policy.source(), stopped, narrowed);
-    } finally {
-      policyReload.unlock();
-    }
-  }
-
-  /** Checks one running module against {@code a} and stops it when refused (a late start). */
-  private void applyPolicy(
-      LoadedModule m, Admission a, List<LoadedModule> refused, List<String> reasons) {
-    applyPolicyChecks(m, a, refused, reasons);
-    stopAll(refused, reasons);
-  }
-
-  /**
-   * Checks a running module against {@code a}: adds it (and why) to {@code refused}, or narrows its
-   * capabilities; returns what it lost, or null.
-   */
-  private PolicyReload.Narrowed applyPolicyChecks(
-      LoadedModule m, Admission a, List<LoadedModule> refused, List<String> reasons) {
-    if (!m.host().state().isLive()) {
-      return null; // stopped or failed: its next start is admitted under the new policy
-    }
-    try {
-      AdmittedModule now = a.recheck(m.admitted(), m.moduleDir());
-      Set<Capability> removed = m.session().narrow(now.grantedCapabilities());
-      if (removed.isEmpty()) {
-        return null;
-      }
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "module {0}: the policy no longer grants {1}; from now on they are refused",
-          m.id(),
-          removed);
-      return new PolicyReload.Narrowed(m.id(), removed);
-    } catch (AdmissionException e) {
-      refused.add(m);
-      reasons.add("stopped by a policy reload: " + e.getMessage());
-      return null;
-    }
-  }
-
-  /** Stops each module with its reason, in parallel; returns how each ended. */
-  private List<PolicyReload.Stopped> stopAll(List<LoadedModule> refused, List<String> reasons) {
-    if (refused.isEmpty()) {
-      return List.of();
-    }
-    relay.flush();
-    for (int i = 0; i < refused.size(); i++) {
-      LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", refused.get(i).id(), reasons.get(i));
-    }
-    stopInParallel(refused, reasons);
-    List<PolicyReload.Stopped> out = new ArrayList<>();
-    for (int i = 0; i < refused.size(); i++) {
-      LoadedModule m = refused.get(i);
-      out.add(new PolicyReload.Stopped(m.id(), reasons.get(i), m.host().state()));
-    }
-    return out;
+    onDemand.starter().stateChanged(host.id(), to, detail);
   }
 
   /** Holds automatic restarts of {@code id} (an upgrade replaces its launches itself). */
@@ -448,7 +350,8 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   @Override
   public void failed(LoadedModule m, Integer exitStatus) {
-    if (!closed && !held.contains(m.id())) {
+    // an on-demand module that fails returns to idle: the next call or event starts it
+    if (!closed && !held.contains(m.id()) && !onDemand.starter().manages(m.id())) {
       restarts.failed(
           m.id(), m.session().policy().restart(), exitStatus, m.host(), () -> restart(m));
     }

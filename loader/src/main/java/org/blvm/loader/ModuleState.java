@@ -4,7 +4,8 @@ package org.blvm.loader;
  * Where a module is in its life. Normal order: LOADED → INITIALIZED → SUBSCRIBED → STARTED →
  * STOPPING → STOPPED → UNLOADED. SUBSCRIBED is skipped by a module that subscribes to nothing.
  * FAILED is terminal for the current process: its manifest was refused, its launch failed, it
- * exited on its own or it broke the protocol.
+ * exited on its own or it broke the protocol. IDLE is a module the policy starts on demand while it
+ * does not run.
  */
 public enum ModuleState {
   /** Manifest accepted, socket bound, process launched; not yet authenticated. */
@@ -22,7 +23,12 @@ public enum ModuleState {
   /** Could not start, crashed, or broke the protocol. */
   FAILED,
   /** Removed from the manager. */
-  UNLOADED;
+  UNLOADED,
+  /**
+   * Started on demand and not running now: admitted, launched by the first call or event it needs
+   * (docs/lifecycle.md).
+   */
+  IDLE;
 
   /** True while the module process is expected to be running. */
   public boolean isLive() {

@@ -191,6 +191,25 @@ final class OutboundQueue {
     return Offer.QUEUED;
   }
 
+  /**
+   * Counts {@code n} events as dropped before they could be queued: they take the next sequence
+   * numbers, and the next batch starts with an EventsDropped marker for them.
+   */
+  void skipEvents(long n) {
+    synchronized (lock) {
+      if (closed || n <= 0) {
+        return;
+      }
+      if (droppedCount == 0) {
+        droppedFirst = eventSeq + 1;
+      }
+      eventSeq += n;
+      droppedLast = eventSeq;
+      droppedCount += n;
+    }
+    droppedCounter.accept(n);
+  }
+
   /** Queues a control frame and wakes the writer at once (and ends its linger). */
   Offer offerControl(byte[] frame) {
     synchronized (lock) {

@@ -121,6 +121,7 @@ final class ManifestEditor {
         m.sandboxProfile(),
         null,
         m.args(),
-        m.dataVersion());
+        m.dataVersion(),
+        m.subscribes());
   }
 }

@@ -47,6 +47,8 @@ import org.blvm.protocol.EventType;
  * @param dataVersion the version of the module's data layout ({@code data_version}, 0 when not
  *     declared): the loader never starts a version whose data version is lower than the highest
  *     that ran with the module's data (docs/lifecycle.md)
+ * @param subscribes core event types whose first occurrence launches the module when its policy
+ *     starts it on demand (names from the event catalog)
  */
 public record ModuleManifest(
     String name,
@@ -64,7 +66,8 @@ public record ModuleManifest(
     String sandboxProfile,
     ModuleFiles files,
     List<String> args,
-    int dataVersion) {
+    int dataVersion,
+    List<String> subscribes) {
 
   /** Largest accepted manifest. */
   public static final int MAX_BYTES = 64 * 1024;
@@ -106,7 +109,8 @@ public record ModuleManifest(
           "sandbox_profile",
           "files",
           "args",
-          "data_version");
+          "data_version",
+          "subscribes");
 
   /** How the entry is run. */
   public enum Runtime {
@@ -157,6 +161,7 @@ public record ModuleManifest(
     publishes = publishes == null ? List.of() : List.copyOf(publishes);
     dependencies = dependencies == null ? List.of() : List.copyOf(dependencies);
     args = args == null ? List.of() : List.copyOf(args);
+    subscribes = subscribes == null ? List.of() : List.copyOf(subscribes);
     if (binary != null && files != null) {
       throw new IllegalArgumentException("a manifest pins its files or its binary, not both");
     }
@@ -376,7 +381,34 @@ public record ModuleManifest(
         profile,
         files,
         args,
-        ManifestDataVersion.parse(file, root.get("data_version")));
+        ManifestDataVersion.parse(file, root.get("data_version")),
+        subscribes(file, root));
+  }
+
+  /**
+   * {@code subscribes}: core event types from the catalog, each once; not ConfigLoaded or
+   * EventsDropped, which the loader sends to each module itself.
+   */
+  private static List<String> subscribes(Path file, JsonNode root) throws ManifestException {
+    List<String> types = textList(file, root, "subscribes");
+    Set<String> seen = new LinkedHashSet<>();
+    for (String t : types) {
+      Optional<EventType> e = EventType.fromWire(t);
+      if (e.isEmpty()) {
+        throw new ManifestException(
+            file, "subscribes", "\"" + t + "\" is not an event type of the catalog");
+      }
+      if (e.get() == EventType.ConfigLoaded || e.get() == EventType.EventsDropped) {
+        throw new ManifestException(
+            file,
+            "subscribes",
+            "\"" + t + "\" is sent to each module by the loader and cannot start one");
+      }
+      if (!seen.add(t)) {
+        throw new ManifestException(file, "subscribes", "\"" + t + "\" is listed twice");
+      }
+    }
+    return types;
   }
 
   private static List<Dependency> dependencies(Path file, JsonNode n, String self)

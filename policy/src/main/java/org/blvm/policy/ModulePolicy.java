@@ -20,6 +20,7 @@ import org.blvm.protocol.Capability;
  *     is FAILED and its process ended
  * @param network what the module may reach over the network ({@code network}: brokered rules and
  *     limits, or the host's network namespace)
+ * @param start when the module is launched ({@code start}, {@code idle_seconds})
  */
 public record ModulePolicy(
     String section,
@@ -37,7 +38,8 @@ public record ModulePolicy(
     boolean allowUnsigned,
     int threshold,
     int connectTimeoutSeconds,
-    NetworkPolicy network) {
+    NetworkPolicy network,
+    StartRule start) {
 
   /** {@code connect_timeout_seconds} when the policy does not set it. */
   public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
@@ -72,10 +74,49 @@ public record ModulePolicy(
     Objects.requireNonNull(restart);
     Objects.requireNonNull(onDisallowedCapability);
     Objects.requireNonNull(network);
+    Objects.requireNonNull(start);
     if (connectTimeoutSeconds < 1) {
       throw new IllegalArgumentException(
           "connectTimeoutSeconds must be >= 1, found " + connectTimeoutSeconds);
     }
+  }
+
+  /** A module launched at node start ({@link StartRule#DEFAULT}). */
+  public ModulePolicy(
+      String section,
+      Set<String> overrides,
+      Set<Capability> capabilities,
+      Optional<String> sandboxProfile,
+      LimitSettings limits,
+      List<String> configSections,
+      Set<String> callableModules,
+      List<String> configSecrets,
+      RateLimit rateLimit,
+      EventOverflow eventOverflow,
+      RestartRule restart,
+      DisallowedCapability onDisallowedCapability,
+      boolean allowUnsigned,
+      int threshold,
+      int connectTimeoutSeconds,
+      NetworkPolicy network) {
+    this(
+        section,
+        overrides,
+        capabilities,
+        sandboxProfile,
+        limits,
+        configSections,
+        callableModules,
+        configSecrets,
+        rateLimit,
+        eventOverflow,
+        restart,
+        onDisallowedCapability,
+        allowUnsigned,
+        threshold,
+        connectTimeoutSeconds,
+        network,
+        StartRule.DEFAULT);
   }
 
   /** {@code limits} keys, as written in the policy file. */

@@ -68,7 +68,9 @@ public final class Policy {
               "on_disallowed_capability",
               "allow_unsigned",
               "threshold",
-              "network"));
+              "network",
+              "start",
+              "idle_seconds"));
   private static final Set<String> LIMIT_KEYS = new TreeSet<>(ModulePolicy.LIMIT_KEYS);
 
   /** Highest {@code data_files}: the loader walks every entry, so it bounds a walk's length. */
@@ -561,7 +563,21 @@ public final class Policy {
         allowUnsigned,
         threshold,
         connectTimeout,
-        NetworkSection.parse(p, n.get("network"), base.network(), at));
+        NetworkSection.parse(p, n.get("network"), base.network(), at),
+        startRule(p, n, base.start(), at));
+  }
+
+  /** {@code start} and {@code idle_seconds} over {@code base}. */
+  private static StartRule startRule(Problems p, JsonNode n, StartRule base, String at) {
+    return new StartRule(
+        p.choice(n, "start", at + ".start", StartRule.Mode.class, base.mode()),
+        p.integer(
+            n,
+            "idle_seconds",
+            at + ".idle_seconds",
+            1,
+            StartRule.MAX_IDLE_SECONDS,
+            base.idleSeconds()));
   }
 
   /** Collects problems with their lines. */

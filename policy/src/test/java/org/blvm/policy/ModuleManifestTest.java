@@ -95,6 +95,31 @@ class ModuleManifestTest {
   }
 
   @Test
+  void subscribes_catalogTypesOnly_eachOnce() throws Exception {
+    String withSubscribes =
+        VALID.replace(
+            "[config]", "subscribes = [\"NewBlock\", \"MempoolTransactionAdded\"]\n[config]");
+    assertEquals(
+        List.of("NewBlock", "MempoolTransactionAdded"), parse(withSubscribes).subscribes());
+    assertEquals(List.of(), parse(VALID).subscribes());
+    for (String bad :
+        List.of(
+            "[\"NoSuchEvent\"]",
+            "[\"fee.changed\"]",
+            "[\"ConfigLoaded\"]",
+            "[\"EventsDropped\"]",
+            "[\"NewBlock\", \"NewBlock\"]",
+            "\"NewBlock\"")) {
+      ManifestException e =
+          assertThrows(
+              ManifestException.class,
+              () -> parse(VALID.replace("[config]", "subscribes = " + bad + "\n[config]")),
+              bad);
+      assertEquals("subscribes", e.key(), bad);
+    }
+  }
+
+  @Test
   void parse_mainClassWithNativeRuntime_refused() {
     ManifestException e =
         assertThrows(

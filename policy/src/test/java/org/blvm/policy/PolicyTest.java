@@ -272,6 +272,31 @@ class PolicyTest {
   }
 
   @Test
+  void start_eagerByDefault_onDemandWithIdleSecondsLayered_andBadValuesRefused() throws Exception {
+    Policy p =
+        Fixtures.policy(
+            "[defaults]\nidle_seconds = 60\n"
+                + "[modules.m]\nstart = \"on_demand\"\n"
+                + "[modules.n]\nstart = \"on_demand\"\nidle_seconds = 5\n[modules.o]\n");
+    assertEquals(StartRule.Mode.EAGER, p.defaults().start().mode());
+    assertTrue(p.forModule("m").start().onDemand());
+    assertEquals(60, p.forModule("m").start().idleSeconds());
+    assertEquals(5, p.forModule("n").start().idleSeconds());
+    assertFalse(p.forModule("o").start().onDemand());
+    assertEquals(
+        StartRule.DEFAULT_IDLE_SECONDS,
+        Fixtures.policy("[modules.m]\n").forModule("m").start().idleSeconds());
+
+    PolicyException.Problem mode = onlyProblem("[modules.m]\nstart = \"lazy\"\n");
+    assertEquals("modules.m.start", mode.key());
+    assertTrue(mode.message().contains("eager | on_demand"), mode.message());
+    PolicyException.Problem zero = onlyProblem("[modules.m]\nidle_seconds = 0\n");
+    assertEquals("modules.m.idle_seconds", zero.key());
+    PolicyException.Problem big = onlyProblem("[defaults]\nidle_seconds = 86401\n");
+    assertEquals("defaults.idle_seconds", big.key());
+  }
+
+  @Test
   void forModule_sectionOverridesOnlyWhatItSets() throws Exception {
     Policy p =
         Fixtures.policy(

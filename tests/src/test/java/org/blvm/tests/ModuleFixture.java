@@ -117,6 +117,22 @@ final class ModuleFixture {
       String configToml,
       MinisignSecretKey key)
       throws IOException {
+    installWith(modulesDir, name, version, capabilities, "", configToml, key);
+  }
+
+  /**
+   * {@link #install(Path, String, String, String, String, MinisignSecretKey)} with {@code
+   * manifestToml} (top-level manifest keys, e.g. {@code subscribes}) added to the manifest.
+   */
+  static void installWith(
+      Path modulesDir,
+      String name,
+      String version,
+      String capabilities,
+      String manifestToml,
+      String configToml,
+      MinisignSecretKey key)
+      throws IOException {
     Path dir = modulesDir.resolve(name);
     Files.createDirectories(dir);
     Files.copy(testModuleJar(), dir.resolve("module.jar"), StandardCopyOption.REPLACE_EXISTING);
@@ -129,7 +145,9 @@ final class ModuleFixture {
             + "\"\nruntime = \"java\"\nentry = \"module.jar\"\n"
             + "capabilities = ["
             + capabilities
-            + "]\nprovides = [\"echo\", \"call_back\"]\npublishes = [\"test.block_seen\", \"test.probe\"]\n[config]\n"
+            + "]\nprovides = [\"echo\", \"call_back\"]\npublishes = [\"test.block_seen\", \"test.probe\"]\n"
+            + manifestToml
+            + "\n[config]\n"
             + configToml
             + "\n");
     try {
