@@ -2,8 +2,10 @@
 
 Connection() connects to the node named by BLVM_SOCKET, says hello with BLVM_TOKEN and keeps the
 welcome's context. request() sends a NodeAPI call and returns its result (raising NodeError for an
-error response); events and invokes that arrive meanwhile are kept for next_message(). The module
-runs single-threaded: it reads only while it waits for a response or for its next message.
+error response); events and invokes that arrive meanwhile are kept for next_message(). connect()
+asks the node for a brokered TCP connection (net_connect) and returns the socket the node handed
+over with the response (docs/protocol.md section 2.5). The module runs single-threaded: it reads
+only while it waits for a response or for its next message.
 """
 import os
 import stat
@@ -163,6 +165,11 @@ def decode(payload):
     return value
 
 
+def _close_all(fds):
+    for fd in fds:
+        os.close(fd)
+
+
 # ---- the connection --------------------------------------------------------------------------
 
 def _check_socket_dir(path):
@@ -199,27 +206,68 @@ class Connection:
             buf += chunk
         return bytes(buf)
 
-    def read(self):
-        (n,) = struct.unpack(">I", self._read_exact(4))
-        if n == 0 or n > MAX_FRAME:
-            raise ProtocolError("bad frame length %d" % n)
-        message = decode(self._read_exact(n))
+    def _read_frame(self):
+        """One frame: (message, descriptors). docs/protocol.md section 2.5: the descriptors of a
+        frame come with the read that returns its first byte; this client never reads past the
+        end of a frame, so that read is the first read of the frame's length prefix."""
+        head, fds, _flags, _addr = socket.recv_fds(self.sock, 4, 1)
+        try:
+            if not head:
+                raise ProtocolError("the node closed the connection")
+            while len(head) < 4:
+                more, extra, _, _ = socket.recv_fds(self.sock, 4 - len(head), 1)
+                _close_all(extra)  # never expected past a frame's first byte
+                if not more:
+                    raise ProtocolError("the node closed the connection")
+                head += more
+            (n,) = struct.unpack(">I", head)
+            if n == 0 or n > MAX_FRAME:
+                raise ProtocolError("bad frame length %d" % n)
+            message = decode(self._read_exact(n))
+        except BaseException:
+            _close_all(fds)
+            raise
         if message.get("kind") == "close":
+            _close_all(fds)
             raise ProtocolError("closed by the node: %s %s" % (message.get("code"), message.get("message")))
+        return message, fds
+
+    def read(self):
+        """The next message; a descriptor that came with it is unexpected and closed at once."""
+        message, fds = self._read_frame()
+        _close_all(fds)
         return message
 
-    def request(self, method, params=None):
-        """Calls NodeAPI `method`; returns its result or raises NodeError."""
+    def _call(self, method, params):
+        """Sends a request; returns (result, descriptors of its response) or raises NodeError."""
         rid = self.next_id
         self.next_id += 1
         self.send({"kind": "request", "id": rid, "method": method, "params": params})
         while True:
-            m = self.read()
+            m, fds = self._read_frame()
             if m.get("kind") == "response" and m.get("id") == rid:
                 if "error" in m and m["error"] is not None:
+                    _close_all(fds)
                     raise NodeError(method, m["error"])
-                return m.get("result")
+                return m.get("result"), fds
+            _close_all(fds)
             self.pending.append(m)
+
+    def request(self, method, params=None):
+        """Calls NodeAPI `method`; returns its result or raises NodeError."""
+        result, fds = self._call(method, params)
+        _close_all(fds)
+        return result
+
+    def connect(self, host, port):
+        """net_connect: returns (a connected TCP socket.socket, the result {address, port, rule})
+        or raises NodeError (NOT_CAPABLE when no rule of the operator allows host:port)."""
+        result, fds = self._call("net_connect", {"host": host, "port": port})
+        if len(fds) != 1:
+            _close_all(fds)
+            self.close("PROTOCOL_ERROR", "net_connect answered with %d descriptors" % len(fds))
+            raise ProtocolError("net_connect answered with %d descriptors, not one" % len(fds))
+        return socket.socket(fileno=fds[0]), result
 
     def next_message(self):
         """The next event or invoke, in the order the node sent them."""

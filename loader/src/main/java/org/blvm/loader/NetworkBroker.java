@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -26,13 +27,14 @@ import org.blvm.protocol.NetAddress;
 /**
  * The privileged half of a module's network: {@code net_connect} and {@code net_listen}. A connect
  * is checked against the module's rules and limits on its reader thread; the name is then resolved
- * on {@code blvm-net-resolve-N} (bounded by the resolve timeout: a resolution that hangs costs that
- * thread, never the module's reader or another request), every address it resolved to is judged
- * ({@link AddressClass}: only a rule naming an address literally reaches loopback, private,
- * metadata …), and the socket is connected, with a deadline, on {@code blvm-net-connect-N} to an
- * address that was checked (the name is never resolved a second time). The connected socket goes
- * back as the answer's descriptor. Every attempt is audited with the host, the addresses and the
- * rule. The answer may complete after later requests of the same module, like {@code call_module}.
+ * on {@code blvm-net-resolve-N} (bounded by the resolve timeout: a resolution that hangs is
+ * interrupted at the timeout and never holds up the module's reader or another request), every
+ * address it resolved to is judged ({@link AddressClass}: only a rule naming an address literally
+ * reaches loopback, private, metadata …), and the socket is connected, with a deadline, on {@code
+ * blvm-net-connect-N} to an address that was checked (the name is never resolved a second time).
+ * The connected socket goes back as the answer's descriptor. Every attempt is audited with the
+ * host, the addresses and the rule. The answer may complete after later requests of the same
+ * module, like {@code call_module}.
  *
  * <p>Over 400 lines: one request's whole path (rule, limits, resolution, address check, connect,
  * answer), kept in one file so that every refusal and its audit line are read together.
@@ -152,8 +154,7 @@ final class NetworkBroker implements AutoCloseable {
       resolved =
           literal.isPresent()
               ? CompletableFuture.completedFuture(List.of(literal.get()))
-              : CompletableFuture.supplyAsync(() -> resolve(p.host()), resolvers)
-                  .orTimeout(resolveTimeoutMs, TimeUnit.MILLISECONDS);
+              : resolveBounded(p.host());
     } catch (RejectedExecutionException e) {
       return done(busy(caller, id, target, facts));
     }
@@ -220,12 +221,35 @@ final class NetworkBroker implements AutoCloseable {
     }
   }
 
-  private List<InetAddress> resolve(String host) {
-    try {
-      return resolver.resolve(host);
-    } catch (UnknownHostException e) {
-      throw new CompletionException(e);
-    }
+  /**
+   * Resolves {@code host} on a resolver thread; the future fails with a {@link TimeoutException}
+   * after the resolve timeout, and the resolution is then cancelled with an interrupt: a resolver
+   * that honours interrupts gives its thread back at once, one still queued never runs. (The JDK's
+   * resolver does not: its thread stays busy until the system resolver gives up, within the timeout
+   * and attempts of the host's resolv.conf.)
+   *
+   * @throws RejectedExecutionException when every resolver thread is busy and the queue is full
+   */
+  private CompletableFuture<List<InetAddress>> resolveBounded(String host) {
+    CompletableFuture<List<InetAddress>> resolved = new CompletableFuture<>();
+    Future<?> task =
+        resolvers.submit(
+            () -> {
+              try {
+                resolved.complete(resolver.resolve(host));
+              } catch (UnknownHostException | RuntimeException e) {
+                resolved.completeExceptionally(e);
+              }
+            });
+    resolved
+        .orTimeout(resolveTimeoutMs, TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (addresses, err) -> {
+              if (err instanceof TimeoutException) {
+                task.cancel(true);
+              }
+            });
+    return resolved;
   }
 
   /** On a connector thread: judge the resolved addresses, connect, answer. */

@@ -53,6 +53,8 @@ class NetworkBrokerTest {
 
   private ServerSocket server;
   private final CountDownLatch releaseSlowResolver = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicInteger resolutionsHanging =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @BeforeEach
@@ -78,6 +80,17 @@ class NetworkBrokerTest {
         return List.of(InetAddress.getByName("169.254.169.254"));
       case "mapped.test":
         return List.of(java.net.Inet6Address.getByAddress(null, mapped(10, 0, 0, 1), -1));
+      case "never.test":
+        // a resolution that never returns by itself: only an interrupt ends it
+        resolutionsHanging.incrementAndGet();
+        try {
+          new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          resolutionsHanging.decrementAndGet();
+        }
+        throw new UnknownHostException(host);
       case "slow.test":
         try {
           releaseSlowResolver.await();
@@ -285,6 +298,62 @@ class NetworkBrokerTest {
     assertEquals("resolving slow.test took longer than 300 ms", slow.error().message());
     assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 5000);
     awaitAudit("net_connect:slow.test:80", "failed");
+  }
+
+  @Test
+  void connect_resolverNeverReturns_timeoutAtTheDefaultFiveSeconds_audited() throws Exception {
+    LoaderFixture fx = start("connect = [\"never.test:80\"]", b -> {});
+    RawClient c = client(fx);
+
+    long start = System.nanoTime();
+    Message.Response r = ask(c, connect(1, "never.test", 80, c));
+    long tookMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+    assertEquals(ErrorCode.TIMEOUT, r.error().code());
+    assertEquals("resolving never.test took longer than 5000 ms", r.error().message());
+    assertTrue(tookMs >= 5000 && tookMs < 15_000, "answered after " + tookMs + " ms");
+    JsonNode a = awaitAudit("net_connect:never.test:80", "failed");
+    assertEquals("resolution timed out", a.get("reason").asText());
+    assertEquals("never.test:80", a.get("rule").asText());
+  }
+
+  @Test
+  void connect_moreHangingResolutionsThanResolverThreads_eachTimesOut_threadsComeBack()
+      throws Exception {
+    LoaderFixture fx =
+        start(
+            "connect = [\"never.test:80\", \"api.test:80\"]\nconnects_per_second = 100",
+            b -> b.networkTimeouts(Duration.ofMillis(200), Duration.ofSeconds(2)));
+    RawClient c = client(fx);
+    int hanging = 10; // more than the broker's resolver threads
+    for (int i = 1; i <= hanging; i++) {
+      c.send(connect(i, "never.test", 80, c));
+    }
+    for (int i = 1; i <= hanging; i++) {
+      Message.Response r = c.expect(Message.Response.class);
+      assertEquals(ErrorCode.TIMEOUT, r.error().code(), "" + r.error());
+    }
+    // every timed-out resolution was interrupted (or never started): no thread is held by one
+    Poll.until(
+        () -> resolutionsHanging.get() == 0,
+        Duration.ofSeconds(5),
+        "resolutions still hanging " + resolutionsHanging);
+    // so a name that resolves is still resolved (to loopback here, refused as such)
+    Message.Response after = ask(c, connect(hanging + 1, "api.test", 80, c));
+    assertEquals(ErrorCode.NOT_CAPABLE, after.error().code(), "" + after.error());
+    assertTrue(after.error().message().contains("loopback"), after.error().message());
+    Poll.until(
+        () -> {
+          try {
+            return audit("net_connect:never.test:80").stream()
+                    .filter(n -> n.path("reason").asText().equals("resolution timed out"))
+                    .count()
+                == hanging;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        Duration.ofSeconds(5),
+        "an audit line for every timed-out resolution");
   }
 
   @Test

@@ -1,7 +1,6 @@
 package org.blvm.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.FileDescriptor;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -185,39 +184,13 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
 
   /**
    * The descriptors that came with {@code m} (docs/protocol.md §2.5), before the answer is
-   * completed: a successful answer to a call waiting for a descriptor must carry exactly one, which
-   * that call then owns; every descriptor that came with any other frame is closed and otherwise
-   * ignored.
+   * completed: see {@link DescriptorHandOver}.
    *
-   * @return a protocol violation (the answer carried none or more than one; all are closed), or
-   *     null
+   * @return a protocol violation, or null
    */
   private String handOverDescriptors(Message m) {
-    FileDescriptor[] fds = responses.takeDescriptors();
-    int count = fds == null ? 0 : fds.length;
-    if (m instanceof Message.Response r && r.error() == null && calls.awaitsDescriptor(r.id())) {
-      if (count == 1 && calls.offerDescriptor(r.id(), fds[0])) {
-        return null;
-      }
-      IncomingFrames.closeAll(fds); // none, too many, or the call gave up meanwhile
-      return count == 1
-          ? null
-          : "the answer to request "
-              + r.id()
-              + " carried "
-              + count
-              + " descriptors; a successful net_connect or net_listen answer carries exactly one";
-    }
-    if (count > 0) {
-      IncomingFrames.closeAll(fds);
-      System.getLogger("blvm.sdk")
-          .log(
-              System.Logger.Level.WARNING,
-              "closed {0} unexpected descriptor(s) that came with a {1} from the node",
-              Integer.toString(count),
-              m.kind());
-    }
-    return null;
+    return DescriptorHandOver.handOver(
+        m, responses.takeDescriptors(), calls::awaitsDescriptor, calls::offerDescriptor);
   }
 
   @Override

@@ -243,6 +243,11 @@ final class DescriptorCallsTest {
     assertTrue(client.isOpen());
   }
 
+  /**
+   * The whole path. Not by itself proof that the SDK closes the two: the violation closes the
+   * connection, and junixsocket closes every received descriptor still open when its socket closes;
+   * DescriptorHandOverTest sees the SDK's own close on a connection that stays open.
+   */
   @Test
   void connect_answerWithTwoDescriptors_isAProtocolErrorAndBothAreClosed() throws Exception {
     Pair p = pair();

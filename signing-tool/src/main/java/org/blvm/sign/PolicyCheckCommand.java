@@ -281,5 +281,6 @@ final class PolicyCheckCommand implements Callable<Integer> {
             + "–"
             + mp.restart().backoffMaxMs()
             + " ms");
+    NetworkRules.print(out, mp);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.blvm.policy.MinisignPublicKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,90 @@ class PolicyCheckCommandTest {
     assertTrue(r.out().contains("line 1: key \"threshold\""), r.toString());
     assertTrue(r.out().contains("line 3: key \"defaults.capabilities\""), r.toString());
     assertTrue(r.out().contains("line 4: key \"defaults.bogus\""), r.toString());
+  }
+
+  @Test
+  void check_networkRules_printedPerModule_broadOnesLoudly() throws Exception {
+    Path p = tmp.resolve("p.toml");
+    Files.write(
+        p,
+        List.of(
+            "[defaults]",
+            "capabilities = [\"network_connect\", \"network_listen\"]",
+            "[defaults.network]",
+            "max_sockets = 8",
+            "[modules.hooks.network]",
+            "connect = [\"hooks.example.org:443\", \"*.example.net:443\", \"203.0.113.7:8333\","
+                + " \"127.0.0.1:8332\", \"10.1.2.3:80\", \"[fd00:ec2::254]:80\"]",
+            "[modules.stratum.network]",
+            "listen = [\"0.0.0.0:3333\", \"127.0.0.1:3334\"]",
+            "[modules.mesh]",
+            "network = \"host\"",
+            "[modules.quiet]",
+            "capabilities = []",
+            "[modules.quiet.network]",
+            "connect = [\"hooks.example.org:443\"]"));
+
+    Run r = Run.loader("policy", "check", p.toString());
+
+    assertEquals(ExitCodes.OK, r.code(), r.toString());
+    String hooks = section(r.out(), "hooks");
+    assertTrue(
+        hooks.contains("network:       brokered (no network of its own), max_sockets 8,"), hooks);
+    assertTrue(
+        hooks.contains(
+            "connect:       hooks.example.org:443, *.example.net:443, 203.0.113.7:8333,"
+                + " 127.0.0.1:8332, 10.1.2.3:80, [fd00:ec2::254]:80\n"),
+        hooks);
+    assertTrue(hooks.contains("listen:        (none)"), hooks);
+    assertTrue(
+        hooks.contains("WARNING:       connect rule *.example.net:443 is a wildcard"), hooks);
+    assertTrue(
+        hooks.contains("WARNING:       connect rule 127.0.0.1:8332 names a loopback address"),
+        hooks);
+    assertTrue(
+        hooks.contains("WARNING:       connect rule 10.1.2.3:80 names a private address"), hooks);
+    assertTrue(
+        hooks.contains("connect rule [fd00:ec2::254]:80 names a private (unique local) address"),
+        hooks);
+    // a name and a public literal are exactly one destination each: no warning
+    assertEquals(4, count(hooks, "WARNING:"), hooks);
+
+    String stratum = section(r.out(), "stratum");
+    assertTrue(stratum.contains("listen:        0.0.0.0:3333, 127.0.0.1:3334"), stratum);
+    assertTrue(
+        stratum.contains("WARNING:       listen 0.0.0.0:3333 binds every interface"), stratum);
+    assertEquals(1, count(stratum, "WARNING:"), stratum);
+
+    String mesh = section(r.out(), "mesh");
+    assertTrue(mesh.contains("network:       HOST (network = \"host\")"), mesh);
+    assertTrue(mesh.contains("WARNING:       network = \"host\""), mesh);
+    assertTrue(mesh.contains("every abstract Unix socket of the host"), mesh);
+
+    String quiet = section(r.out(), "quiet");
+    assertTrue(
+        quiet.contains(
+            "connect:       hooks.example.org:443 (unused: network_connect is not allowed)"),
+        quiet);
+    String defaults = r.out().substring(0, r.out().indexOf("section modules."));
+    assertTrue(defaults.contains("connect:       (none)"), defaults);
+    assertEquals(0, count(defaults, "WARNING:"), defaults);
+  }
+
+  /** The lines {@code policy check} prints for {@code [modules.NAME]}. */
+  private static String section(String out, String name) {
+    int from = out.indexOf("section modules." + name + ":");
+    assertTrue(from >= 0, out);
+    int to = out.indexOf("section modules.", from + 1);
+    return out.substring(from, to < 0 ? out.length() : to);
+  }
+
+  private static int count(String text, String needle) {
+    int n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   @Test

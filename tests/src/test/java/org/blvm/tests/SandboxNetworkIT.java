@@ -92,7 +92,8 @@ class SandboxNetworkIT {
     return log(id);
   }
 
-  private static HttpServer http(String body) throws IOException {
+  /** A JDK HTTP server on loopback answering every GET with {@code body}. */
+  static HttpServer http(String body) throws IOException {
     HttpServer h = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
     h.createContext(
         "/",

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The example Python module (examples/python-module, standard library only, two files) runs
  * sandboxed with the default profile from the verified copy of its tree: it gets its manifest's
- * arguments, subscribes to NewBlock and fetches every block with get_block. A file of its tree
- * changed or added after signing refuses it, naming the file.
+ * arguments, subscribes to NewBlock and fetches every block with get_block, and fetches a page over
+ * a connection the loader opened for it (net_connect, the socket received with {@code
+ * socket.recv_fds}). A file of its tree changed or added after signing refuses it, naming the file.
  */
 class SandboxPythonIT {
   @TempDir Path tmp;
@@ -62,9 +64,10 @@ class SandboxPythonIT {
           m.awaitState("python-module", ModuleState.STARTED, Duration.ofSeconds(60)),
           m.statuses() + "\n" + (Files.exists(log) ? Files.readString(log) : ""));
       String welcome = SandboxFixture.awaitLog(log, "from-args: welcome as python-module");
-      assertTrue(
-          welcome.contains("capabilities read_blockchain,subscribe_events")
-              || welcome.contains("capabilities subscribe_events,read_blockchain"),
+      String caps = welcome.substring(welcome.indexOf("capabilities ") + 13).split("\n")[0];
+      assertEquals(
+          java.util.Set.of("read_blockchain", "subscribe_events", "network_connect"),
+          java.util.Set.of(caps.split(",")),
           welcome);
       String from = SandboxFixture.awaitLog(log, "from-args: running from ");
       assertTrue(from.contains("/store/trees/"), "runs the store's verified copy: " + from);
@@ -88,6 +91,64 @@ class SandboxPythonIT {
       }
       assertEquals(ModuleState.STARTED, m.status("python-module").orElseThrow().state());
       assertEquals(ModuleState.STOPPED, m.stopModule("python-module").state());
+    }
+  }
+
+  @Test
+  void pythonModule_netConnect_allowedServerAnswersOverTheReceivedSocket_otherRefusedNotCapable()
+      throws Exception {
+    SandboxOptions o = SandboxFixture.requireSandbox();
+    SandboxFixture.letSandboxEnter(tmp);
+    Path modules = Files.createDirectories(tmp.resolve("modules"));
+    HttpServer allowed = SandboxNetworkIT.http("hello python over the broker");
+    HttpServer other = SandboxNetworkIT.http("never read");
+    try {
+      String ok = "127.0.0.1:" + allowed.getAddress().getPort();
+      String no = "127.0.0.1:" + other.getAddress().getPort();
+      installExample(
+          modules,
+          "args = [\"--label\", \"net\", \"--get\", \"" + no + "\", \"--get\", \"" + ok + "\"]");
+      String policy =
+          "[defaults]\ncapabilities = [\"read_blockchain\", \"subscribe_events\","
+              + " \"network_connect\"]\n[modules.python-module.network]\nconnect = [\""
+              + ok
+              + "\"]\n";
+      SimulatedChain chain = new SimulatedChain();
+      Path log = tmp.resolve("run/python-module.out.log");
+      try (ModuleManager m = SandboxFixture.manager(tmp, o, chain, policy).build()) {
+        m.start();
+        assertTrue(
+            m.awaitState("python-module", ModuleState.STARTED, Duration.ofSeconds(60)),
+            m.statuses() + "\n" + (Files.exists(log) ? Files.readString(log) : ""));
+        // outside the rules: NOT_CAPABLE naming the rule to add, and no descriptor
+        String refused = SandboxFixture.awaitLog(log, "net: get " + no + " refused: ");
+        assertTrue(
+            refused.contains(
+                "refused: NOT_CAPABLE: module python-module may not connect to "
+                    + no
+                    + ": no connect rule allows it; to allow it, add \""
+                    + no
+                    + "\" to [modules.python-module.network] connect"),
+            refused);
+        // inside: the socket handed over with the response carries the HTTP exchange
+        String got =
+            SandboxFixture.awaitLog(
+                log,
+                "net: get "
+                    + ok
+                    + " via 127.0.0.1 (rule "
+                    + ok
+                    + "): HTTP/1.1 200 OK: hello python over the broker");
+        assertFalse(got.contains("never read"), got);
+        // and the module goes on: the protocol connection survived both answers
+        EventPayloads.NewBlock b = chain.mineBlock(0);
+        assertEquals(1, m.publish(EventType.NewBlock, b));
+        SandboxFixture.awaitLog(log, "net: block " + b.height() + " " + b.hash());
+        assertEquals(ModuleState.STOPPED, m.stopModule("python-module").state());
+      }
+    } finally {
+      allowed.stop(0);
+      other.stop(0);
     }
   }
 

@@ -27,16 +27,14 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin MetricsOptions metrics;
 
+  @Mixin InterpreterOptions interpreters;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    return run(
-        options.paths(),
-        out,
-        ModuleManager.builder(),
-        (type, payload) -> {},
-        null,
-        metrics.listen(spec));
+    ModuleManager.Builder builder = ModuleManager.builder();
+    interpreters.applyTo(builder, spec);
+    return run(options.paths(), out, builder, (type, payload) -> {}, null, metrics.listen(spec));
   }
 
   /**
