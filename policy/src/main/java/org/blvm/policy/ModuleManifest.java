@@ -386,12 +386,35 @@ public record ModuleManifest(
       if (!NAME.matcher(e.getKey()).matches() || e.getKey().equals(self)) {
         throw new ManifestException(file, key, "must name another module (" + NAME.pattern() + ")");
       }
-      if (!e.getValue().isTextual()) {
+      JsonNode v = e.getValue();
+      boolean optional = false;
+      if (v.isObject()) {
+        for (Iterator<String> k = v.fieldNames(); k.hasNext(); ) {
+          String f = k.next();
+          if (!f.equals("version") && !f.equals("optional")) {
+            throw new ManifestException(
+                file, key + "." + f, "unknown key (a dependency has version and optional)");
+          }
+        }
+        JsonNode opt = v.get("optional");
+        if (opt != null && !opt.isBoolean()) {
+          throw new ManifestException(file, key + ".optional", "must be true or false");
+        }
+        optional = opt != null && opt.booleanValue();
+        v = v.get("version");
+        if (v == null) {
+          throw new ManifestException(file, key + ".version", "missing");
+        }
+      }
+      if (!v.isTextual()) {
         throw new ManifestException(
-            file, key, "must be a version range string like \">=1.0.0, <2.0.0\"");
+            file,
+            key,
+            "must be a version range string like \">=1.0.0, <2.0.0\" or"
+                + " {version = \"RANGE\", optional = true}");
       }
       try {
-        out.add(new Dependency(e.getKey(), VersionRange.parse(e.getValue().textValue())));
+        out.add(new Dependency(e.getKey(), VersionRange.parse(v.textValue()), optional));
       } catch (IllegalArgumentException ex) {
         throw new ManifestException(file, key, "not a version range: " + ex.getMessage());
       }
