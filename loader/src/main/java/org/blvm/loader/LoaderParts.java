@@ -35,6 +35,8 @@ final class LoaderParts {
   final DataUsageMonitor dataUsage;
   final NetworkBroker network;
   final Upgrader upgrader;
+  final DependencyStart dependencies;
+  final DependencyCascade cascade;
   private final Path stateDir;
 
   LoaderParts(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -87,6 +89,9 @@ final class LoaderParts {
     runner.onDemand(onDemand);
     modules.onDemand(onDemand.starter());
     this.upgrader = new Upgrader(modules, discovery, runner, config.stopGraceMs());
+    this.dependencies = new DependencyStart(discovery, runner, modules);
+    this.cascade = new DependencyCascade(modules, dependencies, config.stopGraceMs());
+    history.addListener(cascade);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     this.network =
@@ -175,6 +180,7 @@ final class LoaderParts {
 
   /** Stops every module, then closes the rest in order; the caller flushed the events before. */
   void close() {
+    cascade.close(); // nothing is stopped or started again because of the stops below
     if (configReloader != null) {
       configReloader.close();
     }

@@ -31,6 +31,8 @@ import org.blvm.protocol.EventType;
  * <p>A module that fails (bad manifest, failed launch, crash, protocol violation) is marked FAILED
  * and never affects the others. All methods are thread-safe; {@link #publish} never blocks. This
  * class is a facade: docs/architecture.md names the classes behind it.
+ *
+ * <p>Over 400 lines: it is the embedding API, documented here; every method delegates.
  */
 public final class ModuleManager implements AutoCloseable {
   /** Configures a {@link ModuleManager}; see {@link ModuleManagerBuilder}. */
@@ -58,8 +60,11 @@ public final class ModuleManager implements AutoCloseable {
   // ------------------------------------------------------------------ lifecycle
 
   /**
-   * Discovers every module directory and starts each module. A module that cannot start is reported
-   * FAILED in the returned statuses; the others start regardless.
+   * Discovers every module directory, admits each module, and starts them in dependency order: a
+   * module is launched once the modules it depends on are STARTED (docs/lifecycle.md,
+   * "Dependencies"). A module that cannot start (refused, a dependency missing, outside its range,
+   * in a cycle or not started) is reported FAILED in the returned statuses with the reason; the
+   * others start regardless. Interrupted, it returns what it started so far.
    *
    * @throws IOException when the node config, the modules directory or the native socket library (a
    *     preflight: the message says what to fix) is unusable
@@ -69,31 +74,51 @@ public final class ModuleManager implements AutoCloseable {
   public List<ModuleStatus> start() throws IOException {
     ensureOpen();
     storage = parts.preflight();
-    for (Path dir : parts.discovery.moduleDirs()) {
-      startModule(dir);
+    try {
+      parts.dependencies.startAll(parts.discovery.moduleDirs());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return statuses();
   }
 
-  /** Loads and starts the module in {@code dir} (a directory holding module.toml). */
+  /**
+   * Loads and starts the module in {@code dir} (a directory holding module.toml), once its required
+   * dependencies run; FAILED with the reason if one does not.
+   *
+   * @throws IllegalStateException when interrupted while waiting for a dependency
+   */
   public ModuleStatus startModule(Path dir) {
     ensureOpen();
-    return parts.runner.start(dir);
+    try {
+      return parts.dependencies.startDir(dir);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting " + dir, e);
+    }
   }
 
   /**
    * Starts the module named {@code id}: one not loaded yet or refused at admission earlier is
    * admitted from {@code <modules>/<id>/}; one that is STOPPED or FAILED runs its pinned store copy
    * again, rechecked under the current policy (a pending automatic restart is dropped; a newer
-   * version in its directory is not read). Returns once it is launched (or refused); {@link
-   * #awaitState} waits for STARTED.
+   * version in its directory is not read). Its required dependencies must run (a starting one is
+   * waited for, bounded by its connect deadline): a module admitted now whose dependency does not
+   * is FAILED with the reason. Returns once it is launched (or refused); {@link #awaitState} waits
+   * for STARTED.
    *
    * @throws IllegalArgumentException when there is no such module directory
-   * @throws IllegalStateException when it is running or stopping
+   * @throws IllegalStateException when it is running or stopping, or was loaded before and a
+   *     required dependency does not run (the message names it)
    */
   public ModuleStatus startModule(String id) {
     ensureOpen();
-    return parts.runner.startById(id);
+    try {
+      return parts.dependencies.start(id);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting " + id, e);
+    }
   }
 
   /**
@@ -104,6 +129,7 @@ public final class ModuleManager implements AutoCloseable {
    */
   public ModuleStatus restartModule(String id) {
     ensureOpen();
+    parts.cascade.stopDependents(id, "stopped: its dependency " + id + " is restarted");
     return parts.runner.restartById(id);
   }
 
@@ -120,21 +146,33 @@ public final class ModuleManager implements AutoCloseable {
    */
   public ModuleUpgrade upgradeModule(String id) throws InterruptedException {
     ensureOpen();
-    return parts.upgrader.upgrade(id);
+    parts.cascade.stopDependents(id, "stopped: its dependency " + id + " is upgraded");
+    try {
+      return parts.upgrader.upgrade(id);
+    } finally {
+      parts.cascade.resume(id); // a refused or unchanged upgrade: it kept running
+    }
   }
 
-  /** Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. */
+  /**
+   * Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. The
+   * running modules that require it are stopped first, and started again once it is STARTED again
+   * (docs/lifecycle.md, "Dependencies"); the same holds for {@link #restartModule}, {@link
+   * #unloadModule} and {@link #upgradeModule}, and, after the fact, for a module that fails.
+   */
   public ModuleStatus stopModule(String id) {
+    parts.cascade.stopDependents(id, "stopped: its dependency " + id + " was stopped");
     return parts.runner.stop(id);
   }
 
   /**
    * Stops the module if needed and forgets it; its data directory stays. A module refused at
-   * admission is forgotten too.
+   * admission is forgotten too. The modules that require it are stopped first.
    *
    * @throws IllegalArgumentException when no module of that name is known
    */
   public void unloadModule(String id) {
+    parts.cascade.stopDependents(id, "stopped: its dependency " + id + " was unloaded");
     parts.runner.unload(id);
   }
 
@@ -303,6 +341,14 @@ public final class ModuleManager implements AutoCloseable {
   /** Everything known about module {@code id} now; empty when no module of that name is known. */
   public Optional<ModuleSnapshot> snapshot(String id) {
     return parts.views.snapshot(id);
+  }
+
+  /**
+   * The modules {@code id} depends on and the loaded modules that depend on it, with their states
+   * now; empty lists for a module the manager does not know.
+   */
+  public ModuleDependencies dependencies(String id) {
+    return ModuleDependencies.of(parts.modules, id);
   }
 
   /** {@link #snapshot} of every module the manager knows, by name. */

@@ -1,22 +1,13 @@
 package org.blvm.policy;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.blvm.protocol.Capability;
 
 /**
  * Decides whether a module directory may run, without starting anything:
@@ -41,8 +32,8 @@ import org.blvm.protocol.Capability;
  * <p>Signature files are {@code module.toml.minisig} (minisign's default name) and {@code
  * module.toml.<signer>.minisig}, one per signer. See docs/signing.md.
  *
- * <p>Over 400 lines: every admission path (admit, candidate, readmit, recheck, dry run) shares the
- * one sequence of checks above and must be read together.
+ * <p>The signature steps are {@link ManifestSignatures}'s, the capability grant {@link
+ * CapabilityGrant}'s, the check of a pinned copy before it runs again {@link PinnedCheck}'s.
  *
  * <p>Thread-safe. Not safe to share a state directory between two loader processes other than
  * through this class (the version file is locked while it changes).
@@ -54,8 +45,7 @@ public final class Admission {
   /** At most this many signature files per module. */
   public static final int MAX_SIGNATURES = 16;
 
-  static final Pattern SIGNATURE_FILE =
-      Pattern.compile("module\\.toml(?:\\.([A-Za-z0-9_-]{1,64}))?\\.minisig");
+  static final Pattern SIGNATURE_FILE = ManifestSignatures.SIGNATURE_FILE;
 
   private final Policy policy;
   private final Clock clock;
@@ -94,21 +84,6 @@ public final class Admission {
     return COMMENT_PREFIX + "name=" + name + " version=" + version;
   }
 
-  /**
-   * The comment a signature over these manifest bytes must carry, to name it when refusing one that
-   * lacks the prefix. The refusal does not depend on it: the bytes (which a trusted key signed) are
-   * parsed only for the name and version, and when they do not parse the directory name stands in
-   * and the version stays a placeholder.
-   */
-  private static String expectedComment(Path manifestFile, byte[] manifestBytes, String module) {
-    try {
-      ModuleManifest m = ModuleManifest.parse(manifestFile, manifestBytes);
-      return trustedComment(m.name(), m.version());
-    } catch (ManifestException e) {
-      return trustedComment(module, "<version>");
-    }
-  }
-
   public Policy policy() {
     return policy;
   }
@@ -144,45 +119,7 @@ public final class Admission {
    *     the policy rejects rather than drops
    */
   public AdmittedModule recheck(AdmittedModule admitted, Path moduleDir) throws AdmissionException {
-    ModuleManifest manifest = admitted.manifest();
-    String module = manifest.name();
-    ModulePolicy mp = policy.forModule(module);
-    Set<KeyId> counted = new LinkedHashSet<>();
-    if (admitted.unsigned()) {
-      if (!mp.allowUnsigned()) {
-        throw new UnsignedModuleException(module, moduleDir);
-      }
-    } else {
-      Instant now = clock.instant();
-      List<String> reasons = new ArrayList<>();
-      for (KeyId id : admitted.signerKeyIds()) {
-        if (policy.isRevoked(id)) {
-          reasons.add("key " + id + " is revoked by the policy");
-        } else if (policy.trustedKey(id).isEmpty()) {
-          reasons.add("key " + id + " is no longer trusted by the policy");
-        } else if (!policy.trustedKey(id).get().validAt(now)) {
-          reasons.add("key " + id + " is not valid at " + now);
-        } else {
-          counted.add(id);
-        }
-      }
-      if (counted.size() < mp.threshold()) {
-        throw new ThresholdNotMetException(module, mp.threshold(), counted.size(), reasons);
-      }
-    }
-    Grant grant = grant(module, manifest, mp);
-    Set<Capability> granted = grant.granted();
-    Set<Capability> dropped = grant.dropped();
-    return new AdmittedModule(
-        manifest,
-        granted,
-        dropped,
-        admitted.binaryPath(),
-        admitted.binarySha256(),
-        counted,
-        mp,
-        admitted.manifestSha256(),
-        admitted.tree());
+    return PinnedCheck.recheck(policy, clock, admitted, moduleDir);
   }
 
   /**
@@ -194,20 +131,7 @@ public final class Admission {
    * @throws AdmissionStateException the stored copy is missing or damaged (the message names it)
    */
   public AdmittedModule readmit(AdmittedModule admitted, Path moduleDir) throws AdmissionException {
-    AdmittedModule now = recheck(admitted, moduleDir);
-    if (store != null
-        && !ContentStore.storedIntact(admitted.tree().root(), admitted.tree().files())) {
-      throw new AdmissionStateException(
-          admitted.tree().root(),
-          "the stored copy of module "
-              + admitted.manifest().name()
-              + " version "
-              + admitted.manifest().version()
-              + " no longer reads back as tree "
-              + admitted.tree().digest()
-              + "; admit it again from its directory (modules upgrade)");
-    }
-    return now;
+    return PinnedCheck.readmit(policy, clock, store != null, admitted, moduleDir);
   }
 
   /**
@@ -285,68 +209,17 @@ public final class Admission {
     return run(moduleDir, false, false);
   }
 
-  private record Counted(Path file, MinisignSignature signature, TrustedKey key) {}
-
   private AdmittedModule run(Path moduleDir, boolean commit, boolean record)
       throws AdmissionException {
     Path dir = moduleDir.toAbsolutePath().normalize();
     String module = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
-    Path manifestFile = dir.resolve("module.toml");
-    byte[] manifestBytes = readManifest(manifestFile);
     ModulePolicy mp = policy.forModule(module);
-
-    // Signatures over the exact bytes, before anything in them is believed.
-    List<Path> sigFiles = signatureFiles(dir);
-    List<Counted> counted = new ArrayList<>();
-    List<AdmissionException> notCounted = new ArrayList<>();
-    Instant now = clock.instant();
-    for (Path f : sigFiles) {
-      MinisignSignature sig = MinisignSignature.parse(f, readSignature(f));
-      KeyId id = sig.keyId();
-      TrustedKey key = policy.trustedKey(id).orElse(null);
-      if (policy.isRevoked(id)) {
-        notCounted.add(new RevokedKeyException(module, f, id));
-        continue;
-      }
-      if (key == null) {
-        notCounted.add(new UntrustedKeyException(module, f, id));
-        continue;
-      }
-      sig.verify(key.key(), manifestBytes, f, module);
-      if (!key.validAt(now)) {
-        notCounted.add(
-            new KeyExpiredException(module, f, id, key.notBefore(), key.notAfter(), now));
-        continue;
-      }
-      if (!sig.trustedComment().startsWith(COMMENT_PREFIX)) {
-        throw new TrustedCommentMismatchException(
-            f, expectedComment(manifestFile, manifestBytes, module), sig.trustedComment());
-      }
-      counted.add(new Counted(f, sig, key));
-    }
-    Set<KeyId> signers = new LinkedHashSet<>();
-    for (Counted c : counted) {
-      signers.add(c.key().keyId());
-    }
-    boolean unsigned = sigFiles.isEmpty();
-    if (unsigned && !mp.allowUnsigned()) {
-      throw new UnsignedModuleException(module, dir);
-    }
-    if (!unsigned && signers.size() < mp.threshold()) {
-      if (signers.isEmpty() && notCounted.size() == 1) {
-        throw notCounted.get(0);
-      }
-      List<String> reasons = new ArrayList<>();
-      for (AdmissionException e : notCounted) {
-        reasons.add(e.getMessage());
-      }
-      if (counted.size() > signers.size()) {
-        reasons.add(
-            (counted.size() - signers.size())
-                + " more signature file(s) by a key already counted (each key counts once)");
-      }
-      throw new ThresholdNotMetException(module, mp.threshold(), signers.size(), reasons);
-    }
+    ManifestSignatures.Verified verified =
+        ManifestSignatures.verify(dir, module, policy, mp, clock.instant(), maxManifestBytes);
+    Path manifestFile = verified.manifestFile;
+    byte[] manifestBytes = verified.manifestBytes;
+    Set<KeyId> signers = verified.signers;
+    boolean unsigned = verified.unsigned;
 
     // Verified: now parse, and bind the signatures to this name and version.
     ModuleManifest manifest = ModuleManifest.parse(manifestFile, manifestBytes);
@@ -356,13 +229,7 @@ public final class Admission {
           "name",
           "is \"" + manifest.name() + "\" but the directory is \"" + module + "\"");
     }
-    String expected = trustedComment(manifest.name(), manifest.version());
-    for (Counted c : counted) {
-      if (!c.signature().trustedComment().equals(expected)) {
-        throw new TrustedCommentMismatchException(
-            c.file(), expected, c.signature().trustedComment());
-      }
-    }
+    ManifestSignatures.bindComments(verified, manifest);
     ModuleFiles pinned = manifest.tree();
     if (pinned == null && !unsigned) {
       throw new ManifestException(
@@ -377,9 +244,7 @@ public final class Admission {
       ratchet.check(module, version, entrySha, manifestSha);
     }
 
-    Grant grant = grant(module, manifest, mp);
-    Set<Capability> granted = grant.granted();
-    Set<Capability> dropped = grant.dropped();
+    CapabilityGrant grant = CapabilityGrant.of(module, manifest, mp);
 
     // The files: every one as pinned (an older [binary] manifest: its entry alone), read once.
     boolean whole = manifest.files() != null || pinned == null;
@@ -401,8 +266,8 @@ public final class Admission {
     }
     return new AdmittedModule(
         manifest,
-        granted,
-        dropped,
+        grant.granted(),
+        grant.dropped(),
         tree.root().resolve(manifest.entry()),
         entryPin.sha256(),
         signers,
@@ -411,78 +276,9 @@ public final class Admission {
         new ModuleTree(tree.root(), tree.files()));
   }
 
-  /** Capabilities granted (declared and allowed) and dropped (declared, not allowed). */
-  private record Grant(Set<Capability> granted, Set<Capability> dropped) {}
-
-  /** Grants what the manifest declares and the policy allows; rejects or drops the rest. */
-  private static Grant grant(String module, ModuleManifest manifest, ModulePolicy mp)
-      throws CapabilityNotAllowedException {
-    Set<Capability> granted = EnumSet.noneOf(Capability.class);
-    Set<Capability> dropped = EnumSet.noneOf(Capability.class);
-    for (Capability c : manifest.capabilities()) {
-      (mp.capabilities().contains(c) ? granted : dropped).add(c);
-    }
-    if (!dropped.isEmpty()
-        && mp.onDisallowedCapability() == ModulePolicy.DisallowedCapability.REJECT) {
-      throw new CapabilityNotAllowedException(module, dropped);
-    }
-    return new Grant(granted, dropped);
-  }
-
-  private byte[] readManifest(Path file) throws AdmissionException {
-    try {
-      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        throw new ManifestException(file, null, "not a regular file (symlinks are refused)");
-      }
-      try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-        byte[] bytes = in.readNBytes(maxManifestBytes + 1);
-        if (bytes.length > maxManifestBytes) {
-          long size;
-          try {
-            size = Files.size(file);
-          } catch (IOException e) {
-            size = bytes.length;
-          }
-          throw new ManifestTooLargeException(file, maxManifestBytes, size);
-        }
-        return bytes;
-      }
-    } catch (IOException e) {
-      throw new ManifestException(file, null, "cannot read: " + e.getMessage(), e);
-    }
-  }
-
-  private static byte[] readSignature(Path f) throws MalformedSignatureException {
-    try {
-      if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-        throw new MalformedSignatureException(f, "not a regular file (symlinks are refused)");
-      }
-      try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
-        return in.readNBytes(MinisignSignature.MAX_FILE_BYTES + 1);
-      }
-    } catch (IOException e) {
-      throw new MalformedSignatureException(f, "cannot read: " + e.getMessage());
-    }
-  }
-
   /** The signature files in {@code dir}, sorted by name. */
   static List<Path> signatureFiles(Path dir) throws AdmissionException {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "module.toml*.minisig")) {
-      for (Path p : ds) {
-        if (SIGNATURE_FILE.matcher(p.getFileName().toString()).matches()) {
-          out.add(p);
-        }
-      }
-    } catch (IOException e) {
-      throw new ManifestException(dir, null, "cannot list the module directory: " + e, e);
-    }
-    if (out.size() > MAX_SIGNATURES) {
-      throw new MalformedSignatureException(
-          dir, out.size() + " signature files, at most " + MAX_SIGNATURES + " are read");
-    }
-    out.sort(null);
-    return out;
+    return ManifestSignatures.signatureFiles(dir);
   }
 
   /** Configures an {@link Admission}. */

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -357,7 +356,8 @@ public record ModuleManifest(
         throw new ManifestException(file, "publishes", "\"" + t + "\" is listed twice");
       }
     }
-    List<Dependency> dependencies = dependencies(file, root.get("dependencies"), name);
+    List<Dependency> dependencies =
+        ManifestDependencies.parse(file, root.get("dependencies"), name, NAME, MAX_LIST);
     String profile = text(file, root, "sandbox_profile", false);
     if (profile != null && !PROFILE.matcher(profile).matches()) {
       throw new ManifestException(
@@ -409,38 +409,6 @@ public record ModuleManifest(
       }
     }
     return types;
-  }
-
-  private static List<Dependency> dependencies(Path file, JsonNode n, String self)
-      throws ManifestException {
-    List<Dependency> out = new ArrayList<>();
-    if (n == null) {
-      return out;
-    }
-    if (!n.isObject()) {
-      throw new ManifestException(
-          file, "dependencies", "must be a table of module name = \"version range\"");
-    }
-    if (n.size() > MAX_LIST) {
-      throw new ManifestException(file, "dependencies", "more than " + MAX_LIST + " entries");
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String key = "dependencies." + e.getKey();
-      if (!NAME.matcher(e.getKey()).matches() || e.getKey().equals(self)) {
-        throw new ManifestException(file, key, "must name another module (" + NAME.pattern() + ")");
-      }
-      if (!e.getValue().isTextual()) {
-        throw new ManifestException(
-            file, key, "must be a version range string like \">=1.0.0, <2.0.0\"");
-      }
-      try {
-        out.add(new Dependency(e.getKey(), VersionRange.parse(e.getValue().textValue())));
-      } catch (IllegalArgumentException ex) {
-        throw new ManifestException(file, key, "not a version range: " + ex.getMessage());
-      }
-    }
-    return out;
   }
 
   private static String text(Path file, JsonNode root, String key, boolean required)

@@ -7,10 +7,18 @@ import java.util.regex.Pattern;
 
 /**
  * A dependency's acceptable versions: comma-separated comparators that must all hold, each one of
- * {@code =, >, >=, <, <=} followed by a semantic version, e.g. {@code ">=1.2.0, <2.0.0"}. A bare
- * version means {@code =}.
+ * {@code =, >, >=, <, <=} followed by a semantic version (as in module.toml), e.g. {@code ">=1.2.0,
+ * <2.0.0"}. A bare version means {@code =}. Spaces around the operator and the commas are allowed;
+ * at most {@link #MAX_COMPARATORS} comparators and {@link #MAX_LENGTH} characters. Pre-release
+ * versions order as SemVer orders them ({@code 1.0.0-rc.1 < 1.0.0}).
  */
 public final class VersionRange {
+  /** At most this many comparators in one range. */
+  public static final int MAX_COMPARATORS = 8;
+
+  /** At most this many characters in one range. */
+  public static final int MAX_LENGTH = 256;
+
   private static final Pattern COMPARATOR = Pattern.compile("\\s*(>=|<=|>|<|=)?\\s*(\\S+)\\s*");
 
   private enum Op {
@@ -62,11 +70,16 @@ public final class VersionRange {
    * @throws IllegalArgumentException naming the part that is not a comparator
    */
   public static VersionRange parse(String text) {
-    if (text.isBlank() || text.length() > 256) {
-      throw new IllegalArgumentException("empty or longer than 256 characters");
+    if (text.isBlank() || text.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException(
+          "empty or longer than " + MAX_LENGTH + " characters (" + text.length() + ")");
+    }
+    String[] parts = text.split(",", -1);
+    if (parts.length > MAX_COMPARATORS) {
+      throw new IllegalArgumentException(parts.length + " comparators, at most " + MAX_COMPARATORS);
     }
     List<Comparator> out = new ArrayList<>();
-    for (String part : text.split(",", -1)) {
+    for (String part : parts) {
       Matcher m = COMPARATOR.matcher(part);
       if (!m.matches()) {
         throw new IllegalArgumentException("\"" + part.trim() + "\" is not like >=1.2.0");
@@ -78,7 +91,7 @@ public final class VersionRange {
           op = o;
         }
       }
-      out.add(new Comparator(op, SemVer.parse(m.group(2))));
+      out.add(new Comparator(op, SemVer.parse(m.group(2)))); // names a bad version
     }
     return new VersionRange(List.copyOf(out));
   }

@@ -45,6 +45,21 @@ class ModuleManifestTrustKeysTest {
   }
 
   @Test
+  void parse_dependencyTable_optionalAndRequired() throws Exception {
+    ModuleManifest m =
+        parse(
+            BASE
+                + "[dependencies]\nmesh = {version = \">=0.1.0\", optional = true}\n"
+                + "store = {version = \"=1.2.3\"}\nlightning = \"1.0.0\"\n");
+
+    assertTrue(m.dependency("mesh").orElseThrow().optional());
+    assertFalse(m.dependency("store").orElseThrow().optional());
+    assertFalse(m.dependency("lightning").orElseThrow().optional());
+    assertTrue(m.dependency("store").orElseThrow().range().contains(SemVer.parse("1.2.3")));
+    assertEquals("mesh >=0.1.0 (optional)", m.dependency("mesh").orElseThrow().toString());
+  }
+
+  @Test
   void parse_noPin_binaryIsNull() throws Exception {
     assertNull(parse(BASE).binary());
   }
@@ -66,6 +81,10 @@ class ModuleManifestTrustKeysTest {
         "bad range | [dependencies]\\nlightning = \">>1\" | dependencies.lightning",
         "self dependency | [dependencies]\\nfee-watch = \"1.0.0\" | dependencies.fee-watch",
         "range not string | [dependencies]\\nlightning = 1 | dependencies.lightning",
+        "table unknown key | [dependencies]\\nln = {version = \"1.0.0\", when = 1} | dependencies.ln.when",
+        "table no version | [dependencies]\\nln = {optional = true} | dependencies.ln.version",
+        "optional not bool | [dependencies]\\nln = {version = \"1.0.0\", optional = 1} | dependencies.ln.optional",
+        "table bad range | [dependencies]\\nln = {version = \"<<1\"} | dependencies.ln",
         "bad profile | sandbox_profile = \"../x\" | sandbox_profile",
         "build metadata | version = \"1.0.0+build\" | version",
       })

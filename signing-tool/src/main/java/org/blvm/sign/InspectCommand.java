@@ -73,7 +73,7 @@ final class InspectCommand implements Callable<Integer> {
             + (m.publishes().isEmpty() ? "(none)" : String.join(", ", m.publishes())));
     List<String> deps = new ArrayList<>();
     for (Dependency d : m.dependencies()) {
-      deps.add(d.name() + " " + d.range());
+      deps.add(d.toString());
     }
     out.println("dependencies:    " + (deps.isEmpty() ? "(none)" : String.join("; ", deps)));
     out.println(

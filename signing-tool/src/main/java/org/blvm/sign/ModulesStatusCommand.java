@@ -57,6 +57,8 @@ final class ModulesStatusCommand extends NodeCommand {
                 ? "UNSIGNED (allow_unsigned)"
                 : join(s.path("signers"))));
     rows.add(row("capabilities", join(s.path("capabilities"))));
+    rows.add(row("depends on", edges(s.path("depends_on"))));
+    rows.add(row("required by", edges(s.path("required_by"))));
     if (s.path("dropped_capabilities").size() > 0) {
       rows.add(row("dropped", join(s.path("dropped_capabilities"))));
     }
@@ -177,5 +179,26 @@ final class ModulesStatusCommand extends NodeCommand {
       return String.format("%dh%02dm%02ds", h, m, sec);
     }
     return m > 0 ? String.format("%dm%02ds", m, sec) : sec + "s";
+  }
+
+  /** {@code base >=1.0.0 (STARTED 1.2.0), mesh >=0.1.0 optional (not loaded)}, or {@code -}. */
+  private static String edges(JsonNode list) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : list) {
+      String state =
+          e.path("state").isTextual()
+              ? e.path("state").asText()
+                  + (e.path("version").isTextual() ? " " + e.path("version").asText() : "")
+              : "not loaded";
+      out.add(
+          e.path("module").asText()
+              + " "
+              + e.path("range").asText()
+              + (e.path("optional").asBoolean() ? " optional" : "")
+              + " ("
+              + state
+              + ")");
+    }
+    return out.isEmpty() ? "-" : String.join(", ", out);
   }
 }

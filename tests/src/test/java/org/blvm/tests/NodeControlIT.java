@@ -75,7 +75,9 @@ class NodeControlIT {
     Path modules = Files.createDirectories(home.resolve("modules"));
     ModuleFixture.install(modules, "a1", CAPS, "", K1);
     ModuleFixture.install(modules, "b1", CAPS, "", K2);
-    ModuleFixture.install(modules, "b2", CAPS, "", K2);
+    // b2 starts after b1 when b1 is there: an optional dependency orders the start only
+    ModuleFixture.install(
+        modules, "b2", CAPS, "\n[dependencies]\nb1 = {version = \">=1.0.0\", optional = true}", K2);
     Files.writeString(home.resolve("policy.toml"), policy(""));
     Files.writeString(
         home.resolve("node.toml"),
@@ -179,6 +181,18 @@ class NodeControlIT {
     assertEquals(K1.keyId().toString(), s.get("signers").get(0).asText());
     assertEquals("STARTED", s.get("state").asText());
     assertTrue(s.get("pid").asLong() > 0);
+
+    // both directions of a dependency, in the answer and in the command's output
+    JsonNode b1 = JSON.readTree(node.loader("modules", "status", "b1", "--json").out());
+    assertEquals(0, b1.get("depends_on").size(), b1.toString());
+    JsonNode by = b1.get("required_by").get(0);
+    assertEquals("b2", by.get("module").asText());
+    assertEquals(">=1.0.0", by.get("range").asText());
+    assertTrue(by.get("optional").asBoolean());
+    assertEquals("STARTED", by.get("state").asText());
+    NodeProcess.Cli b2 = node.loader("modules", "status", "b2");
+    assertTrue(b2.out().contains("depends on:      b1 >=1.0.0 optional (STARTED 1.0.0)"), b2.out());
+    assertTrue(b2.out().contains("required by:     -"), b2.out());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.blvm.node.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import org.blvm.admin.AdminException;
 import org.blvm.loader.ModuleManager;
@@ -23,6 +24,8 @@ public final class ModulesStatusCommand implements AdminCommand {
   @Override
   public JsonNode run(AdminCall call) throws AdminException {
     String name = call.args().only("module").module();
-    return SnapshotJson.full(ModuleOps.require(modules, name), clock.instant());
+    ObjectNode n = SnapshotJson.full(ModuleOps.require(modules, name), clock.instant());
+    SnapshotJson.dependencies(n, modules.dependencies(name));
+    return n;
   }
 }

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.OptionalInt;
 import java.util.TreeSet;
 import org.blvm.loader.LaunchSpec;
+import org.blvm.loader.ModuleDependencies;
 import org.blvm.loader.ModuleSnapshot;
 import org.blvm.loader.ModuleStatus;
 import org.blvm.policy.LimitSettings;
@@ -30,6 +31,23 @@ final class SnapshotJson {
     n.put("detail", s.detail());
     pid(n, s.pid());
     return n;
+  }
+
+  /** {@code depends_on} and {@code required_by}: both directions of a module's dependencies. */
+  static void dependencies(ObjectNode n, ModuleDependencies d) {
+    edges(n.putArray("depends_on"), d.dependsOn());
+    edges(n.putArray("required_by"), d.requiredBy());
+  }
+
+  private static void edges(ArrayNode out, java.util.List<ModuleDependencies.Edge> edges) {
+    for (ModuleDependencies.Edge e : edges) {
+      ObjectNode o = out.addObject();
+      o.put("module", e.module());
+      o.put("range", e.range());
+      o.put("optional", e.optional());
+      o.put("state", e.state() == null ? null : e.state().name());
+      o.put("version", e.version());
+    }
   }
 
   /** Everything {@code modules status} shows. */
