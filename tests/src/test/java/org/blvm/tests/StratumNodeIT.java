@@ -47,6 +47,8 @@ class StratumNodeIT {
         "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "blvm-stratum-v2");
     ModuleFixture.installBuilt(
         "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "stratum-narrow");
+    ModuleFixture.installBuilt(
+        "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "stratum-unlisted");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -62,7 +64,8 @@ class StratumNodeIT {
                 + "capabilities = [\"read_blockchain\", \"submit_block\", \"subscribe_events\","
                 + " \"publish_events\", \"network_listen\"]\n"
                 + "on_disallowed_capability = \"drop\"\n"
-                + "[modules.stratum-narrow.restart]\nmode = \"never\"\n"));
+                + "[modules.stratum-narrow.restart]\nmode = \"never\"\n"
+                + "[modules.stratum-unlisted.restart]\nmode = \"never\"\n"));
     // no blocks of the simulated network: every new tip is the miner's; a target of one hash in
     // 256, and shares of one in 16
     Files.writeString(
@@ -75,6 +78,9 @@ class StratumNodeIT {
             "target_bits = 0x2000ffff",
             "transactions_per_minute = 60",
             ""));
+    // a copy whose listen address is in no policy rule
+    Files.writeString(
+        modules.resolve("stratum-unlisted.toml"), "listen = \"127.0.0.1:" + (port ^ 1) + "\"\n");
     Files.writeString(
         modules.resolve("blvm-stratum-v2.toml"),
         "listen = \"0.0.0.0:"
@@ -235,6 +241,9 @@ class StratumNodeIT {
         Sv2TestMiner.Frame err = other.read();
         assertEquals(0x12, err.msgType());
         assertEquals("unsupported-extended-channel", Sv2TestMiner.errorCode(err));
+        Sv2TestMiner.Frame zero = other.open(5, "tests.worker3", BigInteger.ZERO);
+        assertEquals(0x12, zero.msgType(), "a max_target of 0 is refused");
+        assertEquals("max-target-out-of-range", Sv2TestMiner.errorCode(zero));
         assertEquals(0x11, other.open(6, "tests.worker3", max).msgType());
         byte[] close = new byte[4 + 1];
         java.nio.ByteBuffer.wrap(close)
@@ -264,6 +273,38 @@ class StratumNodeIT {
           Duration.ofSeconds(30),
           "stratum-state.json records the block");
     }
+
+    // a new share_zero_bits from the config file and a reload: channels opened after it use it
+    Files.writeString(
+        home.resolve("modules").resolve("blvm-stratum-v2.toml"),
+        "listen = \"0.0.0.0:"
+            + port
+            + "\"\nshare_zero_bits = 6\nmax_connections = 2\nmax_channels = 1\n");
+    NodeProcess.Cli reload = node.loader("config", "reload");
+    assertEquals(0, reload.code(), reload.toString());
+    BigInteger reloaded = BigInteger.ONE.shiftLeft(250).subtract(BigInteger.ONE);
+    Poll.until(
+        () -> {
+          try (Sv2TestMiner late = new Sv2TestMiner("127.0.0.1", port)) {
+            late.setup(0, 1);
+            late.open(1, "tests.worker4", BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE));
+            return late.target().equals(reloaded);
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        Duration.ofSeconds(30),
+        "a channel opened after the reload has the target of share_zero_bits = 6");
+
+    // the copy whose listen address the policy does not list: an ERROR, then exit status 5
+    node.awaitLine(
+        l ->
+            l.contains("stratum-unlisted: cannot listen on 127.0.0.1:")
+                && l.contains("NOT_CAPABLE (network_listen)"),
+        "stratum-unlisted is refused net_listen and logs it");
+    node.awaitLine(
+        l -> l.contains("module stratum-unlisted failed: process exited with status 5"),
+        "stratum-unlisted exits with status 5");
 
     // the copy without read_chain_state: its template subscription is refused
     Poll.until(
