@@ -10,8 +10,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -42,32 +40,9 @@ class MeshNodeIT {
 
   @TempDir Path tmp;
 
-  static Path moduleDir() {
-    Path p = Path.of(System.getProperty("blvm.meshModule", "missing"));
-    if (!Files.isRegularFile(p.resolve("module.toml"))) {
-      throw new IllegalStateException(
-          "blvm.meshModule does not name the built module directory (found "
-              + p
-              + "); run through Maven: mvn verify");
-    }
-    return p;
-  }
-
-  /**
-   * Installs the built module as {@code name} (its manifest renamed), signed with the run's key.
-   */
+  /** Installs the built module as {@code name} (its manifest renamed), signed. */
   static void install(Path modules, String name) throws IOException {
-    Path dir = Files.createDirectories(modules.resolve(name));
-    Path built = moduleDir();
-    Files.copy(
-        built.resolve("blvm-mesh.jar"),
-        dir.resolve("blvm-mesh.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
-    String manifest = Files.readString(built.resolve("module.toml"));
-    Files.writeString(
-        dir.resolve("module.toml"),
-        manifest.replace("name = \"blvm-mesh\"", "name = \"" + name + "\""));
-    ModuleFixture.sign(dir);
+    ModuleFixture.installBuilt("blvm.meshModule", "blvm-mesh.jar", modules, name);
   }
 
   private static int freePort() throws IOException {
@@ -77,8 +52,7 @@ class MeshNodeIT {
   }
 
   private static Path home(Path tmp, String name, int seed, String simulation) throws IOException {
-    Path home = Files.createDirectories(tmp.resolve(name));
-    Files.createDirectories(home.resolve("modules"));
+    Path home = ModuleFixture.nodeHome(tmp, name);
     Files.writeString(
         home.resolve("node.toml"),
         "[simulation]\nseed = " + seed + "\nblock_interval_seconds = 1\n" + simulation);
@@ -87,8 +61,6 @@ class MeshNodeIT {
 
   @Test
   void packet_crossesTwoNodes_refusalsDocumented_linkWithdrawnAndRestored() throws Exception {
-    SandboxFixture.requireSandbox();
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     int port = freePort();
     String b = "127.0.0.1:" + port;
 

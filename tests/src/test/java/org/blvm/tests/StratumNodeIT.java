@@ -12,7 +12,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HexFormat;
 import org.blvm.testsupport.Poll;
@@ -39,10 +38,8 @@ class StratumNodeIT {
 
   @Test
   void miner_sharesAcceptedBadNonceRefusedBlockFoundBecomesTheTip() throws Exception {
-    SandboxFixture.requireSandbox();
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    Path home = Files.createDirectories(tmp.resolve("home"));
-    Path modules = Files.createDirectories(home.resolve("modules"));
+    Path home = ModuleFixture.nodeHome(tmp, "home");
+    Path modules = home.resolve("modules");
     ModuleFixture.installBuilt(
         "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "blvm-stratum-v2");
     ModuleFixture.installBuilt(
