@@ -43,6 +43,11 @@ final class PeerNetwork {
   private final EventOutbox out;
   private final ChainState chain;
   private final Map<Long, Api.PeerInfo> peers = new LinkedHashMap<>();
+
+  /** The connected peers that speak the mesh announcement, by peer id. */
+  private final Map<Long, Api.PeerInfo> meshPeers = new LinkedHashMap<>();
+
+  private long nextMeshAnnouncementMillis;
   private long nextId = 1;
   private long bytesSent;
   private long bytesReceived;
@@ -107,11 +112,42 @@ final class PeerNetwork {
     boolean inbound = random.chance(0.4);
     int port = inbound ? 49152 + random.nextInt(16384) : settings.defaultPort();
     String agent = USER_AGENTS[random.nextInt(USER_AGENTS.length)];
-    Api.PeerInfo p = new Api.PeerInfo(id, host + ":" + port, inbound, agent);
+    boolean mesh = meshPeers.size() < settings.meshPeers();
+    Api.PeerInfo p =
+        new Api.PeerInfo(
+            id, host + ":" + port, inbound, mesh ? MeshAnnouncement.USER_AGENT : agent);
     peers.put(id, p);
     bytesSent += 126;
     bytesReceived += 126;
     out.emit(EventType.PeerConnected, new EventPayloads.PeerConnected(id, p.address(), inbound));
+    if (mesh) {
+      meshPeers.put(id, p);
+      announceMesh(id);
+    }
+  }
+
+  /**
+   * Every {@link MeshAnnouncement#INTERVAL_MILLIS} of simulated time, each mesh peer sends its
+   * announcement again (modules that started later learn it then).
+   */
+  void meshAnnouncements() {
+    long now = chain.nowMillis();
+    if (meshPeers.isEmpty() || now < nextMeshAnnouncementMillis) {
+      return;
+    }
+    nextMeshAnnouncementMillis = now + MeshAnnouncement.INTERVAL_MILLIS;
+    for (Long id : new ArrayList<>(meshPeers.keySet())) {
+      announceMesh(id);
+    }
+  }
+
+  private void announceMesh(long id) {
+    byte[] payload = MeshAnnouncement.of(id);
+    bytesReceived += 24 + payload.length;
+    out.emit(
+        EventType.MessageReceived,
+        new EventPayloads.MessageReceived(
+            id, MeshAnnouncement.COMMAND, payload.length, Hashes.hex(payload)));
   }
 
   private void disconnect() {
@@ -121,6 +157,7 @@ final class PeerNetwork {
     List<Long> ids = new ArrayList<>(peers.keySet());
     long id = ids.get(random.nextInt(ids.size()));
     peers.remove(id);
+    meshPeers.remove(id);
     String reason = DISCONNECT_REASONS[random.nextInt(DISCONNECT_REASONS.length)];
     out.emit(EventType.PeerDisconnected, new EventPayloads.PeerDisconnected(id, reason));
   }

@@ -218,6 +218,10 @@ public final class SimulatedChain implements NodeBackend {
     network.message();
   }
 
+  synchronized void meshAnnouncements() {
+    network.meshAnnouncements();
+  }
+
   synchronized void paymentRequest() {
     payments.create();
   }

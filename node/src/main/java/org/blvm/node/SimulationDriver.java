@@ -178,6 +178,7 @@ public final class SimulationDriver implements AutoCloseable {
     for (int i = count(settings.messagesPerMinute()); i > 0; i--) {
       chain.message();
     }
+    chain.meshAnnouncements();
     for (int i = count(settings.paymentRequestsPerMinute()); i > 0; i--) {
       chain.paymentRequest();
     }

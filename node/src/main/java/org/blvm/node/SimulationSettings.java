@@ -51,7 +51,8 @@ public record SimulationSettings(
     int minPeers,
     int maxPeers,
     int maxPendingPayments,
-    int keepBlockBodies) {
+    int keepBlockBodies,
+    int meshPeers) {
 
   /** The TOML table this record is read from. */
   public static final String SECTION = "simulation";
@@ -100,7 +101,8 @@ public record SimulationSettings(
           SettingKey.integer("min_peers", 0, 1000, 2),
           SettingKey.integer("max_peers", 1, 1000, 16),
           SettingKey.integer("max_pending_payments", 1, 10_000, 64),
-          SettingKey.integer("keep_block_bodies", 100, 1_000_000, 1000));
+          SettingKey.integer("keep_block_bodies", 100, 1_000_000, 1000),
+          SettingKey.integer("mesh_peers", 0, 64, 0));
 
   /** The defaults of every key. */
   public static final SimulationSettings DEFAULTS = fromValues(defaults());
@@ -137,7 +139,8 @@ public record SimulationSettings(
               minPeers,
               maxPeers,
               maxPendingPayments,
-              keepBlockBodies
+              keepBlockBodies,
+              meshPeers
             });
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
@@ -237,6 +240,7 @@ public record SimulationSettings(
         (Double) a[i++],
         (Double) a[i++],
         (Double) a[i++],
+        intOf(a[i++]),
         intOf(a[i++]),
         intOf(a[i++]),
         intOf(a[i++]),

@@ -178,7 +178,8 @@ class SimulationSettingsTest {
                     d.minPeers(),
                     d.maxPeers(),
                     d.maxPendingPayments(),
-                    d.keepBlockBodies()));
+                    d.keepBlockBodies(),
+                    d.meshPeers()));
     assertTrue(e.getMessage().contains("simulation.step_millis: must be in 10..60000, found 0"));
   }
 

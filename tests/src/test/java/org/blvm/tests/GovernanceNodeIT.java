@@ -156,29 +156,9 @@ class GovernanceNodeIT {
     }
   }
 
-  static Path moduleDir() {
-    Path p = Path.of(System.getProperty("blvm.governanceModule", "missing"));
-    if (!Files.isRegularFile(p.resolve("module.toml"))) {
-      throw new IllegalStateException(
-          "blvm.governanceModule does not name the built module directory (found "
-              + p
-              + "); run through Maven: mvn verify");
-    }
-    return p;
-  }
-
-  /** Installs the built module as {@code name}, signed with the run's key. */
+  /** Installs the built module as {@code name} (its manifest renamed), signed. */
   static void install(Path modules, String name) throws IOException {
-    Path dir = Files.createDirectories(modules.resolve(name));
-    Files.copy(
-        moduleDir().resolve("blvm-governance.jar"),
-        dir.resolve("blvm-governance.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
-    Files.writeString(
-        dir.resolve("module.toml"),
-        Files.readString(moduleDir().resolve("module.toml"))
-            .replace("name = \"blvm-governance\"", "name = \"" + name + "\""));
-    ModuleFixture.sign(dir);
+    ModuleFixture.installBuilt("blvm.governanceModule", "blvm-governance.jar", modules, name);
   }
 
   private static String nodeConfig(String url, String secret) {
@@ -207,8 +187,8 @@ class GovernanceNodeIT {
   @Test
   void webhooks_signedNothingLostAcrossAKillMinus9_urlReloaded_narrowCopyRefused()
       throws Exception {
-    SandboxFixture.requireSandbox();
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path home = ModuleFixture.nodeHome(tmp, "home");
+    Path modules = home.resolve("modules");
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     String secret = HexFormat.of().formatHex(random);
@@ -217,8 +197,6 @@ class GovernanceNodeIT {
     HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     https.setHttpsConfigurator(new HttpsConfigurator(cert.serverContext()));
 
-    Path home = Files.createDirectories(tmp.resolve("home"));
-    Path modules = Files.createDirectories(home.resolve("modules"));
     install(modules, "blvm-governance");
     install(modules, "governance-narrow");
     try (Receiver first =

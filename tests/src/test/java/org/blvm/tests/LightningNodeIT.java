@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,40 +51,15 @@ class LightningNodeIT {
 
   record Change(String id, String state, int transition, long confirmations, String reason) {}
 
-  static Path moduleDir() {
-    Path p = Path.of(System.getProperty("blvm.lightningModule", "missing"));
-    if (!Files.isRegularFile(p.resolve("module.toml"))) {
-      throw new IllegalStateException(
-          "blvm.lightningModule does not name the built module directory (found "
-              + p
-              + "); run through Maven: mvn verify");
-    }
-    return p;
-  }
-
-  /**
-   * Installs the built module as {@code name} (its manifest renamed), signed with the run's key.
-   */
+  /** Installs the built module as {@code name} (its manifest renamed), signed. */
   static void install(Path modules, String name) throws IOException {
-    Path dir = Files.createDirectories(modules.resolve(name));
-    Path built = moduleDir();
-    Files.copy(
-        built.resolve("blvm-lightning.jar"),
-        dir.resolve("blvm-lightning.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
-    String manifest = Files.readString(built.resolve("module.toml"));
-    Files.writeString(
-        dir.resolve("module.toml"),
-        manifest.replace("name = \"blvm-lightning\"", "name = \"" + name + "\""));
-    ModuleFixture.sign(dir);
+    ModuleFixture.installBuilt("blvm.lightningModule", "blvm-lightning.jar", modules, name);
   }
 
   @Test
   void payments_settleUnsettleByReorgResettleAndExpire_acrossAKillMinus9() throws Exception {
-    SandboxFixture.requireSandbox();
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    Path home = Files.createDirectories(tmp.resolve("home"));
-    Path modules = Files.createDirectories(home.resolve("modules"));
+    Path home = ModuleFixture.nodeHome(tmp, "home");
+    Path modules = home.resolve("modules");
     install(modules, "blvm-lightning");
     install(modules, "lightning-narrow");
     Files.writeString(

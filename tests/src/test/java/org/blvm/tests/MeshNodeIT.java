@@ -10,10 +10,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MeshNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CAPS =
-      "\"subscribe_events\", \"register_module_api\", \"call_module\", \"publish_events\","
-          + " \"network_listen\", \"network_connect\"";
+      "\"subscribe_events\", \"read_network\", \"register_module_api\", \"call_module\","
+          + " \"publish_events\", \"network_listen\", \"network_connect\"";
   private static final String TEST_CAPS =
       "\"read_blockchain\", \"subscribe_events\", \"publish_events\", \"call_module\","
           + " \"register_module_api\"";
@@ -40,32 +40,9 @@ class MeshNodeIT {
 
   @TempDir Path tmp;
 
-  static Path moduleDir() {
-    Path p = Path.of(System.getProperty("blvm.meshModule", "missing"));
-    if (!Files.isRegularFile(p.resolve("module.toml"))) {
-      throw new IllegalStateException(
-          "blvm.meshModule does not name the built module directory (found "
-              + p
-              + "); run through Maven: mvn verify");
-    }
-    return p;
-  }
-
-  /**
-   * Installs the built module as {@code name} (its manifest renamed), signed with the run's key.
-   */
+  /** Installs the built module as {@code name} (its manifest renamed), signed. */
   static void install(Path modules, String name) throws IOException {
-    Path dir = Files.createDirectories(modules.resolve(name));
-    Path built = moduleDir();
-    Files.copy(
-        built.resolve("blvm-mesh.jar"),
-        dir.resolve("blvm-mesh.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
-    String manifest = Files.readString(built.resolve("module.toml"));
-    Files.writeString(
-        dir.resolve("module.toml"),
-        manifest.replace("name = \"blvm-mesh\"", "name = \"" + name + "\""));
-    ModuleFixture.sign(dir);
+    ModuleFixture.installBuilt("blvm.meshModule", "blvm-mesh.jar", modules, name);
   }
 
   private static int freePort() throws IOException {
@@ -74,24 +51,21 @@ class MeshNodeIT {
     }
   }
 
-  private static Path home(Path tmp, String name, int seed) throws IOException {
-    Path home = Files.createDirectories(tmp.resolve(name));
-    Files.createDirectories(home.resolve("modules"));
+  private static Path home(Path tmp, String name, int seed, String simulation) throws IOException {
+    Path home = ModuleFixture.nodeHome(tmp, name);
     Files.writeString(
         home.resolve("node.toml"),
-        "[simulation]\nseed = " + seed + "\nblock_interval_seconds = 1\n");
+        "[simulation]\nseed = " + seed + "\nblock_interval_seconds = 1\n" + simulation);
     return home;
   }
 
   @Test
   void packet_crossesTwoNodes_refusalsDocumented_linkWithdrawnAndRestored() throws Exception {
-    SandboxFixture.requireSandbox();
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     int port = freePort();
     String b = "127.0.0.1:" + port;
 
     // node B: blvm-mesh listens and hands packets for node-b to mesh-receiver's echo
-    Path homeB = home(tmp, "b", 21);
+    Path homeB = home(tmp, "b", 21, "");
     Path modulesB = homeB.resolve("modules");
     install(modulesB, "blvm-mesh");
     ModuleFixture.install(modulesB, "mesh-receiver", TEST_CAPS, "log_echo = true");
@@ -114,7 +88,15 @@ class MeshNodeIT {
                 + "\"]\n"));
 
     // node A: blvm-mesh without peers at first; mesh-sender routes three packets on each block
-    Path homeA = home(tmp, "a", 22);
+    // one P2P peer at a time, every one a mesh peer announcing "sim-ID-leaf"; it changes about
+    // every ten seconds (docs/simulation.md, "Mesh peers")
+    Path homeA =
+        home(
+            tmp,
+            "a",
+            22,
+            "mesh_peers = 1\ninitial_peers = 1\nmin_peers = 0\nmax_peers = 1\n"
+                + "peer_changes_per_minute = 6\n");
     Path modulesA = homeA.resolve("modules");
     install(modulesA, "blvm-mesh");
     install(modulesA, "mesh-narrow");
@@ -128,6 +110,7 @@ class MeshNodeIT {
             + call("node-b", "{ n = 1 }", 0)
             + ", "
             + call("nowhere", "{ n = 2 }", 4)
+            + peerCalls()
             + "]");
     Files.writeString(modulesA.resolve("blvm-mesh.toml"), "node_id = \"node-a\"\n");
     Files.writeString(
@@ -143,8 +126,9 @@ class MeshNodeIT {
                 + "]\n[modules.blvm-mesh.network]\nconnect = [\""
                 + b
                 + "\"]\n[modules.mesh-narrow]\n"
-                + "capabilities = [\"subscribe_events\", \"register_module_api\","
-                + " \"call_module\", \"publish_events\", \"network_listen\"]\n"
+                + "capabilities = [\"subscribe_events\", \"read_network\","
+                + " \"register_module_api\", \"call_module\", \"publish_events\","
+                + " \"network_listen\"]\n"
                 + "on_disallowed_capability = \"drop\"\n"));
 
     try (NodeProcess nodeB = NodeProcess.start(homeB, tmp.resolve("b.log"));
@@ -169,6 +153,44 @@ class MeshNodeIT {
               l.contains(
                   "mesh-sender: call 0 error NOT_FOUND no route: no route to node \"node-b\""),
           "without a link node-b is unknown");
+
+      // a P2P peer's meshannounce becomes a route marked with the peer, which route_packet reports
+      // (the node cannot send to a peer); the peer's disconnection withdraws it
+      Pattern added =
+          Pattern.compile(
+              "blvm-mesh: route to \"sim-(\\d+)-leaf\" added \\(learned from P2P peer \\1\\b.*"
+                  + ": via node \"sim-\\1\", 2 hops");
+      nodeA.awaitLine(l -> added.matcher(l).find(), "a route learned from a P2P peer");
+      String peer =
+          nodeA.lines().stream()
+              .map(added::matcher)
+              .filter(Matcher::find)
+              .findFirst()
+              .orElseThrow()
+              .group(1);
+      nodeA.awaitLine(
+          l ->
+              l.contains("mesh-sender: call ")
+                  && mentions(
+                      l,
+                      " error UNAVAILABLE peer route: node \"sim-"
+                          + peer
+                          + "-leaf\" is 2 hops away via P2P peer ",
+                      peer),
+          "route_packet reports the route learned from peer " + peer);
+      nodeA.awaitLine(
+          l ->
+              l.contains("blvm-mesh: p2p status: ")
+                  && l.contains("[peer " + peer + " ")
+                  && l.contains(" /blvm-mesh-sim:0.1.0/ node \"sim-" + peer + "\"]"),
+          "the status shows the mesh peer from get_network_peers");
+      nodeA.awaitLine(
+          l ->
+              mentions(
+                  l,
+                  "blvm-mesh: route to \"sim-" + peer + "-leaf\" withdrawn (learned from P2P peer ",
+                  peer),
+          "PeerDisconnected withdraws the routes learned from the peer");
 
       // a new peer through the module's config file: connected without a restart
       Files.writeString(
@@ -237,6 +259,22 @@ class MeshNodeIT {
           Files.readString(tmp.resolve("b.log")).contains("\"source\":\"node-a\""),
           "B's log holds the delivered packet");
     }
+  }
+
+  /** {@code line} holds {@code text} followed by the peer id {@code peer} as a whole number. */
+  private static boolean mentions(String line, String text, String peer) {
+    return line.contains(text + peer + ")")
+        || line.contains(text + peer + " (")
+        || line.contains(text + peer + ",");
+  }
+
+  /** route_packet calls for the leaves of the first P2P peers (calls 3 to 10). */
+  private static String peerCalls() {
+    StringBuilder b = new StringBuilder();
+    for (int id = 1; id <= 8; id++) {
+      b.append(", ").append(call("sim-" + id + "-leaf", "{ n = 3 }", 4));
+    }
+    return b.toString();
   }
 
   private static String call(String destination, String payload, int ttl) {

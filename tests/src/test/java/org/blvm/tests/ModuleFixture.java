@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import org.blvm.policy.Admission;
@@ -162,6 +163,19 @@ final class ModuleFixture {
    * blvm.stratumModule}) as {@code name}: its jar {@code jar} copied, its manifest's name replaced,
    * signed with the run's key.
    */
+  /**
+   * The home directory {@code tmp/name} of a {@code blvm-node} process for an end-to-end test, with
+   * an empty {@code modules/}: checks that the host can sandbox (skips or fails the test otherwise)
+   * and lets the sandbox's user enter {@code tmp} (mode 0711).
+   */
+  static Path nodeHome(Path tmp, String name) throws IOException {
+    SandboxFixture.requireSandbox();
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path home = Files.createDirectories(tmp.resolve(name));
+    Files.createDirectories(home.resolve("modules"));
+    return home;
+  }
+
   static void installBuilt(String property, String jar, Path modulesDir, String name)
       throws IOException {
     Path built = Path.of(System.getProperty(property, "missing"));

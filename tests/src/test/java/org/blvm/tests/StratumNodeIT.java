@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HexFormat;
 import org.blvm.node.sv2.Sv2Client;
@@ -41,14 +40,14 @@ class StratumNodeIT {
 
   @Test
   void miner_sharesAcceptedBadNonceRefusedBlockFoundBecomesTheTip() throws Exception {
-    SandboxFixture.requireSandbox();
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-    Path home = Files.createDirectories(tmp.resolve("home"));
-    Path modules = Files.createDirectories(home.resolve("modules"));
+    Path home = ModuleFixture.nodeHome(tmp, "home");
+    Path modules = home.resolve("modules");
     ModuleFixture.installBuilt(
         "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "blvm-stratum-v2");
     ModuleFixture.installBuilt(
         "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "stratum-narrow");
+    ModuleFixture.installBuilt(
+        "blvm.stratumModule", "blvm-stratum-v2.jar", modules, "stratum-unlisted");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -64,7 +63,8 @@ class StratumNodeIT {
                 + "capabilities = [\"read_blockchain\", \"submit_block\", \"subscribe_events\","
                 + " \"publish_events\", \"network_listen\"]\n"
                 + "on_disallowed_capability = \"drop\"\n"
-                + "[modules.stratum-narrow.restart]\nmode = \"never\"\n"));
+                + "[modules.stratum-narrow.restart]\nmode = \"never\"\n"
+                + "[modules.stratum-unlisted.restart]\nmode = \"never\"\n"));
     // no blocks of the simulated network: every new tip is the miner's; a target of one hash in
     // 256, and shares of one in 16
     Files.writeString(
@@ -77,6 +77,9 @@ class StratumNodeIT {
             "target_bits = 0x2000ffff",
             "transactions_per_minute = 60",
             ""));
+    // a copy whose listen address is in no policy rule
+    Files.writeString(
+        modules.resolve("stratum-unlisted.toml"), "listen = \"127.0.0.1:" + (port ^ 1) + "\"\n");
     Files.writeString(
         modules.resolve("blvm-stratum-v2.toml"),
         "listen = \"0.0.0.0:"
@@ -236,6 +239,9 @@ class StratumNodeIT {
         Sv2Client.Frame err = other.read();
         assertEquals(0x12, err.msgType());
         assertEquals("unsupported-extended-channel", Sv2Client.errorCode(err));
+        Sv2Client.Frame zero = other.open(5, "tests.worker3", BigInteger.ZERO);
+        assertEquals(0x12, zero.msgType(), "a max_target of 0 is refused");
+        assertEquals("max-target-out-of-range", Sv2Client.errorCode(zero));
         assertEquals(0x11, other.open(6, "tests.worker3", max).msgType());
         byte[] close = new byte[4 + 1];
         java.nio.ByteBuffer.wrap(close)
@@ -265,6 +271,38 @@ class StratumNodeIT {
           Duration.ofSeconds(30),
           "stratum-state.json records the block");
     }
+
+    // a new share_zero_bits from the config file and a reload: channels opened after it use it
+    Files.writeString(
+        home.resolve("modules").resolve("blvm-stratum-v2.toml"),
+        "listen = \"0.0.0.0:"
+            + port
+            + "\"\nshare_zero_bits = 6\nmax_connections = 2\nmax_channels = 1\n");
+    NodeProcess.Cli reload = node.loader("config", "reload");
+    assertEquals(0, reload.code(), reload.toString());
+    BigInteger reloaded = BigInteger.ONE.shiftLeft(250).subtract(BigInteger.ONE);
+    Poll.until(
+        () -> {
+          try (Sv2Client late = new Sv2Client("127.0.0.1", port)) {
+            late.setup(0, 1);
+            late.open(1, "tests.worker4", BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE));
+            return late.target().equals(reloaded);
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        Duration.ofSeconds(30),
+        "a channel opened after the reload has the target of share_zero_bits = 6");
+
+    // the copy whose listen address the policy does not list: an ERROR, then exit status 5
+    node.awaitLine(
+        l ->
+            l.contains("stratum-unlisted: cannot listen on 127.0.0.1:")
+                && l.contains("NOT_CAPABLE (network_listen)"),
+        "stratum-unlisted is refused net_listen and logs it");
+    node.awaitLine(
+        l -> l.contains("module stratum-unlisted failed: process exited with status 5"),
+        "stratum-unlisted exits with status 5");
 
     // the copy without read_chain_state: its template subscription is refused
     Poll.until(

@@ -39,8 +39,8 @@ final class DemoLayout {
   static final String PROBE = "mesh-probe";
 
   static final String MESH_CAPS =
-      "\"subscribe_events\", \"register_module_api\", \"call_module\", \"publish_events\","
-          + " \"network_listen\", \"network_connect\"";
+      "\"subscribe_events\", \"read_network\", \"register_module_api\", \"call_module\","
+          + " \"publish_events\", \"network_listen\", \"network_connect\"";
 
   /** Each module's grant, in the order the demo shows them: its manifest's capabilities. */
   static final Map<String, String> CAPABILITIES = capabilities();

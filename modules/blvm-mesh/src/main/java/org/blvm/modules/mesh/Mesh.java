@@ -20,6 +20,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.blvm.protocol.ErrorCode;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
 import org.blvm.protocol.Message;
 import org.blvm.sdk.MethodRefusedException;
 import org.blvm.sdk.ModuleClient;
@@ -39,6 +41,9 @@ import org.blvm.sdk.NodeApiException;
  * events, in order, off the links' threads).
  *
  * <p>Exit status: 0 after a stop, 2 when connecting fails, 4 for an invalid config at start.
+ *
+ * <p>Over 400 lines: the module's start, config, route_packet, links and delivery in one place; the
+ * P2P side is {@link P2pWatcher}.
  */
 public final class Mesh implements MeshNode.Host {
   static final String ROUTE_PACKET = "route_packet";
@@ -63,6 +68,7 @@ public final class Mesh implements MeshNode.Host {
   private volatile ModuleClient client;
   private volatile MeshConfig config;
   private volatile boolean dirty = true;
+  private final P2pWatcher p2p = new P2pWatcher(this);
   private MeshState state;
 
   private Mesh() {}
@@ -77,6 +83,18 @@ public final class Mesh implements MeshNode.Host {
       c =
           ModuleClient.builder(args)
               .serve(ROUTE_PACKET, this::routePacket)
+              .onEvent(
+                  EventType.PeerConnected,
+                  EventPayloads.PeerConnected.class,
+                  (e, p) -> p2p.onPeerConnected(p))
+              .onEvent(
+                  EventType.PeerDisconnected,
+                  EventPayloads.PeerDisconnected.class,
+                  (e, p) -> p2p.onPeerDisconnected(p))
+              .onEvent(
+                  EventType.MessageReceived,
+                  EventPayloads.MessageReceived.class,
+                  (e, m) -> p2p.onMessage(m))
               .onConfig((own, visible, changed) -> onConfig(own))
               .connect();
     } catch (ModuleConnectException e) {
@@ -92,6 +110,7 @@ public final class Mesh implements MeshNode.Host {
       return EXIT_BAD_CONFIG;
     }
     MeshNode n = new MeshNode(config.nodeId(), this, () -> config.maxLinks());
+    p2p.start(c, config.nodeId());
     state = new MeshState(Path.of(c.context().dataDir()));
     try {
       state.restore(n);
@@ -140,8 +159,23 @@ public final class Mesh implements MeshNode.Host {
     }
     RoutingTable.Decision d = n.route(p.destination(), p.ttl(), p.payloadJson());
     switch (d.kind()) {
-      case NO_ROUTE ->
-          throw new MethodRefusedException(ErrorCode.NOT_FOUND, "no route: " + d.reason());
+      case NO_ROUTE -> {
+        PeerRoutes.Route viaPeer = p2p.route(p.destination()).orElse(null);
+        if (viaPeer != null) {
+          throw new MethodRefusedException(
+              ErrorCode.UNAVAILABLE,
+              "peer route: node \""
+                  + p.destination()
+                  + "\" is "
+                  + viaPeer.hops()
+                  + " hops away via P2P peer "
+                  + P2pWatcher.describe(viaPeer.peer())
+                  + ", node \""
+                  + viaPeer.nodeId()
+                  + "\"; the node has no method to send to a peer");
+        }
+        throw new MethodRefusedException(ErrorCode.NOT_FOUND, "no route: " + d.reason());
+      }
       case TTL_EXHAUSTED ->
           throw new MethodRefusedException(ErrorCode.UNAVAILABLE, "ttl exhausted: " + d.reason());
       case LINK_BUSY ->
@@ -267,10 +301,15 @@ public final class Mesh implements MeshNode.Host {
       return;
     }
     n.tick(config.announceIntervalMs());
+    if (p2p.refreshIfChanged()) {
+      dirty = true;
+    }
     if (dirty) {
       dirty = false;
       try {
-        state.write(MeshState.snapshot(n));
+        ObjectNode doc = MeshState.snapshot(n);
+        doc.set("p2p", p2p.status());
+        state.write(doc);
       } catch (IOException | RuntimeException e) {
         dirty = true;
         warn("cannot write the state file: " + e);
@@ -289,6 +328,7 @@ public final class Mesh implements MeshNode.Host {
     payload.put("next_hop", after == null ? null : after.nextHop());
     payload.put("hops", after == null ? RoutingTable.UNREACHABLE : after.hops());
     payload.put("previous_next_hop", before == null ? null : before.nextHop());
+    payload.putNull("peer_id");
     info(
         "route to \""
             + change.destination()
@@ -329,11 +369,16 @@ public final class Mesh implements MeshNode.Host {
         });
   }
 
-  private interface Work {
+  /** Marks the state file for rewriting at the next tick. */
+  void changed() {
+    dirty = true;
+  }
+
+  interface Work {
     void run() throws NodeApiException, JsonProcessingException;
   }
 
-  private void submit(String what, Work w) {
+  void submit(String what, Work w) {
     try {
       out.execute(
           () -> {

@@ -155,17 +155,29 @@ final class RoutingTable {
     while (next.size() > MAX_DESTINATIONS) {
       next.pollLastEntry();
     }
-    List<Change> changes = new ArrayList<>();
-    TreeMap<String, Route> all = new TreeMap<>(best);
-    all.putAll(next);
+    List<Change> changes = diff(best, next, Change::new);
+    best = next;
+    return changes;
+  }
+
+  /** How a change of one destination's route is recorded. */
+  interface ChangeFactory<R, C> {
+    C change(String destination, R before, R after);
+  }
+
+  /** One change per destination whose route differs between {@code before} and {@code after}. */
+  static <R, C> List<C> diff(
+      Map<String, R> before, Map<String, R> after, ChangeFactory<R, C> factory) {
+    List<C> changes = new ArrayList<>();
+    TreeMap<String, R> all = new TreeMap<>(before);
+    all.putAll(after);
     for (String d : all.keySet()) {
-      Route before = best.get(d);
-      Route after = next.get(d);
-      if (!Objects.equals(before, after)) {
-        changes.add(new Change(d, before, after));
+      R b = before.get(d);
+      R a = after.get(d);
+      if (!Objects.equals(b, a)) {
+        changes.add(factory.change(d, b, a));
       }
     }
-    best = next;
     return changes;
   }
 

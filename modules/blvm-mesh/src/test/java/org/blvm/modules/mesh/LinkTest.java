@@ -31,6 +31,32 @@ class LinkTest {
   }
 
   @Test
+  void route_nextHopsQueueFullThenClosed_linkBusyAndNotCounted() {
+    MeshNode node = new MeshNode("a", new MeshNodeTest.RecordingHost(), () -> 8);
+    Link l =
+        new Link(
+            "to b",
+            new ByteArrayInputStream(new byte[0]),
+            new ByteArrayOutputStream(),
+            () -> {},
+            node);
+    assertTrue(node.onHello(l, "b"), "b becomes a neighbour (its writer never runs here)");
+    LinkFrame f = new LinkFrame.Announce(java.util.Map.of());
+    while (l.send(f)) {
+      // fill the queue the writer would drain
+    }
+    RoutingTable.Decision busy = node.route("b", 4, "null");
+    assertEquals(RoutingTable.Decision.Kind.LINK_BUSY, busy.kind());
+    assertEquals("the link to \"b\" is closed or its queue is full", busy.reason());
+    assertEquals(4, busy.ttl(), "the caller's ttl, nothing was sent");
+    assertEquals(0, node.routed.get());
+
+    // closed, before its reader reported the end (which withdraws the route): busy too
+    l.close("done");
+    assertEquals(RoutingTable.Decision.Kind.LINK_BUSY, node.route("b", 4, "null").kind());
+  }
+
+  @Test
   void dialerBackoff_doublesFrom200MsUpTo10s() {
     long b = Dialer.FIRST_BACKOFF_MS;
     StringBuilder seen = new StringBuilder().append(b);
