@@ -41,7 +41,8 @@ class DemoNodeIT {
     Path home = tmp.resolve("home");
     Path log = tmp.resolve("demo.log");
     // blvm.meshModule is modules/blvm-mesh/target/module: the demo takes the modules/ above it
-    Path modules = MeshNodeIT.moduleDir().getParent().getParent().getParent();
+    Path modules =
+        ModuleFixture.builtModuleDir("blvm.meshModule").getParent().getParent().getParent();
     Process p =
         new ProcessBuilder(
                 JAVA.toString(),

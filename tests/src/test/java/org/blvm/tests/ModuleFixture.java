@@ -159,11 +159,6 @@ final class ModuleFixture {
   }
 
   /**
-   * Installs a module directory built by Maven ({@code property} names it, e.g. {@code
-   * blvm.stratumModule}) as {@code name}: its jar {@code jar} copied, its manifest's name replaced,
-   * signed with the run's key.
-   */
-  /**
    * The home directory {@code tmp/name} of a {@code blvm-node} process for an end-to-end test, with
    * an empty {@code modules/}: checks that the host can sandbox (skips or fails the test otherwise)
    * and lets the sandbox's user enter {@code tmp} (mode 0711).
@@ -176,8 +171,11 @@ final class ModuleFixture {
     return home;
   }
 
-  static void installBuilt(String property, String jar, Path modulesDir, String name)
-      throws IOException {
+  /**
+   * The module directory built by Maven that the system property {@code property} names (e.g.
+   * {@code blvm.meshModule} is {@code modules/blvm-mesh/target/module}).
+   */
+  static Path builtModuleDir(String property) {
     Path built = Path.of(System.getProperty(property, "missing"));
     if (!Files.isRegularFile(built.resolve("module.toml"))) {
       throw new IllegalStateException(
@@ -186,6 +184,17 @@ final class ModuleFixture {
               + built
               + "); run through Maven: mvn verify");
     }
+    return built;
+  }
+
+  /**
+   * Installs a module directory built by Maven ({@code property} names it, e.g. {@code
+   * blvm.stratumModule}) as {@code name}: its jar {@code jar} copied, its manifest's name replaced,
+   * signed with the run's key.
+   */
+  static void installBuilt(String property, String jar, Path modulesDir, String name)
+      throws IOException {
+    Path built = builtModuleDir(property);
     Path dir = Files.createDirectories(modulesDir.resolve(name));
     Files.copy(built.resolve(jar), dir.resolve(jar), StandardCopyOption.REPLACE_EXISTING);
     String manifest = Files.readString(built.resolve("module.toml"));
