@@ -65,7 +65,7 @@ final class DependencyStart {
       ModuleDiscovery.Outcome o = admitted.get(name);
       String why = awaitDependencies(o.admitted().manifest());
       if (why == null) {
-        runner.launch(o, dirOf.get(name));
+        runner.launchOrIdle(o, dirOf.get(name));
       } else {
         refuse(o, dirOf.get(name), why);
       }
@@ -82,6 +82,9 @@ final class DependencyStart {
    * @throws IllegalStateException when it runs, or (loaded before) a dependency does not run
    */
   ModuleStatus start(String id) throws InterruptedException {
+    if (id != null && runner.startsOnDemand(id)) {
+      return runner.startById(id); // its starter launches it
+    }
     LoadedModule old = modules.get(id).orElse(null);
     if (old != null) {
       ModuleState s = old.host().state();
@@ -114,7 +117,7 @@ final class DependencyStart {
       return runner.launch(o, dir);
     }
     String why = awaitDependencies(o.admitted().manifest());
-    return why == null ? runner.launch(o, dir) : refuse(o, dir, why);
+    return why == null ? runner.launchOrIdle(o, dir) : refuse(o, dir, why);
   }
 
   /**
@@ -129,6 +132,9 @@ final class DependencyStart {
       if (dep == null) {
         if (d.optional()) {
           continue;
+        }
+        if (runner.startsOnDemand(d.name())) {
+          return what + " starts on demand, and a required dependency must be started eagerly";
         }
         return what
             + modules

@@ -102,15 +102,19 @@ final class ModuleRunner implements LoadedModule.Listener {
   }
 
   /**
-   * Admits the module in {@code dir} and launches it (or, when its policy starts it on demand,
-   * leaves it IDLE); a failure is its FAILED status.
+   * Launches an admitted module, or, when its policy starts it on demand, leaves it IDLE; a refusal
+   * is its FAILED status.
    */
-  ModuleStatus start(Path dir) {
-    ModuleDiscovery.Outcome o = discovery.admit(dir);
+  ModuleStatus launchOrIdle(ModuleDiscovery.Outcome o, Path dir) {
     if (o.refused() == null && o.admitted().modulePolicy().start().onDemand()) {
       return onDemand.admit(o.admitted(), dir);
     }
     return launch(o, dir);
+  }
+
+  /** Whether {@code id} is a module started on demand (IDLE or running). */
+  boolean startsOnDemand(String id) {
+    return onDemand.starter().manages(id);
   }
 
   /**
@@ -189,7 +193,7 @@ final class ModuleRunner implements LoadedModule.Listener {
       throw new IllegalArgumentException(
           "no module \"" + id + "\": " + dir + " is not a module directory");
     }
-    return start(dir);
+    return launchOrIdle(discovery.admit(dir), dir);
   }
 
   /**

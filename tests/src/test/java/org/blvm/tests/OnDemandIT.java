@@ -86,6 +86,22 @@ class OnDemandIT {
   }
 
   @Test
+  void aRequiredDependencyOnAnOnDemandModule_failsTheDependentNamingWhy_theOnDemandOneStaysIdle()
+      throws Exception {
+    install("b", "", "");
+    install("c", "[dependencies]\nb = \">=1.0.0\"\n", "");
+    try (ModuleManager m = manager(new SimulatedChain())) {
+      m.start();
+      assertEquals(ModuleState.IDLE, state(m, "b"), m.statuses().toString());
+      assertEquals(ModuleState.FAILED, state(m, "c"), m.statuses().toString());
+      assertEquals(
+          "dependency b (>=1.0.0) starts on demand, and a required dependency must be started"
+              + " eagerly",
+          m.status("c").orElseThrow().detail());
+    }
+  }
+
+  @Test
   void aCallStartsIt_idleSecondsStopIt_andTheNextCallStartsItAgain() throws Exception {
     install("a", "", callsOn("b"));
     install("b", "", "");
