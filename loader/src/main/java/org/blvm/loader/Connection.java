@@ -30,6 +30,9 @@ import org.newsclub.net.unix.AFUNIXSocket;
  * OutboundQueue} in batches through the {@link DirectWriter}. Nothing the node calls on a
  * connection blocks: sends only queue, or write a small response directly when that cannot block.
  * Answers to invokes are matched here and complete the invoke's future.
+ *
+ * <p>Over 400 lines: the reader loop, the send paths and the invoke table share one connection's
+ * close-once state.
  */
 final class Connection {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");

@@ -56,6 +56,9 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
  * ({@link #nodeReadUpTo}). What is charged and not known to be read, plus the next frame, staying
  * within half the send buffer means the frame fits: one {@code send}, no {@code poll}. A module
  * calling in a loop always finds its previous request answered.
+ *
+ * <p>Over 400 lines: the socket's two selectors, the write accounting and the descriptor-carrying
+ * reads share one socket's state and its hang-up rule.
  */
 final class NodeChannel {
   /** Longest wait of the last close message, for the lock and for room in the socket. */
