@@ -53,7 +53,7 @@ public final class Mesh implements MeshNode.Host {
   static final int OUT_QUEUE = 1024;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final CompletableFuture<MeshNode> node = new CompletableFuture<>();
+  final CompletableFuture<MeshNode> node = new CompletableFuture<>();
   private final Map<String, Dialer> dialers = new HashMap<>();
   private final ThreadPoolExecutor out =
       new ThreadPoolExecutor(
@@ -68,10 +68,10 @@ public final class Mesh implements MeshNode.Host {
   private volatile ModuleClient client;
   private volatile MeshConfig config;
   private volatile boolean dirty = true;
-  private final P2pWatcher p2p = new P2pWatcher(this);
+  final P2pWatcher p2p = new P2pWatcher(this);
   private MeshState state;
 
-  private Mesh() {}
+  Mesh() {}
 
   public static void main(String[] args) throws InterruptedException {
     System.exit(new Mesh().run(args));
@@ -101,6 +101,21 @@ public final class Mesh implements MeshNode.Host {
       System.err.println("blvm-mesh: cannot connect (" + e.reason() + "): " + e.getMessage());
       return EXIT_CONNECT_FAILED;
     }
+    int status = start(c);
+    if (status != 0) {
+      return status;
+    }
+    c.awaitShutdown();
+    stop();
+    return 0;
+  }
+
+  /**
+   * Starts the mesh over a connected client: reads the config (an invalid one closes the client and
+   * answers {@link #EXIT_BAD_CONFIG}), restores the state file, listens, dials the peers and starts
+   * the timer; 0 once running.
+   */
+  int start(ModuleClient c) {
     client = c;
     try {
       config = MeshConfig.read(c.config());
@@ -138,18 +153,24 @@ public final class Mesh implements MeshNode.Host {
             + config.peers()
             + ", max_links "
             + config.maxLinks());
-    c.awaitShutdown();
-    synchronized (dialers) {
-      dialers.values().forEach(Dialer::stop);
-    }
-    n.closeAll("the module stops");
-    timer.shutdownNow();
-    out.shutdown();
     return 0;
   }
 
+  /** Stops dialling, closes every link and the module's threads. */
+  void stop() {
+    synchronized (dialers) {
+      dialers.values().forEach(Dialer::stop);
+    }
+    MeshNode n = node.getNow(null);
+    if (n != null) {
+      n.closeAll("the module stops");
+    }
+    timer.shutdownNow();
+    out.shutdown();
+  }
+
   /** {@code route_packet {destination, payload, ttl}} (docs/modules.md). */
-  private JsonNode routePacket(String caller, JsonNode params) throws Exception {
+  JsonNode routePacket(String caller, JsonNode params) throws Exception {
     RoutePacketParams p = RoutePacketParams.read(params);
     MeshNode n;
     try {
@@ -241,7 +262,7 @@ public final class Mesh implements MeshNode.Host {
    * A new own config: peers, max_links, delivery and intervals apply now; node_id and listen at the
    * next start.
    */
-  private void onConfig(JsonNode own) {
+  void onConfig(JsonNode own) {
     MeshConfig now = config;
     ModuleClient c = client;
     if (now == null || c == null) {
@@ -250,7 +271,8 @@ public final class Mesh implements MeshNode.Host {
     try {
       MeshConfig next = MeshConfig.read(own);
       if (!next.nodeId().equals(now.nodeId()) || !next.listen().equals(now.listen())) {
-        warn("node_id and listen changes take effect after a restart of the module");
+        warnRestart("node_id", now.nodeId(), next.nodeId());
+        warnRestart("listen", now.listen(), next.listen());
         next =
             new MeshConfig(
                 now.nodeId(),
@@ -268,6 +290,20 @@ public final class Mesh implements MeshNode.Host {
       }
     } catch (MeshConfig.InvalidConfigException e) {
       c.log(Message.LogLevel.ERROR, "config refused, keeping the last good one: " + e.getMessage());
+    }
+  }
+
+  private void warnRestart(String key, String now, String next) {
+    if (!now.equals(next)) {
+      warn(
+          key
+              + " changed from \""
+              + now
+              + "\" to \""
+              + next
+              + "\": it takes effect after a restart of the module, \""
+              + now
+              + "\" stays in use");
     }
   }
 
