@@ -37,7 +37,8 @@ final class FakeClient implements ModuleClient {
 
   record Published(String type, JsonNode payload) {}
 
-  record Call(String target, String method, JsonNode params) {}
+  /** A module call, with the thread that made it. */
+  record Call(String target, String method, JsonNode params, String thread) {}
 
   final List<Log> logs = new CopyOnWriteArrayList<>();
   final List<Published> published = new CopyOnWriteArrayList<>();
@@ -45,6 +46,10 @@ final class FakeClient implements ModuleClient {
   final List<ServerSocketChannel> listening = new CopyOnWriteArrayList<>();
   volatile Api.NetworkStats stats = new Api.NetworkStats(0, 0, 0, 0, 0);
   volatile List<Api.PeerInfo> peers = List.of();
+
+  /** While set, each module call waits for it to open (after being recorded). */
+  volatile CountDownLatch callGate;
+
   private final ModuleContext context;
   private final CountDownLatch closed = new CountDownLatch(1);
   private final NodeApi api = new FakeApi();
@@ -154,7 +159,15 @@ final class FakeClient implements ModuleClient {
 
     @Override
     public JsonNode callModule(String target, String method, JsonNode params) {
-      calls.add(new Call(target, method, params));
+      calls.add(new Call(target, method, params, Thread.currentThread().getName()));
+      CountDownLatch gate = callGate;
+      if (gate != null) {
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       return JSON.createObjectNode();
     }
 

@@ -2,6 +2,7 @@ package org.blvm.modules.mesh;
 
 import static org.blvm.modules.mesh.RunningMesh.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,9 @@ class MeshReloadTest {
       m.reload(config(",\"max_links\":1"));
 
       assertOneLinkAtMost(m, "max_links 1 applies");
-      assertTrue(m.client.logged(Message.LogLevel.WARN, "max_links (1)"), m.client.logs::toString);
+      assertTrue(
+          m.client.logged(Message.LogLevel.WARN, "link from a peer refused: max_links (1) reached"),
+          m.client.logs::toString);
       assertEquals(List.of("p1"), m.node().table().neighbours());
 
       m.reload(config(",\"max_links\":2"));
@@ -115,6 +118,22 @@ class MeshReloadTest {
   }
 
   @Test
+  void invalidAtStart_exitStatus4_errorNamesTheKey() throws Exception {
+    Mesh mesh = new Mesh();
+    FakeClient client = new FakeClient("{\"node_id\":\"a\",\"max_links\":65}", dir);
+
+    assertEquals(Mesh.EXIT_BAD_CONFIG, mesh.start(client));
+
+    assertTrue(
+        client.logged(
+            Message.LogLevel.ERROR,
+            "invalid config: max_links must be an integer from 1 to 64, found 65"),
+        client.logs::toString);
+    assertFalse(client.isOpen(), "the module closes its connection");
+    assertEquals(4, Mesh.EXIT_BAD_CONFIG);
+  }
+
+  @Test
   void delivery_changed_usedFromThenOn() throws Exception {
     try (RunningMesh m = RunningMesh.start(config(",\"deliver_module\":\"r1\""), dir)) {
       m.routePacket("{\"destination\":\"a\",\"payload\":1,\"ttl\":0}");
@@ -131,6 +150,16 @@ class MeshReloadTest {
           m.client.calls.stream()
               .map(c -> c.target() + "." + c.method() + " " + c.params())
               .toList());
+      assertTrue(
+          m.client.logged(
+              Message.LogLevel.INFO,
+              "packet from module mesh-sender to \"a\" delivered here ttl=0"),
+          m.client.logs::toString);
+      until(
+          "the delivery is logged",
+          () ->
+              m.client.logged(
+                  Message.LogLevel.INFO, "packet from \"a\" delivered to r2.take hops=0"));
     }
   }
 

@@ -96,6 +96,29 @@ class RouteChangedTest {
   }
 
   @Test
+  void fromP2pPeer_malformed_ignoredWithAWarning_neverAnnouncedToLinks() throws Exception {
+    try (RunningMesh m = RunningMesh.start(CONFIG, dir)) {
+      TestPeer p1 = m.link("p1");
+      m.mesh.p2p.onMessage(new EventPayloads.MessageReceived(9, PeerRoutes.COMMAND, 2, "0101"));
+      announceFromPeer(m, 7, "198.51.100.7:18444", "sim-7");
+      awaitEvents(m, "sim-7-leaf", 1);
+
+      // a change of the links' table makes the module announce its whole table to p1
+      p1.send(new LinkFrame.Announce(Map.of("x", 1)));
+      LinkFrame.Announce a;
+      do {
+        a = p1.nextAnnounce(RunningMesh.WAIT);
+      } while (a != null && !a.routes().containsKey("x"));
+
+      assertEquals(Map.of("x", 16), a == null ? null : a.routes(), "no route learned from a peer");
+      assertTrue(
+          m.client.logged(Message.LogLevel.WARN, "announcement from P2P peer 9 ignored: "),
+          m.client.logs::toString);
+      assertEquals(List.of(), about(m, "sim-9"));
+    }
+  }
+
+  @Test
   void fromP2pPeer_peerIdSet_addedThenWithdrawnOnDisconnect() throws Exception {
     try (RunningMesh m = RunningMesh.start(CONFIG, dir)) {
       announceFromPeer(m, 7, "198.51.100.7:18444", "sim-7");
