@@ -54,6 +54,11 @@ final class Dialer {
     return Math.min(backoffMs * 2, MAX_BACKOFF_MS);
   }
 
+  /** The backoff after a link that lived {@code livedNanos}: the first again after a minute. */
+  static long afterLink(long backoffMs, long livedNanos) {
+    return livedNanos > HEALTHY_NANOS ? FIRST_BACKOFF_MS : backoffMs;
+  }
+
   private void run() {
     long backoff = FIRST_BACKOFF_MS;
     String lastProblem = null;
@@ -71,9 +76,7 @@ final class Dialer {
           }
           l.awaitEnd();
           current = null;
-          if (System.nanoTime() - began > HEALTHY_NANOS) {
-            backoff = FIRST_BACKOFF_MS;
-          }
+          backoff = afterLink(backoff, System.nanoTime() - began);
         } catch (NodeApiException e) {
           problem = "connect to " + peer + " refused: " + e.getMessage();
         } catch (IOException e) {

@@ -35,7 +35,8 @@ final class FakeClient implements ModuleClient {
 
   record Log(Message.LogLevel level, String message) {}
 
-  record Published(String type, JsonNode payload) {}
+  /** A published event, with the thread that published it. */
+  record Published(String type, JsonNode payload, String thread) {}
 
   /** A module call, with the thread that made it. */
   record Call(String target, String method, JsonNode params, String thread) {}
@@ -153,7 +154,7 @@ final class FakeClient implements ModuleClient {
 
     @Override
     public int publishEvent(String type, JsonNode payload) {
-      published.add(new Published(type, payload));
+      published.add(new Published(type, payload, Thread.currentThread().getName()));
       return 1;
     }
 

@@ -66,4 +66,11 @@ class LinkTest {
     }
     assertEquals("200 400 800 1600 3200 6400 10000 10000 10000", seen.toString());
   }
+
+  @Test
+  void dialerBackoff_backTo200MsAfterALinkThatLivedAMinute() {
+    long minute = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    assertEquals(Dialer.FIRST_BACKOFF_MS, Dialer.afterLink(10_000, minute + 1));
+    assertEquals(10_000, Dialer.afterLink(10_000, minute - 1), "a shorter link keeps it");
+  }
 }

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.AfterEach;
@@ -153,8 +154,8 @@ class MeshNodeTest {
     assertEquals(List.of("b"), a.mesh.table().neighbours());
   }
 
-  /** A raw peer socket linked to {@code a} that has sent the hello of node "x". */
-  private Socket rawPeerX(Node a) throws Exception {
+  /** A raw peer socket linked to {@code a}, nothing sent yet. */
+  private Socket rawPeer(Node a) throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Socket peer = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
       open.add(peer);
@@ -162,10 +163,39 @@ class MeshNodeTest {
       a.mesh.adopt(
           new Link(
               "accepted", accepted.getInputStream(), accepted.getOutputStream(), accepted, a.mesh));
-      peer.getOutputStream().write(LinkCodec.encode(new LinkFrame.Hello("x")));
-      until("a links to x", () -> a.mesh.table().route("x").isPresent());
       return peer;
     }
+  }
+
+  /** A raw peer socket linked to {@code a} that has sent the hello of node "x". */
+  private Socket rawPeerX(Node a) throws Exception {
+    Socket peer = rawPeer(a);
+    peer.getOutputStream().write(LinkCodec.encode(new LinkFrame.Hello("x")));
+    until("a links to x", () -> a.mesh.table().route("x").isPresent());
+    return peer;
+  }
+
+  @Test
+  void secondHello_closesTheLink() throws Exception {
+    Node a = node("a", 8);
+    Socket peer = rawPeerX(a);
+
+    peer.getOutputStream().write(LinkCodec.encode(new LinkFrame.Hello("x")));
+
+    until("a withdraws x", () -> a.mesh.table().route("x").isEmpty());
+    until("the link is gone", () -> a.mesh.openLinks() == 0);
+  }
+
+  @Test
+  void firstFrameNotAHello_closesTheLink() throws Exception {
+    Node a = node("a", 8);
+    Socket peer = rawPeer(a);
+    assertEquals(1, a.mesh.openLinks());
+
+    peer.getOutputStream().write(LinkCodec.encode(new LinkFrame.Announce(Map.of("y", 1))));
+
+    until("the link is gone", () -> a.mesh.openLinks() == 0);
+    assertTrue(a.mesh.table().routes().isEmpty(), "nothing learnt from it");
   }
 
   @Test

@@ -103,6 +103,20 @@ class PeerRoutesTest {
   }
 
   @Test
+  void destinationsBounded_thoseSortingLastLeftOut() throws Exception {
+    PeerRoutes t = new PeerRoutes("node-a");
+    Map<String, Integer> routes = new java.util.HashMap<>();
+    for (int i = 0; i < RoutingTable.MAX_DESTINATIONS; i++) {
+      routes.put(String.format("d%04d", i), 1);
+    }
+    announce(t, 1, announcement("p", routes));
+
+    assertEquals(RoutingTable.MAX_DESTINATIONS, t.routes().size());
+    assertTrue(t.route("d0511").isPresent());
+    assertTrue(t.route("p").isEmpty(), "the peer's own id sorts after every d…");
+  }
+
+  @Test
   void peersBounded() throws Exception {
     PeerRoutes t = new PeerRoutes("node-a");
     for (int i = 0; i < PeerRoutes.MAX_PEERS; i++) {

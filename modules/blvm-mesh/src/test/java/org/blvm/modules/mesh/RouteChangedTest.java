@@ -71,6 +71,11 @@ class RouteChangedTest {
           m.client.logged(Message.LogLevel.INFO, "route to \"c\" changed: via \"p2\", 2 hops"),
           m.client.logs::toString);
 
+      assertEquals(
+          List.of("blvm-mesh-out"),
+          m.client.published.stream().map(FakeClient.Published::thread).distinct().toList(),
+          "published in order on one thread, never on a link's");
+
       p2.close();
       until("p2's link down withdraws it", () -> about(m, "p2").size() == 2);
       assertEquals(
