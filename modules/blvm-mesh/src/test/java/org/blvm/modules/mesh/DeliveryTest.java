@@ -65,7 +65,7 @@ class DeliveryTest {
   void forwardedPacketWithoutRoute_droppedWithAWarning_counted() throws Exception {
     try (RunningMesh m =
         RunningMesh.start("{\"node_id\":\"a\",\"listen\":\"127.0.0.1:7010\"}", dir)) {
-      TestPeer p = m.link("p");
+      LinkPeer p = m.link("p");
 
       p.send(new LinkFrame.Packet("p", "z", 5, 1, "{}"));
 

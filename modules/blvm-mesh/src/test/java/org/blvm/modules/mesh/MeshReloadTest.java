@@ -32,7 +32,7 @@ class MeshReloadTest {
   /** Links p1, then sees the link of p2 closed. */
   private static void assertOneLinkAtMost(RunningMesh m, String why) throws IOException {
     m.link("p1");
-    TestPeer p2 = TestPeer.linked(m.client.listenPort(), "p2");
+    LinkPeer p2 = LinkPeer.linked(m.client.listenPort(), "p2");
     until(why + ": the link of p2 is closed", () -> p2.ended != null);
     p2.close();
   }
@@ -57,7 +57,7 @@ class MeshReloadTest {
   @Test
   void announceInterval_shortened_periodicAnnouncementsFollowIt() throws Exception {
     try (RunningMesh m = RunningMesh.start(config(""), dir)) {
-      TestPeer p1 = m.link("p1");
+      LinkPeer p1 = m.link("p1");
       // p1 offers x: the table changes once, and the announcement after it (x poisoned back to p1)
       // is the last one an unchanged table sends before the next period
       p1.send(new LinkFrame.Announce(Map.of("x", 1)));

@@ -38,10 +38,10 @@ class RouteChangedTest {
   @Test
   void overLinks_addedChangedWithdrawn_exactPayloads() throws Exception {
     try (RunningMesh m = RunningMesh.start(CONFIG, dir)) {
-      TestPeer p1 = m.link("p1");
+      LinkPeer p1 = m.link("p1");
       p1.send(new LinkFrame.Announce(Map.of("c", 2)));
       until("c via p1", () -> m.hasRoute("c", "p1", 3));
-      TestPeer p2 = m.link("p2");
+      LinkPeer p2 = m.link("p2");
       p2.send(new LinkFrame.Announce(Map.of("c", 1)));
       until("c via p2", () -> m.hasRoute("c", "p2", 2));
       p2.send(new LinkFrame.Announce(Map.of()));
@@ -103,7 +103,7 @@ class RouteChangedTest {
   @Test
   void fromP2pPeer_malformed_ignoredWithAWarning_neverAnnouncedToLinks() throws Exception {
     try (RunningMesh m = RunningMesh.start(CONFIG, dir)) {
-      TestPeer p1 = m.link("p1");
+      LinkPeer p1 = m.link("p1");
       m.mesh.p2p.onMessage(new EventPayloads.MessageReceived(9, PeerRoutes.COMMAND, 2, "0101"));
       announceFromPeer(m, 7, "198.51.100.7:18444", "sim-7");
       awaitEvents(m, "sim-7-leaf", 1);

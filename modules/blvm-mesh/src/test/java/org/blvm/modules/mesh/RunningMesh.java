@@ -14,7 +14,7 @@ import org.blvm.testsupport.Poll;
 /**
  * The module itself ({@link Mesh}) started over a {@link FakeClient}: what the SDK would hand it
  * (config, events, {@code route_packet} requests) goes to the same methods, and its links are real
- * loopback sockets ({@link TestPeer}).
+ * loopback sockets ({@link LinkPeer}).
  */
 final class RunningMesh implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(15);
@@ -49,16 +49,16 @@ final class RunningMesh implements AutoCloseable {
   }
 
   /** A peer linked to the module's listening socket, kept until the end of the test. */
-  TestPeer link(String nodeId) throws IOException {
-    TestPeer p = TestPeer.linked(client.listenPort(), nodeId);
+  LinkPeer link(String nodeId) throws IOException {
+    LinkPeer p = LinkPeer.linked(client.listenPort(), nodeId);
     open.add(p);
     until("node \"" + nodeId + "\" is a neighbour", () -> hasRoute(nodeId, nodeId, 1));
     return p;
   }
 
   /** A peer linked to the module that never reads, kept until the end of the test. */
-  TestPeer linkDeaf(String nodeId) throws IOException {
-    TestPeer p = TestPeer.deaf(client.listenPort(), nodeId);
+  LinkPeer linkDeaf(String nodeId) throws IOException {
+    LinkPeer p = LinkPeer.deaf(client.listenPort(), nodeId);
     open.add(p);
     until("node \"" + nodeId + "\" is a neighbour", () -> hasRoute(nodeId, nodeId, 1));
     return p;

@@ -14,32 +14,32 @@ import java.util.concurrent.TimeUnit;
  * to a mesh's listening port and sends its hello; when reading, every frame it receives lands in
  * {@link #frames} and the end of the connection in {@link #ended}.
  */
-final class TestPeer implements AutoCloseable {
+final class LinkPeer implements AutoCloseable {
   final BlockingQueue<LinkFrame> frames = new LinkedBlockingQueue<>();
   volatile String ended;
   private final Socket socket;
 
-  private TestPeer(Socket socket) {
+  private LinkPeer(Socket socket) {
     this.socket = socket;
   }
 
   /** A peer named {@code nodeId} linked to {@code port}, reading what it is sent. */
-  static TestPeer linked(int port, String nodeId) throws IOException {
-    TestPeer p = connected(port, nodeId);
-    Thread t = new Thread(p::readLoop, "blvm-mesh-test-peer");
+  static LinkPeer linked(int port, String nodeId) throws IOException {
+    LinkPeer p = connected(port, nodeId);
+    Thread t = new Thread(p::readLoop, "blvm-mesh-link-peer");
     t.setDaemon(true);
     t.start();
     return p;
   }
 
   /** A peer named {@code nodeId} linked to {@code port} that never reads what it is sent. */
-  static TestPeer deaf(int port, String nodeId) throws IOException {
+  static LinkPeer deaf(int port, String nodeId) throws IOException {
     return connected(port, nodeId);
   }
 
-  private static TestPeer connected(int port, String nodeId) throws IOException {
+  private static LinkPeer connected(int port, String nodeId) throws IOException {
     Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-    TestPeer p = new TestPeer(s);
+    LinkPeer p = new LinkPeer(s);
     p.send(new LinkFrame.Hello(nodeId));
     return p;
   }
