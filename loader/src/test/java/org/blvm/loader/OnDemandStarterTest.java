@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.blvm.protocol.Api;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.Message;
@@ -122,6 +123,26 @@ class OnDemandStarterTest {
     // running: a call goes straight to the module
     assertEquals("answer to d", call("d").join().result().asText());
     assertEquals(1, actions.launches);
+  }
+
+  @Test
+  void discoverModules_listsAnIdleModuleWithTheMethodsItsManifestProvides_notAFailedOne() {
+    starter.register("c", Set.of("zeta", "alpha"), Set.of(), 60);
+    ModuleRegistry registry = new ModuleRegistry((source, type, payload) -> {});
+    registry.onDemand(starter);
+    registry.refuse(
+        "c", new ModuleStatus("c", "2.1.0", ModuleState.IDLE, OptionalLong.empty(), ""));
+    registry.refuse(
+        "d", new ModuleStatus("d", "1.0.0", ModuleState.FAILED, OptionalLong.empty(), "refused"));
+    registry.refuse(
+        "b", new ModuleStatus("b", "1.0.0", ModuleState.IDLE, OptionalLong.empty(), ""));
+    assertEquals(
+        List.of(
+            new Api.ModuleInfo("b", "1.0.0", "IDLE", List.of("echo")),
+            new Api.ModuleInfo("c", "2.1.0", "IDLE", List.of("alpha", "zeta"))),
+        registry.moduleInfos());
+    starter.forget("c"); // unloaded: no longer started on demand
+    assertEquals(List.of("b"), registry.moduleInfos().stream().map(i -> i.moduleId()).toList());
   }
 
   @Test
