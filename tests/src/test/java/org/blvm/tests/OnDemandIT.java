@@ -235,7 +235,20 @@ class OnDemandIT {
       assertEquals(heights.subList(heights.size() - n, heights.size()), watched, "in order");
       assertTrue(
           m.droppedEvents("watcher") >= 1030 - 1024, "dropped: " + m.droppedEvents("watcher"));
+      // and the module was told how many: its SDK logs each EventsDropped marker it receives
+      Poll.until(
+          () -> toldDropped() >= 1030 - 1024, Duration.ofSeconds(30), "the watcher was told");
+      assertEquals(m.droppedEvents("watcher"), toldDropped(), logs.toString());
     }
+  }
+
+  /** The events the watcher's SDK reported as dropped by the node (one log line per marker). */
+  private long toldDropped() {
+    String prefix = "watcher: the node dropped ";
+    return logs.stream()
+        .filter(l -> l.startsWith(prefix))
+        .mapToLong(l -> Long.parseLong(l.substring(prefix.length()).split(" ")[0]))
+        .sum();
   }
 
   @Test
