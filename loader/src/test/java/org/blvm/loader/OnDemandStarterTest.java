@@ -31,6 +31,7 @@ class OnDemandStarterTest {
   private static final class FakeActions implements OnDemandActions {
     final List<String> log = new CopyOnWriteArrayList<>();
     final List<String> delivered = new CopyOnWriteArrayList<>();
+    final List<SharedEvent> deliveredEvents = new CopyOnWriteArrayList<>();
     volatile int launches;
     volatile boolean failLaunch;
     volatile long eventsSent;
@@ -57,6 +58,7 @@ class OnDemandStarterTest {
     @Override
     public void deliver(String id, SharedEvent event) {
       delivered.add(event.type());
+      deliveredEvents.add(event);
     }
 
     @Override
@@ -157,14 +159,17 @@ class OnDemandStarterTest {
   void anEventItSubscribesTo_startsIt_andEventsDuringTheStartArriveInOrder() {
     starter.offer(event("NewTransaction", 0));
     assertEquals(0, actions.launches, "a type it does not list in subscribes");
-    starter.offer(event("NewBlock", 1));
+    SharedEvent first = event("NewBlock", 1);
+    starter.offer(first);
     assertEquals(1, actions.launches);
     assertFalse(starter.passes("b"), "while it starts, the fan-out queues for it");
-    starter.offer(event("NewTransaction", 2));
-    starter.offer(event("NewBlock", 3));
+    SharedEvent second = event("NewTransaction", 2);
+    SharedEvent third = event("NewBlock", 3);
+    starter.offer(second);
+    starter.offer(third);
     assertEquals(List.of(), actions.delivered);
     starter.stateChanged("b", ModuleState.STARTED, null);
-    assertEquals(List.of("NewBlock", "NewTransaction", "NewBlock"), actions.delivered);
+    assertEquals(List.of(first, second, third), actions.deliveredEvents);
     assertEquals(0, actions.missed);
     assertEquals(1, actions.launches);
   }
@@ -180,7 +185,7 @@ class OnDemandStarterTest {
     }
     starter.stateChanged("b", ModuleState.STARTED, null);
     assertEquals(6, actions.missed);
-    assertEquals(OnDemandStarter.MAX_QUEUED_EVENTS, actions.delivered.size());
+    assertEquals(sent.subList(6, burst), actions.deliveredEvents, "the newest, in order");
   }
 
   @Test

@@ -215,7 +215,10 @@ class DependencyCascadeIT {
       m.stopModule("base");
       int mark = changes.size();
       Poll.until(
-          () -> m.status("mid").orElseThrow().detail().contains("not restarted"),
+          () ->
+              m.status("mid")
+                  .map(s -> s.detail() != null && s.detail().contains("not restarted"))
+                  .orElse(false),
           Duration.ofSeconds(60),
           "mid's restart came and was held");
       ModuleStatus mid = m.status("mid").orElseThrow();
