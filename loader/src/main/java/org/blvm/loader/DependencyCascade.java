@@ -139,6 +139,48 @@ final class DependencyCascade implements ModuleStateListener, AutoCloseable {
     return false;
   }
 
+  /**
+   * The automatic restart of {@code m} is due: when a dependency it requires is not STARTED (or not
+   * loaded, or now outside its range), {@code m} is not launched: it stays FAILED, its detail names
+   * the dependency, and it is held to start again once that dependency is STARTED. Returns whether
+   * it was held.
+   */
+  boolean holdRestart(LoadedModule m) {
+    for (Dependency d : m.admitted().manifest().dependencies()) {
+      String why = d.optional() ? null : unmet(d);
+      if (why != null) {
+        synchronized (lock) {
+          held.computeIfAbsent(d.name(), k -> new LinkedHashSet<>()).add(m.id());
+        }
+        m.host()
+            .appendDetail(
+                "not restarted: " + why + "; it starts again once " + d.name() + " is STARTED");
+        LOG.log(System.Logger.Level.WARNING, "module {0} not restarted: {1}", m.id(), why);
+        resume(d.name()); // it may have become STARTED meanwhile
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Why the required dependency {@code d} is not met now, or null. */
+  private String unmet(Dependency d) {
+    String what = "dependency " + d.name() + " (" + d.range() + ")";
+    LoadedModule dep = modules.get(d.name()).orElse(null);
+    if (dep == null) {
+      return what
+          + modules
+              .status(d.name())
+              .map(s -> " is " + s.state() + ", not STARTED")
+              .orElse(" is not loaded");
+    }
+    if (!d.range().contains(dep.admitted().manifest().semVer())) {
+      return what + " is at version " + dep.admitted().manifest().version() + ", outside the range";
+    }
+    ModuleState s = dep.host().state();
+    return s == ModuleState.STARTED ? null : what + " is " + s + ", not STARTED";
+  }
+
   /** Starts again, on the cascade thread, the dependents held for {@code id}, if it is STARTED. */
   void resume(String id) {
     submit(() -> startHeld(id));

@@ -92,6 +92,7 @@ final class LoaderParts {
     this.dependencies = new DependencyStart(discovery, runner, modules);
     this.cascade = new DependencyCascade(modules, dependencies, config.stopGraceMs());
     history.addListener(cascade);
+    runner.restartGate(cascade::holdRestart);
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     this.network =

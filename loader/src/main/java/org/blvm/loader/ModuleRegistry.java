@@ -196,17 +196,30 @@ final class ModuleRegistry implements ModuleDirectory, EventSink {
     return onDemand.call(target, method, params, caller);
   }
 
+  /**
+   * The loaded modules, with the methods they registered, and the IDLE modules started on demand,
+   * with the methods their manifests provide (a call to one starts it); by name.
+   */
   @Override
   public List<Api.ModuleInfo> moduleInfos() {
-    List<Api.ModuleInfo> out = new ArrayList<>();
+    Map<String, Api.ModuleInfo> out = new TreeMap<>();
+    OnDemandStarter od = onDemand;
+    for (ModuleStatus s : refused.values()) {
+      if (od != null && s.state() == ModuleState.IDLE && od.manages(s.name())) {
+        out.put(
+            s.name(),
+            new Api.ModuleInfo(s.name(), s.version(), s.state().name(), od.provides(s.name())));
+      }
+    }
     for (LoadedModule m : loaded.values()) {
-      out.add(
+      out.put(
+          m.id(),
           new Api.ModuleInfo(
               m.id(),
               m.session().manifest().version(),
               m.host().state().name(),
               m.session().servedMethods()));
     }
-    return out;
+    return List.copyOf(out.values());
   }
 }

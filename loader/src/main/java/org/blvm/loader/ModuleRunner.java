@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
@@ -50,6 +51,7 @@ final class ModuleRunner implements LoadedModule.Listener {
 
   private volatile LoadedModule.Services services;
   private volatile OnDemandLaunches onDemand;
+  private volatile Predicate<LoadedModule> restartGate;
   private volatile boolean closed;
 
   ModuleRunner(
@@ -99,6 +101,14 @@ final class ModuleRunner implements LoadedModule.Listener {
   /** The modules started on demand (set once, before the first start). */
   void onDemand(OnDemandLaunches od) {
     this.onDemand = od;
+  }
+
+  /**
+   * Asked before each automatic restart; true holds it back (the module stays FAILED). Set once,
+   * before the first start.
+   */
+  void restartGate(Predicate<LoadedModule> gate) {
+    this.restartGate = gate;
   }
 
   /**
@@ -297,6 +307,10 @@ final class ModuleRunner implements LoadedModule.Listener {
           old.id());
       old.host().appendDetail("not restarted: the previous process did not end");
       return;
+    }
+    Predicate<LoadedModule> gate = restartGate;
+    if (gate != null && gate.test(old)) {
+      return; // a required dependency does not run: started again once it does
     }
     old.closeEndpoints("restarting");
     if (!modules.remove(old)) {

@@ -145,6 +145,14 @@ final class OnDemandStarter {
     }
   }
 
+  /**
+   * The methods {@code id}'s manifest provides (sorted); empty when it is not started on demand.
+   */
+  List<String> provides(String id) {
+    Entry e = entries.get(id);
+    return e == null ? List.of() : e.provides.stream().sorted().toList();
+  }
+
   /** Whether a call to {@code id} must go through {@link #call}: on demand and not RUNNING. */
   boolean intercepts(String id) {
     Entry e = entries.get(id);

@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.blvm.protocol.Api;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.Message;
@@ -30,6 +31,7 @@ class OnDemandStarterTest {
   private static final class FakeActions implements OnDemandActions {
     final List<String> log = new CopyOnWriteArrayList<>();
     final List<String> delivered = new CopyOnWriteArrayList<>();
+    final List<SharedEvent> deliveredEvents = new CopyOnWriteArrayList<>();
     volatile int launches;
     volatile boolean failLaunch;
     volatile long eventsSent;
@@ -56,6 +58,7 @@ class OnDemandStarterTest {
     @Override
     public void deliver(String id, SharedEvent event) {
       delivered.add(event.type());
+      deliveredEvents.add(event);
     }
 
     @Override
@@ -125,6 +128,26 @@ class OnDemandStarterTest {
   }
 
   @Test
+  void discoverModules_listsAnIdleModuleWithTheMethodsItsManifestProvides_notAFailedOne() {
+    starter.register("c", Set.of("zeta", "alpha"), Set.of(), 60);
+    ModuleRegistry registry = new ModuleRegistry((source, type, payload) -> {});
+    registry.onDemand(starter);
+    registry.refuse(
+        "c", new ModuleStatus("c", "2.1.0", ModuleState.IDLE, OptionalLong.empty(), ""));
+    registry.refuse(
+        "d", new ModuleStatus("d", "1.0.0", ModuleState.FAILED, OptionalLong.empty(), "refused"));
+    registry.refuse(
+        "b", new ModuleStatus("b", "1.0.0", ModuleState.IDLE, OptionalLong.empty(), ""));
+    assertEquals(
+        List.of(
+            new Api.ModuleInfo("b", "1.0.0", "IDLE", List.of("echo")),
+            new Api.ModuleInfo("c", "2.1.0", "IDLE", List.of("alpha", "zeta"))),
+        registry.moduleInfos());
+    starter.forget("c"); // unloaded: no longer started on demand
+    assertEquals(List.of("b"), registry.moduleInfos().stream().map(i -> i.moduleId()).toList());
+  }
+
+  @Test
   void aMethodTheManifestDoesNotProvide_isRefusedWithoutAStart() {
     Message.Response r =
         starter.call("b", "other", JsonNodeFactory.instance.objectNode(), "a").join();
@@ -136,14 +159,17 @@ class OnDemandStarterTest {
   void anEventItSubscribesTo_startsIt_andEventsDuringTheStartArriveInOrder() {
     starter.offer(event("NewTransaction", 0));
     assertEquals(0, actions.launches, "a type it does not list in subscribes");
-    starter.offer(event("NewBlock", 1));
+    SharedEvent first = event("NewBlock", 1);
+    starter.offer(first);
     assertEquals(1, actions.launches);
     assertFalse(starter.passes("b"), "while it starts, the fan-out queues for it");
-    starter.offer(event("NewTransaction", 2));
-    starter.offer(event("NewBlock", 3));
+    SharedEvent second = event("NewTransaction", 2);
+    SharedEvent third = event("NewBlock", 3);
+    starter.offer(second);
+    starter.offer(third);
     assertEquals(List.of(), actions.delivered);
     starter.stateChanged("b", ModuleState.STARTED, null);
-    assertEquals(List.of("NewBlock", "NewTransaction", "NewBlock"), actions.delivered);
+    assertEquals(List.of(first, second, third), actions.deliveredEvents);
     assertEquals(0, actions.missed);
     assertEquals(1, actions.launches);
   }
@@ -159,7 +185,7 @@ class OnDemandStarterTest {
     }
     starter.stateChanged("b", ModuleState.STARTED, null);
     assertEquals(6, actions.missed);
-    assertEquals(OnDemandStarter.MAX_QUEUED_EVENTS, actions.delivered.size());
+    assertEquals(sent.subList(6, burst), actions.deliveredEvents, "the newest, in order");
   }
 
   @Test

@@ -34,10 +34,19 @@ class DependenciesIT {
   }
 
   private ModuleManager manager(SimulatedChain chain) {
+    return manager(tmp, chain, LifecycleIT.POLICY, changes);
+  }
+
+  /**
+   * A manager of plain module processes under {@code tmp} and {@code policy}, reporting every state
+   * change to {@code changes}.
+   */
+  static ModuleManager manager(
+      Path tmp, SimulatedChain chain, String policy, List<ModuleStateChange> changes) {
     ModuleManager m =
         ModuleManager.builder()
             .launcher(ModuleLauncher.plainProcesses())
-            .admission(ModuleFixture.admission(tmp.resolve("state"), LifecycleIT.POLICY))
+            .admission(ModuleFixture.admission(tmp.resolve("state"), policy))
             .modulesDir(tmp.resolve("modules"))
             .runtimeDir(tmp.resolve("run"))
             .backend(chain)
@@ -48,8 +57,14 @@ class DependenciesIT {
   }
 
   private void install(String name, String version, String dependencies) throws Exception {
+    install(tmp.resolve("modules"), name, version, dependencies);
+  }
+
+  /** Installs the test module as {@code name} declaring {@code dependencies} (TOML lines). */
+  static void install(Path modules, String name, String version, String dependencies)
+      throws Exception {
     ModuleFixture.install(
-        tmp.resolve("modules"),
+        modules,
         name,
         version,
         LifecycleIT.CAPS,
@@ -57,8 +72,12 @@ class DependenciesIT {
         ModuleFixture.key());
   }
 
-  /** The position of the first change of {@code module} to {@code to} after {@code from}. */
   private int when(String module, ModuleState to, int from) {
+    return when(changes, module, to, from);
+  }
+
+  /** The position of the first change of {@code module} to {@code to} after {@code from}. */
+  static int when(List<ModuleStateChange> changes, String module, ModuleState to, int from) {
     for (int i = from; i < changes.size(); i++) {
       ModuleStateChange c = changes.get(i);
       if (c.module().equals(module) && c.to() == to) {
@@ -187,7 +206,7 @@ class DependenciesIT {
     }
   }
 
-  private static void awaitStarted(ModuleManager m, String... ids) throws InterruptedException {
+  static void awaitStarted(ModuleManager m, String... ids) throws InterruptedException {
     for (String id : ids) {
       Poll.until(
           () -> m.status(id).map(s -> s.state() == ModuleState.STARTED).orElse(false),

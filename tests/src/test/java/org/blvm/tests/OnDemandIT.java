@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OnDemandIT {
   static final String CAPS =
       "\"read_blockchain\", \"subscribe_events\", \"publish_events\", \"register_module_api\","
-          + " \"call_module\"";
+          + " \"call_module\", \"discover_modules\"";
 
   static final String POLICY =
       "[defaults]\ncapabilities = ["
@@ -39,6 +39,7 @@ class OnDemandIT {
           + "[modules.watcher]\nstart = \"on_demand\"\nidle_seconds = 600\n"
           + "rate_limit = { requests_per_second = 0 }\n"
           + "[modules.broken]\nstart = \"on_demand\"\n"
+          + "[modules.svc]\nstart = \"on_demand\"\nidle_seconds = 600\n"
           + "[modules.tampered]\nstart = \"on_demand\"\n";
 
   /** Calls b's echo on every block (logged as "call 0 ok …" or "call 0 error CODE …"). */
@@ -133,6 +134,48 @@ class OnDemandIT {
     }
   }
 
+  /** The last {@code discover ...} line module a logged, once there are {@code n}. */
+  private String discovered(int n) throws InterruptedException {
+    Poll.until(() -> count("a: discover") >= n, Duration.ofSeconds(60), "a's discovery " + n);
+    return logs.stream().filter(l -> l.startsWith("a: discover")).skip(n - 1).findFirst().get();
+  }
+
+  @Test
+  void discoveryListsAnIdleModule_anOperatorStartsIt_andItsStopReturnsItToIdle() throws Exception {
+    install("a", "", "discover_on_block = true");
+    install("svc", "", "");
+    SimulatedChain chain = new SimulatedChain();
+    try (ModuleManager m = manager(chain)) {
+      m.start();
+      m.awaitState("a", ModuleState.STARTED, Duration.ofSeconds(60));
+      // IDLE, with the methods its manifest provides: a call to one would start it
+      m.publish(EventType.NewBlock, chain.mineBlock(0));
+      String first = discovered(1);
+      assertTrue(first.endsWith(" svc:IDLE:call_back,echo"), first);
+      assertTrue(first.startsWith("a: discover a:STARTED:"), first);
+      assertEquals(ModuleState.IDLE, state(m, "svc"), "discovery does not start it");
+
+      // the operator's start launches it at once, with no call or event
+      m.startModule("svc");
+      assertTrue(m.awaitState("svc", ModuleState.STARTED, Duration.ofSeconds(60)));
+      m.publish(EventType.NewBlock, chain.mineBlock(0));
+      String second = discovered(2);
+      assertTrue(second.contains(" svc:STARTED:"), second);
+
+      // the operator's stop returns it to IDLE (not STOPPED): the next call or event starts it
+      m.stopModule("svc");
+      Poll.until(
+          () -> state(m, "svc") == ModuleState.IDLE, Duration.ofSeconds(30), "svc idle again");
+      ModuleStatus idle = m.status("svc").orElseThrow();
+      assertTrue(idle.detail().startsWith("starts on demand; last run: "), idle.toString());
+      assertTrue(idle.pid().isEmpty(), idle.toString());
+      assertEquals(0, m.restarts("svc"));
+      m.publish(EventType.NewBlock, chain.mineBlock(0));
+      String third = discovered(3);
+      assertTrue(third.endsWith(" svc:IDLE:call_back,echo"), third);
+    }
+  }
+
   @Test
   void aBurstOfEventsDuringTheStart_arrivesCompleteAndInOrder() throws Exception {
     install("watcher", "subscribes = [\"NewBlock\"]", "");
@@ -192,7 +235,20 @@ class OnDemandIT {
       assertEquals(heights.subList(heights.size() - n, heights.size()), watched, "in order");
       assertTrue(
           m.droppedEvents("watcher") >= 1030 - 1024, "dropped: " + m.droppedEvents("watcher"));
+      // and the module was told how many: its SDK logs each EventsDropped marker it receives
+      Poll.until(
+          () -> toldDropped() >= 1030 - 1024, Duration.ofSeconds(30), "the watcher was told");
+      assertEquals(m.droppedEvents("watcher"), toldDropped(), logs.toString());
     }
+  }
+
+  /** The events the watcher's SDK reported as dropped by the node (one log line per marker). */
+  private long toldDropped() {
+    String prefix = "watcher: the node dropped ";
+    return logs.stream()
+        .filter(l -> l.startsWith(prefix))
+        .mapToLong(l -> Long.parseLong(l.substring(prefix.length()).split(" ")[0]))
+        .sum();
   }
 
   @Test

@@ -32,6 +32,9 @@ import org.blvm.sdk.NodeApiException;
  *   <li>Config {@code "calls_on_block": [{target, method, params}, ...]}: on each NewBlock, first
  *       makes each of these module calls and logs {@code call <index> ok <answer as JSON>} or
  *       {@code call <index> error <code> <message>}.
+ *   <li>Config {@code "discover_on_block": true}: on each NewBlock, first calls {@code
+ *       discover_modules} and logs {@code discover <module>:<state>:<methods joined by ,> ...} (by
+ *       name) or {@code discover error <code> <message>}.
  *   <li>Config {@code "ignore_stop": true}: the stop is answered but the process keeps running, and
  *       also ignores SIGTERM, until it is killed (SIGKILL).
  *   <li>Config {@code "call_on_block": "<module>"}: on each block, also calls that module's {@code
@@ -306,6 +309,25 @@ public final class TestModule {
 
   /** Makes each call of {@code calls_on_block} and logs the answer (see the class comment). */
   private static void callsOnBlock(ModuleClient c) {
+    if (c.context().config().path("discover_on_block").asBoolean(false)) {
+      StringBuilder line = new StringBuilder("discover");
+      try {
+        for (Api.ModuleInfo m : c.api().discoverModules()) {
+          line.append(' ')
+              .append(m.moduleId())
+              .append(':')
+              .append(m.state())
+              .append(':')
+              .append(String.join(",", m.methods()));
+        }
+      } catch (NodeApiException e) {
+        line.append(" error ")
+            .append(e.error().code().name())
+            .append(' ')
+            .append(e.error().message());
+      }
+      c.log(Message.LogLevel.INFO, line.toString());
+    }
     int i = 0;
     for (JsonNode call : c.context().config().path("calls_on_block")) {
       String line;
