@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -29,11 +30,12 @@ import java.util.concurrent.locks.LockSupport;
  * Appends one JSON line per permission decision (allowed and denied) to {@code audit.jsonl}: {@code
  * {"time", "module", "method", "capability", "decision"}}. Recording never blocks the dispatcher:
  * lines go through a bounded queue to the thread {@code blvm-audit}, which drains it every 10 ms
- * (it is never woken per line); if the queue is full the line is counted and a {@code {"dropped":
- * n}} line is written when there is room again. The file is rotated at {@code maxBytes} ({@code
- * audit.jsonl.1} … {@code .keep}), mode 0600. A write error never stops the log: the writer retries
- * with a backoff and, once it writes again, records a {@code {"gap": n}} line for what it lost
- * ({@link #status}).
+ * while lines keep coming and sleeps without a timer once a drain finds none (the first line after
+ * that wakes it: at most one wake-up per 10 ms, none while idle); if the queue is full the line is
+ * counted and a {@code {"dropped": n}} line is written when there is room again. The file is
+ * rotated at {@code maxBytes} ({@code audit.jsonl.1} … {@code .keep}), mode 0600. A write error
+ * never stops the log: the writer retries with a backoff and, once it writes again, records a
+ * {@code {"gap": n}} line for what it lost ({@link #status}).
  *
  * <p>Over 400 lines: queueing, rotation and write-error recovery share the writer thread's state.
  */
@@ -60,6 +62,9 @@ final class AuditLog implements AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong linesLost = new AtomicLong();
   private final Thread writer;
+
+  /** Set by the writer while it sleeps without a timer; the first offer after that wakes it. */
+  private final AtomicBoolean idle = new AtomicBoolean();
 
   /** The file's size as the writer thread knows it (writer thread only). */
   private long size;
@@ -117,7 +122,14 @@ final class AuditLog implements AutoCloseable {
     // formatted by the writer thread: the dispatcher only takes the time and queues
     if (!queue.offer(e)) {
       dropped.incrementAndGet();
+    } else if (idle.get() && idle.compareAndSet(true, false)) {
+      LockSupport.unpark(writer);
     }
+  }
+
+  /** The writer thread's state (WAITING while idle, TIMED_WAITING between drains). */
+  Thread.State writerState() {
+    return writer.getState();
   }
 
   /** One decision, formatted into its JSON line by the writer thread. */
@@ -180,21 +192,33 @@ final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Drains the queue every {@link #DRAIN_MS} ms instead of waiting on it: a decision never wakes
-   * this thread, so recording costs the dispatcher one queue offer and no context switch. Each
+   * Drains the queue every {@link #DRAIN_MS} ms while lines keep coming: a decision then never
+   * wakes this thread, so recording costs the dispatcher one queue offer, a volatile read and no
+   * context switch. A drain that finds nothing twice in a row (and no failed write to retry) marks
+   * the writer idle and parks it without a timer; the first line queued after that unparks it. Each
    * drain is one buffered write and one flush. A write error never ends the thread: see {@link
    * Writer}.
    */
   private void writeLoop() {
     Writer w = new Writer();
     List<Entry> batch = new ArrayList<>();
+    boolean wrote = false; // the last drain found lines
     try {
       while (true) {
         if (queue.drainTo(batch, 4096) == 0) {
           if (w.retryDue()) {
             w.write(batch, false); // nothing new: writes the gap record once it can
           }
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(DRAIN_MS));
+          if (failing == null && !wrote) {
+            idle.set(true);
+            if (queue.isEmpty()) { // an offer after this sees idle and unparks
+              LockSupport.park(this);
+            }
+            idle.set(false);
+          } else {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(DRAIN_MS));
+          }
+          wrote = false;
           if (Thread.interrupted()) {
             throw new InterruptedException();
           }
@@ -209,6 +233,7 @@ final class AuditLog implements AutoCloseable {
         }
         w.write(batch, stop);
         batch.clear();
+        wrote = true;
         if (stop) {
           break;
         }

@@ -10,8 +10,8 @@ import org.blvm.sandbox.ResourceLimits;
 /**
  * Decides what one module runs with: its seccomp profile, every kernel limit, its JVM heap and the
  * JVM's options, from the loader's defaults and the values the operator's policy writes. The only
- * place a limit or a JVM option is decided; pure (no file is read, the profile name is resolved at
- * launch, where an unknown name fails the launch).
+ * place a limit or a JVM option is decided; pure given the CPUs the loader may use (no file is
+ * read, the profile name is resolved at launch, where an unknown name fails the launch).
  *
  * <ul>
  *   <li>{@code sandbox_profile} → the profile; unwritten: the loader's for the runtime
@@ -85,9 +85,24 @@ final class LimitResolver {
     return runtime == ModuleManifest.Runtime.JAVA || runtime == ModuleManifest.Runtime.NODE;
   }
 
-  /** {@code policy} null: the loader's defaults alone. */
+  /**
+   * {@code policy} null: the loader's defaults alone. A JVM module is sized for the loader's {@code
+   * processors}, or for the CPUs this loader may run on if fewer ({@link #resolve(LaunchDefaults,
+   * ModuleManifest.Runtime, ModulePolicy, int)}).
+   */
   static Resolved resolve(
       LaunchDefaults loader, ModuleManifest.Runtime runtime, ModulePolicy policy) {
+    return resolve(loader, runtime, policy, java.lang.Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * As {@link #resolve(LaunchDefaults, ModuleManifest.Runtime, ModulePolicy)}, with {@code
+   * usableCpus} the CPUs a module launched now may run on (it inherits the loader's CPU affinity
+   * and control group): a JVM module is told at most that many processors, so that it never sizes
+   * itself, or decides to spin while waiting, for CPUs it cannot use.
+   */
+  static Resolved resolve(
+      LaunchDefaults loader, ModuleManifest.Runtime runtime, ModulePolicy policy, int usableCpus) {
     boolean managed = managedHeap(runtime);
     String profile = managed ? loader.javaProfile() : loader.nativeProfile();
     ResourceLimits l = managed ? loader.javaLimits() : loader.nativeLimits();
@@ -127,7 +142,7 @@ final class LimitResolver {
     }
     List<String> options =
         runtime == ModuleManifest.Runtime.JAVA
-            ? jvmOptions(heapMb, loader.processors(), l)
+            ? jvmOptions(heapMb, Math.max(1, Math.min(loader.processors(), usableCpus)), l)
             : runtime == ModuleManifest.Runtime.NODE
                 ? List.of("--max-old-space-size=" + heapMb)
                 : List.of();

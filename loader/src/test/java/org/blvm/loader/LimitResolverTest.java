@@ -36,7 +36,7 @@ class LimitResolverTest {
             Policy.trusting(List.of(), 1).forModule("m"))) {
       assertEquals(
           new LimitResolver.Resolved("default", JAVA, jvm(48, JAVA), List.of()),
-          LimitResolver.resolve(LOADER, Runtime.JAVA, p));
+          LimitResolver.resolve(LOADER, Runtime.JAVA, p, 4));
       assertEquals(
           new LimitResolver.Resolved("strict", NATIVE, List.of(), List.of()),
           LimitResolver.resolve(LOADER, Runtime.NATIVE, p));
@@ -75,7 +75,7 @@ class LimitResolverTest {
   void resolve_jvmModule_memoryIsHalfAsHeap_addressSpaceStaysTheLoaders() throws Exception {
     ModulePolicy p = policy("[modules.m]\nlimits = { memory_mb = 512, processes = 80 }\n");
 
-    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, Runtime.JAVA, p);
+    LimitResolver.Resolved r = LimitResolver.resolve(LOADER, Runtime.JAVA, p, 2);
 
     assertEquals(JAVA.withProcesses(80), r.limits());
     assertEquals(0, r.limits().addressSpaceBytes());
@@ -104,6 +104,25 @@ class LimitResolverTest {
             "-XX:ReservedCodeCacheSize=64m",
             "-XX:MaxMetaspaceSize=96m"),
         sized.subList(plain.size(), sized.size()));
+  }
+
+  @Test
+  void resolve_jvmModule_toldTheLoadersProcessors_orFewerWhenTheLoaderMayUseFewerCpus()
+      throws Exception {
+    ModulePolicy p = policy("[modules.m]\ncapabilities = []\n");
+
+    assertEquals(jvm(48, JAVA), LimitResolver.resolve(LOADER, Runtime.JAVA, p, 64).options());
+    assertEquals(
+        LimitResolver.jvmOptions(48, 1, JAVA),
+        LimitResolver.resolve(LOADER, Runtime.JAVA, p, 1).options(),
+        "a module on the loader's one CPU never believes it has two");
+    assertTrue(
+        LimitResolver.resolve(LOADER, Runtime.JAVA, p)
+            .options()
+            .contains(
+                "-XX:ActiveProcessorCount="
+                    + Math.min(2, java.lang.Runtime.getRuntime().availableProcessors())),
+        "without a count given, the CPUs this JVM may use");
   }
 
   @Test
