@@ -124,41 +124,10 @@ class SandboxFilesIT {
       assertTrue(!v1.contains(otherTree.getFileName().toString()), v1);
 
       Path otherData = data.resolve("other");
-      Files.writeString(otherData.resolve("secret.txt"), "the other module's\n");
-      Path otherSocketDir = run.resolve("other");
       List<String> denied =
-          new ArrayList<>(
-              List.of(
-                  "r:" + modules.resolve("other/module.toml"),
-                  "r:" + modules.resolve("probe/module.toml"),
-                  "r:" + otherTree.resolve("mod-ok"),
-                  "r:" + v1Tree.resolve("probe"),
-                  "r:" + state.resolve("versions"),
-                  "r:" + nodeConfig,
-                  "r:" + otherData.resolve("secret.txt"),
-                  "r:" + run.resolve("other.out.log"),
-                  "l:" + modules,
-                  "l:" + otherData,
-                  "l:" + otherSocketDir,
-                  "l:" + run));
-      // host files no sandbox gets: the resolver's configuration (the loader resolves names), the
-      // CA certificates (bound only with network_connect), the homes
-      for (String p :
-          List.of(
-              "/etc/resolv.conf",
-              "/etc/hosts",
-              "/etc/nsswitch.conf",
-              "/etc/ssl/certs",
-              "/root",
-              "/home")) {
-        if (Files.exists(Path.of(p))) {
-          denied.add((Files.isDirectory(Path.of(p)) ? "l:" : "r:") + p);
-        }
-      }
-      for (String d : denied) {
-        Path host = Path.of(d.substring(2));
-        assertTrue(Files.exists(host), "the control: " + host + " exists on the host");
-      }
+          notVisible(modules, "probe", state, run, nodeConfig, otherTree, otherData);
+      denied.add("r:" + v1Tree.resolve("probe"));
+      assertTrue(Files.exists(v1Tree.resolve("probe")), "the control: version 1 exists");
       List<String> args = new ArrayList<>(List.of("files"));
       args.addAll(denied);
       args.addAll(
@@ -208,6 +177,59 @@ class SandboxFilesIT {
       assertTrue(out.contains("read " + data.resolve("probe/mine") + " ok\n"), out);
       assertTrue(out.contains("write " + data.resolve("probe/done") + " ok\n"), out);
     }
+  }
+
+  /**
+   * What no sandboxed module may see of the loader's files and the host's, as probes: {@code
+   * r:PATH} (read a file) and {@code l:PATH} (list a directory). {@code self} is the probing module
+   * in {@code modules}; {@code otherTree} and {@code otherData} are the verified tree and the data
+   * directory of a module {@code other} running beside it. Every path exists on the host
+   * (asserted), so a refusal inside is the sandbox's doing.
+   */
+  static List<String> notVisible(
+      Path modules,
+      String self,
+      Path state,
+      Path run,
+      Path nodeConfig,
+      Path otherTree,
+      Path otherData)
+      throws IOException {
+    Files.writeString(otherData.resolve("secret.txt"), "the other module's\n");
+    List<String> denied =
+        new ArrayList<>(
+            List.of(
+                "r:" + modules.resolve("other/module.toml"),
+                "r:" + modules.resolve(self + "/module.toml"),
+                "r:" + otherTree.resolve("mod-ok"),
+                "r:" + state.resolve("versions"),
+                "r:" + nodeConfig,
+                "r:" + otherData.resolve("secret.txt"),
+                "r:" + run.resolve("other.out.log"),
+                "l:" + modules,
+                "l:" + otherData,
+                "l:" + run.resolve("other"),
+                "l:" + run));
+    // host files no sandbox gets: the password hashes, the resolver's configuration (the loader
+    // resolves names), the CA certificates (bound only with network_connect), the homes
+    for (String p :
+        List.of(
+            "/etc/shadow",
+            "/etc/resolv.conf",
+            "/etc/hosts",
+            "/etc/nsswitch.conf",
+            "/etc/ssl/certs",
+            "/root",
+            "/home")) {
+      if (Files.exists(Path.of(p))) {
+        denied.add((Files.isDirectory(Path.of(p)) ? "l:" : "r:") + p);
+      }
+    }
+    for (String d : denied) {
+      Path host = Path.of(d.substring(2));
+      assertTrue(Files.exists(host), "the control: " + host + " exists on the host");
+    }
+    return denied;
   }
 
   /** The lines of {@code out} that start with {@code prefix}, in order. */

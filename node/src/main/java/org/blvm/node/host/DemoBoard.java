@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -40,6 +41,17 @@ final class DemoBoard {
   @GuardedBy("this")
   private final List<String> warnings = new ArrayList<>();
 
+  /**
+   * The latest state of each payment request heard of (by {@code request_id}), the least recently
+   * changed first; beyond {@link #MAX_PAYMENTS} that one is forgotten and stays counted in its last
+   * state.
+   */
+  @GuardedBy("this")
+  private final LinkedHashMap<String, Count> payments = new LinkedHashMap<>();
+
+  /** Payment requests whose state the board follows. */
+  static final int MAX_PAYMENTS = 10_000;
+
   DemoBoard(Consumer<String> line) {
     this.line = line;
   }
@@ -57,8 +69,11 @@ final class DemoBoard {
     PACKETS_ROUTED,
     PACKETS_DELIVERED,
     ROUTE_ERRORS,
+    /** Payments whose latest state is pending (not reports of it: a payment counts once). */
     PAYMENTS_PENDING,
+    /** Payments whose latest state is settled. */
     PAYMENTS_SETTLED,
+    /** Payments whose latest state is failed. */
     PAYMENTS_FAILED
   }
 
@@ -154,9 +169,21 @@ final class DemoBoard {
           case "failed" -> Count.PAYMENTS_FAILED;
           default -> Count.PAYMENTS_PENDING;
         };
+    String id = p.path("request_id").asText();
+    synchronized (this) {
+      Count before = payments.remove(id);
+      if (before != null) {
+        counts.merge(before.name(), -1L, Long::sum);
+      }
+      payments.put(id, c);
+      counts.merge(c.name(), 1L, Long::sum);
+      if (payments.size() > MAX_PAYMENTS) {
+        payments.remove(payments.keySet().iterator().next());
+      }
+    }
     note(
         source,
-        c,
+        null,
         "payment "
             + p.path("request_id").asText()
             + " "

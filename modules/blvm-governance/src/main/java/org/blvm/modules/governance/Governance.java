@@ -60,13 +60,13 @@ public final class Governance {
   /** The TLS factory for one {@code ca_pem}, built once. */
   private record Tls(String caPem, SSLSocketFactory factory) {}
 
-  private Governance() {}
+  Governance() {}
 
   public static void main(String[] args) throws InterruptedException {
     System.exit(new Governance().run(args));
   }
 
-  private int run(String[] args) throws InterruptedException {
+  int run(String[] args) throws InterruptedException {
     ModuleClient.Builder builder =
         ModuleClient.builder(args)
             .onEvent(
