@@ -41,7 +41,8 @@ final class ModuleTable {
               "threshold",
               "network",
               "start",
-              "idle_seconds"));
+              "idle_seconds",
+              "auto_upgrade"));
   private static final Pattern CONFIG_KEY_PATH =
       Pattern.compile("[A-Za-z0-9_-]{1,64}(\\.[A-Za-z0-9_-]{1,64}){0,7}");
 
@@ -78,7 +79,8 @@ final class ModuleTable {
         false,
         threshold,
         ModulePolicy.DEFAULT_CONNECT_TIMEOUT_SECONDS,
-        NetworkPolicy.NONE);
+        NetworkPolicy.NONE,
+        StartRule.DEFAULT);
   }
 
   /** The {@code [defaults]} table over {@code base}, or {@code base} when there is none. */
@@ -214,7 +216,8 @@ final class ModuleTable {
         threshold,
         connectTimeout,
         NetworkSection.parse(p, n.get("network"), base.network(), at),
-        StartTable.parse(p, n, base.start(), at));
+        StartTable.parse(p, n, base.start(), at),
+        p.bool(n, "auto_upgrade", at + ".auto_upgrade", base.autoUpgrade()));
   }
 
   /** {@code capabilities} over {@code base}. */

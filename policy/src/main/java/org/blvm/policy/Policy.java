@@ -42,7 +42,23 @@ public final class Policy {
   public static final int MAX_DATA_FILES = 10_000_000;
 
   private static final Set<String> ROOT_KEYS =
-      new TreeSet<>(List.of("threshold", "keys", "revoked", "defaults", "modules", "index"));
+      new TreeSet<>(
+          List.of(
+              "threshold",
+              "keys",
+              "revoked",
+              "defaults",
+              "modules",
+              "index",
+              "auto_upgrade_interval_seconds"));
+
+  /** {@code auto_upgrade_interval_seconds} when the policy does not set it. */
+  public static final int DEFAULT_AUTO_UPGRADE_INTERVAL_SECONDS = 300;
+
+  /** The bounds of {@code auto_upgrade_interval_seconds}: 10 s to a day. */
+  public static final int MIN_AUTO_UPGRADE_INTERVAL_SECONDS = 10;
+
+  public static final int MAX_AUTO_UPGRADE_INTERVAL_SECONDS = 86_400;
 
   private final String source;
   private final List<TrustedKey> keys;
@@ -51,6 +67,7 @@ public final class Policy {
   private final ModulePolicy defaults;
   private final Map<String, ModulePolicy> modules;
   private final IndexTrust index;
+  private final int autoUpgradeIntervalSeconds;
 
   private Policy(
       String source,
@@ -59,7 +76,8 @@ public final class Policy {
       int threshold,
       ModulePolicy defaults,
       Map<String, ModulePolicy> modules,
-      IndexTrust index) {
+      IndexTrust index,
+      int autoUpgradeIntervalSeconds) {
     this.source = source;
     this.keys = List.copyOf(keys);
     this.revoked = Set.copyOf(revoked);
@@ -67,6 +85,7 @@ public final class Policy {
     this.defaults = defaults;
     this.modules = Collections.unmodifiableMap(new LinkedHashMap<>(modules));
     this.index = index;
+    this.autoUpgradeIntervalSeconds = autoUpgradeIntervalSeconds;
   }
 
   /**
@@ -89,7 +108,15 @@ public final class Policy {
             Set.of(ModulePolicy.ANY_MODULE),
             RateLimit.UNLIMITED,
             new RestartRule(RestartRule.Mode.NEVER, 0, 600, 1000, 60_000));
-    return new Policy("command line", tk, Set.of(), threshold, d, Map.of(), IndexTrust.NONE);
+    return new Policy(
+        "command line",
+        tk,
+        Set.of(),
+        threshold,
+        d,
+        Map.of(),
+        IndexTrust.NONE,
+        DEFAULT_AUTO_UPGRADE_INTERVAL_SECONDS);
   }
 
   /**
@@ -173,10 +200,19 @@ public final class Policy {
         ModuleTable.modules(p, root.get("modules"), defaults, usable, keys.isEmpty());
     NetworkSection.checkListenAcrossModules(p, modules);
     IndexTrust index = IndexTrust.parse(p, root.get("index"), revoked);
+    int autoUpgradeInterval =
+        p.integer(
+            root,
+            "auto_upgrade_interval_seconds",
+            "auto_upgrade_interval_seconds",
+            MIN_AUTO_UPGRADE_INTERVAL_SECONDS,
+            MAX_AUTO_UPGRADE_INTERVAL_SECONDS,
+            DEFAULT_AUTO_UPGRADE_INTERVAL_SECONDS);
     if (!p.list.isEmpty()) {
       throw p.exception();
     }
-    return new Policy(source, keys, revoked, threshold, defaults, modules, index);
+    return new Policy(
+        source, keys, revoked, threshold, defaults, modules, index, autoUpgradeInterval);
   }
 
   // ------------------------------------------------------------------ views
@@ -225,5 +261,13 @@ public final class Policy {
   /** The keys trusted to sign module indexes ({@code [index]}), apart from the module keys. */
   public IndexTrust indexTrust() {
     return index;
+  }
+
+  /**
+   * {@code auto_upgrade_interval_seconds}: how often the loader looks for a newer version of each
+   * running module whose policy says {@code auto_upgrade = true}.
+   */
+  public int autoUpgradeIntervalSeconds() {
+    return autoUpgradeIntervalSeconds;
   }
 }

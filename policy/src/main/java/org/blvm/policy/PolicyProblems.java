@@ -72,6 +72,18 @@ final class PolicyProblems {
     return list.size() == before ? OptionalInt.of(v) : dflt;
   }
 
+  boolean bool(JsonNode n, String field, String key, boolean dflt) {
+    JsonNode v = n.get(field);
+    if (v == null) {
+      return dflt;
+    }
+    if (!v.isBoolean()) {
+      add(key, "must be true or false, found " + v.getNodeType());
+      return dflt;
+    }
+    return v.booleanValue();
+  }
+
   String string(JsonNode n, String field, String key, String dflt) {
     JsonNode v = n.get(field);
     if (v == null) {
