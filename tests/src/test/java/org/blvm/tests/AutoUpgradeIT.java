@@ -25,6 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
 class AutoUpgradeIT {
   @TempDir Path tmp;
 
+  private String ratchet() {
+    try {
+      return Files.readString(tmp.resolve("state/versions"));
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
   @Test
   void newVersionCopiedIn_runsWithoutAnOperatorCommand_onlyWhereThePolicySaysSo() throws Exception {
     String toml =
@@ -65,9 +73,11 @@ class AutoUpgradeIT {
           Duration.ofSeconds(90),
           "svc 1.1.0 STARTED by the automatic upgrade; now " + m.status("svc"));
       assertTrue(m.status("svc").orElseThrow().pid().orElseThrow() != before, "a new process runs");
-      assertTrue(
-          Files.readString(tmp.resolve("state/versions")).contains("\nsvc 1.1.0 "),
-          "the ratchet recorded the version once it ran");
+      // the upgrade records the version just after STARTED: wait for that, bounded
+      Poll.until(
+          () -> ratchet().contains("\nsvc 1.1.0 "),
+          Duration.ofSeconds(30),
+          "the ratchet records svc 1.1.0 once it ran");
       assertEquals(
           "1.0.0",
           m.status("pinned").orElseThrow().version(),
