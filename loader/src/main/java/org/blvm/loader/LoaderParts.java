@@ -37,6 +37,7 @@ final class LoaderParts {
   final Upgrader upgrader;
   final DependencyStart dependencies;
   final DependencyCascade cascade;
+  final AutoUpgrader autoUpgrader;
   private final Path stateDir;
 
   LoaderParts(ModuleManagerBuilder<?> b, LoaderConfig config) {
@@ -93,6 +94,12 @@ final class LoaderParts {
     this.cascade = new DependencyCascade(modules, dependencies, config.stopGraceMs());
     history.addListener(cascade);
     runner.restartGate(cascade::holdRestart);
+    this.autoUpgrader =
+        new AutoUpgrader(
+            AutoUpgrader.of(modules),
+            () -> discovery.admission().policy(),
+            this::upgrade,
+            () -> DaemonThreads.scheduler("blvm-auto-upgrade"));
     SubscriptionListener subscribed =
         s -> modules.get(s.id()).filter(m -> m.session() == s).ifPresent(this::configSubscribed);
     this.network =
@@ -154,6 +161,19 @@ final class LoaderParts {
     return subscribers;
   }
 
+  /**
+   * {@code ModuleManager.upgradeModule}, and each automatic upgrade: the dependents stopped first
+   * and started again after.
+   */
+  ModuleUpgrade upgrade(String id) throws InterruptedException {
+    cascade.stopDependents(id, "stopped: its dependency " + id + " is upgraded");
+    try {
+      return upgrader.upgrade(id);
+    } finally {
+      cascade.resume(id); // a refused or unchanged upgrade: it kept running
+    }
+  }
+
   /** {@code ModuleManager.reloadConfig}. */
   ConfigReload reloadConfig() {
     if (configReloader == null || configReloader.last() == null) {
@@ -181,6 +201,7 @@ final class LoaderParts {
 
   /** Stops every module, then closes the rest in order; the caller flushed the events before. */
   void close() {
+    autoUpgrader.close(); // no upgrade starts during the stops below
     cascade.close(); // nothing is stopped or started again because of the stops below
     if (configReloader != null) {
       configReloader.close();

@@ -64,7 +64,8 @@ public final class ModuleManager implements AutoCloseable {
    * module is launched once the modules it depends on are STARTED (docs/lifecycle.md,
    * "Dependencies"). A module that cannot start (refused, a dependency missing, outside its range,
    * in a cycle or not started) is reported FAILED in the returned statuses with the reason; the
-   * others start regardless. Interrupted, it returns what it started so far.
+   * others start regardless. Interrupted, it returns what it started so far. Then the automatic
+   * upgrade checks begin (policy {@code auto_upgrade}; docs/lifecycle.md).
    *
    * @throws IOException when the node config, the modules directory or the native socket library (a
    *     preflight: the message says what to fix) is unusable
@@ -79,6 +80,7 @@ public final class ModuleManager implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    parts.autoUpgrader.start();
     return statuses();
   }
 
@@ -146,12 +148,7 @@ public final class ModuleManager implements AutoCloseable {
    */
   public ModuleUpgrade upgradeModule(String id) throws InterruptedException {
     ensureOpen();
-    parts.cascade.stopDependents(id, "stopped: its dependency " + id + " is upgraded");
-    try {
-      return parts.upgrader.upgrade(id);
-    } finally {
-      parts.cascade.resume(id); // a refused or unchanged upgrade: it kept running
-    }
+    return parts.upgrade(id);
   }
 
   /**

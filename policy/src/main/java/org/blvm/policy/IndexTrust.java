@@ -40,7 +40,7 @@ public record IndexTrust(List<TrustedKey> keys, int threshold, Set<KeyId> revoke
     return keys.stream().filter(k -> k.keyId().equals(id)).findFirst();
   }
 
-  static IndexTrust parse(Policy.Problems p, JsonNode n, Set<KeyId> revoked) {
+  static IndexTrust parse(PolicyProblems p, JsonNode n, Set<KeyId> revoked) {
     if (n == null) {
       return new IndexTrust(List.of(), 1, revoked);
     }
@@ -50,7 +50,7 @@ public record IndexTrust(List<TrustedKey> keys, int threshold, Set<KeyId> revoke
     }
     p.unknownKeys(n, "index", KEYS);
     int threshold = p.integer(n, "threshold", "index.threshold", 1, Policy.MAX_KEYS, 1);
-    List<TrustedKey> keys = Policy.keyList(p, n.get("keys"), "index.keys");
+    List<TrustedKey> keys = TrustedKeysTable.keyList(p, n.get("keys"), "index.keys");
     long usable = keys.stream().filter(k -> !revoked.contains(k.keyId())).count();
     if (usable < threshold) {
       p.add(

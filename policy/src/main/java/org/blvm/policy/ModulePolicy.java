@@ -21,6 +21,8 @@ import org.blvm.protocol.Capability;
  * @param network what the module may reach over the network ({@code network}: brokered rules and
  *     limits, or the host's network namespace)
  * @param start when the module is launched ({@code start}, {@code idle_seconds})
+ * @param autoUpgrade {@code auto_upgrade}: whether the loader takes a newer verified version from
+ *     the module's directory by itself, at the policy's {@code auto_upgrade_interval_seconds}
  */
 public record ModulePolicy(
     String section,
@@ -39,7 +41,8 @@ public record ModulePolicy(
     int threshold,
     int connectTimeoutSeconds,
     NetworkPolicy network,
-    StartRule start) {
+    StartRule start,
+    boolean autoUpgrade) {
 
   /** {@code connect_timeout_seconds} when the policy does not set it. */
   public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
@@ -81,7 +84,7 @@ public record ModulePolicy(
     }
   }
 
-  /** A module launched at node start ({@link StartRule#DEFAULT}). */
+  /** A module the loader never upgrades by itself. */
   public ModulePolicy(
       String section,
       Set<String> overrides,
@@ -98,7 +101,8 @@ public record ModulePolicy(
       boolean allowUnsigned,
       int threshold,
       int connectTimeoutSeconds,
-      NetworkPolicy network) {
+      NetworkPolicy network,
+      StartRule start) {
     this(
         section,
         overrides,
@@ -116,7 +120,8 @@ public record ModulePolicy(
         threshold,
         connectTimeoutSeconds,
         network,
-        StartRule.DEFAULT);
+        start,
+        false);
   }
 
   /** {@code limits} keys, as written in the policy file. */

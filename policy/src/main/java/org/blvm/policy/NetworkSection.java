@@ -27,7 +27,7 @@ final class NetworkSection {
   private NetworkSection() {}
 
   /** The value of {@code network} in section {@code at} ("defaults" or "modules.x") over base. */
-  static NetworkPolicy parse(Policy.Problems p, JsonNode n, NetworkPolicy base, String at) {
+  static NetworkPolicy parse(PolicyProblems p, JsonNode n, NetworkPolicy base, String at) {
     String key = at + ".network";
     boolean defaults = at.equals("defaults");
     if (n == null) {
@@ -92,7 +92,7 @@ final class NetworkSection {
     return new NetworkPolicy(false, connect, listen, maxSockets, perSecond);
   }
 
-  private static List<ConnectRule> connectRules(Policy.Problems p, JsonNode n, String key) {
+  private static List<ConnectRule> connectRules(PolicyProblems p, JsonNode n, String key) {
     List<String> entries = p.strings(n, "connect", key);
     List<ConnectRule> rules = new ArrayList<>();
     if (entries.size() > NetworkPolicy.MAX_CONNECT_RULES) {
@@ -119,7 +119,7 @@ final class NetworkSection {
   }
 
   private static List<NetAddress.Endpoint> listenAddresses(
-      Policy.Problems p, JsonNode n, String key) {
+      PolicyProblems p, JsonNode n, String key) {
     List<String> entries = p.strings(n, "listen", key);
     List<NetAddress.Endpoint> out = new ArrayList<>();
     if (entries.size() > NetworkPolicy.MAX_LISTEN) {
@@ -173,7 +173,7 @@ final class NetworkSection {
    * Two modules must not listen where the other does: reports each address a later section repeats
    * or overlaps.
    */
-  static void checkListenAcrossModules(Policy.Problems p, Map<String, ModulePolicy> modules) {
+  static void checkListenAcrossModules(PolicyProblems p, Map<String, ModulePolicy> modules) {
     List<NetAddress.Endpoint> seen = new ArrayList<>();
     List<String> owners = new ArrayList<>();
     for (Map.Entry<String, ModulePolicy> m : modules.entrySet()) {
