@@ -165,6 +165,8 @@ final class BubblewrapSandbox implements Sandbox {
   @Override
   public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
     Identity id = identity(spec.uid());
+    Map<String, Long> steps = new java.util.LinkedHashMap<>();
+    int spawned = 1;
     List<Integer> toClose = new ArrayList<>();
     int infoRead = -1;
     int blockWrite = -1;
@@ -178,6 +180,7 @@ final class BubblewrapSandbox implements Sandbox {
       toClose.add(block[0]);
       int seccomp = spec.profile().compileToMemfd(spec.network() ? Set.of("network") : Set.of());
       toClose.add(seccomp);
+      steps.put("seccomp", System.nanoTime());
       int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
       toClose.add(devNull);
       int[] output = Libc.pipe();
@@ -197,12 +200,14 @@ final class BubblewrapSandbox implements Sandbox {
         argv.addAll(0, id.setpriv(options.setpriv()));
       }
 
+      steps.put("argv", System.nanoTime());
       String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
       int[] fds = childFds.stream().mapToInt(Integer::intValue).toArray();
       String exe = argv.get(0);
       String[] av = argv.toArray(new String[0]);
       Future<Integer> f = LAUNCHER.submit(() -> Libc.spawn(exe, av, envp, fds));
       int pid = get(f);
+      steps.put("spawned", System.nanoTime());
       for (int fd : toClose) {
         Libc.closeQuietly(fd);
       }
@@ -211,6 +216,7 @@ final class BubblewrapSandbox implements Sandbox {
       BwrapProcess p;
       try {
         String json = readInfo(infoRead);
+        steps.put("sandbox-built", System.nanoTime());
         Matcher m1 = CHILD_PID.matcher(json);
         Matcher m2 = PID_NS.matcher(json);
         if (!m1.find() || !m2.find()) {
@@ -233,8 +239,11 @@ final class BubblewrapSandbox implements Sandbox {
           // Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's
           // process; the sandbox user may: run util-linux prlimit as that user on pid 1.
           applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec, id);
+          spawned++;
         }
+        steps.put("limits-set", System.nanoTime());
         verifyLimits((int) p.sandboxInitPid(), spec);
+        steps.put("limits-checked", System.nanoTime());
       } catch (IOException | RuntimeException e) {
         Libc.kill(pid, Libc.SIGKILL);
         BwrapProcess.reapInBackground(pid, spec.name());
@@ -251,6 +260,8 @@ final class BubblewrapSandbox implements Sandbox {
       }
       // Limits are in place: let bwrap run the program.
       Libc.write(blockWrite, new byte[] {1});
+      steps.put("released", System.nanoTime());
+      p.launched(steps, spawned);
       p.startReaper();
       outputRead = -1; // the process's stream owns it now
       return p;
