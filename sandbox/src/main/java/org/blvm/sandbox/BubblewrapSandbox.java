@@ -43,10 +43,23 @@ final class BubblewrapSandbox implements Sandbox {
   private static final Pattern CHILD_PID = Pattern.compile("\"child-pid\"\\s*:\\s*(\\d+)");
   private static final Pattern PID_NS = Pattern.compile("\"pid-namespace\"\\s*:\\s*(\\d+)");
 
+  /**
+   * Below this many open files bwrap itself may run short of descriptors, so limits are then set
+   * after it started (see {@link #limitsByExec}).
+   */
+  static final long EXEC_LIMITS_MIN_OPEN_FILES = 64;
+
   private final SandboxOptions options;
   private final int uid;
   private final int gid;
   private final boolean switchUser;
+
+  /**
+   * Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's process. Then
+   * util-linux {@code prlimit} sets the limits on itself and execs setpriv, which execs bwrap:
+   * bwrap, the sandbox's pid 1 and the program inherit them, with no helper process per launch.
+   */
+  private final boolean limitsByExec;
 
   /** The host identity one sandbox runs as: uid, gid and (when switching) the shared group. */
   private record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
@@ -66,6 +79,24 @@ final class BubblewrapSandbox implements Sandbox {
     this.uid = uid;
     this.gid = gid;
     this.switchUser = switchUser;
+    this.limitsByExec = switchUser && !hasCapability(CAP_SYS_RESOURCE);
+  }
+
+  private static final int CAP_SYS_RESOURCE = 24;
+
+  /** Whether this process's effective capabilities hold {@code cap} (/proc/self/status). */
+  static boolean hasCapability(int cap) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapEff:")) {
+          return java.math.BigInteger.valueOf(Long.parseUnsignedLong(line.substring(7).trim(), 16))
+              .testBit(cap);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // unknown: treated as absent, which only chooses how limits are set, never whether
+    }
+    return false;
   }
 
   /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
@@ -166,6 +197,7 @@ final class BubblewrapSandbox implements Sandbox {
   public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
     Identity id = identity(spec.uid());
     Map<String, Long> steps = new java.util.LinkedHashMap<>();
+    steps.put("prepared", System.nanoTime());
     int spawned = 1;
     List<Integer> toClose = new ArrayList<>();
     int infoRead = -1;
@@ -199,6 +231,16 @@ final class BubblewrapSandbox implements Sandbox {
       if (id.switchUser()) {
         argv.addAll(0, id.setpriv(options.setpriv()));
       }
+      boolean execLimits =
+          limitsByExec
+              && id.switchUser()
+              && spec.limits().openFiles() >= EXEC_LIMITS_MIN_OPEN_FILES;
+      if (execLimits) {
+        List<String> prlimit = new ArrayList<>(List.of(options.prlimit().toString()));
+        prlimit.addAll(prlimitOptions(spec.limits()));
+        prlimit.add("--");
+        argv.addAll(0, prlimit);
+      }
 
       steps.put("argv", System.nanoTime());
       String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
@@ -231,13 +273,15 @@ final class BubblewrapSandbox implements Sandbox {
                 Long.parseLong(m2.group(1)),
                 new FdInputStream(outputRead));
         try {
-          applyLimits((int) p.sandboxInitPid(), spec);
+          if (!execLimits) {
+            applyLimits((int) p.sandboxInitPid(), spec);
+          }
         } catch (NativeException e) {
           if (!id.switchUser() || e.errno() != 1) {
             throw e;
           }
-          // Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's
-          // process; the sandbox user may: run util-linux prlimit as that user on pid 1.
+          // Root without CAP_SYS_RESOURCE may not prlimit another uid's process; the sandbox user
+          // may: run util-linux prlimit as that user on pid 1.
           applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec, id);
           spawned++;
         }
@@ -327,24 +371,9 @@ final class BubblewrapSandbox implements Sandbox {
   }
 
   private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec, Identity id) throws IOException {
-    ResourceLimits l = spec.limits();
     List<String> argv = new ArrayList<>(id.setpriv(options.setpriv()));
-    argv.addAll(
-        List.of(
-            options.prlimit().toString(),
-            "--pid",
-            String.valueOf(pid),
-            "--nofile=" + l.openFiles() + ":" + l.openFiles(),
-            "--nproc=" + l.processes() + ":" + l.processes(),
-            "--cpu="
-                + ResourceLimits.text(l.cpuSeconds())
-                + ":"
-                + ResourceLimits.text(l.cpuSeconds()),
-            "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
-            "--core=0:0"));
-    if (l.addressSpaceBytes() > 0) {
-      argv.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
-    }
+    argv.addAll(List.of(options.prlimit().toString(), "--pid", String.valueOf(pid)));
+    argv.addAll(prlimitOptions(spec.limits()));
     int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
     int[] out = Libc.pipe();
     try {
@@ -371,6 +400,25 @@ final class BubblewrapSandbox implements Sandbox {
       Libc.closeQuietly(out[0]);
       Libc.closeQuietly(out[1]);
     }
+  }
+
+  /** util-linux prlimit's options that set {@code l}, soft = hard. */
+  private static List<String> prlimitOptions(ResourceLimits l) {
+    List<String> o =
+        new ArrayList<>(
+            List.of(
+                "--nofile=" + l.openFiles() + ":" + l.openFiles(),
+                "--nproc=" + l.processes() + ":" + l.processes(),
+                "--cpu="
+                    + ResourceLimits.text(l.cpuSeconds())
+                    + ":"
+                    + ResourceLimits.text(l.cpuSeconds()),
+                "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
+                "--core=0:0"));
+    if (l.addressSpaceBytes() > 0) {
+      o.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
+    }
+    return o;
   }
 
   /** Reads the limits back from /proc/PID/limits: probe, apply, read back. */
