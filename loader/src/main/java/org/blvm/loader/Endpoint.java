@@ -38,6 +38,9 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * close is refused and closed by its owner. A second caller of {@link #close} returns once the
  * first has finished (bounded), so whoever stops a module finds the socket file gone, not about to
  * go.
+ *
+ * <p>Over 400 lines: the socket's lifecycle, the accept thread and the pre-hello checks share the
+ * registry of closeables.
  */
 final class Endpoint {
   private static final System.Logger LOG = System.getLogger("blvm.loader.module");

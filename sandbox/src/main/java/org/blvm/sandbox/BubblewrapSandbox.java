@@ -27,8 +27,6 @@ import java.util.regex.Pattern;
  * <p>This class is the launch: the identity a sandbox runs as, the pipes, the spawn, bwrap's
  * report, the resource limits (applied and read back) and the release of the program. What bwrap is
  * told to build (its arguments, and the descriptors they name) is {@link BwrapArgv}'s.
- *
- * <p>Over 400 lines: the launch's steps share the descriptors it opened, each closed on every path.
  */
 final class BubblewrapSandbox implements Sandbox {
   /** The one thread that spawns every bwrap; lives as long as the JVM. */
@@ -79,24 +77,7 @@ final class BubblewrapSandbox implements Sandbox {
     this.uid = uid;
     this.gid = gid;
     this.switchUser = switchUser;
-    this.limitsByExec = switchUser && !hasCapability(CAP_SYS_RESOURCE);
-  }
-
-  private static final int CAP_SYS_RESOURCE = 24;
-
-  /** Whether this process's effective capabilities hold {@code cap} (/proc/self/status). */
-  static boolean hasCapability(int cap) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("CapEff:")) {
-          return java.math.BigInteger.valueOf(Long.parseUnsignedLong(line.substring(7).trim(), 16))
-              .testBit(cap);
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // unknown: treated as absent, which only chooses how limits are set, never whether
-    }
-    return false;
+    this.limitsByExec = switchUser && !RlimitLaunch.hasCapability(RlimitLaunch.CAP_SYS_RESOURCE);
   }
 
   /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
@@ -237,7 +218,7 @@ final class BubblewrapSandbox implements Sandbox {
               && spec.limits().openFiles() >= EXEC_LIMITS_MIN_OPEN_FILES;
       if (execLimits) {
         List<String> prlimit = new ArrayList<>(List.of(options.prlimit().toString()));
-        prlimit.addAll(prlimitOptions(spec.limits()));
+        prlimit.addAll(RlimitLaunch.prlimitOptions(spec.limits()));
         prlimit.add("--");
         argv.addAll(0, prlimit);
       }
@@ -274,7 +255,7 @@ final class BubblewrapSandbox implements Sandbox {
                 new FdInputStream(outputRead));
         try {
           if (!execLimits) {
-            applyLimits((int) p.sandboxInitPid(), spec);
+            RlimitLaunch.apply((int) p.sandboxInitPid(), spec.limits());
           }
         } catch (NativeException e) {
           if (!id.switchUser() || e.errno() != 1) {
@@ -286,7 +267,7 @@ final class BubblewrapSandbox implements Sandbox {
           spawned++;
         }
         steps.put("limits-set", System.nanoTime());
-        verifyLimits((int) p.sandboxInitPid(), spec);
+        RlimitLaunch.verify((int) p.sandboxInitPid(), spec.limits());
         steps.put("limits-checked", System.nanoTime());
       } catch (IOException | RuntimeException e) {
         Libc.kill(pid, Libc.SIGKILL);
@@ -354,26 +335,10 @@ final class BubblewrapSandbox implements Sandbox {
     throw new SandboxException("bwrap info too long");
   }
 
-  /**
-   * prlimit on the sandbox's pid 1, then read back: soft = hard, so the program cannot raise them.
-   */
-  private static void applyLimits(int pid, SandboxSpec spec)
-      throws NativeException, SandboxException {
-    ResourceLimits l = spec.limits();
-    set(pid, Libc.RLIMIT_NOFILE, "RLIMIT_NOFILE", l.openFiles());
-    set(pid, Libc.RLIMIT_NPROC, "RLIMIT_NPROC", l.processes());
-    set(pid, Libc.RLIMIT_CPU, "RLIMIT_CPU", l.cpuSeconds());
-    set(pid, Libc.RLIMIT_FSIZE, "RLIMIT_FSIZE", l.fileSizeBytes());
-    set(pid, Libc.RLIMIT_CORE, "RLIMIT_CORE", 0);
-    if (l.addressSpaceBytes() > 0) {
-      set(pid, Libc.RLIMIT_AS, "RLIMIT_AS", l.addressSpaceBytes());
-    }
-  }
-
   private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec, Identity id) throws IOException {
     List<String> argv = new ArrayList<>(id.setpriv(options.setpriv()));
     argv.addAll(List.of(options.prlimit().toString(), "--pid", String.valueOf(pid)));
-    argv.addAll(prlimitOptions(spec.limits()));
+    argv.addAll(RlimitLaunch.prlimitOptions(spec.limits()));
     int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
     int[] out = Libc.pipe();
     try {
@@ -399,73 +364,6 @@ final class BubblewrapSandbox implements Sandbox {
       Libc.closeQuietly(devNull);
       Libc.closeQuietly(out[0]);
       Libc.closeQuietly(out[1]);
-    }
-  }
-
-  /** util-linux prlimit's options that set {@code l}, soft = hard. */
-  private static List<String> prlimitOptions(ResourceLimits l) {
-    List<String> o =
-        new ArrayList<>(
-            List.of(
-                "--nofile=" + l.openFiles() + ":" + l.openFiles(),
-                "--nproc=" + l.processes() + ":" + l.processes(),
-                "--cpu="
-                    + ResourceLimits.text(l.cpuSeconds())
-                    + ":"
-                    + ResourceLimits.text(l.cpuSeconds()),
-                "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
-                "--core=0:0"));
-    if (l.addressSpaceBytes() > 0) {
-      o.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
-    }
-    return o;
-  }
-
-  /** Reads the limits back from /proc/PID/limits: probe, apply, read back. */
-  private static void verifyLimits(int pid, SandboxSpec spec) throws IOException {
-    ResourceLimits l = spec.limits();
-    Map<String, Long> want = new java.util.LinkedHashMap<>();
-    want.put("Max open files", l.openFiles());
-    want.put("Max processes", l.processes());
-    want.put("Max cpu time", l.cpuSeconds());
-    want.put("Max file size", l.fileSizeBytes());
-    want.put("Max core file size", 0L);
-    if (l.addressSpaceBytes() > 0) {
-      want.put("Max address space", l.addressSpaceBytes());
-    }
-    List<String> lines = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "limits"));
-    for (Map.Entry<String, Long> e : want.entrySet()) {
-      String found = null;
-      for (String line : lines) {
-        if (line.startsWith(e.getKey() + " ")) {
-          String[] f = line.substring(e.getKey().length()).trim().split("\\s+");
-          found = f[0] + "/" + f[1];
-        }
-      }
-      String expected = ResourceLimits.text(e.getValue()) + "/" + ResourceLimits.text(e.getValue());
-      if (!expected.equals(found)) {
-        throw new SandboxException(
-            e.getKey() + " of sandbox pid " + pid + " is " + found + ", expected " + expected);
-      }
-    }
-  }
-
-  private static void set(int pid, int res, String name, long v)
-      throws NativeException, SandboxException {
-    long[] got = Libc.prlimit(pid, res, v, v);
-    if (got[0] != v || got[1] != v) {
-      throw new SandboxException(
-          name
-              + " of pid "
-              + pid
-              + " reads back "
-              + got[0]
-              + "/"
-              + got[1]
-              + ", expected "
-              + v
-              + "/"
-              + v);
     }
   }
 }
