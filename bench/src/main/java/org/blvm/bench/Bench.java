@@ -7,7 +7,8 @@ import java.util.List;
  * Runs every benchmark once and prints a summary: each figure beside a baseline measured in the
  * same run, the ratio, and PASS/MISS against its target. Usage: {@code Bench [calls] [warmup]
  * [events] [idle-modules]} (defaults 10000, 40000, 5000, 32; the warm-up lets both JITs compile the
- * call path); {@code -Dblvm.bench.only=a} (or any of {@code abcd}) runs only those parts.
+ * call path); {@code -Dblvm.bench.only=a} (or any of {@code abcde}) runs only those parts; {@code
+ * -Dblvm.bench.coldRuns=N} sets how many launches of each kind (e) measures (default 5).
  */
 public final class Bench {
   private Bench() {}
@@ -19,7 +20,7 @@ public final class Bench {
     int idle = arg(args, 3, 32);
     long t0 = System.nanoTime();
     List<Result> results = new ArrayList<>();
-    String only = System.getProperty("blvm.bench.only", "abcd");
+    String only = System.getProperty("blvm.bench.only", "abcde");
     try (Harness h = new Harness()) {
       if (only.contains("a")) {
         results.addAll(RoundTripBench.run(h, calls, warmup));
@@ -29,6 +30,9 @@ public final class Bench {
       }
       if (only.contains("d")) {
         results.addAll(MemoryBench.run(h, idle));
+      }
+      if (only.contains("e")) {
+        results.addAll(ColdStartBench.run(h, Integer.getInteger("blvm.bench.coldRuns", 5)));
       }
     }
     System.out.printf(

@@ -117,6 +117,47 @@ final class Harness implements AutoCloseable {
     return dir;
   }
 
+  /**
+   * A native module: {@code binary} (the sandbox tests' helper program) in {@code mode}, which
+   * travels in a trailer appended to the binary; signed.
+   */
+  Path installNative(Path modulesDir, String name, Path binary, String mode) throws Exception {
+    Path dir = Files.createDirectories(modulesDir.resolve(name));
+    Path entry = dir.resolve(mode);
+    Files.copy(binary, entry);
+    Files.write(
+        entry,
+        ("\nBLVMMODE=" + mode + "\n").getBytes(StandardCharsets.US_ASCII),
+        java.nio.file.StandardOpenOption.APPEND);
+    Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(
+        dir.resolve("module.toml"),
+        "name = \""
+            + name
+            + "\"\nversion = \"1.0.0\"\nruntime = \"native\"\nentry = \""
+            + mode
+            + "\"\ncapabilities = []\n");
+    ModuleSigner.sign(dir, key, null, true);
+    return dir;
+  }
+
+  /**
+   * A manager that runs modules in the bubblewrap sandbox with {@code options} (the loader's
+   * default launcher), otherwise as {@link #manager}.
+   */
+  ModuleManager.Builder sandboxedManager(
+      Path modulesDir, String runName, org.blvm.sandbox.SandboxOptions options) throws Exception {
+    Files.createDirectories(modulesDir);
+    return ModuleManager.builder()
+        .sandbox(options)
+        .admission(admission)
+        .modulesDir(modulesDir)
+        .runtimeDir(work.resolve(runName))
+        .backend(chain)
+        .moduleHeapMb(64)
+        .stopGrace(Duration.ofSeconds(2));
+  }
+
   ModuleManager.Builder manager(Path modulesDir, String runName, ModuleEventListener listener)
       throws Exception {
     Files.createDirectories(modulesDir);

@@ -38,6 +38,9 @@ import org.newsclub.net.unix.AFUNIXSocketCredentials;
  * close is refused and closed by its owner. A second caller of {@link #close} returns once the
  * first has finished (bounded), so whoever stops a module finds the socket file gone, not about to
  * go.
+ *
+ * <p>Over 400 lines: the socket's lifecycle, the accept thread and the pre-hello checks share the
+ * registry of closeables.
  */
 final class Endpoint {
   private static final System.Logger LOG = System.getLogger("blvm.loader.module");
@@ -181,23 +184,27 @@ final class Endpoint {
 
   /**
    * Starts the accept thread. Each connection's peer pid must satisfy {@code isPeer}; then the gate
-   * decides. A refused peer gets a close message and is disconnected.
+   * decides. A refused peer gets a close message and is disconnected. The accept thread marks the
+   * first connection's steps in {@code timeline} and reports it at its welcome.
    */
-  void startAccepting(LongPredicate isPeer, Gate gate) {
+  void startAccepting(LongPredicate isPeer, Gate gate, LaunchTimeline timeline) {
     AFUNIXServerSocket s;
     synchronized (this) {
       s = server;
     }
-    Thread t = new Thread(() -> acceptLoop(s, isPeer, gate), "blvm-" + moduleId + "-accept");
+    Thread t =
+        new Thread(() -> acceptLoop(s, isPeer, gate, timeline), "blvm-" + moduleId + "-accept");
     t.setDaemon(true);
     t.start();
   }
 
-  private void acceptLoop(AFUNIXServerSocket s, LongPredicate isPeer, Gate gate) {
+  private void acceptLoop(
+      AFUNIXServerSocket s, LongPredicate isPeer, Gate gate, LaunchTimeline timeline) {
     while (!s.isClosed()) {
       AFUNIXSocket sock;
       try {
         sock = s.accept();
+        timeline.mark("connected");
       } catch (IOException e) {
         if (!s.isClosed()) {
           LOG.log(
@@ -209,7 +216,7 @@ final class Endpoint {
         return;
       }
       try {
-        accept(sock, isPeer, gate);
+        accept(sock, isPeer, gate, timeline);
       } catch (IOException | RuntimeException e) {
         LOG.log(
             System.Logger.Level.WARNING,
@@ -227,7 +234,8 @@ final class Endpoint {
    * connection gets its reader and writer threads. While one connection is handled, further
    * connects wait in the {@link #BACKLOG}.
    */
-  private void accept(AFUNIXSocket sock, LongPredicate isPeer, Gate gate) throws IOException {
+  private void accept(AFUNIXSocket sock, LongPredicate isPeer, Gate gate, LaunchTimeline timeline)
+      throws IOException {
     AFUNIXSocketCredentials creds = sock.getPeerCredentials();
     long pid = creds == null ? -1 : creds.getPid();
     long uid = creds == null ? -1 : creds.getUid();
@@ -244,10 +252,14 @@ final class Endpoint {
       refuse(sock, ErrorCode.UNAUTHENTICATED, why);
       return;
     }
+    timeline.mark("peer-checked");
     Connection conn;
     try {
       gate.precheck();
-      conn = gate.admit(sock, pid, readHello(sock));
+      Message.Hello hello = readHello(sock);
+      timeline.mark("hello");
+      conn = gate.admit(sock, pid, hello);
+      timeline.report("welcome");
     } catch (Refused r) {
       badConnection(gate, "refused connection: " + r.getMessage());
       refuse(sock, r.code(), r.getMessage());

@@ -1,5 +1,6 @@
 package org.blvm.loader;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** A module process started by a {@link ModuleLauncher}. */
@@ -28,6 +29,19 @@ public interface LaunchedProcess {
    */
   default String lastOutput() {
     return "";
+  }
+
+  /**
+   * Diagnostics: the launcher's steps in order, each with the {@link System#nanoTime()} at which it
+   * ended (empty when the launcher does not report them).
+   */
+  default Map<String, Long> launchSteps() {
+    return Map.of();
+  }
+
+  /** Diagnostics: how many processes the launch spawned. */
+  default int processesSpawned() {
+    return 1;
   }
 
   /** Asks the process (and its descendants) to end: SIGTERM. */

@@ -203,10 +203,12 @@ final class LoadedModule implements Session.Progress {
    * launches the process.
    */
   void start(ModuleLauncher launcher) throws IOException {
+    LaunchTimeline timeline = new LaunchTimeline(id);
     PrivateDirs.create(socketDir);
     PrivateDirs.create(dataDir);
     endpoint.bind();
     session.network().bindListeners();
+    timeline.mark("dirs");
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
             id,
@@ -218,7 +220,10 @@ final class LoadedModule implements Session.Progress {
             socketDir,
             handshake.token());
     confinement = spec.confinement();
+    timeline.mark("spec");
     LaunchedProcess p = launcher.launch(spec);
+    timeline.launched(p.launchSteps(), p.processesSpawned());
+    timeline.mark("launched");
     synchronized (this) {
       process = p;
     }
@@ -226,7 +231,7 @@ final class LoadedModule implements Session.Progress {
     host.launched(p.pid());
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started module.
-    endpoint.startAccepting(p::isPeer, link);
+    endpoint.startAccepting(p::isPeer, link, timeline);
     p.onExit().thenAccept(this::processExited);
     int deadline = session.policy().connectTimeoutSeconds();
     try {

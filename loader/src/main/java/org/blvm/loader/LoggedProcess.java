@@ -73,6 +73,16 @@ final class LoggedProcess implements LaunchedProcess {
   }
 
   @Override
+  public java.util.Map<String, Long> launchSteps() {
+    return process.launchSteps();
+  }
+
+  @Override
+  public int processesSpawned() {
+    return process.processesSpawned();
+  }
+
+  @Override
   public String lastOutput() {
     return output.tail();
   }

@@ -271,6 +271,16 @@ final class SandboxLauncher implements ModuleLauncher {
     }
 
     @Override
+    public java.util.Map<String, Long> launchSteps() {
+      return p.launchSteps();
+    }
+
+    @Override
+    public int processesSpawned() {
+      return p.processesSpawned();
+    }
+
+    @Override
     public void terminate() {
       p.terminate();
     }

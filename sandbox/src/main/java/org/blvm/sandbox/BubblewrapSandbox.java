@@ -27,8 +27,6 @@ import java.util.regex.Pattern;
  * <p>This class is the launch: the identity a sandbox runs as, the pipes, the spawn, bwrap's
  * report, the resource limits (applied and read back) and the release of the program. What bwrap is
  * told to build (its arguments, and the descriptors they name) is {@link BwrapArgv}'s.
- *
- * <p>Over 400 lines: the launch's steps share the descriptors it opened, each closed on every path.
  */
 final class BubblewrapSandbox implements Sandbox {
   /** The one thread that spawns every bwrap; lives as long as the JVM. */
@@ -43,10 +41,23 @@ final class BubblewrapSandbox implements Sandbox {
   private static final Pattern CHILD_PID = Pattern.compile("\"child-pid\"\\s*:\\s*(\\d+)");
   private static final Pattern PID_NS = Pattern.compile("\"pid-namespace\"\\s*:\\s*(\\d+)");
 
+  /**
+   * Below this many open files bwrap itself may run short of descriptors, so limits are then set
+   * after it started (see {@link #limitsByExec}).
+   */
+  static final long EXEC_LIMITS_MIN_OPEN_FILES = 64;
+
   private final SandboxOptions options;
   private final int uid;
   private final int gid;
   private final boolean switchUser;
+
+  /**
+   * Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's process. Then
+   * util-linux {@code prlimit} sets the limits on itself and execs setpriv, which execs bwrap:
+   * bwrap, the sandbox's pid 1 and the program inherit them, with no helper process per launch.
+   */
+  private final boolean limitsByExec;
 
   /** The host identity one sandbox runs as: uid, gid and (when switching) the shared group. */
   private record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
@@ -66,6 +77,7 @@ final class BubblewrapSandbox implements Sandbox {
     this.uid = uid;
     this.gid = gid;
     this.switchUser = switchUser;
+    this.limitsByExec = switchUser && !RlimitLaunch.hasCapability(RlimitLaunch.CAP_SYS_RESOURCE);
   }
 
   /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
@@ -165,6 +177,9 @@ final class BubblewrapSandbox implements Sandbox {
   @Override
   public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
     Identity id = identity(spec.uid());
+    Map<String, Long> steps = new java.util.LinkedHashMap<>();
+    steps.put("prepared", System.nanoTime());
+    int spawned = 1;
     List<Integer> toClose = new ArrayList<>();
     int infoRead = -1;
     int blockWrite = -1;
@@ -178,6 +193,7 @@ final class BubblewrapSandbox implements Sandbox {
       toClose.add(block[0]);
       int seccomp = spec.profile().compileToMemfd(spec.network() ? Set.of("network") : Set.of());
       toClose.add(seccomp);
+      steps.put("seccomp", System.nanoTime());
       int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
       toClose.add(devNull);
       int[] output = Libc.pipe();
@@ -196,13 +212,25 @@ final class BubblewrapSandbox implements Sandbox {
       if (id.switchUser()) {
         argv.addAll(0, id.setpriv(options.setpriv()));
       }
+      boolean execLimits =
+          limitsByExec
+              && id.switchUser()
+              && spec.limits().openFiles() >= EXEC_LIMITS_MIN_OPEN_FILES;
+      if (execLimits) {
+        List<String> prlimit = new ArrayList<>(List.of(options.prlimit().toString()));
+        prlimit.addAll(RlimitLaunch.prlimitOptions(spec.limits()));
+        prlimit.add("--");
+        argv.addAll(0, prlimit);
+      }
 
+      steps.put("argv", System.nanoTime());
       String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
       int[] fds = childFds.stream().mapToInt(Integer::intValue).toArray();
       String exe = argv.get(0);
       String[] av = argv.toArray(new String[0]);
       Future<Integer> f = LAUNCHER.submit(() -> Libc.spawn(exe, av, envp, fds));
       int pid = get(f);
+      steps.put("spawned", System.nanoTime());
       for (int fd : toClose) {
         Libc.closeQuietly(fd);
       }
@@ -211,6 +239,7 @@ final class BubblewrapSandbox implements Sandbox {
       BwrapProcess p;
       try {
         String json = readInfo(infoRead);
+        steps.put("sandbox-built", System.nanoTime());
         Matcher m1 = CHILD_PID.matcher(json);
         Matcher m2 = PID_NS.matcher(json);
         if (!m1.find() || !m2.find()) {
@@ -225,16 +254,21 @@ final class BubblewrapSandbox implements Sandbox {
                 Long.parseLong(m2.group(1)),
                 new FdInputStream(outputRead));
         try {
-          applyLimits((int) p.sandboxInitPid(), spec);
+          if (!execLimits) {
+            RlimitLaunch.apply((int) p.sandboxInitPid(), spec.limits());
+          }
         } catch (NativeException e) {
           if (!id.switchUser() || e.errno() != 1) {
             throw e;
           }
-          // Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's
-          // process; the sandbox user may: run util-linux prlimit as that user on pid 1.
+          // Root without CAP_SYS_RESOURCE may not prlimit another uid's process; the sandbox user
+          // may: run util-linux prlimit as that user on pid 1.
           applyLimitsAsSandboxUser((int) p.sandboxInitPid(), spec, id);
+          spawned++;
         }
-        verifyLimits((int) p.sandboxInitPid(), spec);
+        steps.put("limits-set", System.nanoTime());
+        RlimitLaunch.verify((int) p.sandboxInitPid(), spec.limits());
+        steps.put("limits-checked", System.nanoTime());
       } catch (IOException | RuntimeException e) {
         Libc.kill(pid, Libc.SIGKILL);
         BwrapProcess.reapInBackground(pid, spec.name());
@@ -251,6 +285,8 @@ final class BubblewrapSandbox implements Sandbox {
       }
       // Limits are in place: let bwrap run the program.
       Libc.write(blockWrite, new byte[] {1});
+      steps.put("released", System.nanoTime());
+      p.launched(steps, spawned);
       p.startReaper();
       outputRead = -1; // the process's stream owns it now
       return p;
@@ -299,41 +335,10 @@ final class BubblewrapSandbox implements Sandbox {
     throw new SandboxException("bwrap info too long");
   }
 
-  /**
-   * prlimit on the sandbox's pid 1, then read back: soft = hard, so the program cannot raise them.
-   */
-  private static void applyLimits(int pid, SandboxSpec spec)
-      throws NativeException, SandboxException {
-    ResourceLimits l = spec.limits();
-    set(pid, Libc.RLIMIT_NOFILE, "RLIMIT_NOFILE", l.openFiles());
-    set(pid, Libc.RLIMIT_NPROC, "RLIMIT_NPROC", l.processes());
-    set(pid, Libc.RLIMIT_CPU, "RLIMIT_CPU", l.cpuSeconds());
-    set(pid, Libc.RLIMIT_FSIZE, "RLIMIT_FSIZE", l.fileSizeBytes());
-    set(pid, Libc.RLIMIT_CORE, "RLIMIT_CORE", 0);
-    if (l.addressSpaceBytes() > 0) {
-      set(pid, Libc.RLIMIT_AS, "RLIMIT_AS", l.addressSpaceBytes());
-    }
-  }
-
   private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec, Identity id) throws IOException {
-    ResourceLimits l = spec.limits();
     List<String> argv = new ArrayList<>(id.setpriv(options.setpriv()));
-    argv.addAll(
-        List.of(
-            options.prlimit().toString(),
-            "--pid",
-            String.valueOf(pid),
-            "--nofile=" + l.openFiles() + ":" + l.openFiles(),
-            "--nproc=" + l.processes() + ":" + l.processes(),
-            "--cpu="
-                + ResourceLimits.text(l.cpuSeconds())
-                + ":"
-                + ResourceLimits.text(l.cpuSeconds()),
-            "--fsize=" + l.fileSizeBytes() + ":" + l.fileSizeBytes(),
-            "--core=0:0"));
-    if (l.addressSpaceBytes() > 0) {
-      argv.add("--as=" + l.addressSpaceBytes() + ":" + l.addressSpaceBytes());
-    }
+    argv.addAll(List.of(options.prlimit().toString(), "--pid", String.valueOf(pid)));
+    argv.addAll(RlimitLaunch.prlimitOptions(spec.limits()));
     int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);
     int[] out = Libc.pipe();
     try {
@@ -359,54 +364,6 @@ final class BubblewrapSandbox implements Sandbox {
       Libc.closeQuietly(devNull);
       Libc.closeQuietly(out[0]);
       Libc.closeQuietly(out[1]);
-    }
-  }
-
-  /** Reads the limits back from /proc/PID/limits: probe, apply, read back. */
-  private static void verifyLimits(int pid, SandboxSpec spec) throws IOException {
-    ResourceLimits l = spec.limits();
-    Map<String, Long> want = new java.util.LinkedHashMap<>();
-    want.put("Max open files", l.openFiles());
-    want.put("Max processes", l.processes());
-    want.put("Max cpu time", l.cpuSeconds());
-    want.put("Max file size", l.fileSizeBytes());
-    want.put("Max core file size", 0L);
-    if (l.addressSpaceBytes() > 0) {
-      want.put("Max address space", l.addressSpaceBytes());
-    }
-    List<String> lines = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "limits"));
-    for (Map.Entry<String, Long> e : want.entrySet()) {
-      String found = null;
-      for (String line : lines) {
-        if (line.startsWith(e.getKey() + " ")) {
-          String[] f = line.substring(e.getKey().length()).trim().split("\\s+");
-          found = f[0] + "/" + f[1];
-        }
-      }
-      String expected = ResourceLimits.text(e.getValue()) + "/" + ResourceLimits.text(e.getValue());
-      if (!expected.equals(found)) {
-        throw new SandboxException(
-            e.getKey() + " of sandbox pid " + pid + " is " + found + ", expected " + expected);
-      }
-    }
-  }
-
-  private static void set(int pid, int res, String name, long v)
-      throws NativeException, SandboxException {
-    long[] got = Libc.prlimit(pid, res, v, v);
-    if (got[0] != v || got[1] != v) {
-      throw new SandboxException(
-          name
-              + " of pid "
-              + pid
-              + " reads back "
-              + got[0]
-              + "/"
-              + got[1]
-              + ", expected "
-              + v
-              + "/"
-              + v);
     }
   }
 }

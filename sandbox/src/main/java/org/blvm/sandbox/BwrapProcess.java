@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,6 +20,11 @@ final class BwrapProcess implements SandboxedProcess {
   private final java.io.InputStream output;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
+  /** Set once by the launch, before the process is handed out. */
+  private Map<String, Long> launchSteps = Map.of();
+
+  private int spawned = 1;
+
   BwrapProcess(String name, int pid, int initPid, long pidNs, java.io.InputStream output) {
     this.name = name;
     this.pid = pid;
@@ -31,6 +37,22 @@ final class BwrapProcess implements SandboxedProcess {
   @Override
   public java.io.InputStream output() {
     return output;
+  }
+
+  /** The launch's steps and the processes it spawned; called once, before it is handed out. */
+  void launched(Map<String, Long> steps, int processesSpawned) {
+    this.launchSteps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(steps));
+    this.spawned = processesSpawned;
+  }
+
+  @Override
+  public Map<String, Long> launchSteps() {
+    return launchSteps;
+  }
+
+  @Override
+  public int processesSpawned() {
+    return spawned;
   }
 
   void startReaper() {

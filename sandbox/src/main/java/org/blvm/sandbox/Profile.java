@@ -14,7 +14,8 @@ import java.util.Set;
  * A seccomp profile read from the documented JSON format of {@code native-profiles/} (see its
  * README): syscall names, actions {@code allow} / {@code errno:NAME} / {@code kill_process},
  * argument comparisons with explicit 32-bit masks, and rules that apply only with or without a
- * capability. Parsed strictly and validated on load; compiled to BPF at launch.
+ * capability. Parsed strictly and validated on load; compiled to BPF at its first launch, once per
+ * capability set, and handed to each sandbox as a sealed copy.
  */
 public final class Profile {
   /** Capabilities a rule may be conditioned on. */
@@ -53,11 +54,28 @@ public final class Profile {
     return name;
   }
 
-  /** A profile shipped with the sandbox ({@code default}, {@code strict}). */
+  /** The shipped profiles read so far (they are resources of this jar: they cannot change). */
+  private static final Map<String, Profile> SHIPPED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A profile shipped with the sandbox ({@code default}, {@code strict}); read and checked once per
+   * process (profiles are immutable).
+   */
   public static Profile named(String name) throws ProfileException {
     if (!name.matches("[a-z][a-z0-9-]{0,40}")) {
       throw new ProfileException(name, "is not a profile name");
     }
+    Profile known = SHIPPED.get(name);
+    if (known != null) {
+      return known;
+    }
+    Profile read = read(name);
+    SHIPPED.putIfAbsent(name, read);
+    return read;
+  }
+
+  private static Profile read(String name) throws ProfileException {
     try (InputStream in = Profile.class.getResourceAsStream("profiles/" + name + ".json")) {
       if (in == null) {
         throw new ProfileException(name, "no such profile (shipped: default, strict)");
@@ -213,8 +231,40 @@ public final class Profile {
    * BPF program, positioned at its start.
    */
   int compileToMemfd(Set<String> capabilities) throws NativeException {
+    return Libc.sealedMemfd("blvm-seccomp-" + name, compiled(capabilities));
+  }
+
+  /** At most this many compiled filters are kept (profiles × capability sets in use). */
+  static final int MAX_COMPILED = 64;
+
+  /** What a compiled filter depends on: everything of the profile, and the capabilities. */
+  private record CompiledKey(
+      String name, int defaultAction, int otherAbisAction, List<Rule> rules, Set<String> caps) {}
+
+  /**
+   * Compiled filters, kept in this process's memory only: a sandbox gets each launch a sealed memfd
+   * with a copy ({@link #compileToMemfd}), never this array.
+   */
+  private static final Map<CompiledKey, byte[]> COMPILED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The classic BPF of this profile with {@code capabilities}, compiled once per process. */
+  private byte[] compiled(Set<String> capabilities) throws NativeException {
+    CompiledKey key =
+        new CompiledKey(name, defaultAction, otherAbisAction, rules, Set.copyOf(capabilities));
+    byte[] bpf = COMPILED.get(key);
+    if (bpf == null) {
+      bpf = compileFresh(capabilities);
+      if (COMPILED.size() < MAX_COMPILED) {
+        COMPILED.putIfAbsent(key, bpf);
+      }
+    }
+    return bpf;
+  }
+
+  /** Compiles the filter with libseccomp, without the cache. */
+  byte[] compileFresh(Set<String> capabilities) throws NativeException {
     int fd = Libc.memfd("blvm-seccomp-" + name);
-    boolean ok = false;
     try (Seccomp.Filter f = new Seccomp.Filter(defaultAction, otherAbisAction)) {
       for (Rule r : rules) {
         if (r.onlyWith() != null && !capabilities.contains(r.onlyWith())) {
@@ -229,14 +279,22 @@ public final class Profile {
       }
       f.exportTo(fd);
       Libc.rewind(fd);
-      ok = true;
-      return fd;
-    } finally {
-      if (!ok) {
-        Libc.closeQuietly(fd);
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      for (int n; (n = Libc.read(fd, buf)) > 0; ) {
+        out.write(buf, 0, n);
+        if (out.size() > MAX_BPF_BYTES) {
+          throw new NativeException("seccomp filter over " + MAX_BPF_BYTES + " bytes", 0);
+        }
       }
+      return out.toByteArray();
+    } finally {
+      Libc.closeQuietly(fd);
     }
   }
+
+  /** The kernel's limit: 4096 instructions of 8 bytes. */
+  private static final int MAX_BPF_BYTES = 4096 * 8;
 
   // ------------------------------------------------------------------ JSON helpers
 

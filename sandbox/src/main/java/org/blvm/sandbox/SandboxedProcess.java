@@ -1,5 +1,6 @@
 package org.blvm.sandbox;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** A program running in a sandbox. */
@@ -35,4 +36,17 @@ public interface SandboxedProcess {
 
   /** SIGKILL to the sandbox's pid 1 (the kernel then kills the whole pid namespace) and bwrap. */
   void kill();
+
+  /**
+   * Diagnostics: the steps of this launch in the order they happened, each with the {@link
+   * System#nanoTime()} at which it ended (names as in docs/performance.md, "Launch breakdown").
+   */
+  default Map<String, Long> launchSteps() {
+    return Map.of();
+  }
+
+  /** Diagnostics: how many processes the launch spawned (bwrap, and any helper). */
+  default int processesSpawned() {
+    return 1;
+  }
 }

@@ -13,6 +13,7 @@ import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleState;
 import org.blvm.sandbox.SandboxOptions;
+import org.blvm.testsupport.BareBwrap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,30 +40,8 @@ class SandboxColdStartIT {
     List<Long> plainNativeModule = new ArrayList<>();
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     for (int i = 0; i < RUNS; i++) {
-      bwrap.add(
-          timeProcess(
-              "/usr/bin/bwrap",
-              "--unshare-all",
-              "--unshare-user",
-              "--die-with-parent",
-              "--new-session",
-              "--cap-drop",
-              "ALL",
-              "--ro-bind",
-              "/usr",
-              "/usr",
-              "--symlink",
-              "usr/lib",
-              "/lib",
-              "--symlink",
-              "usr/lib64",
-              "/lib64",
-              "--proc",
-              "/proc",
-              "--dev",
-              "/dev",
-              "/usr/bin/true"));
-      java.add(timeProcess(javaBin, "-version"));
+      bwrap.add(timeProcess(BareBwrap.command("/usr/bin/bwrap", "/usr/bin/true")));
+      java.add(timeProcess(List.of(javaBin, "-version")));
     }
     try (ModuleManager m =
         ModuleManager.builder()
@@ -137,7 +116,7 @@ class SandboxColdStartIT {
     return (System.nanoTime() - t0) / 1_000_000;
   }
 
-  private static long timeProcess(String... cmd) throws Exception {
+  private static long timeProcess(List<String> cmd) throws Exception {
     long t0 = System.nanoTime();
     Process p =
         new ProcessBuilder(cmd)
