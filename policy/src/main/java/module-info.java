@@ -3,6 +3,7 @@ module org.blvm.policy {
   requires transitive org.blvm.protocol;
   requires com.fasterxml.jackson.dataformat.toml;
   requires org.bouncycastle.provider;
+  requires com.sun.jna;
 
   exports org.blvm.policy;
 }

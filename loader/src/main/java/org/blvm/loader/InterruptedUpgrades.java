@@ -24,7 +24,7 @@ final class InterruptedUpgrades {
    */
   static void keep(UpgradeJournal journal, AdmittedModule admitted, Path dir, boolean settles) {
     try {
-      if (settles && journal.interrupted(admitted.manifest().name())) {
+      if (settles && journal.restoring(admitted.manifest().name())) {
         journal.end(admitted.manifest().name(), null);
       }
       if (!journal.keep(admitted, dir) && !admitted.unsigned()) {
@@ -53,27 +53,32 @@ final class InterruptedUpgrades {
   static ModuleDiscovery.Outcome restore(
       UpgradeJournal journal, Path dir, ModuleDiscovery discovery, Admission by) {
     String name = dir.getFileName().toString();
-    if (!name.matches("[a-z][a-z0-9-]{0,62}") || !journal.interrupted(name)) {
+    if (!name.matches("[a-z][a-z0-9-]{0,62}") || !journal.restoring(name)) {
       return null;
     }
+    String why =
+        journal.pinned(name)
+            ? "it was rolled back (modules rollback)"
+            : "an upgrade was interrupted";
     Optional<Path> restore;
     try {
       restore = journal.restoreDir(name);
     } catch (IOException e) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "module {0}: an upgrade was interrupted, and the version that ran before it cannot be"
-              + " restored ({1}); admitting {2}",
+          "module {0}: {3}, and the version that ran before it cannot be restored ({1});"
+              + " admitting {2}",
           name,
           e.getMessage(),
-          dir);
+          dir,
+          why);
       return null;
     }
     if (restore.isEmpty()) {
       return null;
     }
     Path from = restore.get();
-    ModuleDiscovery.Outcome o = discovery.outcome(dir, by, () -> by.admit(from));
+    ModuleDiscovery.Outcome o = discovery.outcome(dir, by, () -> by.admitRestored(from));
     try {
       journal.discardRestore(name);
     } catch (IOException e) {
@@ -82,20 +87,21 @@ final class InterruptedUpgrades {
     if (o.admitted() == null) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "module {0}: an upgrade was interrupted, and the version that ran before it was refused"
-              + " ({1}); admitting {2}",
+          "module {0}: {3}, and the version that ran before it was refused ({1}); admitting {2}",
           name,
           o.refused().detail(),
-          dir);
+          dir,
+          why);
       return null;
     }
     LOG.log(
         System.Logger.Level.WARNING,
-        "module {0}: an upgrade was interrupted; version {1}, which ran before it, runs again"
+        "module {0}: {3}; version {1}, which ran before it, runs again"
             + " (the version in {2} is taken by the next modules upgrade)",
         name,
         o.admitted().manifest().version(),
-        dir);
+        dir,
+        why);
     return o;
   }
 }

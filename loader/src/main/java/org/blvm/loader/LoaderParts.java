@@ -35,6 +35,7 @@ final class LoaderParts {
   final DataUsageMonitor dataUsage;
   final NetworkBroker network;
   final Upgrader upgrader;
+  final Rollbacker rollbacker;
   final DependencyStart dependencies;
   final DependencyCascade cascade;
   final AutoUpgrader autoUpgrader;
@@ -90,6 +91,7 @@ final class LoaderParts {
     runner.onDemand(onDemand);
     modules.onDemand(onDemand.starter());
     this.upgrader = new Upgrader(modules, discovery, runner, config.stopGraceMs());
+    this.rollbacker = new Rollbacker(modules, discovery, runner, upgrader);
     this.dependencies = new DependencyStart(discovery, runner, modules);
     this.cascade = new DependencyCascade(modules, dependencies, config.stopGraceMs());
     history.addListener(cascade);

@@ -152,6 +152,20 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
+   * Rolls a loaded module back to the version that ran before its last upgrade (docs/lifecycle.md,
+   * "Rollback on request"); dependents as for {@link #upgradeModule}; exceptions as there.
+   */
+  public ModuleRollback rollbackModule(String id) throws InterruptedException {
+    ensureOpen();
+    parts.cascade.stopDependents(id, "stopped: its dependency " + id + " is rolled back");
+    try {
+      return parts.rollbacker.rollback(id);
+    } finally {
+      parts.cascade.resume(id); // a refused rollback: it kept running
+    }
+  }
+
+  /**
    * Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. The
    * running modules that require it are stopped first, and started again once it is STARTED again
    * (docs/lifecycle.md, "Dependencies"); the same holds for {@link #restartModule}, {@link

@@ -29,6 +29,8 @@ final class Upgrader {
   private final ModuleDiscovery discovery;
   private final ModuleRunner runner;
   private final long stopGraceMs;
+
+  /** Set while an upgrade or a rollback ({@link Rollbacker}) runs. */
   private final AtomicBoolean running = new AtomicBoolean();
 
   Upgrader(
@@ -39,6 +41,15 @@ final class Upgrader {
     this.stopGraceMs = stopGraceMs;
   }
 
+  /** Claims the one upgrade-or-rollback slot; false when one runs. Release with {@link #done}. */
+  boolean claim() {
+    return running.compareAndSet(false, true);
+  }
+
+  void done() {
+    running.set(false);
+  }
+
   /**
    * Upgrades module {@code id} to the version its directory holds now.
    *
@@ -47,13 +58,14 @@ final class Upgrader {
    */
   ModuleUpgrade upgrade(String id) throws InterruptedException {
     LoadedModule old = modules.require(id);
-    if (!running.compareAndSet(false, true)) {
-      throw new IllegalStateException("another upgrade is running; try again when it ended");
+    if (!claim()) {
+      throw new IllegalStateException(
+          "module " + id + ": another upgrade is running (or a rollback); try again when it ended");
     }
     try {
       return upgradeOne(old);
     } finally {
-      running.set(false);
+      done();
     }
   }
 
@@ -123,20 +135,30 @@ final class Upgrader {
     } finally {
       runner.releaseRestarts(id);
       if (journal != null && done != null) {
-        ended(
-            journal, id, done.outcome() == ModuleUpgrade.Outcome.UPGRADED ? next : old.admitted());
+        if (done.outcome() == ModuleUpgrade.Outcome.UPGRADED) {
+          ended(id, () -> journal.succeeded(id, old.admitted(), next));
+        } else {
+          ended(id, () -> journal.end(id, old.admitted()));
+        }
       }
     }
   }
 
-  /** The upgrade of {@code id} ended with {@code running} running: the journal forgets it. */
-  private static void ended(UpgradeJournal journal, String id, AdmittedModule running) {
+  /** A write of {@link UpgradeJournal}. */
+  interface JournalWrite {
+    void run() throws IOException;
+  }
+
+  /**
+   * The upgrade (or rollback) of {@code id} ended: records it in the journal, logged on failure.
+   */
+  static void ended(String id, JournalWrite write) {
     try {
-      journal.end(id, running);
+      write.run();
     } catch (IOException e) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "module {0}: cannot record that its upgrade ended: {1}",
+          "module {0}: cannot record that its upgrade or rollback ended: {1}",
           id,
           e.toString());
     }
@@ -165,17 +187,7 @@ final class Upgrader {
     }
     String reason = id + " " + to + " " + why + "; rolled back to " + from;
     LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", id, reason);
-    LoadedModule failed = modules.get(id).orElse(null);
-    if (failed != null) {
-      if (failed.host().state().isLive()) {
-        failed.stop(stopGraceMs, "rolled back");
-      } else {
-        failed.killProcess(); // a process left behind by a failed launch
-      }
-      runner.retire(failed, "rolling back to " + from);
-    }
-    runner.launch(discovery.readmit(old.admitted(), dir), dir);
-    String back = awaitStarted(id, old.admitted());
+    String back = relaunch(old, "rolling back to " + from);
     if (back != null) {
       reason += ", which " + back;
     }
@@ -183,10 +195,30 @@ final class Upgrader {
   }
 
   /**
+   * Stops (or kills what is left of) the launch of {@code old}'s module that did not start, and
+   * launches {@code old}'s pinned copy again (rechecked under the policy in force); returns null
+   * when it is STARTED again, else why not.
+   */
+  String relaunch(LoadedModule old, String why) throws InterruptedException {
+    String id = old.id();
+    LoadedModule failed = modules.get(id).orElse(null);
+    if (failed != null) {
+      if (failed.host().state().isLive()) {
+        failed.stop(stopGraceMs, why);
+      } else {
+        failed.killProcess(); // a process left behind by a failed launch
+      }
+      runner.retire(failed, why);
+    }
+    runner.launch(discovery.readmit(old.admitted(), old.moduleDir()), old.moduleDir());
+    return awaitStarted(id, old.admitted());
+  }
+
+  /**
    * Waits until the launch of {@code id} is STARTED or ended, bounded by its connect deadline and
    * {@link #READY_MARGIN_MS}; returns null when STARTED, else why not.
    */
-  private String awaitStarted(String id, AdmittedModule admitted) throws InterruptedException {
+  String awaitStarted(String id, AdmittedModule admitted) throws InterruptedException {
     LoadedModule m = modules.get(id).orElse(null);
     if (m == null) {
       return "was refused: " + status(id).detail();

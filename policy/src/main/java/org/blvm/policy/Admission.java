@@ -35,6 +35,9 @@ import java.util.regex.Pattern;
  * <p>The signature steps are {@link ManifestSignatures}'s, the capability grant {@link
  * CapabilityGrant}'s, the check of a pinned copy before it runs again {@link PinnedCheck}'s.
  *
+ * <p>Over 400 lines: its admission modes (admit, candidate, restored, rollback, check) share the
+ * one pipeline of {@code run}, and each is documented here.
+ *
  * <p>Thread-safe. Not safe to share a state directory between two loader processes other than
  * through this class (the version file is locked while it changes).
  */
@@ -162,7 +165,58 @@ public final class Admission {
     if (stateDir == null) {
       throw new IllegalStateException("admit needs a state directory; use check for a dry run");
     }
-    return run(moduleDir, true, true);
+    return run(moduleDir, true, Ratchet.RECORD);
+  }
+
+  /**
+   * {@link #admit} of a module directory the loader assembled from its own record of a version that
+   * ran (its kept manifest and signatures, its files from the store): every check, and the release
+   * a rollback that still counts went back to passes the ratchet too (docs/lifecycle.md).
+   *
+   * @throws IllegalStateException when built without a state directory
+   */
+  public AdmittedModule admitRestored(Path moduleDir) throws AdmissionException {
+    if (stateDir == null) {
+      throw new IllegalStateException("admitRestored needs a state directory");
+    }
+    return run(moduleDir, true, Ratchet.RESTORED);
+  }
+
+  /**
+   * {@link #admitCandidate} of the version a rollback goes back to (assembled by the loader from
+   * its own record, as for {@link #admitRestored}): every check; the ratchet allows a version older
+   * than the highest unless the module was rolled back already (a second rollback is refused). The
+   * rollback is recorded with {@link #recordRollback} once that version ran.
+   *
+   * @throws RollbackRefusedException a second rollback
+   * @throws IllegalStateException when built without a state directory
+   */
+  public AdmittedModule admitRollback(Path moduleDir) throws AdmissionException {
+    if (stateDir == null) {
+      throw new IllegalStateException("admitRollback needs a state directory");
+    }
+    return run(moduleDir, true, Ratchet.ROLLBACK);
+  }
+
+  /**
+   * Records in the version ratchet that the module was rolled back from {@code from} (its highest
+   * recorded release, which stays its highest) to {@code to}, once {@code to} ran. Unsigned modules
+   * are not recorded.
+   *
+   * @throws RollbackRefusedException the highest is no longer {@code from}, or it was rolled back
+   *     to another release already
+   */
+  public void recordRollback(AdmittedModule to, AdmittedModule from) throws AdmissionException {
+    if (ratchet == null) {
+      throw new IllegalStateException("recordRollback needs a state directory");
+    }
+    if (!to.unsigned() && !from.unsigned()) {
+      ratchet.commitRollback(to.manifest().name(), entry(to), entry(from));
+    }
+  }
+
+  private static VersionRatchet.Entry entry(AdmittedModule m) {
+    return new VersionRatchet.Entry(m.manifest().semVer(), m.binarySha256(), m.manifestSha256());
   }
 
   /**
@@ -177,7 +231,7 @@ public final class Admission {
     if (stateDir == null) {
       throw new IllegalStateException("admitCandidate needs a state directory");
     }
-    return run(moduleDir, true, false);
+    return run(moduleDir, true, Ratchet.READ);
   }
 
   /**
@@ -196,7 +250,8 @@ public final class Admission {
           admitted.manifest().name(),
           admitted.manifest().semVer(),
           admitted.binarySha256(),
-          admitted.manifestSha256());
+          admitted.manifestSha256(),
+          false);
     }
   }
 
@@ -206,10 +261,22 @@ public final class Admission {
    * returned binary path and tree are the originals and must not be executed or mounted.
    */
   public AdmittedModule check(Path moduleDir) throws AdmissionException {
-    return run(moduleDir, false, false);
+    return run(moduleDir, false, Ratchet.READ);
   }
 
-  private AdmittedModule run(Path moduleDir, boolean commit, boolean record)
+  /** How an admission uses the version ratchet. */
+  private enum Ratchet {
+    /** Checked, not written. */
+    READ,
+    /** Checked, and the version recorded. */
+    RECORD,
+    /** As RECORD, for the loader's own record of a version: a rollback's release passes. */
+    RESTORED,
+    /** A rollback's target: one step below the highest allowed, not written. */
+    ROLLBACK
+  }
+
+  private AdmittedModule run(Path moduleDir, boolean commit, Ratchet use)
       throws AdmissionException {
     Path dir = moduleDir.toAbsolutePath().normalize();
     String module = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
@@ -241,7 +308,11 @@ public final class Admission {
     SemVer version = manifest.semVer();
     Sha256 entrySha = pinned == null ? null : pinned.pin(manifest.entry()).orElseThrow().sha256();
     if (!unsigned && ratchet != null) {
-      ratchet.check(module, version, entrySha, manifestSha);
+      switch (use) {
+        case RESTORED -> ratchet.checkPinned(module, version, entrySha, manifestSha);
+        case ROLLBACK -> ratchet.checkRollback(module, version, entrySha, manifestSha);
+        default -> ratchet.check(module, version, entrySha, manifestSha);
+      }
     }
 
     CapabilityGrant grant = CapabilityGrant.of(module, manifest, mp);
@@ -261,8 +332,8 @@ public final class Admission {
                     new BinaryException(
                         dir.resolve(manifest.entry()),
                         "the entry is not a regular file of the module directory"));
-    if (record && !unsigned) {
-      ratchet.commit(module, version, entrySha, manifestSha);
+    if ((use == Ratchet.RECORD || use == Ratchet.RESTORED) && !unsigned) {
+      ratchet.commit(module, version, entrySha, manifestSha, use == Ratchet.RESTORED);
     }
     return new AdmittedModule(
         manifest,

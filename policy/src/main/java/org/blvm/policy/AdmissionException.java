@@ -16,6 +16,7 @@ public abstract sealed class AdmissionException extends Exception
         BinaryException,
         FileTreeException,
         RollbackException,
+        RollbackRefusedException,
         DataVersionException,
         VersionReusedException,
         CapabilityNotAllowedException,

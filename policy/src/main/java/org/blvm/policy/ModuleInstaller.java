@@ -6,10 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -34,7 +34,8 @@ import java.util.TreeMap;
  *       (signatures, threshold, version ratchet, capabilities, files: {@link Admission#check}) and
  *       that its manifest is the entry's name and version;
  *   <li>give the copy its modes (directories 0755, files 0644), fsync it, and rename it into the
- *       modules directory in one step; fsync the modules directory.
+ *       modules directory in one step that never replaces anything there ({@link NoReplaceRename});
+ *       fsync the modules directory.
  * </ol>
  *
  * An install stopped at any point leaves the modules directory as it was: until the rename the
@@ -105,6 +106,19 @@ public final class ModuleInstaller {
       Path stateDir,
       Admission admission)
       throws IndexException {
+    return install(v, e, root, modulesDir, stateDir, admission, () -> {});
+  }
+
+  /** {@link #install}, running {@code beforeRename} just before the final rename (tests only). */
+  static Installed install(
+      IndexVerifier.Verified v,
+      ModuleIndex.Entry e,
+      Path root,
+      Path modulesDir,
+      Path stateDir,
+      Admission admission,
+      Runnable beforeRename)
+      throws IndexException {
     Ctx c = new Ctx(v.file(), e);
     Path target = modulesDir.resolve(e.name());
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -156,7 +170,7 @@ public final class ModuleInstaller {
               "blvm-policy-install-cleanup");
       Runtime.getRuntime().addShutdownHook(cleanup);
       try {
-        return stageAndRename(c, v, source, staging, target, admission);
+        return stageAndRename(c, v, source, staging, target, admission, beforeRename);
       } finally {
         InstallStaging.deleteQuietly(staging);
         try {
@@ -171,7 +185,13 @@ public final class ModuleInstaller {
   }
 
   private static Installed stageAndRename(
-      Ctx c, IndexVerifier.Verified v, Path source, Path staging, Path target, Admission admission)
+      Ctx c,
+      IndexVerifier.Verified v,
+      Path source,
+      Path staging,
+      Path target,
+      Admission admission,
+      Runnable beforeRename)
       throws IndexException, IOException {
     Path copy = staging.resolve(c.entry.name());
     Files.createDirectory(copy, PosixFilePermissions.asFileAttribute(StateFiles.DIR_0700));
@@ -227,7 +247,17 @@ public final class ModuleInstaller {
               + " blvm-loader modules upgrade "
               + c.entry.name());
     }
-    Files.move(copy, target, StandardCopyOption.ATOMIC_MOVE);
+    beforeRename.run();
+    try {
+      NoReplaceRename.move(copy, target);
+    } catch (FileAlreadyExistsException x) {
+      throw c.fail(
+          IndexException.Rule.EXISTS,
+          target
+              + " appeared while the module was installed and was left as it is; install never"
+              + " replaces a module: use blvm-loader modules upgrade "
+              + c.entry.name());
+    }
     StateFiles.fsyncDir(target.getParent());
     return new Installed(c.entry, target, admitted);
   }

@@ -91,6 +91,39 @@ final class StateFiles {
     }
   }
 
+  /** Parses one line of a record, split at spaces; throws IllegalArgumentException if it is bad. */
+  interface LineParser {
+    void parse(String[] fields);
+  }
+
+  /**
+   * Reads a one-record-per-line file of {@link #readPrivateText}: the first line must be {@code
+   * header}, each other line is split at spaces and handed to {@code parser}; a line it refuses is
+   * reported corrupt, naming its number. A missing file has no lines.
+   */
+  static void readRecords(Path file, long maxBytes, String header, LineParser parser)
+      throws AdmissionStateException {
+    String text = readPrivateText(file, maxBytes);
+    if (text == null) {
+      return;
+    }
+    String[] lines = text.split("\n", -1);
+    if (!lines[0].equals(header)) {
+      throw new AdmissionStateException(file, "line 1: expected \"" + header + "\"");
+    }
+    for (int i = 1; i < lines.length; i++) {
+      if (lines[i].isEmpty() && i == lines.length - 1) {
+        break;
+      }
+      try {
+        parser.parse(lines[i].split(" ", -1));
+      } catch (IllegalArgumentException e) {
+        throw new AdmissionStateException(
+            file, "line " + (i + 1) + " is corrupt: " + e.getMessage());
+      }
+    }
+  }
+
   /**
    * The text of a record the loader keeps in its state directory: null when it does not exist;
    * refused unless it is a regular file of mode 0600 of at most {@code maxBytes}.

@@ -18,6 +18,13 @@ import java.util.TreeMap;
  *
  * An unreadable or malformed file refuses every admission (fail closed). Changes are serialised
  * with this object's monitor and an exclusive lock on {@code versions.lock}.
+ *
+ * <p>One step back is allowed on the operator's request ({@link #checkRollback}, {@link
+ * #commitRollback}): the release rolled back to is recorded beside the highest ({@link
+ * RatchetRollbacks}), which stays where it was. That release is then admitted again only from the
+ * loader's own record of it ({@link #checkPinned}), never from a module directory, and only while
+ * the highest is the release it was rolled back from; a second rollback, to anything older, is
+ * refused. Recording any other release ends the rollback.
  */
 final class VersionRatchet {
   static final String HEADER = "# blvm version ratchet v1";
@@ -26,10 +33,12 @@ final class VersionRatchet {
 
   private final Path file;
   private final Path lockFile;
+  private final RatchetRollbacks rollbacks;
 
   VersionRatchet(Path stateDir) {
     this.file = stateDir.resolve("versions");
     this.lockFile = stateDir.resolve("versions.lock");
+    this.rollbacks = new RatchetRollbacks(stateDir);
   }
 
   Path file() {
@@ -43,13 +52,100 @@ final class VersionRatchet {
     compare(module, e, version, binary, manifest);
   }
 
-  /** Checks again under the lock and records the release as the module's highest. */
-  synchronized void commit(String module, SemVer version, Sha256 binary, Sha256 manifest)
+  /**
+   * {@link #check} for a release restored from the loader's own record (not a module directory):
+   * the release a rollback that still counts went back to passes too.
+   */
+  synchronized void checkPinned(String module, SemVer version, Sha256 binary, Sha256 manifest)
+      throws AdmissionException {
+    Entry e = read().get(module);
+    RatchetRollbacks.Entry r = rollbacks.valid(module, e);
+    if (r == null || !r.isTo(version, binary, manifest)) {
+      compare(module, e, version, binary, manifest);
+    }
+  }
+
+  /**
+   * Throws if the ratchet does not allow a rollback of {@code module} to this release: a release
+   * older than the highest is allowed unless the module was rolled back from that highest already,
+   * to another release (a second rollback). Which release a rollback may go to is the caller's
+   * rule; this one only guards the ratchet.
+   */
+  synchronized void checkRollback(String module, SemVer version, Sha256 binary, Sha256 manifest)
+      throws AdmissionException {
+    Entry e = read().get(module);
+    if (e == null || version.compareTo(e.version()) >= 0) {
+      compare(module, e, version, binary, manifest);
+      return;
+    }
+    RatchetRollbacks.Entry r = rollbacks.valid(module, e);
+    if (r != null && !r.isTo(version, binary, manifest)) {
+      throw secondRollback(module, version, r);
+    }
+  }
+
+  private static RollbackRefusedException secondRollback(
+      String module, SemVer version, RatchetRollbacks.Entry r) {
+    return new RollbackRefusedException(
+        module,
+        version.toString(),
+        "it was rolled back from "
+            + r.from().version()
+            + " to "
+            + r.to().version()
+            + " already; a second rollback, to anything older, is refused (the version ratchet"
+            + " allows one step back from the highest version that ran)");
+  }
+
+  /**
+   * Records, under the lock, that {@code module} was rolled back to release {@code to} from release
+   * {@code from}, which must still be its highest; the highest does not move.
+   */
+  synchronized void commitRollback(String module, Entry to, Entry from) throws AdmissionException {
+    try (FileChannel lock = StateFiles.lockExclusive(lockFile)) {
+      Entry e = read().get(module);
+      if (e == null || !RatchetRollbacks.same(e, from)) {
+        throw new RollbackRefusedException(
+            module,
+            to.version().toString(),
+            "the version ratchet's highest release is "
+                + (e == null ? "none" : e.version().toString())
+                + ", not "
+                + from.version()
+                + ", which the rollback started from");
+      }
+      RatchetRollbacks.Entry r = rollbacks.valid(module, e);
+      if (r != null && !r.isTo(to.version(), to.binary(), to.manifest())) {
+        throw secondRollback(module, to.version(), r);
+      }
+      if (r == null) {
+        rollbacks.put(module, new RatchetRollbacks.Entry(to, from));
+      }
+    } catch (IOException ex) {
+      throw new AdmissionStateException(file, "cannot record the rollback: " + ex, ex);
+    }
+  }
+
+  /**
+   * Checks again under the lock and records the release as the module's highest. With {@code
+   * pinned} (a release restored from the loader's own record), the release a rollback that still
+   * counts went back to is accepted and nothing changes; recording any other release ends that
+   * rollback.
+   */
+  synchronized void commit(
+      String module, SemVer version, Sha256 binary, Sha256 manifest, boolean pinned)
       throws AdmissionException {
     try (FileChannel lock = StateFiles.lockExclusive(lockFile)) {
       Map<String, Entry> all = read();
       Entry e = all.get(module);
+      RatchetRollbacks.Entry r = rollbacks.valid(module, e);
+      if (pinned && r != null && r.isTo(version, binary, manifest)) {
+        return;
+      }
       compare(module, e, version, binary, manifest);
+      if (rollbacks.read().containsKey(module)) {
+        rollbacks.put(module, null);
+      }
       if (e != null && e.version().compareTo(version) == 0) {
         return;
       }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -141,6 +144,56 @@ class IndexInstallTest {
     assertEquals("1.2.0", e.version());
     assertTrue(e.getMessage().contains("blvm-loader modules upgrade fee-watch"), e.getMessage());
     assertEquals(List.of("mine"), listing(existing));
+  }
+
+  @Test
+  void install_targetCreatedBetweenTheCheckAndTheRename_refusedNamingIt_andLeftAlone()
+      throws Exception {
+    index(1, EXPIRES);
+    IndexVerifier.Verified v = verify();
+    Admission a = Fixtures.admission(policy, state);
+    Path target = modules.resolve("fee-watch");
+
+    IndexException e =
+        assertThrows(
+            IndexException.class,
+            () ->
+                ModuleInstaller.install(
+                    v,
+                    ModuleInstaller.find(v, "fee-watch", null),
+                    mirror,
+                    modules,
+                    state,
+                    a,
+                    () -> {
+                      try {
+                        Files.createDirectory(target); // empty: a plain rename would replace it
+                      } catch (IOException x) {
+                        throw new UncheckedIOException(x);
+                      }
+                    }));
+
+    assertEquals(IndexException.Rule.EXISTS, e.rule());
+    assertTrue(e.getMessage().contains(target + " appeared while"), e.getMessage());
+    assertTrue(Files.isDirectory(target));
+    assertEquals(List.of(), listing(target), "the directory found there is left as it was");
+    assertEquals(List.of(), listing(state.resolve("install")), "the staging copy is removed");
+  }
+
+  @Test
+  void noReplaceFallback_existingEmptyTarget_refused_andLeftAlone() throws Exception {
+    Path from = Files.createDirectories(tmp.resolve("fallback/from"));
+    Files.writeString(from.resolve("f"), "x");
+    Path to = Files.createDirectories(tmp.resolve("fallback/to"));
+
+    assertThrows(FileAlreadyExistsException.class, () -> NoReplaceRename.claimThenRename(from, to));
+
+    assertEquals(List.of(), listing(to));
+    assertEquals(List.of("f"), listing(from));
+    Files.delete(to);
+    NoReplaceRename.claimThenRename(from, to);
+    assertEquals(List.of("f"), listing(to));
+    assertFalse(Files.exists(from));
   }
 
   @Test

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ModulesStopCommand.class,
       ModulesRestartCommand.class,
       ModulesUpgradeCommand.class,
+      ModulesRollbackCommand.class,
       ModulesUnloadCommand.class
     })
 final class ModulesCommand extends ToolCommand {}

@@ -6,6 +6,7 @@ import org.blvm.admin.AdminErrorCode;
 import org.blvm.admin.AdminException;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleSnapshot;
+import org.blvm.loader.ModuleStatus;
 import org.blvm.loader.ModuleUpgrade;
 
 /**
@@ -39,11 +40,17 @@ public final class ModuleUpgradeCommand implements AdminCommand {
     } catch (IllegalStateException e) {
       throw new AdminException(AdminErrorCode.WRONG_STATE, e.getMessage());
     }
-    ObjectNode n = SnapshotJson.outcome(up.status());
-    n.put("outcome", up.outcome().name());
-    n.put("from", up.from());
-    n.put("to", up.to());
-    n.put("reason", up.reason());
+    return answer(up.status(), up.outcome().name(), up.from(), up.to(), up.reason());
+  }
+
+  /** The answer of an upgrade or a rollback: the module's status and how it ended. */
+  static ObjectNode answer(
+      ModuleStatus status, String outcome, String from, String to, String reason) {
+    ObjectNode n = SnapshotJson.outcome(status);
+    n.put("outcome", outcome);
+    n.put("from", from);
+    n.put("to", to);
+    n.put("reason", reason);
     return n;
   }
 }

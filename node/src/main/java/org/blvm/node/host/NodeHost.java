@@ -29,6 +29,7 @@ import org.blvm.node.admin.ConfigReloadCommand;
 import org.blvm.node.admin.LogsCommand;
 import org.blvm.node.admin.MetricsCommand;
 import org.blvm.node.admin.ModuleRestartCommand;
+import org.blvm.node.admin.ModuleRollbackCommand;
 import org.blvm.node.admin.ModuleStartCommand;
 import org.blvm.node.admin.ModuleStopCommand;
 import org.blvm.node.admin.ModuleUnloadCommand;
@@ -194,6 +195,7 @@ final class NodeHost implements AutoCloseable {
             new ModuleStopCommand(modules),
             new ModuleRestartCommand(modules),
             new ModuleUpgradeCommand(modules),
+            new ModuleRollbackCommand(modules),
             new ModuleUnloadCommand(modules),
             new PolicyReloadCommand(modules, paths.policy()),
             new ConfigReloadCommand(modules),
