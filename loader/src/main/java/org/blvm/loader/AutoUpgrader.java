@@ -155,6 +155,24 @@ final class AutoUpgrader implements AutoCloseable {
     return done;
   }
 
+  /**
+   * An operator rolled {@code id} back: the content its directory holds now counts as tried, so the
+   * version rolled back from is not upgraded to again until the directory changes.
+   */
+  void rolledBack(String id, Path dir) {
+    try {
+      tried.put(id, DirectoryDigest.of(dir));
+    } catch (IOException ex) {
+      tried.remove(id); // unreadable now: the next check reads it again, as for any module
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "module {0}: auto-upgrade cannot read {1} after a rollback: {2}",
+          id,
+          dir,
+          ex.toString());
+    }
+  }
+
   private static void logged(ModuleUpgrade up) {
     switch (up.outcome()) {
       case UPGRADED ->

@@ -159,7 +159,11 @@ public final class ModuleManager implements AutoCloseable {
     ensureOpen();
     parts.cascade.stopDependents(id, "stopped: its dependency " + id + " is rolled back");
     try {
-      return parts.rollbacker.rollback(id);
+      ModuleRollback done = parts.rollbacker.rollback(id);
+      if (done.outcome() == ModuleRollback.Outcome.ROLLED_BACK) {
+        parts.modules.get(id).ifPresent(m -> parts.autoUpgrader.rolledBack(id, m.moduleDir()));
+      }
+      return done;
     } finally {
       parts.cascade.resume(id); // a refused rollback: it kept running
     }

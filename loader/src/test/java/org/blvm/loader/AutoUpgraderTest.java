@@ -129,6 +129,27 @@ class AutoUpgraderTest {
   }
 
   @Test
+  void operatorsRollback_theVersionRolledBackFromNotUpgradedToAgain_untilTheDirectoryChanges()
+      throws Exception {
+    policy.set(policy("[modules.svc]\nauto_upgrade = true\n"));
+    Path svc = module("svc", "1.0.0");
+    AutoUpgrader a = upgrader();
+    a.checkNow(); // 1.0.0 in the directory: tried, UNCHANGED
+
+    // an operator's upgrade to 1.1.0 (not the checker's), then an operator's rollback to 1.0.0
+    Files.writeString(svc.resolve("version"), "1.1.0\n");
+    running.put("svc", "1.0.0");
+    a.rolledBack("svc", svc);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(List.of(), a.checkNow(), "the rollback is not undone by the next check");
+    }
+    assertEquals(List.of("svc"), calls);
+
+    Files.writeString(svc.resolve("version"), "1.1.1\n");
+    assertEquals(List.of("svc UPGRADED 1.1.1"), outcomes(a.checkNow()));
+  }
+
+  @Test
   void onlyModulesWhosePolicyInForceSaysSo_reloadAppliesAtTheNextCheck() throws Exception {
     policy.set(policy("[defaults]\nauto_upgrade = true\n[modules.pinned]\nauto_upgrade = false\n"));
     Path svc = module("svc", "1.0.0");
