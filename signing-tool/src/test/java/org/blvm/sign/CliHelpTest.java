@@ -35,6 +35,7 @@ class CliHelpTest {
             "blvm-loader modules stop",
             "blvm-loader modules restart",
             "blvm-loader modules upgrade",
+            "blvm-loader modules rollback",
             "blvm-loader modules unload",
             "blvm-loader policy",
             "blvm-loader policy check",
