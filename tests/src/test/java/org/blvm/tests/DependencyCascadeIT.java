@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
+import org.blvm.loader.ModuleRollback;
 import org.blvm.loader.ModuleState;
 import org.blvm.loader.ModuleStateChange;
 import org.blvm.loader.ModuleStatus;
@@ -129,6 +130,36 @@ class DependencyCascadeIT {
                 .noneMatch(c -> c.module().equals(id) && c.to().isLive()),
             id + " not started again: " + changes);
       }
+    }
+  }
+
+  @Test
+  void
+      anUnchangedUpgradeOfADependency_leavesItsDependentsRunning_andARollback_cascadesLikeAnUpgrade()
+          throws Exception {
+    try (ModuleManager m = startedChain()) {
+      install("base", "1.1.0", "");
+      ModuleUpgrade up = m.upgradeModule("base");
+      assertEquals(ModuleUpgrade.Outcome.UPGRADED, up.outcome(), up.toString());
+      awaitStarted(m, "base", "mid", "leaf");
+
+      // the directory holds what runs: UNCHANGED, base never stopped, its dependents running again
+      int mark = changes.size();
+      ModuleUpgrade same = m.upgradeModule("base");
+      assertEquals(ModuleUpgrade.Outcome.UNCHANGED, same.outcome(), same.toString());
+      awaitStarted(m, "base", "mid", "leaf");
+      assertTrue(
+          changes.subList(mark, changes.size()).stream()
+              .noneMatch(c -> c.module().equals("base") && !c.to().isLive()),
+          "base not stopped: " + changes);
+      when("mid", ModuleState.STOPPED, mark); // stopped before the admission, started again at once
+
+      // back to 1.0.0: dependents stopped first, started again after 1.0.0 is STARTED
+      mark = changes.size();
+      ModuleRollback back = m.rollbackModule("base");
+      assertEquals(ModuleRollback.Outcome.ROLLED_BACK, back.outcome(), back.toString());
+      assertCascade(m, mark, "stopped: its dependency base is rolled back");
+      assertEquals("1.0.0", m.status("base").orElseThrow().version());
     }
   }
 
