@@ -9,7 +9,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleStatus;
-import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
 
@@ -38,7 +37,6 @@ final class EventBench {
   private final Harness h;
   private final int n;
   private final int latencyEvents;
-  private final Codec codec = Codec.withDefaults();
   private final Subscribers subs = new Subscribers(200_000);
   private final List<Result> results = new ArrayList<>();
 
