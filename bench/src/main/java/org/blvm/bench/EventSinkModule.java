@@ -10,14 +10,15 @@ import org.blvm.sdk.NodeApiException;
 
 /**
  * The module side of the event benchmarks: subscribes to NewBlock and MempoolTransactionAdded,
- * checks that the sequence numbers run 1, 2, 3 … with no gap, and reports {@code received} and
- * {@code gaps} as metrics every {@code report_every} events (the node reads them with {@code
- * ModuleManager.metrics}).
+ * checks every sequence number ({@link SequenceCheck}: none lost, repeated or out of order) and
+ * reports {@code received}, {@code gaps} (lost plus reordered), {@code lost} and {@code reordered}
+ * as metrics every {@code report_every} events, and at once on the first violation, which it also
+ * prints to its error output (the node reads the metrics with {@code
+ * ModuleManager.reportedMetrics}).
  */
 public final class EventSinkModule {
-  private static long received;
-  private static long lastSeq;
-  private static long gaps;
+  private static final SequenceCheck CHECK = new SequenceCheck();
+  private static boolean announced;
   private static int reportEvery;
   private static NodeApi api;
 
@@ -41,14 +42,16 @@ public final class EventSinkModule {
 
   /** Runs on the SDK's event thread, in arrival order. */
   private static void seen(Message.Event e) throws NodeApiException {
-    if (e.seq() != lastSeq + 1) {
-      gaps++;
+    boolean first = !CHECK.seen(e.seq()) && !announced;
+    if (first) {
+      announced = true;
+      System.err.println("event order broken: " + CHECK.firstViolation());
     }
-    lastSeq = e.seq();
-    received++;
-    if (received % reportEvery == 0) {
-      api.reportMetric("gaps", gaps, Map.of());
-      api.reportMetric("received", received, Map.of());
+    if (first || CHECK.received() % reportEvery == 0) {
+      api.reportMetric("lost", CHECK.lost(), Map.of());
+      api.reportMetric("reordered", CHECK.reordered(), Map.of());
+      api.reportMetric("gaps", CHECK.violations(), Map.of());
+      api.reportMetric("received", CHECK.received(), Map.of());
     }
   }
 }

@@ -46,9 +46,9 @@ final class Harness implements AutoCloseable {
   }
 
   /**
-   * Trusts the bench's key; every bench module gets what it declares, with no rate limit and no
-   * restart. The module that stops reading gets the drop_oldest overflow rule (the default,
-   * disconnect, would end it when its queue fills).
+   * Trusts the bench's key; every bench module gets what it declares, with no rate limit, no
+   * restart and 300 s to connect. The module that stops reading gets the drop_oldest overflow rule
+   * (the default, disconnect, would end it when its queue fills).
    */
   private String policyToml() {
     return String.join(
@@ -63,6 +63,8 @@ final class Harness implements AutoCloseable {
         "event_overflow = \"disconnect\"",
         "rate_limit = { requests_per_second = 0 }",
         "restart = { mode = \"never\" }",
+        // eight module JVMs starting at once on a loaded machine may take longer than the default
+        "connect_timeout_seconds = 300",
         "[modules.stalled]",
         "event_overflow = \"drop_oldest\"",
         "");

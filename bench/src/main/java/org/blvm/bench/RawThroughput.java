@@ -21,13 +21,19 @@ import java.util.concurrent.CountDownLatch;
 final class RawThroughput {
   private RawThroughput() {}
 
-  /** Frames per second per connection: n / (time until every reader has counted all n). */
-  static double perConnectionRate(Path dir, int pairs, int n, int frameBytes) throws Exception {
+  /**
+   * One run: frames per second per connection, n / (time until every reader has counted all n); and
+   * the sending side's CPU time, the process's CPU time over the run minus the reader threads'.
+   */
+  record Run(double perConnectionRate, long senderCpuNanos) {}
+
+  static Run run(Path dir, int pairs, int n, int frameBytes) throws Exception {
     Files.createDirectories(dir);
     List<Thread> threads = new ArrayList<>();
     List<SocketChannel> channels = new ArrayList<>();
     CountDownLatch go = new CountDownLatch(1);
     long[] counted = new long[pairs];
+    long[] readerCpu = new long[pairs];
     for (int i = 0; i < pairs; i++) {
       Path sock = dir.resolve("t" + i + ".sock");
       Files.deleteIfExists(sock);
@@ -39,16 +45,25 @@ final class RawThroughput {
         channels.add(r);
         int idx = i;
         threads.add(new Thread(() -> write(w, n, frameBytes, go), "bench-raw-writer-" + i));
-        threads.add(new Thread(() -> counted[idx] = read(r, n), "bench-raw-reader-" + i));
+        threads.add(
+            new Thread(
+                () -> {
+                  long cpu0 = CpuTime.currentThread();
+                  counted[idx] = read(r, n);
+                  readerCpu[idx] = CpuTime.currentThread() - cpu0;
+                },
+                "bench-raw-reader-" + i));
       }
     }
     threads.forEach(Thread::start);
+    long cpu0 = CpuTime.process();
     long t0 = System.nanoTime();
     go.countDown();
     for (Thread t : threads) {
       t.join();
     }
     long elapsed = System.nanoTime() - t0;
+    long cpu = CpuTime.process() - cpu0;
     for (SocketChannel c : channels) {
       c.close();
     }
@@ -57,7 +72,11 @@ final class RawThroughput {
         throw new IllegalStateException("raw reader counted " + c + " frames of " + n);
       }
     }
-    return n / (elapsed / 1e9);
+    long readers = 0;
+    for (long c : readerCpu) {
+      readers += c;
+    }
+    return new Run(n / (elapsed / 1e9), Math.max(0, cpu - readers));
   }
 
   private static void write(SocketChannel c, int n, int frameBytes, CountDownLatch go) {

@@ -12,6 +12,14 @@ record Result(
     String target,
     Boolean pass) {
 
+  /** The measured value of a figure whose run failed. */
+  static final String FAILED = "FAILED";
+
+  /** Whether any figure's run failed. */
+  static boolean anyFailed(List<Result> results) {
+    return results.stream().anyMatch(r -> FAILED.equals(r.measured()));
+  }
+
   static void printTable(List<Result> results) {
     String fmt = "%-2s %-66s %-12s %-24s %7s  %-19s %s%n";
     System.out.printf(fmt, "", "figure", "blvm", "baseline (same run)", "ratio", "target", "");
@@ -22,7 +30,7 @@ record Result(
           r.figure(),
           r.measured(),
           r.baseline(),
-          String.format("%.2fx", r.ratio()),
+          Double.isNaN(r.ratio()) ? "-" : String.format("%.2fx", r.ratio()),
           r.target(),
           r.pass() == null ? "-" : r.pass() ? "PASS" : "MISS");
     }
