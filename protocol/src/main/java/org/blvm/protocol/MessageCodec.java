@@ -32,17 +32,13 @@ public final class MessageCodec {
   }
 
   /**
-   * The CBOR payload of one message (without the length prefix). A hello is written by hand ({@link
-   * HelloCbor}), every other message through a tree; both give the same bytes.
+   * The CBOR payload of one message (without the length prefix). The hello and a request without
+   * params are written by hand ({@link HandshakeCbor}), every other message through a tree; both
+   * give the same bytes.
    */
   public byte[] encode(Message m) {
-    if (m instanceof Message.Hello h) {
-      byte[] direct = HelloCbor.encode(h);
-      if (direct != null) {
-        return direct;
-      }
-    }
-    return encodeThroughTree(m);
+    byte[] direct = HandshakeCbor.encode(m);
+    return direct != null ? direct : encodeThroughTree(m);
   }
 
   /** {@link #encode} through a tree, for every kind (for tests comparing both paths). */
