@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Writes the few CBOR heads the event and response fast paths need (RFC 8949 §3), into a growable
- * buffer. Also an {@link OutputStream}, so that a Jackson generator can append a value to the heads
- * without another copy.
+ * Writes the few CBOR heads the event, response and hello fast paths need (RFC 8949 §3), into a
+ * growable buffer. Also an {@link OutputStream}, so that a Jackson generator can append a value to
+ * the heads without another copy.
  */
 final class CborWriter extends OutputStream {
   private byte[] buf;
@@ -25,6 +25,15 @@ final class CborWriter extends OutputStream {
 
   CborWriter mapHeader(int entries) {
     return head(5, entries);
+  }
+
+  CborWriter arrayHeader(int items) {
+    return head(4, items);
+  }
+
+  /** Any integer: major type 0, or 1 with the argument −1 − value for a negative one. */
+  CborWriter integer(long value) {
+    return value < 0 ? head(1, ~value) : head(0, value);
   }
 
   CborWriter uint(long value) {

@@ -35,19 +35,23 @@ public final class DirectEncoder {
   private final MessageCodec messages;
   private final ValueCodec values;
 
+  /** Classes whose direct encoding failed once; they take the tree path from then on. */
+  private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
+
   /**
    * Serialises typed values straight to CBOR, configured like {@link ValueCodec} for serialization
    * (snake_case names, empty records allowed). Used through {@link DefiniteLengths} so the bytes
-   * are those of the tree path.
+   * are those of the tree path. Built when first used; immutable, so every encoder shares it.
    */
-  private final ObjectMapper valuesCbor =
-      CBORMapper.builder(new WireCborFactory())
-          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-          .build();
+  private static final class ValuesCbor {
+    static final ObjectMapper MAPPER =
+        CBORMapper.builder(new WireCborFactory())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
 
-  /** Classes whose direct encoding failed once; they take the tree path from then on. */
-  private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
+    private ValuesCbor() {}
+  }
 
   DirectEncoder(Limits limits, MessageCodec messages, ValueCodec values) {
     this.limits = Objects.requireNonNull(limits);
@@ -133,9 +137,10 @@ public final class DirectEncoder {
     }
     int mark = w.size();
     if (value != null && !treeOnly.contains(value.getClass())) {
+      ObjectMapper mapper = ValuesCbor.MAPPER;
       try (JsonGenerator g =
-          new DefiniteLengths(valuesCbor.getFactory().createGenerator((OutputStream) w))) {
-        valuesCbor.writeValue(g, value);
+          new DefiniteLengths(mapper.getFactory().createGenerator((OutputStream) w))) {
+        mapper.writeValue(g, value);
         return;
       } catch (IOException | RuntimeException e) {
         if (!(value instanceof Map<?, ?> || value instanceof Collection<?>)) {

@@ -27,15 +27,22 @@ public final class MessageCodec {
 
   private final Limits limits;
 
-  /** Writes trees only: frames are read by {@link CborReader}, which enforces the limits. */
-  private final ObjectMapper cbor = new ObjectMapper(new WireCborFactory());
-
   MessageCodec(Limits limits) {
     this.limits = Objects.requireNonNull(limits);
   }
 
-  /** The CBOR payload of one message (without the length prefix). */
+  /**
+   * The CBOR payload of one message (without the length prefix). The hello and a request without
+   * params are written by hand ({@link HandshakeCbor}), every other message through a tree; both
+   * give the same bytes.
+   */
   public byte[] encode(Message m) {
+    byte[] direct = HandshakeCbor.encode(m);
+    return direct != null ? direct : encodeThroughTree(m);
+  }
+
+  /** {@link #encode} through a tree, for every kind (for tests comparing both paths). */
+  byte[] encodeThroughTree(Message m) {
     return writeCbor(toNode(m));
   }
 
@@ -47,10 +54,20 @@ public final class MessageCodec {
   /** Encodes any tree as one CBOR item. */
   public byte[] writeCbor(JsonNode node) {
     try {
-      return cbor.writeValueAsBytes(node);
+      return TreeWriter.CBOR.writeValueAsBytes(node);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Jackson's CBOR writer for trees, built when first used (a module's hello does not need it).
+   * Writes only: frames are read by {@link CborReader}, which enforces the limits.
+   */
+  private static final class TreeWriter {
+    static final ObjectMapper CBOR = new ObjectMapper(new WireCborFactory());
+
+    private TreeWriter() {}
   }
 
   private ObjectNode toNode(Message m) {

@@ -29,11 +29,6 @@ import java.util.Objects;
 public final class ValueCodec {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  private final ObjectMapper mapper;
-
-  /** The fast path of {@link #toValue} for flat records; {@link #mapper} reads everything else. */
-  private final RecordBinder binder;
-
   /**
    * A reader per target type, with its type and root deserializer looked up once ({@code
    * treeToValue} looks both up on every call). Same configuration, so the same strictness.
@@ -42,12 +37,19 @@ public final class ValueCodec {
       new ClassValue<>() {
         @Override
         protected ObjectReader computeValue(Class<?> type) {
-          return mapper.readerFor(type);
+          return Jackson.MAPPER.readerFor(type);
         }
       };
 
-  ValueCodec() {
-    this.mapper =
+  ValueCodec() {}
+
+  /**
+   * The mapper and the fast path of {@link #toValue} for flat records, built when first used: a
+   * module's handshake does not need them, and building the mapper loads several hundred classes.
+   * Both are immutable, so every codec shares them.
+   */
+  private static final class Jackson {
+    static final ObjectMapper MAPPER =
         JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -60,7 +62,10 @@ public final class ValueCodec {
             // a number, boolean or byte string is not a text string
             .addModule(new SimpleModule().addDeserializer(String.class, new StrictString()))
             .build();
-    this.binder = new RecordBinder(mapper);
+
+    static final RecordBinder BINDER = new RecordBinder(MAPPER);
+
+    private Jackson() {}
   }
 
   /**
@@ -80,13 +85,13 @@ public final class ValueCodec {
   public <T> T toValue(JsonNode node, Class<T> type, String root) throws ProtocolException {
     Objects.requireNonNull(root, "root");
     JsonNode n = orEmpty(node);
-    T fast = binder.bind(n, type);
+    T fast = Jackson.BINDER.bind(n, type);
     return fast != null ? fast : readWithJackson(n, type, root);
   }
 
   /** Converts a typed value (a record, a list, a map) to a tree with snake_case keys. */
   public JsonNode toTree(Object value) {
-    return mapper.valueToTree(value);
+    return Jackson.MAPPER.valueToTree(value);
   }
 
   /** {@link #toValue} without the fast path of {@link RecordBinder} (for tests). */
@@ -96,7 +101,7 @@ public final class ValueCodec {
 
   /** The fast path of {@link #toValue} (for tests). */
   RecordBinder binder() {
-    return binder;
+    return Jackson.BINDER;
   }
 
   private static JsonNode orEmpty(JsonNode node) {

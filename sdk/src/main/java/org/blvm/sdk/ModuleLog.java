@@ -9,8 +9,6 @@ import org.blvm.protocol.Message;
  * System.Logger} {@code blvm.sdk} with the stack trace.
  */
 final class ModuleLog {
-  private static final System.Logger LOG = System.getLogger("blvm.sdk");
-
   private final NodeChannel channel;
   private final Lifecycle life;
   private final int maxChars;
@@ -37,9 +35,13 @@ final class ModuleLog {
     }
   }
 
-  /** Module code failed: logged here with its stack trace, and sent to the node. */
+  /**
+   * Module code failed: logged here with its stack trace, and sent to the node. The logger is
+   * looked up here, not when the class loads: setting up logging loads over a hundred classes a
+   * module's connect does not otherwise need.
+   */
   void report(String what, Throwable t) {
-    LOG.log(System.Logger.Level.ERROR, what, t);
+    System.getLogger("blvm.sdk").log(System.Logger.Level.ERROR, what, t);
     send(Message.LogLevel.ERROR, what + ": " + t);
   }
 }
