@@ -150,6 +150,22 @@ final class LimitResolver {
   }
 
   /**
+   * {@code options} ({@link #jvmOptions}) with the loader-built class-data archive {@code archive}
+   * after {@code -Xshare:auto}: the JVM maps it instead of the JDK's default archive (it holds the
+   * JDK's default classes too). Auto, not on: an archive the JVM cannot use must cost only speed,
+   * never the start; the loader only passes one that matches its record.
+   */
+  static List<String> withClassDataArchive(
+      List<String> options, java.util.Optional<java.nio.file.Path> archive) {
+    if (archive.isEmpty()) {
+      return options;
+    }
+    List<String> f = new ArrayList<>(options);
+    f.add(f.indexOf("-Xshare:auto") + 1, "-XX:SharedArchiveFile=" + archive.get());
+    return f;
+  }
+
+  /**
    * Every JVM option a module JVM gets, sandboxed or not: the heap and processor count (without a
    * cgroup the JVM would size itself from the host), the serial collector, no perf-data file, no
    * attach listener, class-data sharing when available, and under RLIMIT_AS the sizing that lets a

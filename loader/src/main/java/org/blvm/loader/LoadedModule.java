@@ -218,7 +218,11 @@ final class LoadedModule implements Session.Progress {
             services.config(),
             dataDir,
             socketDir,
-            handshake.token());
+            handshake.token(),
+            admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA
+                ? launcher.classDataArchive(
+                    services.config().javaExecutable(), admitted.binaryPath())
+                : java.util.Optional.empty());
     confinement = spec.confinement();
     timeline.mark("spec");
     LaunchedProcess p = launcher.launch(spec);

@@ -29,9 +29,10 @@ final class ModuleLaunchSpecs {
    * The launch of module {@code id}: its entry in the admitted tree (the store's verified copy, so
    * a file changed in the module directory after its signature was checked is never run or seen),
    * the manifest's arguments, its socket, token and directories, with the profile, limits and
-   * runtime options {@link LimitResolver} decides; an interpreted module also gets its interpreter
-   * and the interpreter's library bound. Capabilities and policy section are the session's (a
-   * policy reload may have narrowed them since admission).
+   * runtime options {@link LimitResolver} decides (a JVM module with {@code classDataArchive}, when
+   * the launcher has one ready for its jar, bound read-only); an interpreted module also gets its
+   * interpreter and the interpreter's library bound. Capabilities and policy section are the
+   * session's (a policy reload may have narrowed them since admission).
    *
    * @throws IOException when the module's interpreter is missing or unusable (the message names it
    *     and the fix)
@@ -44,7 +45,8 @@ final class ModuleLaunchSpecs {
       LoaderConfig config,
       Path dataDir,
       Path socketDir,
-      byte[] token)
+      byte[] token,
+      java.util.Optional<Path> classDataArchive)
       throws IOException {
     ModuleManifest manifest = admitted.manifest();
     ModuleManifest.Runtime runtime = manifest.runtime();
@@ -56,7 +58,11 @@ final class ModuleLaunchSpecs {
       case JAVA:
         entry =
             LaunchSpec.Entry.jvm(
-                config.javaExecutable(), entryFile, manifest.mainClass(), r.options());
+                config.javaExecutable(),
+                entryFile,
+                manifest.mainClass(),
+                LimitResolver.withClassDataArchive(r.options(), classDataArchive));
+        classDataArchive.ifPresent(readOnly::add); // the file alone, read-only
         break;
       case NATIVE:
         entry = LaunchSpec.Entry.nativeBinary(entryFile);

@@ -27,6 +27,16 @@ public interface ModuleLauncher {
     return org.blvm.policy.ExposureFacts.Isolation.UNKNOWN;
   }
 
+  /**
+   * A class-data-sharing archive that a JVM running {@code jar} (a verified jar in the admission
+   * store) with {@code javaExecutable} may map, when this launcher keeps one and it is ready and
+   * checked; empty otherwise (the JVM then uses only the JDK's own archive).
+   */
+  default java.util.Optional<java.nio.file.Path> classDataArchive(
+      java.nio.file.Path javaExecutable, java.nio.file.Path jar) {
+    return java.util.Optional.empty();
+  }
+
   /** Unconfined child processes; peers are recognised by process ancestry. */
   static ModuleLauncher plainProcesses() {
     return new PlainProcessLauncher();

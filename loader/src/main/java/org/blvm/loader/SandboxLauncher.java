@@ -44,6 +44,7 @@ final class SandboxLauncher implements ModuleLauncher {
   private final Set<String> unsandboxed;
   private final ModuleLauncher plain = new PlainProcessLauncher();
   private final Path dataRoot;
+  private final ClassDataArchives archives;
 
   /** guarded by this; made at the first launch that needs it */
   private ModuleUids uids;
@@ -69,6 +70,11 @@ final class SandboxLauncher implements ModuleLauncher {
     }
     this.sandbox = s;
     this.report = r;
+    this.archives =
+        s == null
+            ? null
+            : new ClassDataArchives(
+                dataRoot.resolve(ClassDataArchives.DIR_NAME), new SandboxedDump(s));
     for (String id : unsandboxed) {
       LOG.log(
           System.Logger.Level.ERROR,
@@ -142,6 +148,12 @@ final class SandboxLauncher implements ModuleLauncher {
    */
   int enterGid() {
     return sandbox == null ? -1 : sandbox.hostGid();
+  }
+
+  /** The module jar's archive, built in a sandbox of its own ({@link ClassDataArchives}). */
+  @Override
+  public java.util.Optional<Path> classDataArchive(Path javaExecutable, Path jar) {
+    return archives == null ? java.util.Optional.empty() : archives.archiveFor(javaExecutable, jar);
   }
 
   @Override

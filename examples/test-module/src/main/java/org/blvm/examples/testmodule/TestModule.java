@@ -45,6 +45,8 @@ import org.blvm.sdk.NodeApiException;
  *       names=<sorted variable names> BLVM_SOCKET=… BLVM_DATA_DIR=… HOME=… PATH=… LANG=… PWD=…
  *       cwd=<working directory> socket_path=… data_dir=…} (the last two from the welcome; the
  *       token's value is never logged).
+ *   <li>Config {@code "attack_class_data": true}: right after connecting, tries to change the
+ *       class-data archive its JVM maps and makes one node call ({@link ClassDataAttack}).
  *   <li>Config {@code "probe": {...}}: right after connecting, tries what a hostile module would
  *       (publish a core event and an undeclared topic, call the modules named in {@code
  *       call_targets}, send {@code flood} requests as fast as it can) and publishes what the node
@@ -112,6 +114,9 @@ public final class TestModule {
     String netListen = client.context().config().path("net_listen").asText("");
     if (!netListen.isEmpty()) {
       netListen(client, netListen);
+    }
+    if (client.context().config().path("attack_class_data").asBoolean(false)) {
+      ClassDataAttack.run(client);
     }
     JsonNode probe = client.context().config().path("probe");
     if (probe.isObject()) {

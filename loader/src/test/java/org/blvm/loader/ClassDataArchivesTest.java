@@ -1,0 +1,193 @@
+package org.blvm.loader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.blvm.testsupport.Poll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClassDataArchivesTest {
+  @TempDir Path tmp;
+
+  private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+
+  private Path jar(String... entries) throws IOException {
+    Path jar = tmp.resolve("module.jar");
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(jar))) {
+      for (String e : entries) {
+        z.putNextEntry(new ZipEntry(e));
+        z.write(1);
+        z.closeEntry();
+      }
+    }
+    return jar;
+  }
+
+  /** A dumper that writes {@code content} where the dump's arguments say; counts its runs. */
+  private static ClassDataArchives.Dumper writing(String content, AtomicInteger runs) {
+    return (java, args, jarDir, work) -> {
+      runs.incrementAndGet();
+      String out =
+          args.stream()
+              .filter(a -> a.startsWith("-XX:SharedArchiveFile="))
+              .findFirst()
+              .orElseThrow()
+              .substring("-XX:SharedArchiveFile=".length());
+      Files.writeString(Path.of(out), content);
+      return 0;
+    };
+  }
+
+  private static Path awaitReady(ClassDataArchives a, Path jar) throws InterruptedException {
+    Optional<Path>[] found = new Optional[] {Optional.empty()};
+    Poll.until(
+        () -> (found[0] = a.archiveFor(JAVA, jar)).isPresent(),
+        Duration.ofSeconds(30),
+        "the archive built");
+    return found[0].orElseThrow();
+  }
+
+  @Test
+  void classList_jdkListThenEveryClassOfTheJar_versionedByName_noInfoClasses() throws Exception {
+    Path jdkList =
+        Files.writeString(
+            tmp.resolve("classlist"),
+            "# comment\njava/lang/Object\n@lambda-proxy java/lang/X run ()V\nbad name\n");
+    Path jar =
+        jar(
+            "a/B.class",
+            "a/B$1.class",
+            "META-INF/versions/11/a/C.class",
+            "META-INF/versions/11/a/B.class",
+            "module-info.class",
+            "a/package-info.class",
+            "a/notes.txt",
+            "a/Bad-Name.class");
+    assertEquals(
+        List.of("java/lang/Object", "@lambda-proxy java/lang/X run ()V", "a/B", "a/B$1", "a/C"),
+        ClassDataArchives.classList(jdkList, jar));
+  }
+
+  @Test
+  void archive_builtOnce_thenHandedOut_recordedWithItsInputs() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      assertEquals(Optional.empty(), a.archiveFor(JAVA, jar)); // none yet: a build is scheduled
+      Path archive = awaitReady(a, jar);
+      assertEquals("archive", Files.readString(archive));
+      assertEquals(1, runs.get());
+      assertEquals(
+          "rwxr-xr-x",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(archive.getParent())));
+      assertEquals(
+          "rw-r--r--",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(archive)));
+      String record = Files.readString(Path.of(archive.toString().replace(".jsa", ".record")));
+      assertTrue(record.contains("\njar " + jar + " "), record);
+      assertTrue(record.contains("\nlibjvm "), record);
+      assertTrue(
+          record.endsWith(
+              "archive "
+                  + ClassDataArchives.sha256Hex("archive".getBytes(StandardCharsets.UTF_8))
+                  + "\n"),
+          record);
+      assertEquals(Optional.of(archive), a.archiveFor(JAVA, jar));
+      assertEquals(1, runs.get());
+    }
+  }
+
+  @Test
+  void archiveChanged_notHandedOut_deletedAndRebuilt() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor(JAVA, jar);
+      Path archive = awaitReady(a, jar);
+      try (OutputStream o =
+          Files.newOutputStream(archive, java.nio.file.StandardOpenOption.APPEND)) {
+        o.write('x');
+      }
+      assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
+      assertEquals(archive, awaitReady(a, jar));
+      assertEquals("archive", Files.readString(archive));
+      assertEquals(2, runs.get());
+    }
+  }
+
+  @Test
+  void changedJar_isAnotherArchive() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor(JAVA, jar);
+      Path first = awaitReady(a, jar);
+      jar("a/B.class", "a/C.class");
+      assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
+      assertFalse(awaitReady(a, jar).equals(first));
+    }
+  }
+
+  @Test
+  void failedDump_orLinkAsOutput_noArchive() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    ClassDataArchives.Dumper failing =
+        (java, args, jarDir, work) -> {
+          runs.incrementAndGet();
+          return 1;
+        };
+    ClassDataArchives.Dumper linking =
+        (java, args, jarDir, work) -> {
+          runs.incrementAndGet();
+          Files.createSymbolicLink(work.resolve("out.jsa"), jar);
+          return 0;
+        };
+    for (ClassDataArchives.Dumper d : List.of(failing, linking)) {
+      Path dir = tmp.resolve(".class-data-" + runs.get());
+      try (ClassDataArchives a = new ClassDataArchives(dir, d)) {
+        int before = runs.get();
+        assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
+        Poll.until(() -> runs.get() == before + 1, Duration.ofSeconds(30), "the dump ran");
+        Poll.until(
+            () -> {
+              try (var s = Files.list(dir)) {
+                return s.findAny().isEmpty(); // the work directory removed, nothing recorded
+              } catch (IOException e) {
+                return false;
+              }
+            },
+            Duration.ofSeconds(30),
+            "nothing left in " + dir);
+        assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
+      }
+    }
+  }
+
+  @Test
+  void withClassDataArchive_afterShareAuto() {
+    List<String> o = LimitResolver.jvmOptions(64, 2, org.blvm.sandbox.ResourceLimits.jvmDefaults());
+    assertEquals(o, LimitResolver.withClassDataArchive(o, Optional.empty()));
+    List<String> w = LimitResolver.withClassDataArchive(o, Optional.of(Path.of("/a/b.jsa")));
+    assertEquals(o.indexOf("-Xshare:auto") + 1, w.indexOf("-XX:SharedArchiveFile=/a/b.jsa"));
+    assertEquals(o.size() + 1, w.size());
+  }
+}
