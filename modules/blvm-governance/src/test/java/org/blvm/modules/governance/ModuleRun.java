@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -135,18 +135,20 @@ final class ModuleRun implements AutoCloseable {
           r.id(), ErrorValue.of(ErrorCode.UNAVAILABLE, "refused by the test"));
     }
     try {
-      Socket tcp = new Socket(host, port);
+      SocketChannel tcp = SocketChannel.open(new InetSocketAddress(host, port));
       AFUNIXSocketPair<AFUNIXSocketChannel> pair = AFUNIXSocketPair.open();
+      AFUNIXSocketChannel joined = pair.getSocket2();
+      joined.configureBlocking(true);
       opened.add(tcp);
-      opened.add(pair.getSocket2());
-      pump(pair.getSocket2().socket(), tcp, "to-receiver");
-      pump(tcp, pair.getSocket2().socket(), "from-receiver");
-      try (AFUNIXSocketChannel mine = pair.getSocket1()) {
-        node.sendWithDescriptors(
-            Message.Response.ok(
-                r.id(), FakeNode.CODEC.toTree(new Api.NetConnected(host, port, host + ":" + port))),
-            mine.socket().getFileDescriptor());
-      }
+      opened.add(joined);
+      pump(joined, tcp, "to-receiver");
+      pump(tcp, joined, "from-receiver");
+      // the test's copy stays open until the end: closing it would shut the connection down
+      opened.add(pair.getSocket1());
+      node.sendWithDescriptors(
+          Message.Response.ok(
+              r.id(), FakeNode.CODEC.toTree(new Api.NetConnected(host, port, host + ":" + port))),
+          pair.getSocket1().socket().getFileDescriptor());
       return null;
     } catch (IOException e) {
       return Message.Response.error(r.id(), ErrorValue.of(ErrorCode.UNAVAILABLE, e.toString()));
@@ -154,16 +156,18 @@ final class ModuleRun implements AutoCloseable {
   }
 
   /** Copies {@code from} to {@code to} until the end, then ends {@code to}'s output. */
-  private static void pump(Socket from, Socket to, String role) {
+  private static void pump(SocketChannel from, SocketChannel to, String role) {
     Thread t =
         new Thread(
             () -> {
-              try (InputStream in = from.getInputStream()) {
-                OutputStream out = to.getOutputStream();
-                byte[] b = new byte[8192];
-                int n;
-                while ((n = in.read(b)) != -1) {
-                  out.write(b, 0, n);
+              ByteBuffer b = ByteBuffer.allocate(8192);
+              try {
+                while (from.read(b) != -1) {
+                  b.flip();
+                  while (b.hasRemaining()) {
+                    to.write(b);
+                  }
+                  b.clear();
                 }
                 to.shutdownOutput();
               } catch (IOException e) {
@@ -176,7 +180,7 @@ final class ModuleRun implements AutoCloseable {
     t.start();
   }
 
-  private static void closeQuietly(Socket s) {
+  private static void closeQuietly(SocketChannel s) {
     try {
       s.close();
     } catch (IOException e) {
