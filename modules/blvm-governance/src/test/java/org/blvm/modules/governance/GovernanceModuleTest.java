@@ -20,6 +20,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.stream.Stream;
+import org.blvm.protocol.EventPayloads;
+import org.blvm.protocol.EventType;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -161,6 +163,26 @@ class GovernanceModuleTest {
               .put("status", 200);
       assertJson(expectDelivered, run.publishedOn(Governance.DELIVERED).get(0));
       assertEquals(1, run.publishedOn(Governance.FAILED).size());
+      assertTrue(key.matches("gov-[0-9a-f]{32}"), key);
+      // one connection per attempt, brokered to the URL's host and port
+      String hostPort = base.substring("http://".length());
+      assertEquals(List.of(hostPort, hostPort), run.connects);
+      assertEquals(
+          "INFO delivered "
+              + key
+              + " EconomicNodeRegistered to "
+              + shown
+              + " status=200 attempts=2",
+          run.awaitLog("delivered "));
+      assertEquals(
+          "WARN attempt 1 of "
+              + key
+              + " to "
+              + shown
+              + " failed: the receiver answered 503; retry in "
+              + retryIn
+              + " ms",
+          run.awaitLog("attempt 1 of "));
 
       // the receiver got the query (the token is the receiver's), the same body twice
       assertEquals(2, received.size());
@@ -308,6 +330,48 @@ class GovernanceModuleTest {
       try (Stream<Path> files = Files.list(tmp.resolve("data").resolve(Governance.OUTBOX_DIR))) {
         assertEquals(List.of(), files.toList(), "nothing left in the outbox");
       }
+      assertEquals(0, run.stop());
+    }
+  }
+
+  @Test
+  void beforeAValidGovernanceSection_queuedNotSent_thenDeliveredInOrder() throws Exception {
+    // a damaged outbox file from an earlier run: deleted, an ERROR, the module starts
+    Path outbox = Files.createDirectories(tmp.resolve("data").resolve(Governance.OUTBOX_DIR));
+    Files.writeString(outbox.resolve("00000000000000000001.msg"), "v1 0000");
+    String url = receiver() + "/late";
+    try (ModuleRun run = ModuleRun.start(tmp, "late", own(0), clock, true)) {
+      assertLine(run.awaitLog("damaged"), "ERROR outbox file 00000000000000000001.msg");
+      run.event(EventType.EconomicNodeVeto, new EventPayloads.EconomicNodeVeto("prop-1", "econ-1"));
+      run.configLoaded(
+          "{\"webhook_url\":\"" + url + "\",\"node_id\":\"n1\",\"webhook_secret\":\"short\"}",
+          own(0));
+      assertLine(
+          run.awaitLog("not delivering: "),
+          "ERROR not delivering: governance.webhook_secret must be at least 16 bytes");
+      run.event(
+          EventType.GovernanceProposalCreated,
+          new EventPayloads.GovernanceProposalCreated("prop-2", "Raise the limit"));
+      run.settle();
+      assertEquals(2, run.count("queued "), run.logs.toString());
+      assertEquals(List.of(), run.connects, "nothing sent without a valid [governance]");
+      String eventsDropped = run.awaitLog("events dropped by the node");
+      assertLine(eventsDropped, "WARN ");
+
+      run.configLoaded(ModuleRun.governance(url, "n1"), own(0));
+      Poll.until(() -> received.size() == 2, WAIT, "both delivered");
+      JsonNode veto = received.get(0).body();
+      assertEquals("EconomicNodeVeto", veto.path("type").asText());
+      assertTrue(veto.path("node_id").isNull(), "no [governance] known when it was queued");
+      assertJson(
+          JSON.createObjectNode().put("proposal_id", "prop-1").put("node_id", "econ-1"),
+          veto.path("event"));
+      JsonNode proposal = received.get(1).body();
+      assertEquals("GovernanceProposalCreated", proposal.path("type").asText());
+      assertTrue(proposal.path("node_id").isNull(), "no valid [governance] when it was queued");
+      assertJson(
+          JSON.createObjectNode().put("proposal_id", "prop-2").put("title", "Raise the limit"),
+          proposal.path("event"));
       assertEquals(0, run.stop());
     }
   }

@@ -213,12 +213,14 @@ final class ModuleRun implements AutoCloseable {
   }
 
   void governanceEvent(String nodeId, String name) throws Exception {
+    event(EventType.EconomicNodeRegistered, new EventPayloads.EconomicNodeRegistered(nodeId, name));
+  }
+
+  /** Any event, its payload one of {@link EventPayloads}. */
+  void event(EventType type, Object payload) throws Exception {
     node.send(
         new Message.Event(
-            seq.getAndIncrement(),
-            EventType.EconomicNodeRegistered.wireName(),
-            null,
-            FakeNode.CODEC.toTree(new EventPayloads.EconomicNodeRegistered(nodeId, name))));
+            seq.getAndIncrement(), type.wireName(), null, FakeNode.CODEC.toTree(payload)));
   }
 
   void newBlock(long height) throws Exception {

@@ -2,6 +2,7 @@ package org.blvm.modules.governance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,6 +32,7 @@ import org.blvm.testsupport.TestCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.ThrowingSupplier;
 
 class WebhookClientTest {
   private static final String SECRET = "a-secret-of-16-bytes-or-more";
@@ -143,6 +145,21 @@ class WebhookClientTest {
         },
         Duration.ofMinutes(5), // longer than the test may take: only the status line ends a post
         null);
+  }
+
+  /**
+   * Runs a post on a thread of its own and fails the test if it has not ended within 30 s: a client
+   * that blocks in a read (on a body, on an answer that never comes) fails instead of hanging the
+   * build.
+   */
+  private static int bounded(ThrowingSupplier<Integer> post) {
+    return assertTimeoutPreemptively(Duration.ofSeconds(30), post);
+  }
+
+  /** The failure of a bounded post to {@code url}. */
+  private static WebhookClient.DeliveryException refused(WebhookClient c, String url) {
+    return assertThrows(
+        WebhookClient.DeliveryException.class, () -> bounded(() -> c.post(targetAt(url, "n"), N)));
   }
 
   private static final String STATUS_LINE = "HTTP/1.1 200 OK\r\n";
@@ -278,7 +295,9 @@ class WebhookClientTest {
               }
             })) {
       AtomicReference<CountingSocket> s = new AtomicReference<>();
-      assertEquals(200, counting(s).post(targetAt("http://127.0.0.1:" + r.port() + "/", "n"), N));
+      assertEquals(
+          200,
+          bounded(() -> counting(s).post(targetAt("http://127.0.0.1:" + r.port() + "/", "n"), N)));
       assertEquals(STATUS_LINE.length(), s.get().read.get(), "bytes read of the answer");
       assertTrue(s.get().isClosed());
       // the receiver's writing ends: the client closed the connection instead of reading on
@@ -304,7 +323,9 @@ class WebhookClientTest {
               }
             })) {
       AtomicReference<CountingSocket> s = new AtomicReference<>();
-      assertEquals(200, counting(s).post(targetAt("http://127.0.0.1:" + r.port() + "/", "n"), N));
+      assertEquals(
+          200,
+          bounded(() -> counting(s).post(targetAt("http://127.0.0.1:" + r.port() + "/", "n"), N)));
       assertEquals(STATUS_LINE.length(), s.get().read.get(), "bytes read of the answer");
     } finally {
       release.countDown();
@@ -324,9 +345,7 @@ class WebhookClientTest {
             })) {
       AtomicReference<CountingSocket> s = new AtomicReference<>();
       WebhookClient.DeliveryException e =
-          assertThrows(
-              WebhookClient.DeliveryException.class,
-              () -> counting(s).post(targetAt("http://127.0.0.1:" + r.port() + "/", "n"), N));
+          refused(counting(s), "http://127.0.0.1:" + r.port() + "/");
       assertEquals("the receiver's status line is over 8192 bytes", e.getMessage());
       assertEquals(0, e.status());
       assertEquals(8193, s.get().read.get(), "bytes read of the answer");
@@ -348,9 +367,55 @@ class WebhookClientTest {
           List.of("X-Blvm-Node-Id: n?-?-?-?-?~ ??X-Injected: 1"),
           lines.stream().filter(l -> l.startsWith("X-Blvm-Node-Id:")).toList());
       assertTrue(lines.stream().noneMatch(l -> l.startsWith("X-Injected")), "no header injected");
+      assertEquals("POST / HTTP/1.1", lines.get(0));
+      assertTrue(lines.contains("Connection: close"), lines.toString());
+      assertTrue(lines.contains("Content-Type: application/json"), lines.toString());
       for (byte b : head) {
         assertTrue(b == '\r' || b == '\n' || (b >= 0x20 && b <= 0x7e), "byte " + b);
       }
+    }
+  }
+
+  /** A receiver that takes the request and never answers (nor, for TLS, shakes hands). */
+  private static RawReceiver silent(CountDownLatch release) throws Exception {
+    return new RawReceiver(
+        out -> {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+  }
+
+  @Test
+  @Timeout(60)
+  void post_noAnswerWithinTheTimeout_failsWithoutStatus() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (RawReceiver r = silent(release)) {
+      WebhookClient c = new WebhookClient((h, p) -> new Socket(h, p), Duration.ofMillis(200), null);
+      WebhookClient.DeliveryException e = refused(c, "http://127.0.0.1:" + r.port() + "/");
+      assertTrue(e.getMessage().contains("SocketTimeoutException"), e.getMessage());
+      assertEquals(0, e.status());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void post_tlsHandshakeNeverAnswered_failsAfterTheTimeout() throws Exception {
+    // a plain socket that reads nothing: the client's ClientHello stays unanswered
+    try (java.net.ServerSocket quiet =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      WebhookClient c =
+          new WebhookClient(
+              (h, p) -> new Socket(h, p),
+              Duration.ofMillis(200),
+              WebhookClient.tls(TestCertificate.selfSigned("ip:127.0.0.1").pem()));
+      WebhookClient.DeliveryException e =
+          refused(c, "https://127.0.0.1:" + quiet.getLocalPort() + "/");
+      assertTrue(e.getMessage().contains("SocketTimeoutException"), e.getMessage());
     }
   }
 }
