@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -31,6 +32,7 @@ final class Deliverer {
   private final Reports reports;
   private final BlockingQueue<Boolean> wakeups = new ArrayBlockingQueue<>(1);
   private final Thread thread;
+  private final AtomicReference<Tried> tried = new AtomicReference<>(new Tried(-1, 0));
   private volatile boolean retryNow;
   private volatile boolean stopping;
 
@@ -47,6 +49,15 @@ final class Deliverer {
     this.reports = reports;
     this.thread = new Thread(this::loop, "blvm-governance-delivery");
     this.thread.setDaemon(true);
+  }
+
+  /** The notification last attempted and how many attempts it got in this run. */
+  private record Tried(long seq, int attempts) {}
+
+  /** The attempts made on {@code n} in this run, the one under way included; 0 if none. */
+  int attemptsOn(Notification n) {
+    Tried t = tried.get();
+    return t.seq() == n.seq() ? t.attempts() : 0;
   }
 
   void start() {
@@ -94,7 +105,10 @@ final class Deliverer {
   }
 
   private void attempt(Notification n, WebhookTarget t) {
-    int attempts = backoff.failures() + 1;
+    int attempts =
+        tried
+            .updateAndGet(p -> new Tried(n.seq(), p.seq() == n.seq() ? p.attempts() + 1 : 1))
+            .attempts();
     try {
       int status = client.get().post(t, n);
       outbox.remove(n);

@@ -54,16 +54,20 @@ public final class Governance {
       new AtomicReference<>(Optional.empty());
   private final AtomicReference<Tls> tls = new AtomicReference<>(new Tls("", null));
   private final SecureRandom random = new SecureRandom();
+  private final Clock clock;
   private volatile GovernanceConfig config;
   private Deliverer deliverer;
 
   /** The TLS factory for one {@code ca_pem}, built once. */
   private record Tls(String caPem, SSLSocketFactory factory) {}
 
-  Governance() {}
+  /** {@code clock}: {@code created_at} and the backoff's delays. */
+  Governance(Clock clock) {
+    this.clock = clock;
+  }
 
   public static void main(String[] args) throws InterruptedException {
-    System.exit(new Governance().run(args));
+    System.exit(new Governance(Clock.systemUTC()).run(args));
   }
 
   int run(String[] args) throws InterruptedException {
@@ -122,11 +126,7 @@ public final class Governance {
             box,
             target::get,
             this::webhookClient,
-            new Backoff(
-                config.backoffInitial(),
-                config.backoffMax(),
-                Clock.systemUTC(),
-                random::nextDouble),
+            new Backoff(config.backoffInitial(), config.backoffMax(), clock, random::nextDouble),
             new Reporter(c));
     client.complete(c);
     outbox.complete(box);
@@ -204,7 +204,7 @@ public final class Governance {
     body.put("idempotency_key", "gov-" + HexFormat.of().formatHex(k));
     body.put("type", type);
     body.put("node_id", target.get().map(WebhookTarget::nodeId).orElse(null));
-    body.put("created_at", System.currentTimeMillis());
+    body.put("created_at", clock.millis());
     return body;
   }
 
@@ -226,9 +226,10 @@ public final class Governance {
       publish(
           c,
           FAILED,
-          report(d, target.get().orElse(null), 0)
+          report(d, target.get().orElse(null), deliverer.attemptsOn(d))
               .put("reason", "outbox full: dropped")
-              .put("final", true));
+              .put("final", true)
+              .putNull("retry_in_ms"));
     }
     deliverer.wake();
   }

@@ -63,10 +63,14 @@ final class WebhookClient {
     this.tls = tls;
   }
 
-  /** The TLS of {@code https} deliveries: trusting {@code caPem}, or the JDK's CAs when empty. */
+  /**
+   * The TLS of {@code https} deliveries: trusting only the certificates of {@code caPem} (never the
+   * JDK's CAs in addition), or the JDK's default context ({@link SSLContext#getDefault}) when
+   * empty.
+   */
   static SSLSocketFactory tls(String caPem) throws GeneralSecurityException, IOException {
     if (caPem.isEmpty()) {
-      return (SSLSocketFactory) SSLSocketFactory.getDefault();
+      return SSLContext.getDefault().getSocketFactory();
     }
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
@@ -167,8 +171,11 @@ final class WebhookClient {
     return t.url().getPort() == -1 ? h : h + ":" + Integer.toString(t.port());
   }
 
-  private static String headerSafe(String v) {
-    return v.replaceAll("[^\\x20-\\x7e]", "?");
+  /** Each character (code point) outside printable ASCII, 0x20 to 0x7E, becomes one {@code ?}. */
+  static String headerSafe(String v) {
+    StringBuilder b = new StringBuilder(v.length());
+    v.codePoints().forEach(c -> b.append(c >= 0x20 && c <= 0x7e ? (char) c : '?'));
+    return b.toString();
   }
 
   /** Reads the status line ({@code HTTP/1.x NNN …}) and returns NNN. */
