@@ -13,11 +13,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.Message;
 import org.blvm.sdk.ModuleClient;
 import org.blvm.sdk.NodeApi;
+import org.blvm.sdk.NodeApiException;
 import org.blvm.testsupport.Poll;
 
 /**
@@ -57,8 +57,13 @@ final class FakePoolNode implements AutoCloseable {
   final List<String> apiCalls = new CopyOnWriteArrayList<>();
   volatile Api.BlockTemplate template = ShareValidationTest.genesisTemplate(List.of(), List.of());
   volatile Api.MiningInfo miningInfo = new Api.MiningInfo(0, 0x1d00ffffL, 1.5, 7.25, 0);
-  volatile Function<String, Api.SubmitBlockResult> submitBlock =
-      hex -> new Api.SubmitBlockResult(true, null);
+
+  /** The node's answer to {@code submit_block}. */
+  interface SubmitAnswer {
+    Api.SubmitBlockResult apply(String blockHex) throws NodeApiException;
+  }
+
+  volatile SubmitAnswer submitBlock = hex -> new Api.SubmitBlockResult(true, null);
   volatile Api.ChainTip tip = new Api.ChainTip("ab".repeat(32), 1);
 
   private final Path dataDir;

@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,23 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * interfaces ({@link FakePoolNode}): what a miner sees for each message it may or may not send
  * (docs/modules.md, "A miner's connection" and "Limits and failures").
  */
-@Timeout(60)
-class MinerSessionTest {
+class MinerSessionTest extends PoolTestCase {
   private static final Bytes32 ZERO = Bytes32.of(new byte[32]);
-
-  @TempDir Path tmp;
-
-  private FakePoolNode node;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    node = new FakePoolNode(tmp, new StratumConfig("127.0.0.1:0", 4, 8, 8));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    node.close();
-  }
 
   @Test
   void openChannel_beforeAnyTemplate_noTemplateYet_connectionStaysUsable() throws Exception {

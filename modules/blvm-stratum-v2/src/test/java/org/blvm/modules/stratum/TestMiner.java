@@ -157,13 +157,16 @@ final class TestMiner implements AutoCloseable {
         w.channelId(), seq, w.jobId(), nonce, w.ntime(), w.version());
   }
 
-  /** Sends a share meeting the only channel's target and returns the pool's acceptance of it. */
-  Sv2Message.SubmitSharesSuccess shareAccepted(long seq) throws Exception {
+  /**
+   * Sends a share meeting the only channel's target, checks the pool accepted it and returns its
+   * hash (display order).
+   */
+  String shareAccepted(long seq) throws Exception {
     Work w = work();
-    send(share(w, seq, nonce(w, w.target(), true)));
-    Sv2Message.SubmitSharesSuccess ok = receive(Sv2Message.SubmitSharesSuccess.class);
-    assertEquals(seq, ok.lastSequenceNumber());
-    return ok;
+    long n = nonce(w, w.target(), true);
+    send(share(w, seq, n));
+    assertEquals(seq, receive(Sv2Message.SubmitSharesSuccess.class).lastSequenceNumber());
+    return Job.hash(w.header(n)).displayHex();
   }
 
   /**
