@@ -52,12 +52,19 @@ final class TestMiner implements AutoCloseable {
     }
   }
 
-  private final Socket socket = new Socket();
+  private final Socket socket;
   private final Map<Long, Work> work = new ConcurrentHashMap<>();
   private long nextNonce;
 
+  /** A miner on a TCP connection to {@code pool}. */
   TestMiner(SocketAddress pool) throws IOException {
+    this(new Socket());
     socket.connect(pool);
+  }
+
+  /** A miner on {@code socket}, connected or about to be. */
+  TestMiner(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(10_000);
   }
 
