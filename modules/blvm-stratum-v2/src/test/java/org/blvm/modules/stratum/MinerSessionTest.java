@@ -1,11 +1,14 @@
 package org.blvm.modules.stratum;
 
+import static java.util.stream.Collectors.toSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -157,6 +160,54 @@ class MinerSessionTest extends PoolTestCase {
     // nothing answers the ignored frame: the share's answer comes first
     m.shareAccepted(9);
     assertTrue(node.logs.stream().noneMatch(l -> l.contains("closed")), node.logs.toString());
+  }
+
+  @Test
+  void eachMiner_aReaderAndAWriterThread_named() throws Exception {
+    node.pool().newTemplate("test");
+    node.miner("a");
+
+    Set<String> names =
+        Thread.getAllStackTraces().keySet().stream().map(Thread::getName).collect(toSet());
+
+    assertTrue(names.contains("blvm-stratum-v2-miner-1"), names.toString());
+    assertTrue(names.contains("blvm-stratum-v2-miner-1-writer"), names.toString());
+  }
+
+  @Test
+  void oneMinerBeyondMaxConnections_closedAtOnceWithAWarning_theOthersGoOn() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner first = node.miner("a");
+    for (int i = 2; i <= PoolTestCase.CONFIG.maxConnections(); i++) {
+      node.miner("m" + i);
+    }
+
+    TestMiner beyond = node.connect();
+
+    beyond.assertClosedByPool();
+    node.awaitLog("WARN miner 5 refused: max_connections = 4");
+    assertOthersGoOn(first);
+  }
+
+  @Test
+  void extranoncePrefix_eightBytes_thePoolsSeedThenTheChannelId() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner m = node.connect();
+    m.setUp();
+    long one = m.open(1, "a", TestMiner.ANY_TARGET).channelId();
+    long two = m.open(2, "b", TestMiner.ANY_TARGET).channelId();
+
+    String p1 = m.prefix(one);
+    String p2 = m.prefix(two);
+    assertEquals(16, p1.length(), p1);
+    assertEquals(p1.substring(0, 8), p2.substring(0, 8), "one seed per start");
+    assertEquals(String.format("%08x", one), p1.substring(8));
+    assertEquals(String.format("%08x", two), p2.substring(8));
+    node.restart();
+    node.pool().newTemplate("test");
+    TestMiner after = node.miner("c");
+    String p3 = after.prefix(after.work().channelId());
+    assertNotEquals(p1.substring(0, 8), p3.substring(0, 8), "a new seed after a restart");
   }
 
   /** {@code b} gets its share accepted and the pool's next job. */

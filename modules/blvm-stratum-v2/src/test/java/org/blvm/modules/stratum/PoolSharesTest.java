@@ -15,6 +15,7 @@ import org.blvm.protocol.Api;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.ErrorValue;
 import org.blvm.sdk.NodeApiException;
+import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -216,6 +217,30 @@ class PoolSharesTest extends PoolTestCase {
   }
 
   @Test
+  void stateFile_storedAfterEachJobAndEachBlock_whileRunning() throws Exception {
+    node.pool().newTemplate("test");
+    node.pool().newTemplate("test");
+    Poll.until(() -> stored("next_job_id") == 3, FakePoolNode.WAIT, "next_job_id 3 stored");
+
+    blockShare(); // job 3, and a block
+
+    Poll.until(() -> stored("blocks_found") == 1, FakePoolNode.WAIT, "blocks_found 1 stored");
+    assertTrue(
+        Thread.getAllStackTraces().keySet().stream()
+            .anyMatch(t -> t.getName().equals("blvm-stratum-v2-state")),
+        "the state thread");
+  }
+
+  /** A number in the state file as it is now; -1 while it cannot be read. */
+  private long stored(String field) {
+    try {
+      return state().path(field).asLong(-1);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  @Test
   void recentBlocks_theLast100Kept() throws Exception {
     node.close();
     List<String> stored = new ArrayList<>();
@@ -256,6 +281,8 @@ class PoolSharesTest extends PoolTestCase {
     node.pool().newTemplate("test");
     TestMiner m = node.miner("a");
     TestMiner.Work w = m.work();
+    assertEquals(
+        new BigInteger(node.template.target(), 16), w.target(), "never harder than the network");
     long nonce = m.nonce(w, w.target(), true);
     m.send(TestMiner.share(w, 1, nonce));
     assertEquals(new Sv2Message.SubmitSharesSuccess(w.channelId(), 1, 1, 2), m.receive());

@@ -197,6 +197,23 @@ class ShareValidationTest {
   }
 
   @Test
+  void offer_samePrevHash_theLast8JobsValid_anOlderOneStale() throws Exception {
+    Channel c = new Channel(9, HEX.parseHex(EXTRANONCE), BigInteger.ONE.shiftLeft(240));
+    for (long id = 1; id <= 9; id++) {
+      c.offer(Job.of(id, genesisTemplate(List.of(), List.of())));
+    }
+    assertEquals(
+        "stale-share",
+        c.check(new Sv2Message.SubmitSharesStandard(9, 1, 1, GENESIS_NONCE, GENESIS_TIME, 1))
+            .errorCode(),
+        "9 jobs ago");
+    assertNull(
+        c.check(new Sv2Message.SubmitSharesStandard(9, 2, 2, GENESIS_NONCE, GENESIS_TIME, 1))
+            .errorCode(),
+        "8 jobs ago");
+  }
+
+  @Test
   void merkleRoot_withAPath_foldsTheCoinbaseTxidWithEachEntry() {
     String e1 = "aa".repeat(32);
     String e2 = "bb".repeat(32);

@@ -111,6 +111,15 @@ class StratumModuleTest {
     reload("{\"listen\":\"0.0.0.0:3333\",\"share_zero_bits\":10}");
     awaitLog("config applied: max_connections=32 max_channels=8 share_zero_bits=10");
     assertEquals(target(10), m.open(3, "c", TestMiner.ANY_TARGET).target());
+
+    // a channel opened before keeps its target: a share meeting 2^248 − 1 but not 2^246 − 1
+    TestMiner.Work before = m.work(1);
+    long nonce = m.nonce(before, target(8), true);
+    while (before.hash(nonce).compareTo(target(10)) <= 0) {
+      nonce = m.nonce(before, target(8), true);
+    }
+    m.send(TestMiner.share(before, 1, nonce));
+    assertEquals(new Sv2Message.SubmitSharesSuccess(before.channelId(), 1, 1, 256), m.receive());
   }
 
   @Test
@@ -130,6 +139,18 @@ class StratumModuleTest {
         1,
         requests.stream().filter(r -> r.method().equals(NodeMethod.NET_LISTEN.wireName())).count(),
         "the socket is bound once");
+  }
+
+  @Test
+  void unreadableStateFile_reportedAsAnError_countersFromZero() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve(StateStore.FILE), "{\"next_job_id\": 7,");
+
+    start(OWN);
+
+    String log = awaitLog(StateStore.FILE + " unreadable, starting from zero");
+    assertTrue(log.startsWith("ERROR "), log);
+    awaitLog("INFO job 1 height=0");
   }
 
   @Test

@@ -54,6 +54,7 @@ final class TestMiner implements AutoCloseable {
 
   private final Socket socket;
   private final Map<Long, Work> work = new ConcurrentHashMap<>();
+  private final Map<Long, String> prefixes = new ConcurrentHashMap<>();
   private long nextNonce;
 
   /** A miner on a TCP connection to {@code pool}. */
@@ -120,7 +121,7 @@ final class TestMiner implements AutoCloseable {
 
   void setUp() throws Exception {
     send(new Sv2Message.SetupConnection(0, 2, 2, 0, "127.0.0.1", 3333, "test", "hw", "fw", "d"));
-    receive(Sv2Message.SetupConnectionSuccess.class);
+    assertEquals(new Sv2Message.SetupConnectionSuccess(2, 0), receive());
   }
 
   /** Opens a channel and reads its first job (future job, then {@code SetNewPrevHash}). */
@@ -129,6 +130,8 @@ final class TestMiner implements AutoCloseable {
     Sv2Message.OpenStandardMiningChannelSuccess ok =
         receive(Sv2Message.OpenStandardMiningChannelSuccess.class);
     assertEquals(requestId, ok.requestId());
+    assertEquals(0, ok.groupChannelId(), "no group channels");
+    prefixes.put(ok.channelId(), ok.extranoncePrefixHex());
     work.put(ok.channelId(), new Work(ok.channelId(), ok.target(), -1, 0, null, null, 0, 0));
     receive(Sv2Message.NewMiningJob.class);
     receive(Sv2Message.SetNewPrevHash.class);
@@ -139,6 +142,11 @@ final class TestMiner implements AutoCloseable {
   Work work() {
     assertEquals(1, work.size(), "one channel");
     return work.values().iterator().next();
+  }
+
+  /** The {@code extranonce_prefix} (hex) the pool gave channel {@code channelId}. */
+  String prefix(long channelId) {
+    return prefixes.get(channelId);
   }
 
   Work work(long channelId) {
