@@ -163,7 +163,7 @@ class MinerSessionTest extends PoolTestCase {
   }
 
   @Test
-  void eachMiner_aReaderAndAWriterThread_named() throws Exception {
+  void eachMiner_aReaderAndAWriterThread_named_userIdentityLogged() throws Exception {
     node.pool().newTemplate("test");
     node.miner("a");
 
@@ -172,6 +172,8 @@ class MinerSessionTest extends PoolTestCase {
 
     assertTrue(names.contains("blvm-stratum-v2-miner-1"), names.toString());
     assertTrue(names.contains("blvm-stratum-v2-miner-1-writer"), names.toString());
+    // user_identity is logged, nothing more
+    node.awaitLog("INFO miner 1 opened channel 1 for \"a\" target ");
   }
 
   @Test
