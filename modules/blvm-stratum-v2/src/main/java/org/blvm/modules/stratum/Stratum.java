@@ -35,13 +35,16 @@ public final class Stratum {
   private volatile Pool pool;
   private volatile ModuleClient client;
 
-  private Stratum() {}
+  Stratum() {}
 
   public static void main(String[] args) throws InterruptedException {
     System.exit(new Stratum().run(args));
   }
 
-  private int run(String[] args) throws InterruptedException {
+  /**
+   * Connects to the node named by {@code args}, serves until the node stops it; the exit status.
+   */
+  int run(String[] args) throws InterruptedException {
     ModuleClient c;
     try {
       c =

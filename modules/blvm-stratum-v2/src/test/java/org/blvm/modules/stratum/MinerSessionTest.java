@@ -1,127 +1,223 @@
 package org.blvm.modules.stratum;
 
+import static java.util.stream.Collectors.toSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.reflect.Proxy;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.blvm.protocol.Api;
-import org.blvm.protocol.Message;
-import org.blvm.sdk.ModuleClient;
-import org.blvm.sdk.NodeApi;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A miner's connection to a {@link Pool} over a real loopback socket, the node faked behind the
- * SDK's {@link ModuleClient} and {@link NodeApi} interfaces: what a miner sees before the pool has
- * any block template.
+ * Miners' connections to a {@link Pool} over real loopback sockets, the node faked behind the SDK's
+ * interfaces ({@link FakePoolNode}): what a miner sees for each message it may or may not send
+ * (docs/modules.md, "A miner's connection" and "Limits and failures").
  */
-class MinerSessionTest {
-  private static final BigInteger ANY_TARGET =
-      BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
-
-  @TempDir Path tmp;
-
-  private final List<String> logs = new CopyOnWriteArrayList<>();
-  private StateStore state;
-  private Pool pool;
-  private java.nio.channels.ServerSocketChannel server;
-  private Socket miner;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    state = new StateStore(tmp, logs::add);
-    pool =
-        new Pool(
-            fakeClient(), new StratumConfig("127.0.0.1:0", 4, 8, 8), state, new SecureRandom());
-    server = java.nio.channels.ServerSocketChannel.open();
-    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    miner = new Socket();
-    miner.connect(server.getLocalAddress());
-    miner.setSoTimeout(10_000); // a missing answer fails the test instead of hanging it
-    pool.accept(server.accept());
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    miner.close();
-    pool.close();
-    server.close();
-    state.close();
-  }
+class MinerSessionTest extends PoolTestCase {
+  private static final Bytes32 ZERO = Bytes32.of(new byte[32]);
 
   @Test
   void openChannel_beforeAnyTemplate_noTemplateYet_connectionStaysUsable() throws Exception {
-    send(
-        new Sv2Message.SetupConnection(
-            0, 2, 2, 0, "127.0.0.1", 3333, "test", "hw", "fw", "device-1"));
-    assertInstanceOf(Sv2Message.SetupConnectionSuccess.class, receive());
+    TestMiner m = node.connect();
+    m.setUp();
 
-    send(new Sv2Message.OpenStandardMiningChannel(7, "early", 1.0f, ANY_TARGET));
-    assertEquals(new Sv2Message.OpenMiningChannelError(7, "no-template-yet"), receive());
+    m.send(new Sv2Message.OpenStandardMiningChannel(7, "early", 1.0f, TestMiner.ANY_TARGET));
+    assertEquals(new Sv2Message.OpenMiningChannelError(7, "no-template-yet"), m.receive());
 
     // the connection stays open: once a template exists the same miner opens its channel
-    pool.newTemplate("test");
-    send(new Sv2Message.OpenStandardMiningChannel(8, "later", 1.0f, ANY_TARGET));
-    Sv2Message.OpenStandardMiningChannelSuccess ok =
-        assertInstanceOf(Sv2Message.OpenStandardMiningChannelSuccess.class, receive());
-    assertEquals(8, ok.requestId());
-    assertInstanceOf(Sv2Message.NewMiningJob.class, receive());
-    assertInstanceOf(Sv2Message.SetNewPrevHash.class, receive());
-    assertTrue(logs.stream().noneMatch(l -> l.contains("closed")), logs.toString());
+    node.pool().newTemplate("test");
+    m.open(8, "later", TestMiner.ANY_TARGET);
+    assertTrue(node.logs.stream().noneMatch(l -> l.contains("closed")), node.logs.toString());
   }
 
-  private void send(Sv2Message m) throws IOException {
-    miner.getOutputStream().write(m.frame().encode());
-    miner.getOutputStream().flush();
+  @Test
+  void share_onAChannelNoConnectionHas_invalidChannelId_connectionGoesOn() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner m = node.miner("a");
+    TestMiner.Work w = m.work();
+    long unknown = w.channelId() + 1000;
+
+    m.send(new Sv2Message.SubmitSharesStandard(unknown, 4, w.jobId(), 0, w.ntime(), w.version()));
+
+    assertEquals(new Sv2Message.SubmitSharesError(unknown, 4, "invalid-channel-id"), m.receive());
+    m.shareAccepted(5);
   }
 
-  private Sv2Message receive() throws Exception {
-    InputStream in = miner.getInputStream();
-    Frame f = Frame.read(in, Frame.MAX_PAYLOAD).orElseThrow(() -> new AssertionError("closed"));
-    return Sv2Message.decode(f).orElseThrow(() -> new AssertionError("unknown " + f.msgType()));
+  @Test
+  void share_onAnotherConnectionsChannel_invalidChannelId() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner a = node.miner("a");
+    TestMiner b = node.miner("b");
+    TestMiner.Work theirs = b.work();
+
+    // a share that is valid on b's channel, sent by a
+    a.send(TestMiner.share(theirs, 1, b.nonce(theirs, theirs.target(), true)));
+
+    assertEquals(
+        new Sv2Message.SubmitSharesError(theirs.channelId(), 1, "invalid-channel-id"), a.receive());
   }
 
-  /** The node: a genesis-like template, mining stats, and published events accepted. */
-  private ModuleClient fakeClient() {
-    NodeApi api =
-        (NodeApi)
-            Proxy.newProxyInstance(
-                NodeApi.class.getClassLoader(),
-                new Class<?>[] {NodeApi.class},
-                (proxy, m, args) ->
-                    switch (m.getName()) {
-                      case "getBlockTemplate" ->
-                          ShareValidationTest.genesisTemplate(List.of(), List.of());
-                      case "getMiningInfo" -> new Api.MiningInfo(0, 0x1d00ffffL, 1.0, 1.0, 0);
-                      case "publishEvent" -> 1;
-                      default -> throw new UnsupportedOperationException(m.getName());
-                    });
-    return (ModuleClient)
-        Proxy.newProxyInstance(
-            ModuleClient.class.getClassLoader(),
-            new Class<?>[] {ModuleClient.class},
-            (proxy, m, args) ->
-                switch (m.getName()) {
-                  case "api" -> api;
-                  case "log" -> {
-                    logs.add(((Message.LogLevel) args[0]) + " " + args[1]);
-                    yield null;
-                  }
-                  default -> throw new UnsupportedOperationException(m.getName());
-                });
+  @Test
+  void closeChannel_thenAShareOnIt_invalidChannelId_andNoJobForItAnyMore() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner m = node.miner("a");
+    TestMiner.Work closed = m.work();
+    long nonce = m.nonce(closed, closed.target(), true);
+
+    m.send(new Sv2Message.CloseChannel(closed.channelId(), "done"));
+    TestMiner.Work open = m.open(2, "b", TestMiner.ANY_TARGET);
+    node.pool().newTemplate("test"); // every job message is queued once it returns
+    m.send(TestMiner.share(closed, 1, nonce));
+
+    Sv2Message.NewMiningJob job = m.receive(Sv2Message.NewMiningJob.class);
+    assertEquals(open.channelId(), job.channelId(), "only the open channel gets the new job");
+    assertEquals(
+        new Sv2Message.SubmitSharesError(closed.channelId(), 1, "invalid-channel-id"), m.receive());
+  }
+
+  @Test
+  void closeChannel_namingNoChannel_ignored_connectionGoesOn() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner m = node.miner("a");
+    TestMiner.Work w = m.work();
+
+    m.send(new Sv2Message.CloseChannel(w.channelId() + 1000, "not mine"));
+
+    m.shareAccepted(3);
+  }
+
+  @Test
+  void secondSetupConnection_closesThatConnection_thePoolAndOtherMinersGoOn() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner a = node.miner("a");
+    TestMiner b = node.miner("b");
+
+    a.send(new Sv2Message.SetupConnection(0, 2, 2, 0, "h", 3333, "v", "hw", "fw", "d"));
+
+    a.assertClosedByPool();
+    node.awaitLog("WARN miner 1 sent a malformed frame, connection closed: SetupConnection sent");
+    assertOthersGoOn(b);
+  }
+
+  static Stream<Sv2Message> serverOnlyMessages() {
+    return Stream.of(
+        new Sv2Message.SetupConnectionSuccess(2, 0),
+        new Sv2Message.SetupConnectionError(0, "x"),
+        new Sv2Message.OpenStandardMiningChannelSuccess(1, 1, BigInteger.ONE, "00", 0),
+        new Sv2Message.OpenMiningChannelError(1, "x"),
+        new Sv2Message.NewMiningJob(1, 1, OptionalLong.of(1), 2, ZERO),
+        new Sv2Message.SetNewPrevHash(1, 1, ZERO, 1, 0x1d00ffffL),
+        new Sv2Message.SubmitSharesSuccess(1, 1, 1, 1),
+        new Sv2Message.SubmitSharesError(1, 1, "x"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("serverOnlyMessages")
+  void serverOnlyMessage_fromAMiner_closesThatConnection_othersGoOn(Sv2Message m) throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner a = node.miner("a");
+    TestMiner b = node.miner("b");
+
+    a.send(m);
+
+    a.assertClosedByPool();
+    String log =
+        node.awaitLog("miner 1 sent a malformed frame, connection closed: a miner may not");
+    assertTrue(log.startsWith("WARN "), log);
+    assertTrue(log.contains(m.getClass().getSimpleName()), log);
+    assertOthersGoOn(b);
+  }
+
+  static Stream<Frame> ignoredFrames() {
+    byte[] junk = {1, 2, 3};
+    return Stream.of(
+        // another extension, with a message type the Mining Protocol uses and a payload it rejects
+        new Frame(0x0001, Sv2Message.OPEN_STANDARD_MINING_CHANNEL, junk),
+        new Frame(0x0001 | Frame.CHANNEL_MSG_BIT, Sv2Message.SUBMIT_SHARES_STANDARD, junk),
+        new Frame(0x7fff, 0xff, new byte[0]),
+        // Mining Protocol messages this pool does not implement: UpdateChannel,
+        // SubmitSharesExtended, SetCustomMiningJob, and a message type nobody defines
+        new Frame(Frame.CHANNEL_MSG_BIT, 0x16, junk),
+        new Frame(Frame.CHANNEL_MSG_BIT, 0x1b, junk),
+        new Frame(0, 0x22, junk),
+        new Frame(0, 0x7f, new byte[0]));
+  }
+
+  @ParameterizedTest
+  @MethodSource("ignoredFrames")
+  void unknownExtensionOrMessageType_ignored_theNextMessageAnswered(Frame f) throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner m = node.miner("a");
+
+    m.send(f);
+
+    // nothing answers the ignored frame: the share's answer comes first
+    m.shareAccepted(9);
+    assertTrue(node.logs.stream().noneMatch(l -> l.contains("closed")), node.logs.toString());
+  }
+
+  @Test
+  void eachMiner_aReaderAndAWriterThread_named_userIdentityLogged() throws Exception {
+    node.pool().newTemplate("test");
+    node.miner("a");
+
+    Set<String> names =
+        Thread.getAllStackTraces().keySet().stream().map(Thread::getName).collect(toSet());
+
+    assertTrue(names.contains("blvm-stratum-v2-miner-1"), names.toString());
+    assertTrue(names.contains("blvm-stratum-v2-miner-1-writer"), names.toString());
+    // user_identity is logged, nothing more
+    node.awaitLog("INFO miner 1 opened channel 1 for \"a\" target ");
+  }
+
+  @Test
+  void oneMinerBeyondMaxConnections_closedAtOnceWithAWarning_theOthersGoOn() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner first = node.miner("a");
+    for (int i = 2; i <= PoolTestCase.CONFIG.maxConnections(); i++) {
+      node.miner("m" + i);
+    }
+
+    TestMiner beyond = node.connect();
+
+    beyond.assertClosedByPool();
+    node.awaitLog("WARN miner 5 refused: max_connections = 4");
+    assertOthersGoOn(first);
+  }
+
+  @Test
+  void extranoncePrefix_eightBytes_thePoolsSeedThenTheChannelId() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner m = node.connect();
+    m.setUp();
+    long one = m.open(1, "a", TestMiner.ANY_TARGET).channelId();
+    long two = m.open(2, "b", TestMiner.ANY_TARGET).channelId();
+
+    String p1 = m.prefix(one);
+    String p2 = m.prefix(two);
+    assertEquals(16, p1.length(), p1);
+    assertEquals(p1.substring(0, 8), p2.substring(0, 8), "one seed per start");
+    assertEquals(String.format("%08x", one), p1.substring(8));
+    assertEquals(String.format("%08x", two), p2.substring(8));
+    node.restart();
+    node.pool().newTemplate("test");
+    TestMiner after = node.miner("c");
+    String p3 = after.prefix(after.work().channelId());
+    assertNotEquals(p1.substring(0, 8), p3.substring(0, 8), "a new seed after a restart");
+  }
+
+  /** {@code b} gets its share accepted and the pool's next job. */
+  private void assertOthersGoOn(TestMiner b) throws Exception {
+    TestMiner.Work w = b.work();
+    b.shareAccepted(1);
+    node.pool().newTemplate("test");
+    assertEquals(w.jobId() + 1, b.receive(Sv2Message.NewMiningJob.class).jobId());
+    assertEquals(List.of(), node.logs.stream().filter(l -> l.startsWith("ERROR")).toList());
   }
 }

@@ -197,6 +197,34 @@ class ShareValidationTest {
   }
 
   @Test
+  void offer_samePrevHash_theLast8JobsValid_anOlderOneStale() throws Exception {
+    Channel c = new Channel(9, HEX.parseHex(EXTRANONCE), BigInteger.ONE.shiftLeft(240));
+    for (long id = 1; id <= 9; id++) {
+      c.offer(Job.of(id, genesisTemplate(List.of(), List.of())));
+    }
+    assertEquals(
+        "stale-share",
+        c.check(new Sv2Message.SubmitSharesStandard(9, 1, 1, GENESIS_NONCE, GENESIS_TIME, 1))
+            .errorCode(),
+        "9 jobs ago");
+    assertNull(
+        c.check(new Sv2Message.SubmitSharesStandard(9, 2, 2, GENESIS_NONCE, GENESIS_TIME, 1))
+            .errorCode(),
+        "8 jobs ago");
+  }
+
+  @Test
+  void duplicateShare_theLast4096PerChannelRemembered() {
+    Job job = Job.of(5, genesisTemplate(List.of(), List.of()));
+    Channel c = channel(job, BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE));
+    for (long nonce = 0; nonce <= 4096; nonce++) {
+      assertNull(c.check(share(nonce, 5, nonce)).errorCode());
+    }
+    assertEquals("duplicate-share", c.check(share(1, 5, 1)).errorCode(), "among the last 4,096");
+    assertNull(c.check(share(0, 5, 0)).errorCode(), "4,097 shares ago: forgotten");
+  }
+
+  @Test
   void merkleRoot_withAPath_foldsTheCoinbaseTxidWithEachEntry() {
     String e1 = "aa".repeat(32);
     String e2 = "bb".repeat(32);
