@@ -348,15 +348,11 @@ public final class Mesh implements MeshNode.Host {
     if (p2p.refreshIfChanged()) {
       stateWrites.changed();
     }
-    writeState();
+    writeState(n);
   }
 
-  /** Writes the state file if something changed and the last write is a second old or more. */
-  void writeState() {
-    MeshNode n = node.getNow(null);
-    if (n == null) {
-      return;
-    }
+  /** Writes {@code n}'s state file if something changed and the last write is a second old. */
+  void writeState(MeshNode n) {
     try {
       stateWrites.writeIfDue(() -> state.write(MeshState.snapshot(n).set("p2p", p2p.status())));
     } catch (IOException | RuntimeException e) {
