@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.blvm.policy.Admission;
-import org.blvm.policy.AdmissionException;
 import org.blvm.policy.AdmittedModule;
 import org.blvm.policy.UpgradeJournal;
 
@@ -129,32 +128,21 @@ final class Rollbacker {
   private ModuleRollback replace(
       LoadedModule current, ModuleDiscovery.Outcome candidate, Admission by, String from, String to)
       throws InterruptedException {
-    String id = current.id();
-    Path dir = current.moduleDir();
-    LOG.log(System.Logger.Level.INFO, "module {0}: rolling back {1} to {2}", id, from, to);
-    if (current.host().state().isLive()) {
-      runner.stop(id);
-    }
-    runner.retire(current, "rolling back to " + to);
-    runner.launch(candidate, dir);
-    String why = upgrader.awaitStarted(id, candidate.admitted());
-    if (why == null) {
-      try {
-        by.recordRollback(candidate.admitted(), current.admitted());
-        LOG.log(System.Logger.Level.INFO, "module {0}: rolled back {1} to {2}", id, from, to);
-        return new ModuleRollback(
-            id, from, to, ModuleRollback.Outcome.ROLLED_BACK, status(id), null);
-      } catch (AdmissionException e) {
-        why = "could not be recorded: " + e.getMessage();
-      }
-    }
-    String reason = id + " " + to + " " + why + "; " + from + " was started again";
-    LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", id, reason);
-    String back = upgrader.relaunch(current, "rollback to " + to + " failed");
-    if (back != null) {
-      reason += ", which " + back;
-    }
-    return new ModuleRollback(id, from, to, ModuleRollback.Outcome.KEPT, status(id), reason);
+    String reason =
+        upgrader.swap(
+            current,
+            candidate,
+            from,
+            to,
+            () -> by.recordRollback(candidate.admitted(), current.admitted()),
+            new Upgrader.Wording(
+                "rolling back",
+                "rolled back",
+                "could not be recorded: ",
+                "; " + from + " was started again",
+                "rollback to " + to + " failed"));
+    var outcome = reason == null ? ModuleRollback.Outcome.ROLLED_BACK : ModuleRollback.Outcome.KEPT;
+    return new ModuleRollback(current.id(), from, to, outcome, status(current.id()), reason);
   }
 
   private ModuleRollback refused(LoadedModule current, String to, String rule) {

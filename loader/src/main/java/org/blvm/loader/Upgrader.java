@@ -167,31 +167,79 @@ final class Upgrader {
   private ModuleUpgrade replace(
       LoadedModule old, ModuleDiscovery.Outcome candidate, Admission by, String from, String to)
       throws InterruptedException {
-    String id = old.id();
-    Path dir = old.moduleDir();
-    LOG.log(System.Logger.Level.INFO, "module {0}: upgrading {1} to {2}", id, from, to);
-    if (old.host().state().isLive()) {
+    String reason =
+        swap(
+            old,
+            candidate,
+            from,
+            to,
+            () -> by.recordRan(candidate.admitted()),
+            new Wording(
+                "upgrading",
+                "upgraded",
+                "its version could not be recorded: ",
+                "; rolled back to " + from,
+                "rolling back to " + from));
+    var outcome =
+        reason == null ? ModuleUpgrade.Outcome.UPGRADED : ModuleUpgrade.Outcome.ROLLED_BACK;
+    return new ModuleUpgrade(old.id(), from, to, outcome, status(old.id()), reason);
+  }
+
+  /** The ratchet's step that commits a swap once the new launch reached STARTED. */
+  interface RatchetStep {
+    void record() throws AdmissionException;
+  }
+
+  /**
+   * The words of one kind of swap in its log lines and reason.
+   *
+   * @param doing {@code upgrading}: logged before, and the reason the old launch is retired
+   * @param done {@code upgraded}: logged once recorded
+   * @param notRecorded why it failed when {@link RatchetStep#record} refused, before the refusal
+   * @param fallback appended to the reason when the version that ran was started again
+   * @param relaunchWhy why the launch that did not start is stopped
+   */
+  record Wording(
+      String doing, String done, String notRecorded, String fallback, String relaunchWhy) {}
+
+  /**
+   * Swaps {@code current}'s launch for {@code candidate}'s: stops and retires it, launches the
+   * candidate and, once it reached STARTED, runs {@code step}; when it does not start or {@code
+   * step} refuses, launches {@code current}'s version again. Returns null when the candidate runs
+   * and was recorded, else the reason.
+   */
+  String swap(
+      LoadedModule current,
+      ModuleDiscovery.Outcome candidate,
+      String from,
+      String to,
+      RatchetStep step,
+      Wording w)
+      throws InterruptedException {
+    String id = current.id();
+    LOG.log(System.Logger.Level.INFO, "module {0}: {1} {2} to {3}", id, w.doing(), from, to);
+    if (current.host().state().isLive()) {
       runner.stop(id);
     }
-    runner.retire(old, "upgrading to " + to);
-    runner.launch(candidate, dir);
+    runner.retire(current, w.doing() + " to " + to);
+    runner.launch(candidate, current.moduleDir());
     String why = awaitStarted(id, candidate.admitted());
     if (why == null) {
       try {
-        by.recordRan(candidate.admitted());
-        LOG.log(System.Logger.Level.INFO, "module {0}: upgraded {1} to {2}", id, from, to);
-        return new ModuleUpgrade(id, from, to, ModuleUpgrade.Outcome.UPGRADED, status(id), null);
+        step.record();
+        LOG.log(System.Logger.Level.INFO, "module {0}: {1} {2} to {3}", id, w.done(), from, to);
+        return null;
       } catch (AdmissionException e) {
-        why = "its version could not be recorded: " + e.getMessage();
+        why = w.notRecorded() + e.getMessage();
       }
     }
-    String reason = id + " " + to + " " + why + "; rolled back to " + from;
+    String reason = id + " " + to + " " + why + w.fallback();
     LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", id, reason);
-    String back = relaunch(old, "rolling back to " + from);
+    String back = relaunch(current, w.relaunchWhy());
     if (back != null) {
       reason += ", which " + back;
     }
-    return new ModuleUpgrade(id, from, to, ModuleUpgrade.Outcome.ROLLED_BACK, status(id), reason);
+    return reason;
   }
 
   /**

@@ -11,27 +11,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The journal's record of the previous version and the version ratchet's one step back: what {@code
  * modules rollback} returns to, and what it may not.
  */
-class UpgradeJournalRollbackTest {
-  @TempDir Path tmp;
-
-  private final MinisignSecretKey key = Fixtures.key();
-
-  private Admission admission() throws Exception {
-    return Fixtures.admission(Fixtures.trusting(key), tmp.resolve("state"));
-  }
-
-  private Path module(String version, int seed) throws Exception {
-    Path dir =
-        Fixtures.module(tmp.resolve("modules"), "m", version, "", Fixtures.binary(4096, seed));
-    Fixtures.sign(dir, key, null);
-    return dir;
-  }
+class UpgradeJournalRollbackTest extends UpgradeJournalFixture {
 
   /** An upgrade from {@code running} to the directory's {@code version} that succeeded. */
   private AdmittedModule upgraded(

@@ -10,24 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The record that lets a node killed mid-upgrade run the version that ran before it again. */
-class UpgradeJournalTest {
-  @TempDir Path tmp;
-
-  private final MinisignSecretKey key = Fixtures.key();
-
-  private Admission admission() throws Exception {
-    return Fixtures.admission(Fixtures.trusting(key), tmp.resolve("state"));
-  }
-
-  private Path module(String version, int seed) throws Exception {
-    Path dir =
-        Fixtures.module(tmp.resolve("modules"), "m", version, "", Fixtures.binary(4096, seed));
-    Fixtures.sign(dir, key, null);
-    return dir;
-  }
+class UpgradeJournalTest extends UpgradeJournalFixture {
 
   @Test
   void interruptedUpgrade_restoresTheVersionThatRan_admittedAsAWholeAgain() throws Exception {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.blvm.testsupport.Poll;
@@ -30,9 +31,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MeshNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CAPS =
+
+  /** The manifest's capabilities, as a TOML array's items. */
+  static final String CAPS =
       "\"subscribe_events\", \"read_network\", \"register_module_api\", \"call_module\","
           + " \"publish_events\", \"network_listen\", \"network_connect\"";
+
+  /** The manifest's capabilities less {@code network_connect}: a node that only accepts links. */
+  private static final String LISTEN_ONLY =
+      "\"subscribe_events\", \"read_network\", \"register_module_api\", \"call_module\","
+          + " \"publish_events\", \"network_listen\"";
+
+  /** The manifest's capabilities less {@code network_listen}: a node that only dials. */
+  private static final String DIAL_ONLY =
+      "\"subscribe_events\", \"read_network\", \"register_module_api\", \"call_module\","
+          + " \"publish_events\", \"network_connect\"";
+
   private static final String TEST_CAPS =
       "\"read_blockchain\", \"subscribe_events\", \"publish_events\", \"call_module\","
           + " \"register_module_api\"";
@@ -63,6 +77,7 @@ class MeshNodeIT {
   void packet_crossesTwoNodes_refusalsDocumented_linkWithdrawnAndRestored() throws Exception {
     int port = freePort();
     String b = "127.0.0.1:" + port;
+    String a = "127.0.0.1:" + freePort();
 
     // node B: blvm-mesh listens and hands packets for node-b to mesh-receiver's echo
     Path homeB = home(tmp, "b", 21, "");
@@ -81,8 +96,9 @@ class MeshNodeIT {
                 + TEST_CAPS
                 + "]\n[defaults.restart]\nmode = \"on_failure\"\nbackoff_initial_ms = 200\n"
                 + "[modules.blvm-mesh]\ncapabilities = ["
-                + CAPS
-                + "]\ncallable_modules = [\"mesh-receiver\"]\n"
+                + LISTEN_ONLY
+                + "]\non_disallowed_capability = \"drop\"\n"
+                + "callable_modules = [\"mesh-receiver\"]\n"
                 + "[modules.blvm-mesh.network]\nlisten = [\""
                 + b
                 + "\"]\n"));
@@ -100,6 +116,7 @@ class MeshNodeIT {
     Path modulesA = homeA.resolve("modules");
     install(modulesA, "blvm-mesh");
     install(modulesA, "mesh-narrow");
+    install(modulesA, "mesh-blind");
     ModuleFixture.install(
         modulesA,
         "mesh-sender",
@@ -112,9 +129,11 @@ class MeshNodeIT {
             + call("nowhere", "{ n = 2 }", 4)
             + peerCalls()
             + "]");
-    Files.writeString(modulesA.resolve("blvm-mesh.toml"), "node_id = \"node-a\"\n");
+    Files.writeString(
+        modulesA.resolve("blvm-mesh.toml"), "node_id = \"node-a\"\nlisten = \"" + a + "\"\n");
     Files.writeString(
         modulesA.resolve("mesh-narrow.toml"), "node_id = \"node-n\"\npeers = [\"" + b + "\"]\n");
+    Files.writeString(modulesA.resolve("mesh-blind.toml"), "node_id = \"node-x\"\n");
     Files.writeString(
         homeA.resolve("policy.toml"),
         ModuleFixture.policyText(
@@ -122,14 +141,20 @@ class MeshNodeIT {
                 + TEST_CAPS
                 + "]\n[modules.mesh-sender]\ncallable_modules = [\"blvm-mesh\"]\n"
                 + "[modules.blvm-mesh]\ncapabilities = ["
-                + CAPS
-                + "]\n[modules.blvm-mesh.network]\nconnect = [\""
+                + DIAL_ONLY
+                + "]\non_disallowed_capability = \"drop\"\n"
+                + "[modules.blvm-mesh.network]\nconnect = [\""
                 + b
-                + "\"]\n[modules.mesh-narrow]\n"
-                + "capabilities = [\"subscribe_events\", \"read_network\","
+                + "\"]\nlisten = [\""
+                + a
+                + "\"]\n[modules.mesh-narrow]\ncapabilities = ["
+                + LISTEN_ONLY
+                + "]\non_disallowed_capability = \"drop\"\n"
+                + "[modules.mesh-blind]\ncapabilities = [\"subscribe_events\","
                 + " \"register_module_api\", \"call_module\", \"publish_events\","
-                + " \"network_listen\"]\n"
-                + "on_disallowed_capability = \"drop\"\n"));
+                + " \"network_listen\", \"network_connect\"]\n"
+                + "on_disallowed_capability = \"drop\"\n"
+                + "[modules.mesh-blind.restart]\nmode = \"never\"\n"));
 
     try (NodeProcess nodeB = NodeProcess.start(homeB, tmp.resolve("b.log"));
         NodeProcess nodeA = NodeProcess.start(homeA, tmp.resolve("a.log"))) {
@@ -137,15 +162,41 @@ class MeshNodeIT {
           l -> l.contains("blvm-mesh: mesh node \"node-b\" listening on " + b),
           "B's blvm-mesh listens");
       nodeA.awaitLine(
-          l -> l.contains("blvm-mesh: mesh node \"node-a\" listening on nothing, peers []"),
+          l -> l.contains("blvm-mesh: mesh node \"node-a\" listening on " + a + ", peers []"),
           "A's blvm-mesh runs without peers");
 
-      // the copy without network_connect: its connection is refused, naming the capability
+      // A's blvm-mesh only dials: its listen address, though in the network rules, is refused
+      nodeA.awaitLine(
+          l ->
+              l.contains("blvm-mesh: cannot listen on " + a + ": ")
+                  && l.contains("NOT_CAPABLE (network_listen)"),
+          "A's blvm-mesh without network_listen is refused net_listen with NOT_CAPABLE");
+
+      // the copy without network_connect: its connection is refused, naming the capability, and
+      // tried again after its backoff (the node's audit log records each denial)
       nodeA.awaitLine(
           l ->
               l.contains("mesh-narrow: connect to " + b + " refused")
                   && l.contains("NOT_CAPABLE (network_connect)"),
           "mesh-narrow is refused net_connect with NOT_CAPABLE");
+      Poll.until(
+          holds(() -> deniedConnects(nodeA, "mesh-narrow") >= 2),
+          Duration.ofSeconds(60),
+          "mesh-narrow tries again after its backoff and is denied again");
+
+      // the copy without read_network: its subscriptions are refused, it cannot start
+      Poll.until(
+          holds(
+              () -> {
+                NodeProcess.Cli logs = nodeA.loader("logs", "mesh-blind");
+                return logs.out().contains("NOT_CAPABLE") && logs.out().contains("read_network");
+              }),
+          Duration.ofSeconds(60),
+          "mesh-blind is refused its PeerConnected subscription naming read_network");
+      Poll.until(
+          holds(() -> status(nodeA, "mesh-blind").get("state").asText().equals("FAILED")),
+          Duration.ofSeconds(60),
+          "mesh-blind does not start");
 
       // before any link: no route
       nodeA.awaitLine(
@@ -194,7 +245,8 @@ class MeshNodeIT {
 
       // a new peer through the module's config file: connected without a restart
       Files.writeString(
-          modulesA.resolve("blvm-mesh.toml"), "node_id = \"node-a\"\npeers = [\"" + b + "\"]\n");
+          modulesA.resolve("blvm-mesh.toml"),
+          "node_id = \"node-a\"\nlisten = \"" + a + "\"\npeers = [\"" + b + "\"]\n");
       NodeProcess.Cli reload = nodeA.loader("config", "reload");
       assertEquals(0, reload.code(), reload.toString());
       nodeA.awaitLine(
@@ -285,6 +337,36 @@ class MeshNodeIT {
         + ", ttl = "
         + ttl
         + " } }";
+  }
+
+  private interface Check {
+    boolean test() throws Exception;
+  }
+
+  /** {@code c} as a condition to poll, false while it throws. */
+  private static BooleanSupplier holds(Check c) {
+    return () -> {
+      try {
+        return c.test();
+      } catch (Exception e) {
+        return false;
+      }
+    };
+  }
+
+  /** How many {@code net_connect} calls of {@code module} the node's audit log records denied. */
+  private static long deniedConnects(NodeProcess node, String module) throws Exception {
+    NodeProcess.Cli audit = node.loader("audit", "--module", module, "-n", "1000", "--json");
+    assertEquals(0, audit.code(), audit.toString());
+    long denied = 0;
+    for (String l : audit.out().lines().toList()) {
+      JsonNode r = JSON.readTree(l);
+      if (r.path("method").asText().startsWith("net_connect")
+          && r.path("decision").asText().equals("denied")) {
+        denied++;
+      }
+    }
+    return denied;
   }
 
   private static JsonNode status(NodeProcess node, String module) throws Exception {

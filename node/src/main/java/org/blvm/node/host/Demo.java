@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.logging.Handler;
 import java.util.logging.LogManager;
@@ -114,32 +115,68 @@ final class Demo {
     // the HMAC key: in this process and in the node config (0600) only
     String secret = HexFormat.of().formatHex(raw);
     DemoBoard board = new DemoBoard(screen ? line -> {} : line -> print(out, line));
+    Path dir = h;
+    boolean[] first = {true};
     try (DemoWebhooks hooks = new DemoWebhooks(secret.getBytes(StandardCharsets.UTF_8), board)) {
-      DemoLayout.Ports ports = new DemoLayout.Ports(hooks.port(), freePort(), freePort());
-      List<String> names = DemoLayout.write(h, built, ports, secret, random);
-      intro(h, paths, names, ports, blocks, out);
-      if (screen) {
-        logToFile(paths.runtime().resolve("node.log"));
-      }
-      ModuleManager.Builder builder =
-          ModuleManager.builder()
-              .stopGrace(Duration.ofSeconds(3))
-              .onModuleEvent(board::moduleEvent)
-              .onModuleLog(board::moduleLog);
-      try (DemoMiner miner = new DemoMiner(ports.stratum(), board)) {
-        return RunCommand.run(
-            paths,
-            out,
-            builder,
-            board::published,
-            (node, stop) -> until(node.modules(), stop, board, miner, blocks, header, out));
-      }
+      return DemoPorts.run(
+          Demo::freePort,
+          (stratum, mesh) -> {
+            if (!first[0]) {
+              DemoHome.prepare(dir); // a new layout for the fresh ports
+              Files.createDirectories(nativeTmp);
+            }
+            first[0] = false;
+            DemoLayout.Ports ports = new DemoLayout.Ports(hooks.port(), stratum, mesh);
+            List<String> names = DemoLayout.write(dir, built, ports, secret, random);
+            intro(dir, paths, names, ports, blocks, out);
+            if (screen) {
+              logToFile(paths.runtime().resolve("node.log"));
+            }
+            return attempt(paths, ports, board, blocks, header, out);
+          },
+          out,
+          err);
     }
   }
 
-  /** Runs the miner and the screen until stopped or done; prints the summary; the exit code. */
+  /** Runs the node on a layout written for {@code ports}, with the miner against its pool. */
+  private static DemoPorts.Outcome attempt(
+      NodePaths paths,
+      DemoLayout.Ports ports,
+      DemoBoard board,
+      int blocks,
+      String header,
+      PrintWriter out)
+      throws Exception {
+    ModuleManager.Builder builder =
+        ModuleManager.builder()
+            .stopGrace(Duration.ofSeconds(3))
+            .onModuleEvent(board::moduleEvent)
+            .onModuleLog(board::moduleLog);
+    AtomicReference<String> taken = new AtomicReference<>();
+    try (DemoMiner miner = new DemoMiner(ports.stratum(), board)) {
+      int code =
+          RunCommand.run(
+              paths,
+              out,
+              builder,
+              board::published,
+              (node, stop) ->
+                  until(node.modules(), ports, taken, stop, board, miner, blocks, header, out));
+      return taken.get() == null
+          ? DemoPorts.Outcome.done(code)
+          : DemoPorts.Outcome.taken(taken.get());
+    }
+  }
+
+  /**
+   * Runs the miner and the screen until stopped or done; prints the summary; the exit code. Ends at
+   * once, with the address in {@code taken}, when a module could not listen on its port.
+   */
   private static int until(
       ModuleManager manager,
+      DemoLayout.Ports ports,
+      AtomicReference<String> taken,
       CountDownLatch stop,
       DemoBoard board,
       DemoMiner miner,
@@ -163,6 +200,11 @@ final class Demo {
       if (stop.await(100, TimeUnit.MILLISECONDS)) {
         stopped = true;
         break;
+      }
+      String port = DemoPorts.taken(manager::status, ports);
+      if (port != null) {
+        taken.set(port);
+        return NodeExitCodes.STARTUP;
       }
       if (blocks > 0 && board.blocks() >= blocks) {
         if (reached == 0) {

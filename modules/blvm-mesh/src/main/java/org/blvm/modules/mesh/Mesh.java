@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.EventPayloads;
 import org.blvm.protocol.EventType;
@@ -67,11 +68,18 @@ public final class Mesh implements MeshNode.Host {
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "blvm-mesh-timer"));
   private volatile ModuleClient client;
   private volatile MeshConfig config;
-  private volatile boolean dirty = true;
   final P2pWatcher p2p = new P2pWatcher(this);
+  final StateWrites stateWrites;
   private MeshState state;
 
-  Mesh() {}
+  Mesh() {
+    this(System::nanoTime);
+  }
+
+  /** A mesh whose state-file writes are paced by {@code nanos} (a test's clock). */
+  Mesh(LongSupplier nanos) {
+    this.stateWrites = new StateWrites(nanos);
+  }
 
   public static void main(String[] args) throws InterruptedException {
     System.exit(new Mesh().run(args));
@@ -338,24 +346,23 @@ public final class Mesh implements MeshNode.Host {
     }
     n.tick(config.announceIntervalMs());
     if (p2p.refreshIfChanged()) {
-      dirty = true;
+      stateWrites.changed();
     }
-    if (dirty) {
-      dirty = false;
-      try {
-        ObjectNode doc = MeshState.snapshot(n);
-        doc.set("p2p", p2p.status());
-        state.write(doc);
-      } catch (IOException | RuntimeException e) {
-        dirty = true;
-        warn("cannot write the state file: " + e);
-      }
+    writeState(n);
+  }
+
+  /** Writes {@code n}'s state file if something changed and the last write is a second old. */
+  void writeState(MeshNode n) {
+    try {
+      stateWrites.writeIfDue(() -> state.write(MeshState.snapshot(n).set("p2p", p2p.status())));
+    } catch (IOException | RuntimeException e) {
+      warn("cannot write the state file: " + e);
     }
   }
 
   @Override
   public void routeChanged(RoutingTable.Change change) {
-    dirty = true;
+    stateWrites.changed();
     RoutingTable.Route after = change.after();
     RoutingTable.Route before = change.before();
     ObjectNode payload = JSON.createObjectNode();
@@ -378,7 +385,7 @@ public final class Mesh implements MeshNode.Host {
 
   @Override
   public void deliver(LinkFrame.Packet p) {
-    dirty = true;
+    stateWrites.changed();
     MeshConfig cfg = config;
     if (cfg.deliverModule().isEmpty()) {
       warn("packet from \"" + p.source() + "\" dropped: no deliver_module is configured");
@@ -403,11 +410,6 @@ public final class Mesh implements MeshNode.Host {
                   + " hops="
                   + p.hops());
         });
-  }
-
-  /** Marks the state file for rewriting at the next tick. */
-  void changed() {
-    dirty = true;
   }
 
   interface Work {

@@ -93,7 +93,7 @@ final class P2pWatcher {
   private void peerRoutesChanged(List<PeerRoutes.Change> changes) {
     for (PeerRoutes.Change change : changes) {
       p2pDirty = true;
-      mesh.changed();
+      mesh.stateWrites.changed();
       PeerRoutes.Route after = change.after();
       PeerRoutes.Route before = change.before();
       String state = after == null ? "withdrawn" : before == null ? "added" : "changed";

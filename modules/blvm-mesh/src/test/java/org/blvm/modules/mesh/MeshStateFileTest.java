@@ -12,7 +12,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.blvm.protocol.Api;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.Message;
@@ -107,6 +111,57 @@ class MeshStateFileTest {
     java.util.Arrays.fill(big, (byte) ' ');
     big[0] = '{';
     assertBadFileSetAside(big, "1048577 bytes, over 1048576");
+  }
+
+  @Test
+  void stateFile_manyRouteChangesInOneSecond_oneWrite_theNextSecondOneMore() throws Exception {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    String listening =
+        "{\"node_id\":\"a\",\"listen\":\"127.0.0.1:7010\",\"announce_interval_ms\":600000}";
+    try (RunningMesh m = RunningMesh.start(listening, dir, now::get)) {
+      m.mesh.writeState(m.node());
+      assertEquals(1, m.mesh.stateWrites.count(), "the first write comes at once");
+
+      // a link and twenty announcements, each adding a route, all inside the same second
+      LinkPeer p1 = m.link("p1");
+      Map<String, Integer> announced = new TreeMap<>();
+      for (int i = 0; i < 20; i++) {
+        String d = "x" + i;
+        announced.put(d, 1);
+        p1.send(new LinkFrame.Announce(announced));
+        until("route to " + d, () -> m.hasRoute(d, "p1", 2));
+        m.mesh.writeState(m.node());
+        now.addAndGet(StateWrites.MIN_GAP_NANOS / 40);
+      }
+      assertEquals(1, m.mesh.stateWrites.count(), "no second write inside the second");
+      assertEquals(List.of(), destinations(), "the file as of the first write");
+
+      now.set(2_000_000_000L);
+      m.mesh.writeState(m.node());
+      m.mesh.writeState(m.node());
+      assertEquals(2, m.mesh.stateWrites.count(), "one write for the changes of that second");
+      assertEquals(21, destinations().size(), "the file holds every route");
+
+      announced.put("x20", 1);
+      p1.send(new LinkFrame.Announce(announced));
+      until("route to x20", () -> m.hasRoute("x20", "p1", 2));
+      m.mesh.writeState(m.node());
+      assertEquals(2, m.mesh.stateWrites.count(), "still the same second");
+      now.set(3_000_000_000L);
+      m.mesh.writeState(m.node());
+      assertEquals(3, m.mesh.stateWrites.count(), "the next second: one more write");
+      assertEquals(22, destinations().size());
+
+      now.addAndGet(StateWrites.MIN_GAP_NANOS * 5);
+      m.mesh.writeState(m.node());
+      assertEquals(3, m.mesh.stateWrites.count(), "nothing changed: no write");
+    }
+  }
+
+  private List<String> destinations() {
+    List<String> d = new ArrayList<>();
+    stateFile().path("routes").forEach(r -> d.add(r.get("destination").asText()));
+    return d;
   }
 
   private void assertBadFileSetAside(byte[] content, String logged) throws Exception {

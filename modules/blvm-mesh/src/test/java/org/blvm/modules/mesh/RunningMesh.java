@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.blvm.testsupport.Poll;
 
 /**
@@ -19,17 +20,27 @@ import org.blvm.testsupport.Poll;
 final class RunningMesh implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(15);
 
-  final Mesh mesh = new Mesh();
+  final Mesh mesh;
   final FakeClient client;
   private final List<AutoCloseable> open = new ArrayList<>();
 
-  private RunningMesh(FakeClient client) {
+  private RunningMesh(FakeClient client, Mesh mesh) {
     this.client = client;
+    this.mesh = mesh;
   }
 
   /** Starts the module with {@code configJson} as its own config; fails the test if it exits. */
   static RunningMesh start(String configJson, Path dataDir) throws IOException {
-    RunningMesh m = new RunningMesh(new FakeClient(configJson, dataDir));
+    return start(configJson, dataDir, new Mesh());
+  }
+
+  /** As {@link #start(String, Path)}, the state file's writes paced by {@code nanos}. */
+  static RunningMesh start(String configJson, Path dataDir, LongSupplier nanos) throws IOException {
+    return start(configJson, dataDir, new Mesh(nanos));
+  }
+
+  private static RunningMesh start(String configJson, Path dataDir, Mesh mesh) throws IOException {
+    RunningMesh m = new RunningMesh(new FakeClient(configJson, dataDir), mesh);
     assertEquals(0, m.mesh.start(m.client), () -> "the module started: " + m.client.logs);
     return m;
   }
