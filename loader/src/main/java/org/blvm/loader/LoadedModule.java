@@ -233,6 +233,7 @@ final class LoadedModule implements Session.Progress {
     }
     launchedAtNanos = Math.max(1, services.ticker().nanoTime());
     host.launched(p.pid());
+    timeline.mark("accepting");
     // The socket is already listening, so an early connect waits in the backlog; accepting only
     // starts once the process is known, so the peer check never sees a half-started module.
     endpoint.startAccepting(p::isPeer, link, timeline);

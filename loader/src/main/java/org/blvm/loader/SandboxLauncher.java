@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.blvm.policy.LoaderRoot;
@@ -177,19 +180,25 @@ final class SandboxLauncher implements ModuleLauncher {
               + " without its sandbox; the sandbox cannot be built:\n"
               + new PreflightReport(report.problems(), List.of()).describe());
     }
+    Map<String, Long> steps = new LinkedHashMap<>();
     int gid = sandbox.hostGid();
     if (gid >= 0) {
-      // bwrap resolves every bind source as the sandbox user: each ancestor must let it in
+      // bwrap resolves every bind source as the sandbox user: each ancestor must let it in (an
+      // ancestor shared by several binds is looked at once per launch)
       List<Path> binds = new ArrayList<>(List.of(spec.socketDir(), spec.dataDir()));
       binds.addAll(spec.readOnlyBinds());
+      Set<Path> entered = new HashSet<>();
       for (Path b : binds) {
-        LoaderRoot.requireEnterable(b.getParent(), gid, "module " + spec.moduleId());
+        LoaderRoot.requireEnterable(b.getParent(), gid, "module " + spec.moduleId(), entered);
       }
     }
+    steps.put("enterable", System.nanoTime());
     int uid = sandbox.moduleUids().isPresent() ? uids().uidFor(spec.moduleId()) : -1;
+    steps.put("uid", System.nanoTime());
     warnIfDataOwnedByAnother(spec, uid);
     sandbox.giveToSandbox(spec.socketDir(), uid);
     sandbox.giveToSandbox(spec.dataDir(), uid);
+    steps.put("handed", System.nanoTime());
 
     LaunchSpec.Confinement c = spec.confinement();
     Profile profile;
@@ -247,19 +256,26 @@ final class SandboxLauncher implements ModuleLauncher {
             c.limits(),
             c.network(),
             uid);
+    steps.put("profile", System.nanoTime());
     SandboxedProcess p = sandbox.start(s);
     LOG.log(System.Logger.Level.DEBUG, "module {0}: {1}", spec.moduleId(), p);
+    steps.putAll(p.launchSteps());
     return LoggedProcess.of(
-        spec.moduleId(), new Sandboxed(p, moduleSocket), p.output(), spec.outputLog());
+        spec.moduleId(), new Sandboxed(p, moduleSocket, steps), p.output(), spec.outputLog());
   }
 
   private static final class Sandboxed implements LaunchedProcess {
     private final SandboxedProcess p;
     private final String moduleSocket;
+    private final Map<String, Long> steps;
 
-    Sandboxed(SandboxedProcess p, String moduleSocket) {
+    /**
+     * @param steps the launcher's steps before the sandbox's, then the sandbox's own
+     */
+    Sandboxed(SandboxedProcess p, String moduleSocket, Map<String, Long> steps) {
       this.p = p;
       this.moduleSocket = moduleSocket;
+      this.steps = java.util.Collections.unmodifiableMap(steps);
     }
 
     @Override
@@ -283,8 +299,8 @@ final class SandboxLauncher implements ModuleLauncher {
     }
 
     @Override
-    public java.util.Map<String, Long> launchSteps() {
-      return p.launchSteps();
+    public Map<String, Long> launchSteps() {
+      return steps;
     }
 
     @Override

@@ -82,9 +82,24 @@ public final class LoaderRoot {
    * @throws UnsafeRootException naming the first that does not, with the fix
    */
   public static void requireEnterable(Path dir, int gid, String setting) throws IOException {
+    requireEnterable(dir, gid, setting, new java.util.HashSet<>());
+  }
+
+  /**
+   * {@link #requireEnterable(Path, int, String)}, skipping the directories in {@code entered} (the
+   * ancestors of other paths already checked in the same pass) and adding those it checks; one
+   * {@code lstat} per directory.
+   */
+  public static void requireEnterable(
+      Path dir, int gid, String setting, java.util.Set<Path> entered) throws IOException {
     for (Path p = dir.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
-      int mode = mode(p);
-      int group = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+      if (entered.contains(p)) {
+        return; // it and every ancestor of it passed
+      }
+      java.util.Map<String, Object> a =
+          Files.readAttributes(p, "unix:mode,gid", LinkOption.NOFOLLOW_LINKS);
+      int mode = (Integer) a.get("mode") & 07777;
+      int group = (Integer) a.get("gid");
       if ((mode & OTHER_EXEC) == 0 && !(group == gid && (mode & GROUP_EXEC) != 0)) {
         throw new UnsafeRootException(
             setting,
@@ -97,6 +112,7 @@ public final class LoaderRoot {
                 + group,
             "chgrp " + gid + " " + p + " && chmod g+x " + p + " (or chmod o+x " + p + ")");
       }
+      entered.add(p);
     }
   }
 

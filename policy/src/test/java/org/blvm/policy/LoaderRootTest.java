@@ -199,6 +199,29 @@ class LoaderRootTest {
   }
 
   @Test
+  void requireEnterable_sharedAncestorsLookedAtOnce_aClosedBranchStillRefused() throws Exception {
+    int gid = myGid(tmp);
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x---"));
+    Path open = dir(tmp.resolve("root/open"), "rwx--x---");
+    Path closed = dir(tmp.resolve("root/closed"), "rwx------");
+    java.util.Set<Path> entered = new java.util.HashSet<>();
+
+    LoaderRoot.requireEnterable(open, gid, "module m", entered);
+
+    assertTrue(
+        entered.containsAll(List.of(open, tmp.resolve("root"), tmp, Path.of("/"))), "" + entered);
+    UnsafeRootException e =
+        assertThrows(
+            UnsafeRootException.class,
+            () -> LoaderRoot.requireEnterable(closed, gid, "module m", entered));
+    assertEquals(closed, e.path());
+    assertFalse(entered.contains(closed));
+    // a directory already looked at in this pass is not looked at again
+    entered.add(closed);
+    LoaderRoot.requireEnterable(closed, gid, "module m", entered);
+  }
+
+  @Test
   void admission_stateDirInWorldWritableDirectory_refused() throws Exception {
     Path shared = dir(tmp.resolve("shared"), "rwxrwxrwx");
     sticky(shared);

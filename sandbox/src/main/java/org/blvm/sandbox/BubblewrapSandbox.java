@@ -47,6 +47,11 @@ final class BubblewrapSandbox implements Sandbox {
    */
   static final long EXEC_LIMITS_MIN_OPEN_FILES = 64;
 
+  /** The file type bits of st_mode, and the type of a directory. */
+  private static final int S_IFMT = 0170000;
+
+  private static final int S_IFDIR = 0040000;
+
   private final SandboxOptions options;
   private final int uid;
   private final int gid;
@@ -163,15 +168,26 @@ final class BubblewrapSandbox implements Sandbox {
 
   @Override
   public void giveToSandbox(Path dir, int uid) throws IOException {
-    if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+    // one lstat: a symbolic link is never followed, and what is already as wanted (a restart) is
+    // left as it is
+    Map<String, Object> a =
+        Files.readAttributes(dir, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) a.get("mode");
+    if ((mode & S_IFMT) != S_IFDIR) {
       throw new IOException(dir + " is not a real directory");
     }
     Identity id = identity(uid);
     if (id.switchUser()) {
-      Files.setAttribute(dir, "unix:uid", id.uid(), LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(dir, "unix:gid", id.gid(), LinkOption.NOFOLLOW_LINKS);
+      if ((Integer) a.get("uid") != id.uid()) {
+        Files.setAttribute(dir, "unix:uid", id.uid(), LinkOption.NOFOLLOW_LINKS);
+      }
+      if ((Integer) a.get("gid") != id.gid()) {
+        Files.setAttribute(dir, "unix:gid", id.gid(), LinkOption.NOFOLLOW_LINKS);
+      }
     }
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    if ((mode & 07777) != 0700) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
   }
 
   @Override
@@ -224,7 +240,10 @@ final class BubblewrapSandbox implements Sandbox {
       }
 
       steps.put("argv", System.nanoTime());
-      String[] envp = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
+      // No locale for prlimit, setpriv and bwrap: with LANG set each of them loads the locale's
+      // files at start (about 30 opens per program); the program's own environment, LANG
+      // included, reaches it through --args, never through this one.
+      String[] envp = {"PATH=/usr/bin:/bin"};
       int[] fds = childFds.stream().mapToInt(Integer::intValue).toArray();
       String exe = argv.get(0);
       String[] av = argv.toArray(new String[0]);

@@ -493,6 +493,25 @@ class SandboxAttackIT {
   }
 
   @Test
+  void bwrapItself_runsWithPathOnly_noLocale() throws Exception {
+    SandboxedProcess p =
+        sandbox.start(
+            spec(Profile.named("default"), ResourceLimits.nativeDefaults(), false, "sleep"));
+    try {
+      // bwrap (and the prlimit and setpriv it was exec'd through) got this environment; with a
+      // LANG each of them would load the locale's files at every launch
+      String environ =
+          new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ")),
+              StandardCharsets.UTF_8);
+      assertEquals("PATH=/usr/bin:/bin\0", environ);
+    } finally {
+      p.kill();
+      p.onExit().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void isInside_acceptsSandboxProcessOnly() throws Exception {
     SandboxedProcess p =
         sandbox.start(
