@@ -5,9 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The mesh of one node: its links, its routing table and what moves between them. A link's hello
@@ -46,6 +49,17 @@ final class MeshNode implements Link.Listener {
   private final Map<String, Link> byPeer = new HashMap<>();
   private final Set<Link> all = ConcurrentHashMap.newKeySet();
   private volatile long lastAnnounceNanos = System.nanoTime();
+
+  /**
+   * Route changes not yet reported, in the order the table made them: a change is queued in the
+   * same critical section ({@code changeOrder}) that computes it, and reported by one thread at a
+   * time ({@code reporting}), so two links' threads never report their changes out of order.
+   */
+  private final Object changeOrder = new Object();
+
+  private final ConcurrentLinkedQueue<RoutingTable.Change> unreported =
+      new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean reporting = new AtomicBoolean();
 
   MeshNode(String self, Host host, IntSupplier maxLinks) {
     this.table = new RoutingTable(self);
@@ -86,7 +100,7 @@ final class MeshNode implements Link.Listener {
       byPeer.put(peerId, link);
     }
     host.info("link " + link.name() + " up: node \"" + peerId + "\"");
-    apply(table.linkUp(peerId));
+    apply(() -> table.linkUp(peerId));
     link.send(new LinkFrame.Announce(table.announcementFor(peerId)));
     return true;
   }
@@ -94,7 +108,7 @@ final class MeshNode implements Link.Listener {
   @Override
   public void onFrame(Link link, LinkFrame frame) {
     if (frame instanceof LinkFrame.Announce a) {
-      apply(table.announce(link.peerId(), a.routes()));
+      apply(() -> table.announce(link.peerId(), a.routes()));
     } else if (frame instanceof LinkFrame.Packet p) {
       onPacket(link, p);
     }
@@ -113,7 +127,7 @@ final class MeshNode implements Link.Listener {
     }
     if (current) {
       host.info("link " + link.name() + " down: node \"" + peer + "\": " + why);
-      apply(table.linkDown(peer));
+      apply(() -> table.linkDown(peer));
     }
   }
 
@@ -223,14 +237,33 @@ final class MeshNode implements Link.Listener {
     return l != null && l.send(f);
   }
 
-  private void apply(List<RoutingTable.Change> changes) {
+  /**
+   * Makes the table's {@code change} and reports what it changed, in table order whatever thread
+   * reports it. No lock is held while the host is told (the queue is drained outside it).
+   */
+  private void apply(Supplier<List<RoutingTable.Change>> change) {
+    List<RoutingTable.Change> changes;
+    synchronized (changeOrder) {
+      changes = change.get();
+      unreported.addAll(changes);
+    }
     if (changes.isEmpty()) {
       return;
     }
-    for (RoutingTable.Change c : changes) {
-      host.routeChanged(c);
-    }
+    reportInOrder();
     announceAll();
+  }
+
+  private void reportInOrder() {
+    while (!unreported.isEmpty() && reporting.compareAndSet(false, true)) {
+      try {
+        for (RoutingTable.Change c; (c = unreported.poll()) != null; ) {
+          host.routeChanged(c);
+        }
+      } finally {
+        reporting.set(false);
+      }
+    }
   }
 
   private void announceAll() {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class MeshNodeTest {
   private final List<AutoCloseable> open = new ArrayList<>();
 
   /** Records what a node tells its module. */
-  static final class RecordingHost implements MeshNode.Host {
+  static class RecordingHost implements MeshNode.Host {
     final List<RoutingTable.Change> changes = new CopyOnWriteArrayList<>();
     final List<LinkFrame.Packet> delivered = new CopyOnWriteArrayList<>();
     final List<String> warnings = new CopyOnWriteArrayList<>();
@@ -110,6 +111,46 @@ class MeshNodeTest {
 
     assertEquals(RoutingTable.Decision.Kind.TTL_EXHAUSTED, a.mesh.route("c", 1, "{}").kind());
     assertEquals(RoutingTable.Decision.Kind.NO_ROUTE, a.mesh.route("z", 9, "{}").kind());
+  }
+
+  @Test
+  void twoLinksChangingTheTable_changesReportedInTableOrder_evenWhileAReportIsSlow()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    RecordingHost slowFirst =
+        new RecordingHost() {
+          @Override
+          public void routeChanged(RoutingTable.Change change) {
+            super.routeChanged(change);
+            if (changes.size() == 1) {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
+    MeshNode xm = new MeshNode("x", slowFirst, () -> 8);
+    open.add(() -> xm.closeAll("test ends"));
+    open.add(release::countDown);
+    Node x = new Node(xm, slowFirst);
+    Node a = node("a", 8);
+    Node b = node("b", 8);
+    link(a, x);
+    until("x reports a (and is held there)", () -> slowFirst.changes.size() == 1);
+    link(b, x);
+    // x announces its table to b only after its change for b was made and handed to reporting
+    until("b learns a via x", () -> b.mesh.table().route("a").isPresent());
+    assertEquals(1, slowFirst.changes.size(), "b's change waits behind a's slow report");
+
+    release.countDown();
+    until("x reports b", () -> slowFirst.changes.size() == 2);
+    assertEquals(
+        List.of(
+            new RoutingTable.Change("a", null, new RoutingTable.Route("a", "a", 1)),
+            new RoutingTable.Change("b", null, new RoutingTable.Route("b", "b", 1))),
+        slowFirst.changes);
   }
 
   @Test
