@@ -184,6 +184,8 @@ class MeshNodeTest {
         () -> a.host.warnings.stream().anyMatch(w -> w.contains("it is this node itself")));
     link(b, a);
     until("a links to b", () -> a.mesh.table().route("b").isPresent());
+    // both ends: if b had not taken the first link yet, it could keep the second and drop the first
+    until("b links to a", () -> b.mesh.table().route("a").isPresent());
     link(b, a);
     until(
         "a refuses a second link to b",
