@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,7 +70,14 @@ class NodeMetricsIT {
       }
       String scraped;
       try {
-        scraped = pollUntil(url, "blvm_module_blocks_seen{kind=\"reorg\",module=\"reporter\"}");
+        // the last report's value and its count: a call is counted after it took effect, so a
+        // scrape can see the value before the count
+        scraped =
+            pollUntil(
+                url,
+                "blvm_module_blocks_seen{kind=\"reorg\",module=\"reporter\"}",
+                "blvm_loader_calls_total{method=\"report_metric\",module=\"reporter\","
+                    + "result=\"ok\"} 3.0");
       } catch (AssertionError e) {
         Path log = home.resolve("run").resolve("reporter.out.log");
         throw new AssertionError(
@@ -142,8 +150,8 @@ class NodeMetricsIT {
     assertTrue(text.lines().anyMatch(line::equals), () -> "no line\n" + line + "\nin\n" + text);
   }
 
-  /** GETs {@code url} until the text holds {@code expected} (the module reported by then). */
-  private static String pollUntil(String url, String expected) throws Exception {
+  /** GETs {@code url} until the text holds every one of {@code expected}. */
+  private static String pollUntil(String url, String... expected) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     String body = "";
@@ -154,12 +162,14 @@ class NodeMetricsIT {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
       body = r.body();
-      if (body.contains(expected)) {
+      String text = body;
+      if (Arrays.stream(expected).allMatch(text::contains)) {
         return body;
       }
       Thread.sleep(100); // polling a remote process: each round is a new scrape
     }
-    throw new AssertionError("no " + expected + " within " + DEADLINE + " in\n" + body);
+    throw new AssertionError(
+        "no " + String.join(" and ", expected) + " within " + DEADLINE + " in\n" + body);
   }
 
   private void promtool(String text) throws Exception {
