@@ -4,18 +4,17 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * What a module's processes hold open in files that no longer have a name: a file created in the
  * data directory, deleted and still written through its descriptor takes disk space that no walk of
  * the directory sees. Counted from {@code /proc/<pid>/fd} of the module's process and every
- * descendant: regular files with no link left, on the data directory's device, each once, by their
- * allocated blocks. At most {@code budget} descriptors are examined per count.
+ * descendant (found through {@link ProcessTree}, at most {@link ProcessTree#MAX_PROCESSES}):
+ * regular files with no link left, on the data directory's device, each once, by their allocated
+ * blocks. At most {@code budget} descriptors are examined per count.
  *
  * <p>Not seen: descriptors in flight in a Unix socket's queue (sent, not yet received), which the
  * kernel bounds by the sender's {@code RLIMIT_NOFILE}; descriptors of processes the loader may not
@@ -39,19 +38,21 @@ final class DeletedFiles {
    * Counts the deleted files on device {@code dev} held open by {@code pid} and its descendants.
    */
   static Count count(long pid, long dev, int budget) {
-    Optional<ProcessHandle> root = ProcessHandle.of(pid);
-    if (root.isEmpty()) {
-      return Count.NONE;
-    }
-    List<Long> pids = new ArrayList<>();
-    pids.add(pid);
-    root.get().descendants().forEach(h -> pids.add(h.pid()));
+    return count(Path.of("/proc"), pid, dev, budget);
+  }
+
+  /**
+   * The same, with the process tree and the descriptor directories read below {@code proc}: only
+   * the module's own processes are looked at, found from their parents' {@code children} lists.
+   */
+  static Count count(Path proc, long pid, long dev, int budget) {
+    List<Long> pids = new ProcessTree(proc).pids(pid);
     Set<Long> seen = new HashSet<>();
     long bytes = 0;
     int unreadable = 0;
     int examined = 0;
     for (long p : pids) {
-      Path fds = Path.of("/proc", Long.toString(p), "fd");
+      Path fds = proc.resolve(Long.toString(p)).resolve("fd");
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(fds)) {
         for (Path fd : ds) {
           if (examined++ >= budget) {

@@ -6,7 +6,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -75,6 +77,31 @@ final class ProcessTree {
       return Optional.empty();
     }
     return Optional.of(new ModuleMetrics.ProcessUsage(processes, rssKb * 1024, ticks / USER_HZ));
+  }
+
+  /**
+   * {@code pid} and its live descendants, parents before children, at most {@link #MAX_PROCESSES}:
+   * only this tree's {@code /proc/<pid>/task/<tid>/children} files are read, never another
+   * process's. Empty when {@code pid} is gone.
+   */
+  List<Long> pids(long pid) {
+    List<Long> out = new ArrayList<>();
+    Set<Long> seen = new HashSet<>();
+    ArrayDeque<Long> todo = new ArrayDeque<>();
+    todo.add(pid);
+    while (!todo.isEmpty() && out.size() < MAX_PROCESSES) {
+      long p = todo.poll();
+      if (!seen.add(p)) {
+        continue;
+      }
+      Path dir = proc.resolve(Long.toString(p));
+      if (p == pid && !Files.isDirectory(dir)) {
+        return List.of();
+      }
+      out.add(p);
+      children(dir, todo);
+    }
+    return out;
   }
 
   private void children(Path dir, ArrayDeque<Long> todo) {
