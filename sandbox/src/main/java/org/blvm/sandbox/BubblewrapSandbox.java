@@ -59,15 +59,43 @@ final class BubblewrapSandbox implements Sandbox {
 
   /**
    * Root without CAP_SYS_RESOURCE (usual in containers) may not prlimit another uid's process. Then
-   * util-linux {@code prlimit} sets the limits on itself and execs setpriv, which execs bwrap:
-   * bwrap, the sandbox's pid 1 and the program inherit them, with no helper process per launch.
+   * util-linux {@code prlimit} sets the limits on itself and execs the identity change ({@link
+   * Identity#become}), which execs bwrap: bwrap, the sandbox's pid 1 and the program inherit them,
+   * with no helper process per launch.
    */
   private final boolean limitsByExec;
 
+  /**
+   * coreutils {@code chroot}, which becomes a numeric identity without a user or group database
+   * lookup when each id is written {@code +N}; util-linux {@code setpriv} looks every id up as a
+   * name first.
+   */
+  static final Path CHROOT = Path.of("/usr/sbin/chroot");
+
+  static final int CAP_SYS_CHROOT = 18;
+
+  /**
+   * Whether the identity change runs through {@link #CHROOT} (root with {@code CAP_SYS_CHROOT},
+   * into its own root {@code /}, so nothing but the ids changes) rather than setpriv.
+   */
+  private final boolean chrootIds;
+
   /** The host identity one sandbox runs as: uid, gid and (when switching) the shared group. */
-  private record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
-    /** setpriv's arguments that become this identity, ending with "--". */
-    List<String> setpriv(Path setpriv) {
+  record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
+    /**
+     * The command that becomes this identity (real, effective and saved uid and gid; supplementary
+     * groups the shared group only, or none when it is the gid) and execs the rest of the line.
+     * Either program exits non-zero without running the rest when any step fails.
+     */
+    List<String> become(Path setpriv, boolean chroot) {
+      if (chroot) {
+        return List.of(
+            CHROOT.toString(),
+            "--userspec=+" + uid + ":+" + gid,
+            "--groups=" + (gid == sharedGid ? "" : "+" + sharedGid),
+            "--skip-chdir",
+            "/");
+      }
       return List.of(
           setpriv.toString(),
           "--reuid=" + uid,
@@ -83,6 +111,8 @@ final class BubblewrapSandbox implements Sandbox {
     this.gid = gid;
     this.switchUser = switchUser;
     this.limitsByExec = switchUser && !RlimitLaunch.hasCapability(RlimitLaunch.CAP_SYS_RESOURCE);
+    this.chrootIds =
+        switchUser && RlimitLaunch.hasCapability(CAP_SYS_CHROOT) && Files.isExecutable(CHROOT);
   }
 
   /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
@@ -226,7 +256,7 @@ final class BubblewrapSandbox implements Sandbox {
           BwrapArgv.build(
               spec, id.switchUser() ? id.uid() : Libc.geteuid(), id.gid(), childFds, toClose));
       if (id.switchUser()) {
-        argv.addAll(0, id.setpriv(options.setpriv()));
+        argv.addAll(0, id.become(options.setpriv(), chrootIds));
       }
       boolean execLimits =
           limitsByExec
@@ -355,7 +385,7 @@ final class BubblewrapSandbox implements Sandbox {
   }
 
   private void applyLimitsAsSandboxUser(int pid, SandboxSpec spec, Identity id) throws IOException {
-    List<String> argv = new ArrayList<>(id.setpriv(options.setpriv()));
+    List<String> argv = new ArrayList<>(id.become(options.setpriv(), chrootIds));
     argv.addAll(List.of(options.prlimit().toString(), "--pid", String.valueOf(pid)));
     argv.addAll(RlimitLaunch.prlimitOptions(spec.limits()));
     int devNull = Libc.open("/dev/null", Libc.O_RDONLY, 0);

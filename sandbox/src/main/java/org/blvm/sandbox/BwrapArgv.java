@@ -2,6 +2,7 @@ package org.blvm.sandbox;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -39,6 +40,9 @@ final class BwrapArgv {
   /** The host's library directories, bound read-only into every sandbox. */
   private static final List<String> SYSTEM_LIBRARIES =
       List.of("/usr/lib", "/usr/lib64", "/usr/lib32");
+
+  /** At most this many links in a system library directory recreated instead of bound. */
+  static final int MAX_LINKS_ONLY = 16;
 
   private BwrapArgv() {}
 
@@ -81,13 +85,30 @@ final class BwrapArgv {
         a.addAll(List.of("--ro-bind", top, top));
       }
     }
+    List<String> bound = new ArrayList<>();
     for (String dir : SYSTEM_LIBRARIES) {
-      if (Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
-        a.addAll(List.of("--ro-bind", dir, dir));
+      Path d = Path.of(dir);
+      if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+        List<String[]> links = linksOnly(d);
+        if (links == null) {
+          a.addAll(List.of("--ro-bind", dir, dir));
+          bound.add(dir);
+        } else {
+          // a directory of symbolic links only (Debian's /usr/lib64: the dynamic linker's name)
+          // is recreated inside, link by link, instead of being mounted
+          for (String[] l : links) {
+            a.addAll(List.of("--symlink", l[1], l[0]));
+          }
+        }
       }
     }
+    // small files copied into the sandbox's root, which is made read-only before the program
+    // runs: no mount each, unlike a bind
     for (String f : List.of("/etc/ld.so.cache", "/etc/localtime")) {
-      a.addAll(List.of("--ro-bind-try", f, f));
+      int fd = fileFd(f, childFds, toClose);
+      if (fd >= 0) {
+        a.addAll(List.of("--perms", "0444", "--file", "" + fd, f));
+      }
     }
     if (spec.runtime() == SandboxSpec.Runtime.JAVA) {
       Path home = spec.executable().toRealPath().getParent().getParent();
@@ -103,10 +124,19 @@ final class BwrapArgv {
     String passwd = "blvm:x:" + uid + ":" + gid + ":blvm module:/nonexistent:/usr/sbin/nologin\n";
     a.addAll(
         List.of(
-            "--ro-bind-data", "" + dataFd("blvm-etc", passwd, childFds, toClose), "/etc/passwd"));
+            "--perms",
+            "0444",
+            "--file",
+            "" + dataFd("blvm-etc", passwd, childFds, toClose),
+            "/etc/passwd"));
     String group = "blvm:x:" + gid + ":\n";
     a.addAll(
-        List.of("--ro-bind-data", "" + dataFd("blvm-etc", group, childFds, toClose), "/etc/group"));
+        List.of(
+            "--perms",
+            "0444",
+            "--file",
+            "" + dataFd("blvm-etc", group, childFds, toClose),
+            "/etc/group"));
     a.addAll(
         List.of(
             "--proc",
@@ -121,7 +151,7 @@ final class BwrapArgv {
     // descriptors; a path already inside the system directories bound above needs no bind of its
     // own
     for (Path p : spec.readOnly()) {
-      if (!underSystemBind(p)) {
+      if (!underSystemBind(p, bound)) {
         a.addAll(
             List.of("--ro-bind-fd", String.valueOf(pathFd(p, childFds, toClose)), p.toString()));
       }
@@ -148,14 +178,55 @@ final class BwrapArgv {
     return a;
   }
 
-  /** Whether {@code p} lies inside a directory every sandbox binds anyway. */
-  private static boolean underSystemBind(Path p) {
-    for (String dir : SYSTEM_LIBRARIES) {
-      if (p.startsWith(dir) && Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
+  /** Whether {@code p} lies inside one of the system directories {@code bound} read-only. */
+  private static boolean underSystemBind(Path p, List<String> bound) {
+    for (String dir : bound) {
+      if (p.startsWith(dir)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * The entries of {@code dir} as (path, link target) pairs when it holds symbolic links only, at
+   * most {@link #MAX_LINKS_ONLY}; null when it holds anything else, more, or cannot be read (then
+   * it is bound as it is). Read at every launch: a package that adds a library there is seen at the
+   * next one.
+   */
+  static List<String[]> linksOnly(Path dir) {
+    List<String[]> links = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path e : ds) {
+        if (links.size() >= MAX_LINKS_ONLY || !Files.isSymbolicLink(e)) {
+          return null;
+        }
+        links.add(new String[] {e.toString(), Files.readSymbolicLink(e).toString()});
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return links.isEmpty() ? null : links;
+  }
+
+  /**
+   * A descriptor of the host file {@code path} (links followed, as a bind would) for bwrap to copy;
+   * -1 when it does not exist.
+   */
+  private static int fileFd(String path, List<Integer> childFds, List<Integer> toClose)
+      throws NativeException {
+    int fd;
+    try {
+      fd = Libc.open(path, Libc.O_RDONLY, 0);
+    } catch (NativeException e) {
+      if (e.errno() == Libc.ENOENT) {
+        return -1;
+      }
+      throw e;
+    }
+    toClose.add(fd);
+    childFds.add(fd);
+    return childFds.size() - 1;
   }
 
   /** A memfd holding {@code content}, passed to bwrap; returns its number in bwrap. */

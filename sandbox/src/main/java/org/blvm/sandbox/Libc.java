@@ -35,6 +35,7 @@ final class Libc {
   static final int WNOHANG = 1;
   static final int SIGKILL = 9;
   static final int SIGTERM = 15;
+  static final int ENOENT = 2;
   static final int EINTR = 4;
   static final int ECHILD = 10;
 

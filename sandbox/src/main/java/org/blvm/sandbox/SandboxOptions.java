@@ -9,7 +9,9 @@ import java.util.Objects;
  * Host-side settings of the sandbox.
  *
  * @param bwrap absolute path of bubblewrap
- * @param setpriv absolute path of util-linux setpriv (used only when the loader runs as root)
+ * @param setpriv absolute path of util-linux setpriv (used only when the loader runs as root and
+ *     cannot use coreutils {@code /usr/sbin/chroot} for the identity change: without {@code
+ *     CAP_SYS_CHROOT}, or where it is missing)
  * @param prlimit absolute path of util-linux prlimit (used only when the loader runs as root
  *     without CAP_SYS_RESOURCE: it sets the limits as the sandbox user)
  * @param user the unprivileged host user of a root loader's sandboxes (null: the loader's own uid,

@@ -266,6 +266,9 @@ class SandboxAttackIT {
                 "w:" + bin.resolve("replaced"),
                 "w:/usr/lib/evil",
                 "w:/evil",
+                "r:/etc/ld.so.cache",
+                "w:/etc/passwd",
+                "w:/etc/ld.so.cache",
                 "w:/tmp/scratch"));
     assertTrue(o.contains("read /etc/shadow " + ENOENT), o);
     // /etc holds only what the sandbox synthesised or bound (no shadow, passwd is the synthetic
@@ -282,6 +285,11 @@ class SandboxAttackIT {
     assertFalse(o.contains("write " + bin.resolve("replaced") + " ok"), o);
     assertFalse(o.contains("write /usr/lib/evil ok"), o);
     assertTrue(o.contains("write /evil 30"), "the sandbox root is read-only (EROFS)\n" + o);
+    // /etc's files are copies in that root (no bind each): readable, never writable, not even by
+    // the sandbox's uid, which owns them
+    assertTrue(o.contains("read /etc/ld.so.cache ok"), o);
+    assertTrue(o.contains("write /etc/passwd 30"), o);
+    assertTrue(o.contains("write /etc/ld.so.cache 30"), o);
     assertTrue(Files.exists(data.resolve("mine")));
     assertFalse(Files.exists(tmp.resolve("data/escape")));
     assertFalse(
