@@ -234,10 +234,17 @@ public final class Governance {
     deliverer.wake();
   }
 
-  /** A new config: the own settings apply from the next attempt on, a new target at once. */
+  /**
+   * A new config: the own settings apply from the next attempt on (none without this module's table
+   * {@code modules.<id>}), a new target at once.
+   */
   private void onConfig(JsonNode own, JsonNode visible) {
     ModuleClient c = client.join();
+    String id = c.context().moduleId();
     try {
+      if (!visible.path("modules").path(id).isObject()) {
+        throw new GovernanceConfig.InvalidConfigException("no table modules." + id);
+      }
       GovernanceConfig next = GovernanceConfig.read(own);
       if (!next.equals(config)) {
         config = next;

@@ -278,6 +278,33 @@ class GovernanceModuleTest {
   }
 
   @Test
+  void reloadWithoutItsTable_orWithAnOverlongNumber_refused_theLastGoodSettingsKept()
+      throws Exception {
+    try (ModuleRun run = delivering("no-table", "/t", 0)) {
+      run.configLoaded(governance, own(2));
+      run.awaitLog("config applied: status every 2 blocks");
+      run.configLoadedJson("{\"governance\":" + governance + "}");
+      String refused = run.awaitLog("no table modules.");
+      assertEquals(
+          "ERROR config refused, keeping the last good one: no table modules." + ModuleRun.ID,
+          refused);
+      run.configLoaded(governance, "{\"status_every_blocks\":18446744073709551618}");
+      assertLine(
+          run.awaitLog("status_every_blocks must be an integer"),
+          "ERROR config refused, keeping the last good one: ",
+          "found 18446744073709551618");
+      // still every 2 blocks, still delivering to the same URL
+      run.newBlock(4);
+      run.governanceEvent("econ-1", "x");
+      Poll.until(() -> received.size() == 2, WAIT, "both delivered");
+      assertEquals(List.of("/t", "/t"), received.stream().map(Received::path).toList());
+      assertEquals("status", received.get(0).body().path("type").asText());
+      assertEquals(1, run.count("config applied"), run.logs.toString());
+      assertEquals(0, run.stop());
+    }
+  }
+
+  @Test
   void statusEveryBlocks_ofAReload_appliesFromTheNextBlock() throws Exception {
     try (ModuleRun run = delivering("status", "/s", 5)) {
       run.newBlock(5); // a status
