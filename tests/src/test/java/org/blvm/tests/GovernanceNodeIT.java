@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GovernanceNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CAPS =
+  static final String CAPS =
       "\"subscribe_events\", \"read_blockchain\", \"read_network\", \"read_config\","
           + " \"network_connect\", \"publish_events\"";
   private static final Pattern QUEUED =
