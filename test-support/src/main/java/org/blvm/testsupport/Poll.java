@@ -12,6 +12,27 @@ public final class Poll {
 
   private Poll() {}
 
+  /** A condition that may throw: for {@link #holds}. */
+  @FunctionalInterface
+  public interface Check {
+    boolean test() throws Exception;
+  }
+
+  /**
+   * {@code c} as a condition for {@link #until}: false while it throws an exception (a log not
+   * written yet, a status call the node is not ready to answer), so only the deadline ends the
+   * wait.
+   */
+  public static BooleanSupplier holds(Check c) {
+    return () -> {
+      try {
+        return c.test();
+      } catch (Exception e) {
+        return false;
+      }
+    };
+  }
+
   /**
    * Returns as soon as {@code condition} holds.
    *

@@ -30,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -55,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GovernanceNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CAPS =
+  static final String CAPS =
       "\"subscribe_events\", \"read_blockchain\", \"read_network\", \"read_config\","
           + " \"network_connect\", \"publish_events\"";
   private static final Pattern QUEUED =
@@ -283,7 +282,7 @@ class GovernanceNodeIT {
         new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
         first.releaseHeld();
         Poll.until(
-            holds(
+            Poll.holds(
                 () -> {
                   JsonNode s = status(node, "blvm-governance");
                   return s.get("state").asText().equals("STARTED") && s.get("pid").asLong() != pid;
@@ -359,22 +358,6 @@ class GovernanceNodeIT {
         assertTrue(again.signatureValid(), again.toString());
       }
     }
-  }
-
-  /** A condition that may throw; an exception counts as "not yet". */
-  @FunctionalInterface
-  interface Check {
-    boolean test() throws Exception;
-  }
-
-  private static BooleanSupplier holds(Check c) {
-    return () -> {
-      try {
-        return c.test();
-      } catch (Exception e) {
-        return false;
-      }
-    };
   }
 
   private static JsonNode status(NodeProcess node, String module) throws Exception {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.blvm.testsupport.Poll;
@@ -180,13 +179,13 @@ class MeshNodeIT {
                   && l.contains("NOT_CAPABLE (network_connect)"),
           "mesh-narrow is refused net_connect with NOT_CAPABLE");
       Poll.until(
-          holds(() -> deniedConnects(nodeA, "mesh-narrow") >= 2),
+          Poll.holds(() -> deniedConnects(nodeA, "mesh-narrow") >= 2),
           Duration.ofSeconds(60),
           "mesh-narrow tries again after its backoff and is denied again");
 
       // the copy without read_network: its subscriptions are refused, it cannot start
       Poll.until(
-          holds(
+          Poll.holds(
               () -> {
                 NodeProcess.Cli logs = nodeA.loader("logs", "mesh-blind");
                 return logs.out().contains("NOT_CAPABLE") && logs.out().contains("read_network");
@@ -194,7 +193,7 @@ class MeshNodeIT {
           Duration.ofSeconds(60),
           "mesh-blind is refused its PeerConnected subscription naming read_network");
       Poll.until(
-          holds(() -> status(nodeA, "mesh-blind").get("state").asText().equals("FAILED")),
+          Poll.holds(() -> status(nodeA, "mesh-blind").get("state").asText().equals("FAILED")),
           Duration.ofSeconds(60),
           "mesh-blind does not start");
 
@@ -337,21 +336,6 @@ class MeshNodeIT {
         + ", ttl = "
         + ttl
         + " } }";
-  }
-
-  private interface Check {
-    boolean test() throws Exception;
-  }
-
-  /** {@code c} as a condition to poll, false while it throws. */
-  private static BooleanSupplier holds(Check c) {
-    return () -> {
-      try {
-        return c.test();
-      } catch (Exception e) {
-        return false;
-      }
-    };
   }
 
   /** How many {@code net_connect} calls of {@code module} the node's audit log records denied. */

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StratumNodeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CAPS =
+  static final String CAPS =
       "\"read_chain_state\", \"read_blockchain\", \"submit_block\", \"subscribe_events\","
           + " \"publish_events\", \"network_listen\"";
 

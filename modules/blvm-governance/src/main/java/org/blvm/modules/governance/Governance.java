@@ -56,6 +56,10 @@ public final class Governance {
   private final SecureRandom random = new SecureRandom();
   private final Clock clock;
   private volatile GovernanceConfig config;
+
+  /** The config read at start: its {@code max_outbox} and backoff stay in force until a restart. */
+  private volatile GovernanceConfig started;
+
   private Deliverer deliverer;
 
   /** The TLS factory for one {@code ca_pem}, built once. */
@@ -107,6 +111,7 @@ public final class Governance {
     }
     try {
       config = GovernanceConfig.read(c.config());
+      started = config;
     } catch (GovernanceConfig.InvalidConfigException e) {
       c.log(Message.LogLevel.ERROR, "invalid config: " + e.getMessage());
       c.close();
@@ -234,16 +239,24 @@ public final class Governance {
     deliverer.wake();
   }
 
-  /** A new config: the own settings apply from the next attempt on, a new target at once. */
+  /**
+   * A new config: the own settings apply from the next attempt on (none without this module's table
+   * {@code modules.<id>}), a new target at once.
+   */
   private void onConfig(JsonNode own, JsonNode visible) {
     ModuleClient c = client.join();
+    String id = c.context().moduleId();
     try {
+      if (!visible.path("modules").path(id).isObject()) {
+        throw new GovernanceConfig.InvalidConfigException("no table modules." + id);
+      }
       GovernanceConfig next = GovernanceConfig.read(own);
       if (!next.equals(config)) {
         config = next;
         c.log(
             Message.LogLevel.INFO,
             "config applied: status every " + next.statusEveryBlocks() + " blocks");
+        atNextStart(c, next);
       }
     } catch (GovernanceConfig.InvalidConfigException e) {
       c.log(Message.LogLevel.ERROR, "config refused, keeping the last good one: " + e.getMessage());
@@ -259,6 +272,34 @@ public final class Governance {
       target.set(Optional.empty());
       c.log(Message.LogLevel.ERROR, "not delivering: " + e.getMessage());
     }
+  }
+
+  /**
+   * Warns when a reload changes what applies only at the next start (the outbox's bound, backoff).
+   */
+  private void atNextStart(ModuleClient c, GovernanceConfig next) {
+    GovernanceConfig now = started;
+    if (now == null
+        || (next.maxOutbox() == now.maxOutbox()
+            && next.backoffInitial().equals(now.backoffInitial())
+            && next.backoffMax().equals(now.backoffMax()))) {
+      return;
+    }
+    c.log(
+        Message.LogLevel.WARN,
+        "max_outbox "
+            + next.maxOutbox()
+            + " and backoff "
+            + next.backoffInitial().toMillis()
+            + ".."
+            + next.backoffMax().toMillis()
+            + " ms apply at the next start of the module; in use until then: max_outbox "
+            + now.maxOutbox()
+            + ", backoff "
+            + now.backoffInitial().toMillis()
+            + ".."
+            + now.backoffMax().toMillis()
+            + " ms");
   }
 
   /** The URL without its query (which might carry a token), for logs and events. */

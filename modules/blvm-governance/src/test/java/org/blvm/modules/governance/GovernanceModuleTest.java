@@ -7,13 +7,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
@@ -51,10 +57,15 @@ class GovernanceModuleTest {
   /** One request the receiver got. */
   record Received(String path, JsonNode body) {}
 
+  private final List<java.io.Closeable> closeAfter = new CopyOnWriteArrayList<>();
+
   @AfterEach
-  void stopReceiver() {
+  void stopReceiver() throws Exception {
     if (server != null) {
       server.stop(0);
+    }
+    for (java.io.Closeable c : closeAfter) {
+      c.close();
     }
   }
 
@@ -274,6 +285,113 @@ class GovernanceModuleTest {
           List.of("status", "EconomicNodeRegistered"),
           received.stream().map(r -> r.body().path("type").asText()).toList());
       assertEquals(0, run.stop());
+    }
+  }
+
+  @Test
+  void reloadWithoutItsTable_orWithAnOverlongNumber_refused_theLastGoodSettingsKept()
+      throws Exception {
+    try (ModuleRun run = delivering("no-table", "/t", 0)) {
+      run.configLoaded(governance, own(2));
+      run.awaitLog("config applied: status every 2 blocks");
+      run.configLoadedJson("{\"governance\":" + governance + "}");
+      String refused = run.awaitLog("no table modules.");
+      assertEquals(
+          "ERROR config refused, keeping the last good one: no table modules." + ModuleRun.ID,
+          refused);
+      run.configLoaded(governance, "{\"status_every_blocks\":18446744073709551618}");
+      assertLine(
+          run.awaitLog("status_every_blocks must be an integer"),
+          "ERROR config refused, keeping the last good one: ",
+          "found 18446744073709551618");
+      // still every 2 blocks, still delivering to the same URL
+      run.newBlock(4);
+      run.governanceEvent("econ-1", "x");
+      Poll.until(() -> received.size() == 2, WAIT, "both delivered");
+      assertEquals(List.of("/t", "/t"), received.stream().map(Received::path).toList());
+      assertEquals("status", received.get(0).body().path("type").asText());
+      assertEquals(1, run.count("config applied"), run.logs.toString());
+      assertEquals(0, run.stop());
+    }
+  }
+
+  /** A receiver that accepts connections and never answers; returns its URL. */
+  private String stalledReceiver() throws Exception {
+    ServerSocket stalled = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    closeAfter.add(stalled);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  closeAfter.add(stalled.accept());
+                }
+              } catch (java.io.IOException e) {
+                // closed at the end of the test
+              }
+            },
+            "stalled-receiver");
+    t.setDaemon(true);
+    t.start();
+    return "http://127.0.0.1:" + stalled.getLocalPort() + "/stalled";
+  }
+
+  private static Optional<Thread> thread(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(name))
+        .findFirst();
+  }
+
+  @Test
+  void deliveryHangingOnAStalledReceiver_holdsNoLock_reloadsAndEventsGoOn() throws Exception {
+    String hook = stalledReceiver();
+    String stalledGovernance = ModuleRun.governance(hook, "n1");
+    String own = "{\"status_every_blocks\":0,\"timeout_seconds\":300}";
+    try (ModuleRun run = ModuleRun.start(tmp, "stalled", own, clock, true)) {
+      run.configLoaded(stalledGovernance, own);
+      run.governanceEvent("econ-1", "x");
+      Poll.until(() -> run.connects.size() == 1, WAIT, "the delivery connects");
+      Thread delivery =
+          thread("blvm-governance-delivery").orElseThrow(() -> new AssertionError("no thread"));
+      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      Poll.until(
+          () -> {
+            ThreadInfo i = mx.getThreadInfo(new long[] {delivery.getId()}, true, true)[0];
+            return i != null
+                && Stream.of(i.getStackTrace())
+                    .anyMatch(f -> f.getClassName().equals(WebhookClient.class.getName()));
+          },
+          WAIT,
+          "the delivery thread waits for the receiver's answer");
+      ThreadInfo info = mx.getThreadInfo(new long[] {delivery.getId()}, true, true)[0];
+      assertEquals(List.of(), List.of(info.getLockedMonitors()), "monitors held while posting");
+      assertEquals(List.of(), List.of(info.getLockedSynchronizers()), "locks held while posting");
+
+      // while it hangs: a reload applies and events are queued
+      run.configLoaded(stalledGovernance, "{\"status_every_blocks\":3,\"timeout_seconds\":300}");
+      run.awaitLog("config applied: status every 3 blocks");
+      run.governanceEvent("econ-2", "y");
+      run.newBlock(3);
+      Poll.until(() -> run.count("INFO queued ") == 3, WAIT, "two more queued");
+      assertEquals(1, run.connects.size(), "still the one attempt: " + run.logs);
+      assertTrue(delivery.isAlive());
+    }
+  }
+
+  @Test
+  void timeoutSeconds_ofAReload_appliesToTheNextAttempt() throws Exception {
+    String hook = stalledReceiver();
+    try (ModuleRun run =
+        ModuleRun.start(
+            tmp, "timeout", "{\"status_every_blocks\":0,\"timeout_seconds\":300}", clock, true)) {
+      run.governanceEvent("econ-1", "x"); // queued; no [governance] yet: not sent
+      run.awaitLog("INFO queued ");
+      run.configLoaded(
+          ModuleRun.governance(hook, "n1"), "{\"status_every_blocks\":0,\"timeout_seconds\":1}");
+      String failed = run.awaitLog("attempt 1 of ");
+      assertTrue(failed.startsWith("WARN attempt 1 of "), failed);
+      assertTrue(failed.contains(" failed: "), failed);
+      assertEquals(1, run.connects.size(), run.logs.toString());
     }
   }
 

@@ -105,4 +105,48 @@ class GovernanceRestartTest {
       assertEquals(0, second.stop());
     }
   }
+
+  @Test
+  void maxOutbox_lowered_warnedAtTheReload_theOldestBeyondItDroppedAtTheNextStart()
+      throws Exception {
+    List<String> keys;
+    try (ModuleRun first = run("first", own(5, 10))) {
+      first.configLoaded(RECEIVER, own(2, 10));
+      assertEquals(
+          "WARN max_outbox 2 and backoff 10..10 ms apply at the next start of the module; in use"
+              + " until then: max_outbox 5, backoff 10..10 ms",
+          first.awaitLog("apply at the next start"));
+      for (int i = 1; i <= 4; i++) {
+        first.governanceEvent("econ-" + i, "x");
+      }
+      first.settle();
+      assertEquals(0, first.count("outbox full"), "still max_outbox 5: " + first.logs);
+      keys =
+          first.logs.stream()
+              .filter(l -> l.startsWith("INFO queued "))
+              .map(l -> l.split(" ")[2])
+              .toList();
+      assertEquals(4, keys.size(), first.logs.toString());
+      assertEquals(0, first.stop());
+    }
+
+    try (ModuleRun second = run("second", own(2, 10))) {
+      assertTrue(
+          second.awaitLog("running:").contains("2 notifications in the outbox"),
+          second.logs.toString());
+      assertEquals(
+          List.of(
+              "ERROR outbox holds more than max_outbox: dropped " + keys.get(0),
+              "ERROR outbox holds more than max_outbox: dropped " + keys.get(1)),
+          second.logs.stream().filter(l -> l.contains("more than max_outbox")).toList());
+      second.settle();
+      assertEquals(
+          List.of(),
+          second.publishedOn(Governance.FAILED).stream()
+              .filter(p -> p.path("final").asBoolean())
+              .toList(),
+          "a drop at start is not published");
+      assertEquals(0, second.stop());
+    }
+  }
 }

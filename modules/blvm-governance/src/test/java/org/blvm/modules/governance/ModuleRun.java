@@ -201,8 +201,12 @@ final class ModuleRun implements AutoCloseable {
 
   /** A reload: the node config's {@code [governance]} and the module's own section. */
   void configLoaded(String governance, String ownConfig) throws Exception {
-    String json =
-        "{\"governance\":" + governance + ",\"modules\":{\"" + ID + "\":" + ownConfig + "}}";
+    configLoadedJson(
+        "{\"governance\":" + governance + ",\"modules\":{\"" + ID + "\":" + ownConfig + "}}");
+  }
+
+  /** A reload whose visible config is {@code json}, whatever it holds. */
+  void configLoadedJson(String json) throws Exception {
     node.send(
         new Message.Event(
             seq.getAndIncrement(),

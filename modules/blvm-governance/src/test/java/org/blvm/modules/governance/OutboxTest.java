@@ -1,5 +1,6 @@
 package org.blvm.modules.governance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -121,6 +122,49 @@ class OutboxTest {
     assertEquals(3, smaller.size());
     assertEquals("k3", smaller.head().orElseThrow().key());
     assertEquals(2, smaller.problems().size());
+  }
+
+  @Test
+  void add_oneFileEachInTheDocumentedLayout_noTemporaryLeft_removeDeletesOnlyItsFile()
+      throws Exception {
+    Outbox o = Outbox.open(dir(), 10);
+    o.add("gov-1", "EconomicNodeVeto", "{\"a\":\"é\"}");
+    o.add("gov-2", "status", "{}");
+
+    assertEquals(List.of("00000000000000000001.msg", "00000000000000000002.msg"), files());
+    byte[] content = "gov-1\nEconomicNodeVeto\n{\"a\":\"é\"}".getBytes(StandardCharsets.UTF_8);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(content);
+    String header = "v1 " + String.format("%08x", crc.getValue()) + " " + content.length + "\n";
+    byte[] expected = new byte[header.length() + content.length];
+    System.arraycopy(header.getBytes(StandardCharsets.US_ASCII), 0, expected, 0, header.length());
+    System.arraycopy(content, 0, expected, header.length(), content.length);
+    assertArrayEquals(expected, Files.readAllBytes(dir().resolve("00000000000000000001.msg")));
+
+    o.remove(o.head().orElseThrow());
+    assertEquals(List.of("00000000000000000002.msg"), files());
+  }
+
+  @Test
+  void open_wholeTemporaryFileOfACrashBeforeItsRename_deletedNeverDelivered() throws Exception {
+    Outbox o = Outbox.open(dir(), 10);
+    o.add("gov-kept", "status", "{}");
+    // a crash after writing and forcing the temporary file, before the rename: a file that would
+    // check out under its final name, and a half-written one
+    Outbox other = Outbox.open(tmp.resolve("elsewhere"), 10);
+    other.add("gov-a", "status", "{}");
+    other.add("gov-unrenamed", "status", "{\"never\":true}");
+    Files.copy(
+        tmp.resolve("elsewhere").resolve(Outbox.fileName(2)),
+        dir().resolve(Outbox.fileName(2) + ".tmp"));
+    Files.writeString(dir().resolve(Outbox.fileName(3) + ".tmp"), "v1 0000");
+
+    Outbox again = Outbox.open(dir(), 10);
+    assertEquals(List.of(Outbox.fileName(1)), files());
+    assertEquals(List.of(), again.problems(), "leftover temporary files are not damage");
+    assertEquals(1, again.size());
+    again.remove(again.head().orElseThrow());
+    assertEquals(Optional.empty(), again.head(), "the temporary file's notification is not there");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package org.blvm.modules.lightning;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -30,13 +31,16 @@ public final class Lightning {
   private Ledger ledger;
   private WatcherThread watcher;
 
-  private Lightning() {}
+  Lightning() {}
 
   public static void main(String[] args) throws InterruptedException {
     System.exit(new Lightning().run(args));
   }
 
-  private int run(String[] args) throws InterruptedException {
+  /**
+   * Connects to the node named by {@code args}, watches until the node stops it; the exit status.
+   */
+  int run(String[] args) throws InterruptedException {
     watcher = new WatcherThread(this::catchUp, () -> ledger.flush(), this::failed);
     // The ledger needs the data directory, known once connected; the handlers hand their work to
     // the watcher thread, which begins (with a catch-up) once the ledger exists.
@@ -50,7 +54,7 @@ public final class Lightning {
                 EventType.EventsDropped,
                 EventPayloads.EventsDropped.class,
                 (e, d) -> watcher.resync())
-            .onConfig((own, visible, changed) -> onConfig(own));
+            .onConfig((own, visible, changed) -> onConfig(own, visible));
     provider.register(builder, watcher);
     ModuleClient c;
     try {
@@ -115,9 +119,19 @@ public final class Lightning {
     }
   }
 
-  /** A new own config: applied from the next evaluation on; an invalid one is refused. */
-  private void onConfig(com.fasterxml.jackson.databind.JsonNode own) {
+  /**
+   * A new own config: applied from the next evaluation on; an invalid one, or a {@code
+   * ConfigLoaded} without this module's table ({@code modules.<id>}), is refused.
+   */
+  private void onConfig(JsonNode own, JsonNode visible) {
     ModuleClient c = client.join();
+    String id = c.context().moduleId();
+    if (!visible.path("modules").path(id).isObject()) {
+      c.log(
+          Message.LogLevel.ERROR,
+          "config refused, keeping the last good one: no table modules." + id);
+      return;
+    }
     try {
       LightningConfig next = LightningConfig.read(own);
       if (!next.equals(config)) {

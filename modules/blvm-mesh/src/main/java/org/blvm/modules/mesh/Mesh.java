@@ -103,7 +103,7 @@ public final class Mesh implements MeshNode.Host {
                   EventType.MessageReceived,
                   EventPayloads.MessageReceived.class,
                   (e, m) -> p2p.onMessage(m))
-              .onConfig((own, visible, changed) -> onConfig(own))
+              .onConfig((own, visible, changed) -> onConfig(own, visible))
               .connect();
     } catch (ModuleConnectException e) {
       System.err.println("blvm-mesh: cannot connect (" + e.reason() + "): " + e.getMessage());
@@ -268,13 +268,21 @@ public final class Mesh implements MeshNode.Host {
 
   /**
    * A new own config: peers, max_links, delivery and intervals apply now; node_id and listen at the
-   * next start.
+   * next start. {@code visible} is the whole visible config: one without this module's table
+   * ({@code modules.<id>}) changes nothing and is logged.
    */
-  void onConfig(JsonNode own) {
+  void onConfig(JsonNode own, JsonNode visible) {
     MeshConfig now = config;
     ModuleClient c = client;
     if (now == null || c == null) {
       return; // the first ConfigLoaded, before the start read the same config
+    }
+    String id = c.context().moduleId();
+    if (!visible.path("modules").path(id).isObject()) {
+      c.log(
+          Message.LogLevel.ERROR,
+          "config refused, keeping the last good one: no table modules." + id);
+      return;
     }
     try {
       MeshConfig next = MeshConfig.read(own);

@@ -38,6 +38,35 @@ class MeshReloadTest {
   }
 
   @Test
+  void reloadWithoutItsTable_orWithWronglyTypedValues_refused_theLastGoodConfigKept()
+      throws Exception {
+    try (RunningMesh m = RunningMesh.start(config(",\"max_links\":1"), dir)) {
+      m.reloadVisible("{\"network\":{\"port\":8333}}");
+      m.reloadVisible("{\"modules\":{\"blvm-mesh\":\"max_links = 2\"}}");
+      m.reload(config(",\"max_links\":\"2\""));
+      m.reload(config(",\"peers\":\"127.0.0.1:7011\",\"max_links\":4294967298"));
+
+      assertTrue(
+          m.client.logged(
+              Message.LogLevel.ERROR,
+              "config refused, keeping the last good one: no table modules.blvm-mesh"),
+          m.client.logs::toString);
+      assertTrue(
+          m.client.logged(
+              Message.LogLevel.ERROR, "max_links must be an integer from 1 to 64, found \"2\""),
+          m.client.logs::toString);
+      assertTrue(
+          m.client.logged(
+              Message.LogLevel.ERROR,
+              "peers must be an array of \"host:port\"; max_links must be an integer from 1 to 64, found 4294967298"),
+          m.client.logs::toString);
+      assertFalse(
+          m.client.logged(Message.LogLevel.INFO, "config applied"), m.client.logs::toString);
+      assertOneLinkAtMost(m, "max_links 1 kept");
+    }
+  }
+
+  @Test
   void maxLinks_lowered_aLinkOverTheNewLimitIsClosed() throws Exception {
     try (RunningMesh m = RunningMesh.start(config(""), dir)) {
       m.reload(config(",\"max_links\":1"));

@@ -51,7 +51,18 @@ final class RunningMesh implements AutoCloseable {
 
   /** A ConfigLoaded carrying {@code configJson} as the module's own config. */
   void reload(String configJson) throws IOException {
-    mesh.onConfig(FakeClient.json(configJson));
+    JsonNode own = FakeClient.json(configJson);
+    mesh.onConfig(own, FakeClient.json("{\"modules\":{\"blvm-mesh\":" + own + "}}"));
+  }
+
+  /**
+   * A ConfigLoaded whose visible config is {@code visibleJson}: the SDK hands the module its last
+   * own config when {@code visibleJson} has none.
+   */
+  void reloadVisible(String visibleJson) throws IOException {
+    JsonNode visible = FakeClient.json(visibleJson);
+    JsonNode own = visible.path("modules").path("blvm-mesh");
+    mesh.onConfig(own.isObject() ? own : client.config(), visible);
   }
 
   /** {@code route_packet} as module {@code mesh-sender} calls it. */

@@ -61,7 +61,7 @@ public final class Stratum {
                   EventType.EventsDropped,
                   EventPayloads.EventsDropped.class,
                   (e, d) -> refresh("events dropped"))
-              .onConfig((own, visible, changed) -> onConfig(own))
+              .onConfig((own, visible, changed) -> onConfig(own, visible))
               .connect();
     } catch (ModuleConnectException e) {
       System.err.println("blvm-stratum-v2: cannot connect (" + e.reason() + "): " + e.getMessage());
@@ -136,10 +136,19 @@ public final class Stratum {
     }
   }
 
-  /** A new own config: applied to connections and channels opened from now on. */
-  private void onConfig(JsonNode own) {
+  /**
+   * A new own config: applied to connections and channels opened from now on. A {@code
+   * ConfigLoaded} without this module's table ({@code modules.<id>}) changes nothing and is warned.
+   */
+  private void onConfig(JsonNode own, JsonNode visible) {
     Pool p = pool;
-    if (p == null) {
+    ModuleClient c = client;
+    if (p == null || c == null) {
+      return;
+    }
+    String id = c.context().moduleId();
+    if (!visible.path("modules").path(id).isObject()) {
+      log(false, "config refused, keeping the last good one: no table modules." + id);
       return;
     }
     try {

@@ -78,7 +78,10 @@ record StratumConfig(String listen, int maxConnections, int maxChannels, int sha
     if (v == null) {
       return dflt;
     }
-    if (!v.isIntegralNumber() || v.longValue() < min || v.longValue() > max) {
+    if (!v.isIntegralNumber()
+        || !v.canConvertToLong()
+        || v.longValue() < min
+        || v.longValue() > max) {
       problems.add(
           key
               + " must be an integer from "

@@ -213,6 +213,69 @@ class MinerSessionTest extends PoolTestCase {
   }
 
   /** {@code b} gets its share accepted and the pool's next job. */
+  /**
+   * A Noise initiator's first message (its 64-byte ephemeral key) read as a frame header: a key
+   * whose length bytes announce more than the limit, and one that reads as a whole frame of another
+   * message type than SetupConnection. Either way the connection is closed: there is no handshake.
+   */
+  static Stream<byte[]> noiseFirstMessages() {
+    byte[] over = new byte[64];
+    java.util.Arrays.fill(over, (byte) 0x11);
+    byte[] notSetup = new byte[64];
+    java.util.Arrays.fill(notSetup, (byte) 0x5a);
+    notSetup[0] = 0;
+    notSetup[1] = 0;
+    notSetup[2] = 0x7f;
+    notSetup[3] = 58; // the rest of the key
+    notSetup[4] = 0;
+    notSetup[5] = 0;
+    return Stream.of(over, notSetup);
+  }
+
+  @ParameterizedTest
+  @MethodSource("noiseFirstMessages")
+  void noiseHandshake_notImplemented_connectionClosedWithItsWarning(byte[] key) throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner a = node.connect();
+    TestMiner b = node.miner("b");
+
+    a.sendRaw(key);
+
+    a.assertClosedByPool();
+    String log = node.awaitLog("miner 1 sent a malformed frame, connection closed: ");
+    assertTrue(
+        log.contains("over the limit of 4096")
+            || log.contains("the first message must be SetupConnection, found msg_type 0x7f"),
+        log);
+    assertOthersGoOn(b);
+  }
+
+  /** Job Declaration (1) and Template Distribution (2): sub-protocols this pool does not serve. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+  void otherSubProtocols_unsupportedProtocol_closed(int protocol) throws Exception {
+    TestMiner a = node.connect();
+
+    a.send(new Sv2Message.SetupConnection(protocol, 2, 2, 0, "h", 3333, "v", "hw", "fw", "d"));
+
+    assertEquals(new Sv2Message.SetupConnectionError(0, "unsupported-protocol"), a.receive());
+    a.assertClosedByPool();
+  }
+
+  @Test
+  void openExtendedMiningChannel_unsupportedExtendedChannel_connectionGoesOn() throws Exception {
+    node.pool().newTemplate("test");
+    TestMiner a = node.miner("a");
+    // request_id 7, user "x", nominal hash rate, max_target, min_extranonce_size 8
+    WireWriter w = new WireWriter().u32(7).str0255("x").f32(1f).u256(TestMiner.ANY_TARGET).u16(8);
+
+    a.send(new Frame(0, Sv2Message.OPEN_EXTENDED_MINING_CHANNEL, w.toBytes()));
+
+    assertEquals(
+        new Sv2Message.OpenMiningChannelError(7, "unsupported-extended-channel"), a.receive());
+    assertOthersGoOn(a);
+  }
+
   private void assertOthersGoOn(TestMiner b) throws Exception {
     TestMiner.Work w = b.work();
     b.shareAccepted(1);

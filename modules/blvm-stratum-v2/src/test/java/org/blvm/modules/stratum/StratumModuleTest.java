@@ -123,6 +123,34 @@ class StratumModuleTest {
   }
 
   @Test
+  void reloadWithoutItsTable_orWithWronglyTypedValues_refused_theLastGoodConfigKept()
+      throws Exception {
+    start(OWN);
+    TestMiner m = miner();
+    m.setUp();
+
+    event(
+        EventType.ConfigLoaded,
+        new EventPayloads.ConfigLoaded(List.of("network"), "{\"network\":{\"port\":8333}}"));
+    String refused = awaitLog("config refused, keeping the last good one: no table modules." + ID);
+    assertTrue(refused.startsWith("WARN "), refused);
+
+    // a number over 64 bits whose low bits would be 8, and a string where a number belongs
+    reload("{\"listen\":\"0.0.0.0:3333\",\"share_zero_bits\":18446744073709551624}");
+    awaitLog("share_zero_bits must be an integer from 0 to 64, found 18446744073709551624");
+    reload("{\"listen\":\"0.0.0.0:3333\",\"max_channels\":\"8\"}");
+    awaitLog("max_channels must be an integer from 1 to 64, found \"8\"");
+    reload("{\"listen\":3333}");
+    awaitLog("listen must be \"ip:port\"");
+
+    assertEquals(target(8), m.open(1, "a", TestMiner.ANY_TARGET).target());
+    drain();
+    assertTrue(
+        logs.stream().noneMatch(l -> l.contains("config applied") || l.contains("failed")),
+        logs::toString);
+  }
+
+  @Test
   void reloadWithAnotherListen_warned_theSocketKept_theRestApplied() throws Exception {
     start(OWN);
 

@@ -198,4 +198,33 @@ class Sv2CodecTest {
       }
     }
   }
+
+  /**
+   * docs/modules.md: a frame holds at most 4,096 bytes, and the largest message a miner sends of
+   * those this pool implements is under 1,300: SetupConnection with every string at its 255-byte
+   * bound (1 + 2 + 2 + 4 + 256 + 2 + 4 × 256).
+   */
+  @Test
+  void largestMinerMessages_atTheirBounds_underThe1300BytesTheDocsSay() throws Exception {
+    String s255 = "s".repeat(255);
+    Sv2Message setup =
+        new Sv2Message.SetupConnection(0, 2, 2, 0, s255, 3333, s255, s255, s255, s255);
+    Sv2Message open =
+        new Sv2Message.OpenStandardMiningChannel(
+            0xffffffffL, s255, 1f, BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE));
+    Sv2Message close = new Sv2Message.CloseChannel(0xffffffffL, s255);
+    Sv2Message share = new Sv2Message.SubmitSharesStandard(1, 2, 3, 4, 5, 6);
+
+    assertEquals(1291, setup.frame().payload().length);
+    assertEquals(296, open.frame().payload().length);
+    assertEquals(260, close.frame().payload().length);
+    assertEquals(24, share.frame().payload().length);
+    for (Sv2Message m : List.of(setup, open, close, share)) {
+      byte[] wire = m.frame().encode();
+      assertTrue(wire.length - Frame.HEADER_BYTES < 1300, m.getClass().getSimpleName());
+      Frame back =
+          Frame.read(new java.io.ByteArrayInputStream(wire), Frame.MAX_PAYLOAD).orElseThrow();
+      assertEquals(m, Sv2Message.decode(back).orElseThrow());
+    }
+  }
 }

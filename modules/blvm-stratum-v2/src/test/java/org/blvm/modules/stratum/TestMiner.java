@@ -73,6 +73,12 @@ final class TestMiner implements AutoCloseable {
     send(m.frame());
   }
 
+  /** Bytes as they are, framed or not. */
+  void sendRaw(byte[] bytes) throws IOException {
+    socket.getOutputStream().write(bytes);
+    socket.getOutputStream().flush();
+  }
+
   void send(Frame f) throws IOException {
     socket.getOutputStream().write(f.encode());
     socket.getOutputStream().flush();
