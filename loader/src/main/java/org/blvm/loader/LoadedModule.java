@@ -27,6 +27,9 @@ import org.blvm.protocol.SharedEvent;
 final class LoadedModule implements Session.Progress {
   private static final System.Logger LOG = System.getLogger("blvm.loader.module");
 
+  /** How long a stop waits for another thread still telling the listeners of the final state. */
+  static final long TOLD_WAIT_MS = 1000;
+
   /** What a module reports to whoever runs it (the manager). */
   interface Listener extends ModuleHost.Listener {
     /** The module failed while running; the restart rule applies. Never blocks. */
@@ -358,8 +361,9 @@ final class LoadedModule implements Session.Progress {
 
   /**
    * Graceful stop: ask with an invoke, wait the grace period, SIGTERM, wait, SIGKILL. Returns once
-   * the final state is set: STOPPED when the process ended, FAILED when it survived SIGKILL
-   * (logged). A second caller while a stop runs waits for that stop's final state (bounded).
+   * the final state is set and the state listeners were told of it: STOPPED when the process ended,
+   * FAILED when it survived SIGKILL (logged). A second caller while a stop runs waits for that
+   * stop's final state (bounded).
    */
   void stop(long graceMs) {
     stop(graceMs, null);
@@ -376,6 +380,12 @@ final class LoadedModule implements Session.Progress {
     LaunchedProcess p;
     synchronized (this) {
       p = process;
+    }
+    try {
+      // an earlier change (e.g. the reader's STARTED) reported before this stop's STOPPING
+      host.awaitTold(TOLD_WAIT_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     boolean asked =
         host.transition(
@@ -400,6 +410,12 @@ final class LoadedModule implements Session.Progress {
             ModuleState.FAILED,
             prefix + "pid " + p.pid() + " did not end after SIGKILL",
             ModuleState.STOPPING);
+      }
+      try {
+        // when the exit thread set the final state, its listeners may still be being told
+        host.awaitTold(TOLD_WAIT_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     } else if (p != null) {
       try {

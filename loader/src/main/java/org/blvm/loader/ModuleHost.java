@@ -1,6 +1,8 @@
 package org.blvm.loader;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -8,7 +10,9 @@ import java.util.concurrent.TimeUnit;
  * The state machine of one module launch: its {@link ModuleState}, why it got there, and the pid of
  * its process once launched. Every transition is checked against the states it may come from, and
  * reported to a {@link Listener} after the monitor is released. The monitor guards only these
- * fields and is never held across I/O or a call out.
+ * fields and is never held across I/O or a call out. A waiter ({@link #awaitState}, {@link
+ * #awaitLeft}, {@link #awaitTold}) returns only once the listener was told of the transitions made
+ * so far by other threads, so that what a caller does next is ordered after those reports.
  */
 final class ModuleHost {
   /** Told of every transition, on the thread that made it, with no lock held. */
@@ -29,6 +33,10 @@ final class ModuleHost {
 
   @GuardedBy("this")
   private OptionalLong pid = OptionalLong.empty();
+
+  /** The threads telling the listener of a transition right now (a thread once per call). */
+  @GuardedBy("this")
+  private final List<Thread> telling = new ArrayList<>();
 
   ModuleHost(String id, String version, Listener listener) {
     this.id = id;
@@ -76,16 +84,39 @@ final class ModuleHost {
         detail = why;
       }
       now = detail;
+      telling.add(Thread.currentThread());
       notifyAll();
     }
-    listener.stateChanged(this, old, to, now);
+    try {
+      listener.stateChanged(this, old, to, now);
+    } finally {
+      synchronized (this) {
+        telling.remove(Thread.currentThread());
+        notifyAll();
+      }
+    }
     return true;
   }
 
-  /** Waits until the state is {@code wanted}; false on timeout or when it ended elsewhere. */
+  /** Whether no thread but the caller is telling the listener of a transition. */
+  @GuardedBy("this")
+  private boolean toldByOthers() {
+    Thread me = Thread.currentThread();
+    for (Thread t : telling) {
+      if (t != me) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Waits until the state is {@code wanted} and the listener was told of it; false on timeout or
+   * when it ended elsewhere.
+   */
   synchronized boolean awaitState(ModuleState wanted, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (state != wanted) {
+    while (state != wanted || !toldByOthers()) {
       if (!state.isLive() && wanted.isLive()) {
         return false;
       }
@@ -98,10 +129,29 @@ final class ModuleHost {
     return true;
   }
 
-  /** Waits until the state is not {@code passing} any more; false on timeout. */
+  /**
+   * Waits until the state is not {@code passing} any more and the listener was told of the new one;
+   * false on timeout.
+   */
   synchronized boolean awaitLeft(ModuleState passing, long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (state == passing) {
+    while (state == passing || !toldByOthers()) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+    }
+    return true;
+  }
+
+  /**
+   * Waits until no other thread is telling the listener of a transition (e.g. the process-exit
+   * thread's STOPPED); false on timeout.
+   */
+  synchronized boolean awaitTold(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (!toldByOthers()) {
       long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
       if (left <= 0) {
         return false;

@@ -170,8 +170,9 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
-   * Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it. The
-   * running modules that require it are stopped first, and started again once it is STARTED again
+   * Stops a module gracefully (stop message, grace period, SIGTERM, SIGKILL) and waits for it (and
+   * for the state listeners to be told of its final state, whichever thread set it). The running
+   * modules that require it are stopped first, and started again once it is STARTED again
    * (docs/lifecycle.md, "Dependencies"); the same holds for {@link #restartModule}, {@link
    * #unloadModule} and {@link #upgradeModule}, and, after the fact, for a module that fails.
    */
@@ -230,7 +231,7 @@ public final class ModuleManager implements AutoCloseable {
   }
 
   /**
-   * Waits until the module reaches {@code state}.
+   * Waits until the module reaches {@code state} and the state listeners were told of it.
    *
    * @return false when the deadline passed or the module ended before reaching it
    */

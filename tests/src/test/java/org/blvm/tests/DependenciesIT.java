@@ -206,12 +206,35 @@ class DependenciesIT {
     }
   }
 
-  static void awaitStarted(ModuleManager m, String... ids) throws InterruptedException {
+  private void awaitStarted(ModuleManager m, String... ids) throws InterruptedException {
+    awaitStarted(m, changes, ids);
+  }
+
+  /**
+   * Waits until each of {@code ids} is STARTED and its last change in {@code changes} says so: the
+   * status shows a state as soon as it is set, the listener is told of it a moment later on the
+   * thread that set it.
+   */
+  static void awaitStarted(ModuleManager m, List<ModuleStateChange> changes, String... ids)
+      throws InterruptedException {
     for (String id : ids) {
       Poll.until(
-          () -> m.status(id).map(s -> s.state() == ModuleState.STARTED).orElse(false),
+          () ->
+              m.status(id).map(s -> s.state() == ModuleState.STARTED).orElse(false)
+                  && lastChange(changes, id) == ModuleState.STARTED,
           Duration.ofSeconds(90),
           id + " STARTED again");
     }
+  }
+
+  /** The state {@code module} last changed to in {@code changes}, or null. */
+  static ModuleState lastChange(List<ModuleStateChange> changes, String module) {
+    ModuleState last = null;
+    for (ModuleStateChange c : changes) {
+      if (c.module().equals(module)) {
+        last = c.to();
+      }
+    }
+    return last;
   }
 }

@@ -201,9 +201,11 @@ class DependencyCascadeIT {
           () ->
               List.of("mid", "leaf").stream()
                   .allMatch(
-                      id -> m.status(id).map(s -> s.state() == ModuleState.STOPPED).orElse(false)),
+                      id ->
+                          m.status(id).map(s -> s.state() == ModuleState.STOPPED).orElse(false)
+                              && DependenciesIT.lastChange(changes, id) == ModuleState.STOPPED),
           Duration.ofSeconds(30),
-          "mid and leaf stopped after base");
+          "mid and leaf stopped after base, and reported so");
       int baseStopping = when("base", ModuleState.STOPPING, mark);
       int leafStopped = when("leaf", ModuleState.STOPPED, mark);
       assertTrue(
@@ -275,7 +277,7 @@ class DependencyCascadeIT {
     }
   }
 
-  private static void awaitStarted(ModuleManager m, String... ids) throws InterruptedException {
-    DependenciesIT.awaitStarted(m, ids);
+  private void awaitStarted(ModuleManager m, String... ids) throws InterruptedException {
+    DependenciesIT.awaitStarted(m, changes, ids);
   }
 }

@@ -143,8 +143,8 @@ class FirstEndToEndIT {
       await(() -> count("steady") == 5, "steady receives all 5 blocks");
     }
     // The module's stderr went to its output log, not to the node's terminal.
-    String out = java.nio.file.Files.readString(tmp.resolve("run").resolve("crasher.out.log"));
-    assertTrue(out.contains("exit_after_blocks=2 reached"), out);
+    SandboxFixture.awaitLog(
+        tmp.resolve("run").resolve("crasher.out.log"), "exit_after_blocks=2 reached");
   }
 
   @Test

@@ -77,10 +77,15 @@ final class NodeProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Every line the node printed so far. */
+  /**
+   * Every whole line the node printed so far. A line still being written (no newline yet: a write
+   * crossing a page boundary can be read half done) is left out, so that a field at its end is
+   * never read cut short.
+   */
   List<String> lines() throws IOException {
-    return new ArrayList<>(
-        List.of(new String(Files.readAllBytes(log), StandardCharsets.UTF_8).split("\n")));
+    String text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+    int end = process.isAlive() ? text.lastIndexOf('\n') + 1 : text.length();
+    return new ArrayList<>(List.of(text.substring(0, end).split("\n")));
   }
 
   /** Waits until the node printed a line matching {@code p}; fails with the output otherwise. */

@@ -109,7 +109,7 @@ class SandboxColdStartIT {
     m.startModule(dir);
     String id = dir.getFileName().toString();
     assertTrue(
-        m.awaitState(id, ModuleState.INITIALIZED, Duration.ofSeconds(30))
+        m.awaitState(id, ModuleState.INITIALIZED, Duration.ofSeconds(60))
             || java.util.Set.of(ModuleState.SUBSCRIBED, ModuleState.STARTED)
                 .contains(m.status(id).orElseThrow().state()),
         "" + m.status(id));

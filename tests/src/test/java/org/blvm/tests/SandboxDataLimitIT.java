@@ -97,6 +97,14 @@ class SandboxDataLimitIT {
         Thread.sleep(20);
       }
       SandboxFixture.awaitLog(tmp.resolve("run/modest.out.log"), "fill wrote 2097152 errno 0");
+      // the line is printed once the files are written; the loader measures them at its next
+      // pass (every 200 ms), so the usage read right after the line can still be an older one
+      deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (m.dataUsage("modest").map(u -> u.bytes() < 2 << 20).orElse(true)) {
+        assertTrue(
+            System.nanoTime() < deadline, "modest's 2 MiB not measured: " + m.dataUsage("modest"));
+        Thread.sleep(20);
+      }
       DataUsage u = m.dataUsage("modest").orElseThrow();
       assertTrue(u.bytes() >= 2 << 20 && u.bytes() < 3 << 20, u.toString());
       assertEquals(8L << 20, u.limitBytes());

@@ -56,7 +56,9 @@ class SandboxOutputIT {
           why.contains("process exited with status 1; last output: bwrap: execvp")
               && why.contains("No such file or directory"),
           why);
-      String brokenLog = Files.readString(tmp.resolve("run/broken.out.log"));
+      // FAILED waits for the output and the exit line to be written only for a bounded time
+      String brokenLog =
+          SandboxFixture.awaitLog(tmp.resolve("run/broken.out.log"), " exited with status 1 ---\n");
       assertTrue(brokenLog.contains("bwrap: execvp"), brokenLog);
       assertTrue(brokenLog.contains(" exited with status 1 ---\n"), brokenLog);
 

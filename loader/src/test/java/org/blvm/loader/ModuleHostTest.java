@@ -1,0 +1,167 @@
+package org.blvm.loader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.blvm.testsupport.Poll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A waiter on a module's state returns only once the state listener was told of the transition it
+ * waited for, whichever thread made it; the thread telling the listener is not held up by itself.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ModuleHostTest {
+  private static final long WAIT_MS = 30_000;
+
+  /** A listener that holds the telling of {@code held} until released, then marks it told. */
+  private static final class HoldingListener implements ModuleHost.Listener {
+    final ModuleState held;
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicBoolean told = new AtomicBoolean();
+
+    HoldingListener(ModuleState held) {
+      this.held = held;
+    }
+
+    @Override
+    public void stateChanged(ModuleHost host, ModuleState from, ModuleState to, String detail) {
+      if (to != held) {
+        return;
+      }
+      entered.countDown();
+      try {
+        release.await(WAIT_MS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      told.set(true);
+    }
+  }
+
+  /** Runs {@code r} on a thread of its own, started now. */
+  private static Thread run(String name, Runnable r) {
+    Thread t = new Thread(r, "blvm-test-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Waits until {@code t} is in a timed wait (or ended), bounded. */
+  private static void awaitWaiting(Thread t) throws InterruptedException {
+    Poll.until(
+        () -> !t.isAlive() || t.getState() == Thread.State.TIMED_WAITING,
+        Duration.ofMillis(WAIT_MS),
+        t.getName() + " waits");
+  }
+
+  @Test
+  void awaitState_returnsOnlyOnceTheListenerWasToldOfTheState() throws Exception {
+    HoldingListener l = new HoldingListener(ModuleState.STARTED);
+    ModuleHost host = new ModuleHost("alpha", "1.0.0", l);
+    assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
+    Thread reader =
+        run("reader", () -> host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
+    assertTrue(l.entered.await(WAIT_MS, TimeUnit.MILLISECONDS), "the listener was called");
+    assertEquals(ModuleState.STARTED, host.state(), "the state is set before the listener runs");
+
+    AtomicReference<String> seen = new AtomicReference<>();
+    Thread waiter =
+        run(
+            "waiter",
+            () -> {
+              try {
+                boolean reached = host.awaitState(ModuleState.STARTED, WAIT_MS);
+                seen.set(reached + " told=" + l.told.get());
+              } catch (InterruptedException e) {
+                seen.set("interrupted");
+              }
+            });
+    awaitWaiting(waiter); // before the fix it returned at once, told=false
+    assertEquals(null, seen.get(), "returned while the listener was still being told");
+    l.release.countDown();
+    waiter.join(WAIT_MS);
+    reader.join(WAIT_MS);
+    assertEquals("true told=true", seen.get());
+  }
+
+  @Test
+  void awaitLeftAndAwaitTold_waitForTheExitThreadsReportOfTheFinalState() throws Exception {
+    HoldingListener l = new HoldingListener(ModuleState.STOPPED);
+    ModuleHost host = new ModuleHost("alpha", "1.0.0", l);
+    assertTrue(host.transition(ModuleState.STOPPING, "stop requested", ModuleState.LOADED));
+    // the process-exit thread sets the final state and tells the listener
+    Thread exit =
+        run("exit", () -> host.transition(ModuleState.STOPPED, "exited", ModuleState.STOPPING));
+    assertTrue(l.entered.await(WAIT_MS, TimeUnit.MILLISECONDS));
+    // the stopping caller's own attempt loses: the state is already STOPPED
+    assertTrue(!host.transition(ModuleState.STOPPED, "exited", ModuleState.STOPPING));
+
+    AtomicReference<String> left = new AtomicReference<>();
+    AtomicReference<String> told = new AtomicReference<>();
+    Thread a =
+        run(
+            "left",
+            () -> {
+              try {
+                left.set(host.awaitLeft(ModuleState.STOPPING, WAIT_MS) + " " + l.told.get());
+              } catch (InterruptedException e) {
+                left.set("interrupted");
+              }
+            });
+    Thread b =
+        run(
+            "told",
+            () -> {
+              try {
+                told.set(host.awaitTold(WAIT_MS) + " " + l.told.get());
+              } catch (InterruptedException e) {
+                told.set("interrupted");
+              }
+            });
+    awaitWaiting(a);
+    awaitWaiting(b);
+    assertEquals(null, left.get());
+    assertEquals(null, told.get());
+    l.release.countDown();
+    a.join(WAIT_MS);
+    b.join(WAIT_MS);
+    exit.join(WAIT_MS);
+    assertEquals("true true", left.get());
+    assertEquals("true true", told.get());
+  }
+
+  @Test
+  void aListenerWaitingOnItsOwnTransition_isNotHeldUpByItself() throws Exception {
+    AtomicReference<String> inside = new AtomicReference<>();
+    ModuleHost[] self = new ModuleHost[1];
+    ModuleHost host =
+        new ModuleHost(
+            "alpha",
+            "1.0.0",
+            (h, from, to, detail) -> {
+              if (to == ModuleState.STARTED) {
+                long t0 = System.nanoTime();
+                try {
+                  boolean reached = self[0].awaitState(ModuleState.STARTED, WAIT_MS);
+                  boolean quiet = self[0].awaitTold(WAIT_MS);
+                  long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                  inside.set(reached + " " + quiet + " " + (ms < WAIT_MS));
+                } catch (InterruptedException e) {
+                  inside.set("interrupted");
+                }
+              }
+            });
+    self[0] = host;
+    assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
+    assertTrue(host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
+    assertEquals("true true true", inside.get());
+  }
+}
