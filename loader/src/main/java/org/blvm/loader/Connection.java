@@ -318,7 +318,7 @@ final class Connection {
 
   private void readLoop() {
     try {
-      InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+      InputStream in = new BufferedInputStream(new SizedReads(socket.getInputStream()), 64 * 1024);
       while (isOpen()) {
         byte[] payload = Frames.read(in, codec.limits().maxFrameBytes());
         if (payload == null) {

@@ -135,28 +135,42 @@ final class ModuleConnection implements ConnectionListener, Endpoint.Gate {
     }
   }
 
+  /**
+   * Counts, dispatches and answers one request. A dispatch that is already complete (every NodeAPI
+   * method but {@code call_module}) is answered here on the connection's reader thread, without a
+   * completion stage; a later one is answered by the thread that completes it.
+   */
   @Override
   public void onRequest(Connection conn, Message.Request req) {
     session.countCall();
-    services
-        .dispatcher()
-        .dispatch(session, req)
-        .whenComplete(
-            (reply, err) -> {
-              if (err != null) {
-                LOG.log(System.Logger.Level.ERROR, "module " + id + ": dispatch failed", err);
-                reply =
-                    Reply.of(
-                        Message.Response.error(
-                            req.id(),
-                            ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
-              }
-              counters.call(req.method(), reply.isError() ? reply.response().error() : null);
-              conn.sendResponse(reply);
-              if (reply.afterSent() != null) {
-                reply.afterSent().run();
-              }
-            });
+    CompletableFuture<Reply> dispatched = services.dispatcher().dispatch(session, req);
+    if (dispatched.isDone() && !dispatched.isCompletedExceptionally()) {
+      answer(conn, req, dispatched.join());
+    } else {
+      dispatched.whenComplete(
+          (reply, err) -> answer(conn, req, err == null ? reply : failed(req, err)));
+    }
+  }
+
+  private Reply failed(Message.Request req, Throwable err) {
+    LOG.log(System.Logger.Level.ERROR, "module " + id + ": dispatch failed", err);
+    return Reply.of(
+        Message.Response.error(
+            req.id(), ErrorValue.of(ErrorCode.INTERNAL, "internal error in the node")));
+  }
+
+  /** Counts and sends {@code reply}; a failure is logged and leaves the connection as it is. */
+  private void answer(Connection conn, Message.Request req, Reply reply) {
+    try {
+      counters.call(req.method(), reply.isError() ? reply.response().error() : null);
+      conn.sendResponse(reply);
+      if (reply.afterSent() != null) {
+        reply.afterSent().run();
+      }
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.ERROR, "module " + id + ": answering " + req.method() + " failed", e);
+    }
   }
 
   @Override

@@ -25,8 +25,20 @@ import org.blvm.protocol.ProtocolException;
 final class IncomingFrames {
   private static final int INITIAL = 64 * 1024;
 
+  /** The fewest bytes a read asks for. */
+  static final int SMALL_READ = 4 * 1024;
+
   private final int maxFrameBytes;
   private byte[] buf = new byte[INITIAL];
+
+  /**
+   * Bytes the next read asks for: at most 64 KiB, and twice what the last read brought when that
+   * was less than it asked for (at least {@link #SMALL_READ}). The socket's stream copies as many
+   * bytes into the array as a read asks for, whatever arrived, so a lone answer of a few hundred
+   * bytes must not be read with a 64 KiB request; a read that fills its request (a burst, a large
+   * frame) raises the next one to 64 KiB.
+   */
+  private int readSize = SMALL_READ;
 
   /** Unparsed bytes are {@code buf[start, end)}. */
   private int start;
@@ -55,11 +67,11 @@ final class IncomingFrames {
    */
   int readFrom(ReadableByteChannel channel) throws IOException {
     makeRoom();
-    // at most 64 KiB per read: the JDK copies through a per-thread cached direct buffer of the
-    // requested size, which must not grow to the largest frame on every thread that reads
-    int n = channel.read(ByteBuffer.wrap(buf, end, Math.min(buf.length - end, INITIAL)));
+    int ask = Math.min(buf.length - end, readSize);
+    int n = channel.read(ByteBuffer.wrap(buf, end, ask));
     if (n > 0) {
       end += n;
+      readSize = n == ask ? INITIAL : Math.max(SMALL_READ, Math.min(INITIAL, 2 * n));
     }
     return n;
   }

@@ -189,4 +189,58 @@ final class IncomingFramesTest {
     assertEquals(true, fd1.valid());
     IncomingFrames.closeAll(new java.io.FileDescriptor[] {fd1});
   }
+
+  /**
+   * The socket's stream copies as many bytes as a read asks for: a lone small answer is read with a
+   * small request, a read that fills its request raises the next one to 64 KiB, and the request
+   * shrinks again after reads that bring little.
+   */
+  @Test
+  void readRequests_smallForSmallReads_64KiBWhileReadsFillThem() throws Exception {
+    List<Integer> asked = new ArrayList<>();
+    byte[] small = frame(150);
+    byte[] big = frame(200_000);
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    wire.write(small);
+    wire.write(big);
+    wire.write(small);
+    byte[] data = wire.toByteArray();
+    int[] chunks = {small.length, 4096, 65_536, 65_536, Integer.MAX_VALUE};
+    ReadableByteChannel ch =
+        new ReadableByteChannel() {
+          private int pos;
+          private int i;
+
+          @Override
+          public int read(ByteBuffer dst) {
+            asked.add(dst.remaining());
+            int n =
+                Math.min(
+                    dst.remaining(),
+                    Math.min(data.length - pos, chunks[Math.min(i++, chunks.length - 1)]));
+            if (n == 0) {
+              return -1;
+            }
+            dst.put(data, pos, n);
+            pos += n;
+            return n;
+          }
+
+          @Override
+          public boolean isOpen() {
+            return true;
+          }
+
+          @Override
+          public void close() {}
+        };
+    IncomingFrames in = new IncomingFrames(MAX);
+    List<byte[]> got = readAll(in, ch);
+    assertEquals(3, got.size());
+    assertEquals(IncomingFrames.SMALL_READ, asked.get(0), "first read: " + asked);
+    assertEquals(IncomingFrames.SMALL_READ, asked.get(1), "after a lone small frame: " + asked);
+    assertEquals(65_536, asked.get(2), "after a read that filled its request: " + asked);
+    assertEquals(65_536, asked.get(3), "while reads fill their requests: " + asked);
+    assertEquals(true, asked.stream().allMatch(a -> a <= 65_536), "never above 64 KiB: " + asked);
+  }
 }
