@@ -94,6 +94,30 @@ final class CborWriter extends OutputStream {
 
   private CborWriter head(int major, long value) {
     ensure(9);
+    len = putHead(buf, len, major, value);
+    return this;
+  }
+
+  /** Bytes of the CBOR head of an unsigned integer {@code value} (1, 2, 3, 5 or 9). */
+  static int uintLength(long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("negative " + value);
+    }
+    return value < 24
+        ? 1
+        : value < 0x100 ? 2 : value < 0x10000 ? 3 : value < 0x1_0000_0000L ? 5 : 9;
+  }
+
+  /** Puts the unsigned integer {@code value} at {@code at}; returns the index after it. */
+  static int putUint(byte[] into, int at, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("negative " + value);
+    }
+    return putHead(into, at, 0, value);
+  }
+
+  private static int putHead(byte[] buf, int at, int major, long value) {
+    int len = at;
     int mt = major << 5;
     if (value < 24) {
       buf[len++] = (byte) (mt | value);
@@ -115,7 +139,7 @@ final class CborWriter extends OutputStream {
         buf[len++] = (byte) (value >>> shift);
       }
     }
-    return this;
+    return len;
   }
 
   private void ensure(int extra) {

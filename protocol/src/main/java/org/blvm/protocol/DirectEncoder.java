@@ -79,20 +79,57 @@ public final class DirectEncoder {
     return new SharedEvent(type, w.toByteArray());
   }
 
-  /** One frame for one connection: {@code {kind:"event", seq, type, source, payload}}. */
+  /**
+   * One frame for one connection: {@code {kind:"event", seq, type, source, payload}}, as one array.
+   * The same bytes as {@link #writeEventFrame}, which the node's writer uses instead.
+   */
   public byte[] eventFrame(SharedEvent event, long seq) {
-    CborWriter w = new CborWriter(32 + event.tailLength());
-    w.skip(Frames.HEADER_BYTES);
-    w.mapHeader(5).text("kind").text("event").text("seq").uint(seq);
-    w.raw(event.tail());
-    byte[] frame = w.toByteArray();
-    int payloadLength = frame.length - Frames.HEADER_BYTES;
+    byte[] frame = new byte[eventFrameLength(event, seq)];
+    int n = eventHeader(frame, seq, frame.length - Frames.HEADER_BYTES);
+    byte[] tail = event.tail();
+    System.arraycopy(tail, 0, frame, n, tail.length);
+    return frame;
+  }
+
+  /**
+   * The bytes {@link #eventFrame} gives for this event and {@code seq}, length prefix included.
+   * Throws {@link IllegalArgumentException} when the frame's payload exceeds the frame limit.
+   */
+  public int eventFrameLength(SharedEvent event, long seq) {
+    int payloadLength = EVENT_HEAD.length + CborWriter.uintLength(seq) + event.tailLength();
     if (payloadLength > limits.maxFrameBytes()) {
       throw new IllegalArgumentException(
           "event of " + payloadLength + " bytes exceeds the frame limit " + limits.maxFrameBytes());
     }
-    Frames.putHeader(frame, payloadLength);
-    return frame;
+    return Frames.HEADER_BYTES + payloadLength;
+  }
+
+  /**
+   * Writes the frame {@link #eventFrame} gives, without building it: the frame's head (length
+   * prefix, {@code kind} and {@code seq}, at most {@link #MAX_EVENT_HEADER_BYTES} bytes) through
+   * {@code scratch}, then the shared bytes. Returns the frame's length.
+   */
+  public int writeEventFrame(OutputStream out, SharedEvent event, long seq, byte[] scratch)
+      throws IOException {
+    int length = eventFrameLength(event, seq);
+    out.write(scratch, 0, eventHeader(scratch, seq, length - Frames.HEADER_BYTES));
+    out.write(event.tail());
+    return length;
+  }
+
+  /** Most bytes of an event frame before its shared part (length prefix, kind, seq). */
+  public static final int MAX_EVENT_HEADER_BYTES = Frames.HEADER_BYTES + 14 + 9;
+
+  /** {@code {} of 5 entries, "kind": "event", "seq":}: what every event frame starts with. */
+  private static final byte[] EVENT_HEAD = {
+    (byte) 0xA5, 0x64, 'k', 'i', 'n', 'd', 0x65, 'e', 'v', 'e', 'n', 't', 0x63, 's', 'e', 'q'
+  };
+
+  /** Puts the length prefix, {@link #EVENT_HEAD} and {@code seq} into {@code into}; their size. */
+  private static int eventHeader(byte[] into, long seq, int payloadLength) {
+    Frames.putHeader(into, payloadLength);
+    System.arraycopy(EVENT_HEAD, 0, into, Frames.HEADER_BYTES, EVENT_HEAD.length);
+    return CborWriter.putUint(into, Frames.HEADER_BYTES + EVENT_HEAD.length, seq);
   }
 
   /**
