@@ -117,13 +117,13 @@ public final class DirectEncoder {
     return length;
   }
 
-  /** Most bytes of an event frame before its shared part (length prefix, kind, seq). */
-  public static final int MAX_EVENT_HEADER_BYTES = Frames.HEADER_BYTES + 14 + 9;
-
   /** {@code {} of 5 entries, "kind": "event", "seq":}: what every event frame starts with. */
   private static final byte[] EVENT_HEAD = {
     (byte) 0xA5, 0x64, 'k', 'i', 'n', 'd', 0x65, 'e', 'v', 'e', 'n', 't', 0x63, 's', 'e', 'q'
   };
+
+  /** Most bytes of an event frame before its shared part (length prefix, kind, seq). */
+  public static final int MAX_EVENT_HEADER_BYTES = Frames.HEADER_BYTES + EVENT_HEAD.length + 9;
 
   /** Puts the length prefix, {@link #EVENT_HEAD} and {@code seq} into {@code into}; their size. */
   private static int eventHeader(byte[] into, long seq, int payloadLength) {
