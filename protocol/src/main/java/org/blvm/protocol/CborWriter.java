@@ -44,9 +44,40 @@ final class CborWriter extends OutputStream {
   }
 
   CborWriter text(String s) {
+    if (asciiText(s, Integer.MAX_VALUE)) {
+      return this;
+    }
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     head(3, utf8.length);
     return raw(utf8);
+  }
+
+  /**
+   * Writes {@code s} as a text string when it is ASCII and at most {@code maxChars} long (its UTF-8
+   * bytes are its chars), without an intermediate array; false, with nothing written, otherwise.
+   */
+  boolean asciiText(String s, int maxChars) {
+    int n = s.length();
+    if (n > maxChars) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    head(3, n);
+    ensure(n);
+    for (int i = 0; i < n; i++) {
+      buf[len++] = (byte) s.charAt(i);
+    }
+    return true;
+  }
+
+  CborWriter bool(boolean b) {
+    ensure(1);
+    buf[len++] = (byte) (b ? 0xF5 : 0xF4);
+    return this;
   }
 
   CborWriter nullValue() {
@@ -86,6 +117,21 @@ final class CborWriter extends OutputStream {
       throw new IllegalArgumentException("truncate to " + n + " of " + len);
     }
     len = n;
+  }
+
+  /** A new array of the bytes from {@code from} to the end. */
+  byte[] copyFrom(int from) {
+    return Arrays.copyOfRange(buf, from, len);
+  }
+
+  /** True when the bytes from {@code from} to the end are {@code bytes}. */
+  boolean endsWith(int from, byte[] bytes) {
+    return Arrays.equals(buf, from, len, bytes, 0, bytes.length);
+  }
+
+  /** Room for this many bytes without growing. */
+  int capacity() {
+    return buf.length;
   }
 
   byte[] toByteArray() {

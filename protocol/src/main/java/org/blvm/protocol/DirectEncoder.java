@@ -31,9 +31,22 @@ public final class DirectEncoder {
         }
       };
 
+  /**
+   * Each thread's buffer for encoding an event before it is copied into an array of its exact size
+   * (so an event allocates that array and its {@link SharedEvent}). Never used re-entrantly.
+   */
+  private static final ThreadLocal<CborWriter> SCRATCH =
+      ThreadLocal.withInitial(() -> new CborWriter(1024));
+
+  /** A scratch buffer grown beyond this is dropped after use. */
+  private static final int MAX_KEPT_SCRATCH_BYTES = 64 * 1024;
+
   private final Limits limits;
   private final MessageCodec messages;
   private final ValueCodec values;
+
+  /** Flat records written without Jackson's generator. */
+  private final RecordEncoder records = new RecordEncoder(ValuesCbor.MAPPER);
 
   /** Classes whose direct encoding failed once; they take the tree path from then on. */
   private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
@@ -67,7 +80,8 @@ public final class DirectEncoder {
   public SharedEvent encodeShared(String type, String source, Object payload) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(payload, "payload");
-    CborWriter w = new CborWriter(256);
+    CborWriter w = SCRATCH.get();
+    w.truncate(0);
     w.text("type").text(type).text("source");
     if (source == null) {
       w.nullValue();
@@ -75,8 +89,12 @@ public final class DirectEncoder {
       w.text(source);
     }
     w.text("payload");
-    writeValue(payload, w);
-    return new SharedEvent(type, w.toByteArray());
+    writeEventPayload(payload, w);
+    byte[] tail = w.copyFrom(0);
+    if (w.capacity() > MAX_KEPT_SCRATCH_BYTES) {
+      SCRATCH.remove(); // a large event's buffer is not kept for the thread's lifetime
+    }
+    return new SharedEvent(type, tail);
   }
 
   /**
@@ -155,9 +173,48 @@ public final class DirectEncoder {
     return w.toByteArray();
   }
 
+  /** True when values of this class are written without Jackson's generator (for tests). */
+  boolean encodesDirectly(Object value) {
+    return records.plan(value).verified();
+  }
+
   /** True when values of this class are encoded through a tree (for tests). */
   boolean encodesThroughTree(Class<?> type) {
     return treeOnly.contains(type);
+  }
+
+  /**
+   * An event's payload: a flat record straight from its components ({@link RecordEncoder}), once
+   * its class gave the same bytes as {@link #writeValue}; anything else through {@link
+   * #writeValue}.
+   */
+  private void writeEventPayload(Object value, CborWriter w) {
+    int mark = w.size();
+    RecordEncoder.Plan plan = records.plan(value);
+    if (plan.verified()) {
+      if (plan.write(value, w)) {
+        return;
+      }
+      w.truncate(mark); // this value (a null, a long string) takes Jackson's path
+    } else if (plan.unverified()) {
+      verify(plan, value, w);
+      return;
+    }
+    writeValue(value, w);
+  }
+
+  /**
+   * Writes {@code value} through Jackson and, when the plan wrote it as well, records whether both
+   * gave the same bytes: the plan is used from then on only if they did.
+   */
+  private void verify(RecordEncoder.Plan plan, Object value, CborWriter w) {
+    int mark = w.size();
+    byte[] direct = plan.write(value, w) ? w.copyFrom(mark) : null;
+    w.truncate(mark);
+    writeValue(value, w);
+    if (direct != null) {
+      plan.verdict(w.endsWith(mark, direct));
+    }
   }
 
   /**
