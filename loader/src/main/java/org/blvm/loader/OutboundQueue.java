@@ -30,8 +30,8 @@ import org.blvm.protocol.SharedEvent;
  * queue to the {@link EventRelay}, which notifies the writer ({@link #wakeWriter}); without a relay
  * the queueing thread notifies it itself. See docs/concurrency.md.
  *
- * <p>Over 400 lines: the overflow rule, the batch hand-over and the writer's wake-up share one
- * monitor and must be read together.
+ * <p>Over 400 lines: the overflow rule (with the ring's drop-and-close-up), the batch hand-over and
+ * the writer's wake-up share one monitor and must be read together.
  */
 final class OutboundQueue {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
