@@ -45,8 +45,15 @@ public final class DirectEncoder {
   private final MessageCodec messages;
   private final ValueCodec values;
 
-  /** Flat records written without Jackson's generator. */
-  private final RecordEncoder records = new RecordEncoder(ValuesCbor.MAPPER);
+  /**
+   * Flat records written without Jackson's generator; built when first used (it introspects with
+   * {@link ValuesCbor#MAPPER}), so an encoder that never encodes a record loads no mapper.
+   */
+  private static final class Records {
+    static final RecordEncoder ENCODER = new RecordEncoder(ValuesCbor.MAPPER);
+
+    private Records() {}
+  }
 
   /** Classes whose direct encoding failed once; they take the tree path from then on. */
   private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
@@ -175,7 +182,7 @@ public final class DirectEncoder {
 
   /** True when values of this class are written without Jackson's generator (for tests). */
   boolean encodesDirectly(Object value) {
-    return records.plan(value).verified();
+    return value instanceof Record && Records.ENCODER.plan(value).verified();
   }
 
   /** True when values of this class are encoded through a tree (for tests). */
@@ -190,7 +197,8 @@ public final class DirectEncoder {
    */
   private void writeEventPayload(Object value, CborWriter w) {
     int mark = w.size();
-    RecordEncoder.Plan plan = records.plan(value);
+    RecordEncoder.Plan plan =
+        value instanceof Record ? Records.ENCODER.plan(value) : RecordEncoder.NONE;
     if (plan.verified()) {
       if (plan.write(value, w)) {
         return;
