@@ -1,7 +1,5 @@
 package org.blvm.loader;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.blvm.policy.ModulePolicy;
 import org.blvm.protocol.Codec;
@@ -28,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * subscriber's {@link OutboundQueue} queueing it with its sequence number. The module registry's
  * and the connection's checks between the relay and the queues are left out (they allocate
  * nothing); the writer threads and sockets are replaced by draining the queues on the benchmark
- * thread with {@link OutboundQueue#takeBatch}, as a writer does, into a reused list, every {@link
+ * thread with {@link OutboundQueue#takeBatch}, as a writer does, into a reused batch, every {@link
  * #DRAIN_EVERY} events. Each operation is one event delivered to one subscriber ({@code
  * OperationsPerInvocation}), so {@code gc.alloc.rate.norm} is bytes allocated per delivered event.
  *
@@ -46,7 +44,7 @@ public class PublishPathBench {
 
   private final Codec codec = Codec.withDefaults();
   private final String wire = EventType.NewBlock.wireName();
-  private final List<byte[]> batch = new ArrayList<>(OutboundQueue.MAX_BATCH + 1);
+  private final OutboundBatch batch = new OutboundBatch(codec.direct());
   private final EventPayloads.NewBlock payload =
       new EventPayloads.NewBlock(
           "00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054",

@@ -6,7 +6,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -289,7 +288,7 @@ final class Connection {
   // ------------------------------------------------------------------ threads
 
   private void writeLoop() {
-    List<byte[]> batch = new ArrayList<>(OutboundQueue.MAX_BATCH + 1);
+    OutboundBatch batch = new OutboundBatch(codec.direct());
     try {
       // never closed itself: the socket is closed only through the direct writer's guard
       OutputStream o = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);

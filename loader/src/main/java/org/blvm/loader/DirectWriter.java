@@ -154,14 +154,19 @@ final class DirectWriter {
   // streamBroken is written in the finally block before the unlock, under the lock; the checker
   // does not follow the lock into that finally
   @SuppressWarnings("GuardedBy")
-  boolean writeBatch(OutputStream o, List<byte[]> batch) throws IOException {
+  boolean writeBatch(OutputStream o, OutboundBatch batch) throws IOException {
     boolean end = false;
     boolean written = false;
     long bytes = 0;
     boolean withDescriptors = !descriptors.isEmpty();
     writeLock.lock();
     try {
-      for (byte[] frame : batch) {
+      for (int i = 0; i < batch.size(); i++) {
+        if (batch.isEvent(i)) {
+          bytes += batch.writeEvent(i, o);
+          continue;
+        }
+        byte[] frame = batch.frame(i);
         if (frame == OutboundQueue.END) {
           end = true;
           break;

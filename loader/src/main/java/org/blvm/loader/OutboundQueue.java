@@ -1,9 +1,7 @@
 package org.blvm.loader;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import java.util.ArrayDeque;
-import java.util.Iterator;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
@@ -21,13 +19,19 @@ import org.blvm.protocol.SharedEvent;
  * #MAX_BATCH} frames and, after each batch, lingers ({@link #linger}) so that events queued
  * meanwhile go out together.
  *
+ * <p>What is queued: a control frame as its bytes; an event as a reference to the one {@link
+ * SharedEvent} all its subscribers share, beside this connection's sequence number for it (a ring
+ * of references and a ring of numbers), so queueing an event allocates nothing; the writer writes
+ * its frame ({@link OutboundBatch#writeEvent}). The bounds count each event's frame bytes as they
+ * go out.
+ *
  * <p>Waking the writer: a control frame (response, invoke, welcome, close) notifies a waiting
  * writer at once and unparks a lingering one. An event does not: the queueing thread hands the
  * queue to the {@link EventRelay}, which notifies the writer ({@link #wakeWriter}); without a relay
  * the queueing thread notifies it itself. See docs/concurrency.md.
  *
- * <p>Over 400 lines: the overflow rule, the batch hand-over and the writer's wake-up share one
- * monitor and must be read together.
+ * <p>Over 400 lines: the overflow rule (with the ring's drop-and-close-up), the batch hand-over and
+ * the writer's wake-up share one monitor and must be read together.
  */
 final class OutboundQueue {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
@@ -47,9 +51,6 @@ final class OutboundQueue {
     OVERFLOWED
   }
 
-  /** One queued frame; {@code seq} is the event's sequence number, 0 for other messages. */
-  private record Outgoing(byte[] frame, long seq) {}
-
   private final String moduleId;
   private final Codec codec;
   private final ModulePolicy.EventOverflow overflowRule;
@@ -64,8 +65,21 @@ final class OutboundQueue {
 
   private final Object lock = new Object();
 
+  /**
+   * The queued frames in order, a ring from {@link #head} of {@link #size} slots (a power of two
+   * long): a {@code byte[]} control frame with seq 0, or a {@link SharedEvent} with its seq.
+   */
   @GuardedBy("lock")
-  private final ArrayDeque<Outgoing> out = new ArrayDeque<>();
+  private Object[] items = new Object[64];
+
+  @GuardedBy("lock")
+  private long[] seqs = new long[64];
+
+  @GuardedBy("lock")
+  private int head;
+
+  @GuardedBy("lock")
+  private int size;
 
   /** The writer waits in {@code lock.wait()} and nobody has notified it yet. */
   @GuardedBy("lock")
@@ -171,8 +185,7 @@ final class OutboundQueue {
       if (closed) {
         return Offer.CLOSED;
       }
-      byte[] frame = codec.eventFrame(event, eventSeq + 1);
-      if (!offer(frame, eventSeq + 1)) {
+      if (!offer(event, codec.direct().eventFrameLength(event, eventSeq + 1), eventSeq + 1)) {
         return Offer.OVERFLOWED;
       }
       eventSeq++;
@@ -218,7 +231,7 @@ final class OutboundQueue {
       }
       // before the offer: the writer can only clear it after writing this very frame
       unwrittenControl.set(frame);
-      if (!offer(frame, 0)) {
+      if (!offer(frame, frame.length, 0)) {
         return Offer.OVERFLOWED;
       }
       if (writerWaiting) {
@@ -236,7 +249,7 @@ final class OutboundQueue {
   void wakeWriter() {
     synchronized (lock) {
       wakeHandedOff = false;
-      if (writerWaiting && !out.isEmpty()) {
+      if (writerWaiting && size > 0) {
         notifyWriter();
       }
     }
@@ -251,9 +264,9 @@ final class OutboundQueue {
       if (closed) {
         return false;
       }
-      out.addLast(new Outgoing(lastFrame, 0));
-      out.addLast(new Outgoing(END, 0));
-      depth = out.size();
+      addLast(lastFrame, 0);
+      addLast(END, 0);
+      depth = size;
       notifyWriter();
       closeReason = reason;
       closed = true;
@@ -275,10 +288,12 @@ final class OutboundQueue {
       closeReason = reason;
     }
     closed = true;
-    out.clear();
+    Arrays.fill(items, null);
+    head = 0;
+    size = 0;
     queuedBytes = 0;
-    out.addLast(new Outgoing(END, 0));
-    depth = out.size();
+    addLast(END, 0);
+    depth = size;
     notifyWriter();
   }
 
@@ -290,60 +305,113 @@ final class OutboundQueue {
     lock.notifyAll();
   }
 
-  /** Queues the frame if it fits, else applies the overflow rule. */
+  /** Queues the frame (of {@code length} bytes) if it fits, else applies the overflow rule. */
   @GuardedBy("lock")
-  private boolean offer(byte[] frame, long seq) {
+  private boolean offer(Object item, int length, long seq) {
     assert Thread.holdsLock(lock);
-    if (!fits(frame.length)) {
+    if (!fits(length)) {
       if (overflowRule == ModulePolicy.EventOverflow.DROP_OLDEST) {
-        dropOldestEvents(frame.length);
+        dropOldestEvents(length);
       }
-      if (!fits(frame.length)) {
+      if (!fits(length)) {
         overflow();
         return false;
       }
     }
-    out.addLast(new Outgoing(frame, seq));
-    queuedBytes += frame.length;
-    depth = out.size();
+    addLast(item, seq);
+    queuedBytes += length;
+    depth = size;
     return true;
   }
 
   @GuardedBy("lock")
   private boolean fits(int length) {
-    return out.size() < maxFrames && queuedBytes + length <= maxBytes;
+    return size < maxFrames && queuedBytes + length <= maxBytes;
   }
 
-  /** Drops queued events, oldest first, until {@code length} fits. */
+  @GuardedBy("lock")
+  private int slot(int i) {
+    return (head + i) & (items.length - 1);
+  }
+
+  @GuardedBy("lock")
+  private void addLast(Object item, long seq) {
+    if (size == items.length) {
+      Object[] grownItems = new Object[items.length * 2];
+      long[] grownSeqs = new long[items.length * 2];
+      for (int i = 0; i < size; i++) {
+        grownItems[i] = items[slot(i)];
+        grownSeqs[i] = seqs[slot(i)];
+      }
+      items = grownItems;
+      seqs = grownSeqs;
+      head = 0;
+    }
+    items[slot(size)] = item;
+    seqs[slot(size)] = seq;
+    size++;
+  }
+
+  /** The bytes the queued frame at ring index {@code s} takes on the wire. */
+  @GuardedBy("lock")
+  private int lengthAt(int s) {
+    return seqs[s] == 0
+        ? ((byte[]) items[s]).length
+        : codec.direct().eventFrameLength((SharedEvent) items[s], seqs[s]);
+  }
+
+  /**
+   * Drops queued events, oldest first, until {@code length} fits. The control frames among them
+   * stay, in order, and close up behind the queue's new head.
+   */
   @GuardedBy("lock")
   private void dropOldestEvents(int length) {
     assert Thread.holdsLock(lock);
     long n = 0;
-    for (Iterator<Outgoing> it = out.iterator(); it.hasNext() && !fits(length); ) {
-      Outgoing o = it.next();
-      if (o.seq() == 0) {
+    int scanned = 0;
+    int live = size;
+    while (scanned < size && !(live < maxFrames && queuedBytes + length <= maxBytes)) {
+      int s = slot(scanned++);
+      if (seqs[s] == 0) {
         continue; // responses, invokes and the close are never dropped
       }
-      it.remove();
-      queuedBytes -= o.frame().length;
+      queuedBytes -= lengthAt(s);
       if (droppedCount == 0) {
-        droppedFirst = o.seq();
+        droppedFirst = seqs[s];
       }
-      droppedLast = o.seq();
+      droppedLast = seqs[s];
       droppedCount++;
+      items[s] = null;
+      live--;
       n++;
     }
-    if (n > 0) {
-      depth = out.size();
-      droppedCounter.accept(n);
+    if (n == 0) {
+      return;
     }
+    // move the kept frames of the scanned part to its end, in order, and start the queue there
+    int to = scanned - 1;
+    for (int from = scanned - 1; from >= 0; from--) {
+      int s = slot(from);
+      if (items[s] != null) {
+        int t = slot(to--);
+        items[t] = items[s];
+        seqs[t] = seqs[s];
+      }
+    }
+    for (int i = 0; i <= to; i++) {
+      items[slot(i)] = null;
+    }
+    head = slot(to + 1);
+    size = live;
+    depth = size;
+    droppedCounter.accept(n);
   }
 
   @GuardedBy("lock")
   private void overflow() {
     String reason =
         "outgoing queue full ("
-            + out.size()
+            + size
             + " frames, "
             + queuedBytes
             + " bytes): the module is not reading; disconnected";
@@ -354,15 +422,15 @@ final class OutboundQueue {
   // ------------------------------------------------------------------ writer side
 
   /**
-   * Waits for frames and moves up to {@link #MAX_BATCH} of them into {@code batch}, preceded by an
-   * EventsDropped marker when events were dropped since the last one. Returns what to log about the
-   * drop (outside the lock), or null.
+   * Waits for frames and moves up to {@link #MAX_BATCH} of them into {@code batch} (empty),
+   * preceded by an EventsDropped marker when events were dropped since the last one. Returns what
+   * to log about the drop (outside the lock), or null.
    */
-  String takeBatch(List<byte[]> batch) throws InterruptedException {
+  String takeBatch(OutboundBatch batch) throws InterruptedException {
     String dropped = null;
     long events = 0;
     synchronized (lock) {
-      while (out.isEmpty()) {
+      while (size == 0) {
         writerWaiting = true;
         try {
           lock.wait();
@@ -371,7 +439,7 @@ final class OutboundQueue {
         }
       }
       if (droppedCount > 0 && !closed) {
-        batch.add(droppedMarker());
+        batch.add(droppedMarker(), 0);
         dropped =
             droppedCount
                 + " events dropped (seq "
@@ -381,15 +449,17 @@ final class OutboundQueue {
                 + "): its queue was full";
         droppedCount = 0;
       }
-      for (int i = 0; i < MAX_BATCH && !out.isEmpty(); i++) {
-        Outgoing o = out.pollFirst();
-        queuedBytes -= o.frame().length;
-        batch.add(o.frame());
-        if (o.seq() != 0) {
+      for (int i = 0; i < MAX_BATCH && size > 0; i++) {
+        queuedBytes -= lengthAt(head);
+        batch.add(items[head], seqs[head]);
+        if (seqs[head] != 0) {
           events++;
         }
+        items[head] = null;
+        head = slot(1);
+        size--;
       }
-      depth = out.size();
+      depth = size;
     }
     if (events > 0) {
       sentCounter.accept(events);

@@ -44,9 +44,40 @@ final class CborWriter extends OutputStream {
   }
 
   CborWriter text(String s) {
+    if (asciiText(s, Integer.MAX_VALUE)) {
+      return this;
+    }
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     head(3, utf8.length);
     return raw(utf8);
+  }
+
+  /**
+   * Writes {@code s} as a text string when it is ASCII and at most {@code maxChars} long (its UTF-8
+   * bytes are its chars), without an intermediate array; false, with nothing written, otherwise.
+   */
+  boolean asciiText(String s, int maxChars) {
+    int n = s.length();
+    if (n > maxChars) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    head(3, n);
+    ensure(n);
+    for (int i = 0; i < n; i++) {
+      buf[len++] = (byte) s.charAt(i);
+    }
+    return true;
+  }
+
+  CborWriter bool(boolean b) {
+    ensure(1);
+    buf[len++] = (byte) (b ? 0xF5 : 0xF4);
+    return this;
   }
 
   CborWriter nullValue() {
@@ -88,12 +119,51 @@ final class CborWriter extends OutputStream {
     len = n;
   }
 
+  /** A new array of the bytes from {@code from} to the end. */
+  byte[] copyFrom(int from) {
+    return Arrays.copyOfRange(buf, from, len);
+  }
+
+  /** True when the bytes from {@code from} to the end are {@code bytes}. */
+  boolean endsWith(int from, byte[] bytes) {
+    return Arrays.equals(buf, from, len, bytes, 0, bytes.length);
+  }
+
+  /** Room for this many bytes without growing. */
+  int capacity() {
+    return buf.length;
+  }
+
   byte[] toByteArray() {
     return buf.length == len ? buf : Arrays.copyOf(buf, len);
   }
 
   private CborWriter head(int major, long value) {
     ensure(9);
+    len = putHead(buf, len, major, value);
+    return this;
+  }
+
+  /** Bytes of the CBOR head of an unsigned integer {@code value} (1, 2, 3, 5 or 9). */
+  static int uintLength(long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("negative " + value);
+    }
+    return value < 24
+        ? 1
+        : value < 0x100 ? 2 : value < 0x10000 ? 3 : value < 0x1_0000_0000L ? 5 : 9;
+  }
+
+  /** Puts the unsigned integer {@code value} at {@code at}; returns the index after it. */
+  static int putUint(byte[] into, int at, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("negative " + value);
+    }
+    return putHead(into, at, 0, value);
+  }
+
+  private static int putHead(byte[] buf, int at, int major, long value) {
+    int len = at;
     int mt = major << 5;
     if (value < 24) {
       buf[len++] = (byte) (mt | value);
@@ -115,7 +185,7 @@ final class CborWriter extends OutputStream {
         buf[len++] = (byte) (value >>> shift);
       }
     }
-    return this;
+    return len;
   }
 
   private void ensure(int extra) {

@@ -31,9 +31,29 @@ public final class DirectEncoder {
         }
       };
 
+  /**
+   * Each thread's buffer for encoding an event before it is copied into an array of its exact size
+   * (so an event allocates that array and its {@link SharedEvent}). Never used re-entrantly.
+   */
+  private static final ThreadLocal<CborWriter> SCRATCH =
+      ThreadLocal.withInitial(() -> new CborWriter(1024));
+
+  /** A scratch buffer grown beyond this is dropped after use. */
+  private static final int MAX_KEPT_SCRATCH_BYTES = 64 * 1024;
+
   private final Limits limits;
   private final MessageCodec messages;
   private final ValueCodec values;
+
+  /**
+   * Flat records written without Jackson's generator; built when first used (it introspects with
+   * {@link ValuesCbor#MAPPER}), so an encoder that never encodes a record loads no mapper.
+   */
+  private static final class Records {
+    static final RecordEncoder ENCODER = new RecordEncoder(ValuesCbor.MAPPER);
+
+    private Records() {}
+  }
 
   /** Classes whose direct encoding failed once; they take the tree path from then on. */
   private final Set<Class<?>> treeOnly = ConcurrentHashMap.newKeySet();
@@ -67,7 +87,8 @@ public final class DirectEncoder {
   public SharedEvent encodeShared(String type, String source, Object payload) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(payload, "payload");
-    CborWriter w = new CborWriter(256);
+    CborWriter w = SCRATCH.get();
+    w.truncate(0);
     w.text("type").text(type).text("source");
     if (source == null) {
       w.nullValue();
@@ -75,24 +96,65 @@ public final class DirectEncoder {
       w.text(source);
     }
     w.text("payload");
-    writeValue(payload, w);
-    return new SharedEvent(type, w.toByteArray());
+    writeEventPayload(payload, w);
+    byte[] tail = w.copyFrom(0);
+    if (w.capacity() > MAX_KEPT_SCRATCH_BYTES) {
+      SCRATCH.remove(); // a large event's buffer is not kept for the thread's lifetime
+    }
+    return new SharedEvent(type, tail);
   }
 
-  /** One frame for one connection: {@code {kind:"event", seq, type, source, payload}}. */
+  /**
+   * One frame for one connection: {@code {kind:"event", seq, type, source, payload}}, as one array.
+   * The same bytes as {@link #writeEventFrame}, which the node's writer uses instead.
+   */
   public byte[] eventFrame(SharedEvent event, long seq) {
-    CborWriter w = new CborWriter(32 + event.tailLength());
-    w.skip(Frames.HEADER_BYTES);
-    w.mapHeader(5).text("kind").text("event").text("seq").uint(seq);
-    w.raw(event.tail());
-    byte[] frame = w.toByteArray();
-    int payloadLength = frame.length - Frames.HEADER_BYTES;
+    byte[] frame = new byte[eventFrameLength(event, seq)];
+    int n = eventHeader(frame, seq, frame.length - Frames.HEADER_BYTES);
+    byte[] tail = event.tail();
+    System.arraycopy(tail, 0, frame, n, tail.length);
+    return frame;
+  }
+
+  /**
+   * The bytes {@link #eventFrame} gives for this event and {@code seq}, length prefix included.
+   * Throws {@link IllegalArgumentException} when the frame's payload exceeds the frame limit.
+   */
+  public int eventFrameLength(SharedEvent event, long seq) {
+    int payloadLength = EVENT_HEAD.length + CborWriter.uintLength(seq) + event.tailLength();
     if (payloadLength > limits.maxFrameBytes()) {
       throw new IllegalArgumentException(
           "event of " + payloadLength + " bytes exceeds the frame limit " + limits.maxFrameBytes());
     }
-    Frames.putHeader(frame, payloadLength);
-    return frame;
+    return Frames.HEADER_BYTES + payloadLength;
+  }
+
+  /**
+   * Writes the frame {@link #eventFrame} gives, without building it: the frame's head (length
+   * prefix, {@code kind} and {@code seq}, at most {@link #MAX_EVENT_HEADER_BYTES} bytes) through
+   * {@code scratch}, then the shared bytes. Returns the frame's length.
+   */
+  public int writeEventFrame(OutputStream out, SharedEvent event, long seq, byte[] scratch)
+      throws IOException {
+    int length = eventFrameLength(event, seq);
+    out.write(scratch, 0, eventHeader(scratch, seq, length - Frames.HEADER_BYTES));
+    out.write(event.tail());
+    return length;
+  }
+
+  /** {@code {} of 5 entries, "kind": "event", "seq":}: what every event frame starts with. */
+  private static final byte[] EVENT_HEAD = {
+    (byte) 0xA5, 0x64, 'k', 'i', 'n', 'd', 0x65, 'e', 'v', 'e', 'n', 't', 0x63, 's', 'e', 'q'
+  };
+
+  /** Most bytes of an event frame before its shared part (length prefix, kind, seq). */
+  public static final int MAX_EVENT_HEADER_BYTES = Frames.HEADER_BYTES + EVENT_HEAD.length + 9;
+
+  /** Puts the length prefix, {@link #EVENT_HEAD} and {@code seq} into {@code into}; their size. */
+  private static int eventHeader(byte[] into, long seq, int payloadLength) {
+    Frames.putHeader(into, payloadLength);
+    System.arraycopy(EVENT_HEAD, 0, into, Frames.HEADER_BYTES, EVENT_HEAD.length);
+    return CborWriter.putUint(into, Frames.HEADER_BYTES + EVENT_HEAD.length, seq);
   }
 
   /**
@@ -118,9 +180,49 @@ public final class DirectEncoder {
     return w.toByteArray();
   }
 
+  /** True when values of this class are written without Jackson's generator (for tests). */
+  boolean encodesDirectly(Object value) {
+    return value instanceof Record && Records.ENCODER.plan(value).verified();
+  }
+
   /** True when values of this class are encoded through a tree (for tests). */
   boolean encodesThroughTree(Class<?> type) {
     return treeOnly.contains(type);
+  }
+
+  /**
+   * An event's payload: a flat record straight from its components ({@link RecordEncoder}), once
+   * its class gave the same bytes as {@link #writeValue}; anything else through {@link
+   * #writeValue}.
+   */
+  private void writeEventPayload(Object value, CborWriter w) {
+    int mark = w.size();
+    RecordEncoder.Plan plan =
+        value instanceof Record ? Records.ENCODER.plan(value) : RecordEncoder.NONE;
+    if (plan.verified()) {
+      if (plan.write(value, w)) {
+        return;
+      }
+      w.truncate(mark); // this value (a null, a long string) takes Jackson's path
+    } else if (plan.unverified()) {
+      verify(plan, value, w);
+      return;
+    }
+    writeValue(value, w);
+  }
+
+  /**
+   * Writes {@code value} through Jackson and, when the plan wrote it as well, records whether both
+   * gave the same bytes: the plan is used from then on only if they did.
+   */
+  private void verify(RecordEncoder.Plan plan, Object value, CborWriter w) {
+    int mark = w.size();
+    byte[] direct = plan.write(value, w) ? w.copyFrom(mark) : null;
+    w.truncate(mark);
+    writeValue(value, w);
+    if (direct != null) {
+      plan.verdict(w.endsWith(mark, direct));
+    }
   }
 
   /**

@@ -144,4 +144,32 @@ class SharedEventTest {
     SharedEvent shared = codec.encodeShared("NewBlock", null, newBlock());
     assertThrows(IllegalArgumentException.class, () -> codec.eventFrame(shared, -1));
   }
+
+  @ParameterizedTest
+  @ValueSource(
+      longs = {1, 23, 24, 255, 256, 65_535, 65_536, 4_294_967_295L, 4_294_967_296L, Long.MAX_VALUE})
+  void writeEventFrame_anySeq_writesTheBytesOfEventFrame(long seq) throws Exception {
+    SharedEvent shared = codec.encodeShared("NewBlock", null, newBlock());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] scratch = new byte[DirectEncoder.MAX_EVENT_HEADER_BYTES];
+    int n = codec.direct().writeEventFrame(out, shared, seq, scratch);
+    byte[] expected = codec.encodeFrame(new Message.Event(seq, "NewBlock", null, newBlock()));
+    assertArrayEquals(expected, out.toByteArray());
+    assertEquals(expected.length, n);
+    assertEquals(expected.length, codec.direct().eventFrameLength(shared, seq));
+  }
+
+  @Test
+  void eventFrameLength_overFrameLimit_throws() {
+    Codec small = new Codec(Limits.DEFAULT.withMaxFrameBytes(128));
+    SharedEvent shared =
+        small.encodeShared(
+            "NewBlock",
+            null,
+            com.fasterxml.jackson.databind.node.TextNode.valueOf("x".repeat(200)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> small.direct().eventFrameLength(shared, 1));
+    assertTrue(e.getMessage().contains("exceeds the frame limit 128"), e.getMessage());
+  }
 }
