@@ -209,6 +209,13 @@ final class LoadedModule implements Session.Progress {
     endpoint.bind();
     session.network().bindListeners();
     timeline.mark("dirs");
+    java.util.Optional<Path> archive =
+        admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA
+            ? launcher.classDataArchive(
+                id, services.config().javaExecutable(), admitted.binaryPath())
+            : java.util.Optional.empty();
+    archive.ifPresent(
+        a -> timeline.checkArchive(pid -> launcher.classDataArchiveMapped(id, a, pid)));
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
             id,
@@ -219,10 +226,7 @@ final class LoadedModule implements Session.Progress {
             dataDir,
             socketDir,
             handshake.token(),
-            admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA
-                ? launcher.classDataArchive(
-                    services.config().javaExecutable(), admitted.binaryPath())
-                : java.util.Optional.empty());
+            archive);
     confinement = spec.confinement();
     timeline.mark("spec");
     LaunchedProcess p = launcher.launch(spec);

@@ -155,8 +155,18 @@ final class SandboxLauncher implements ModuleLauncher {
 
   /** The module jar's archive, built in a sandbox of its own ({@link ClassDataArchives}). */
   @Override
-  public java.util.Optional<Path> classDataArchive(Path javaExecutable, Path jar) {
-    return archives == null ? java.util.Optional.empty() : archives.archiveFor(javaExecutable, jar);
+  public java.util.Optional<Path> classDataArchive(String moduleId, Path javaExecutable, Path jar) {
+    return archives == null
+        ? java.util.Optional.empty()
+        : archives.archiveFor(moduleId, javaExecutable, jar);
+  }
+
+  @Override
+  public java.util.Optional<Boolean> classDataArchiveMapped(
+      String moduleId, Path archive, long pid) {
+    return archives == null
+        ? java.util.Optional.empty()
+        : archives.checkMapped(moduleId, archive, pid);
   }
 
   @Override
