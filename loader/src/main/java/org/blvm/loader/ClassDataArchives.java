@@ -13,9 +13,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -31,15 +33,15 @@ import java.util.concurrent.TimeUnit;
  * whose path the archive names) and JDK: the JDK's own default class list plus every class of the
  * jar (the SDK and its dependencies included), so nothing a module ran decides what is in it.
  *
- * <p>An archive is built in the background after the first launch that finds none, by a {@link
- * Dumper} (a sandbox: the dump parses the module's class files but runs none of its code, and its
- * only writable directory is a work directory no module can reach). The loader copies the result
- * into its own file, records the copy's SHA-256 and the inputs' digests beside it, and hands an
- * archive to a launch only while its digest matches the record; one that does not is deleted and
- * rebuilt. A missing archive only slows a start; it is never a reason not to start. After the
- * module's hello the loader checks that its JVM mapped the archive ({@link #checkMapped}); one the
- * JVM ignored is reported, removed and rebuilt once. Archives of inputs no module uses any more are
- * removed ({@link ClassDataSweep}).
+ * <p>An archive is built in the background after the first launch that finds none (once that launch
+ * ended: the module's hello was read), by a {@link Dumper} (a sandbox: the dump parses the module's
+ * class files but runs none of its code, and its only writable directory is a work directory no
+ * module can reach). The loader copies the result into its own file, records the copy's SHA-256 and
+ * the inputs' digests beside it, and hands an archive to a launch only while its digest matches the
+ * record; one that does not is deleted and rebuilt. A missing archive only slows a start; it is
+ * never a reason not to start. After the module's hello the loader checks that its JVM mapped the
+ * archive ({@link #checkMapped}); one the JVM ignored is reported, removed and rebuilt once.
+ * Archives of inputs no module uses any more are removed ({@link ClassDataSweep}).
  *
  * <p>Thread-safe: one builder thread ({@code blvm-loader-class-data}), at most {@value
  * #MAX_PENDING} builds waiting.
@@ -81,6 +83,9 @@ final class ClassDataArchives implements AutoCloseable {
 
   /** guarded by this: keys being built or waiting */
   private final Set<String> pending = new HashSet<>();
+
+  /** guarded by this: the build each module's current launch asked for, run when it ended */
+  private final Map<String, Runnable> deferred = new HashMap<>();
 
   /** guarded by this: keys of archives a JVM ignored once (warned, rebuilt) */
   private final Set<String> ignoredOnce = new HashSet<>();
@@ -125,8 +130,8 @@ final class ClassDataArchives implements AutoCloseable {
 
   /**
    * The archive a JVM running {@code jar} with {@code java} for module {@code moduleId} may map,
-   * when one is built and matches its record; otherwise empty, and a build is scheduled (none for
-   * an archive a JVM ignored again after its rebuild).
+   * when one is built and matches its record; otherwise empty, and a build is scheduled when this
+   * launch ends ({@link #launchEnded}; none for an archive a JVM ignored again after its rebuild).
    */
   Optional<Path> archiveFor(String moduleId, Path java, Path jar) {
     String key;
@@ -172,8 +177,27 @@ final class ClassDataArchives implements AutoCloseable {
           e.toString());
       return Optional.empty();
     }
-    schedule(key, inputs, moduleId, java, jar);
+    synchronized (this) {
+      if (deferred.size() < MAX_IGNORED || deferred.containsKey(moduleId)) {
+        deferred.put(moduleId, () -> schedule(key, inputs, moduleId, java, jar));
+      }
+    }
     return Optional.empty();
+  }
+
+  /**
+   * Module {@code moduleId}'s launch ended (its hello was read, its connection started): the build
+   * its launch asked for, if any, is scheduled now, so that the dump never competes with that
+   * module's own start.
+   */
+  void launchEnded(String moduleId) {
+    Runnable r;
+    synchronized (this) {
+      r = deferred.remove(moduleId);
+    }
+    if (r != null) {
+      r.run();
+    }
   }
 
   /**

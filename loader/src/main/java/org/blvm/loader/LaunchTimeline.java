@@ -56,8 +56,9 @@ final class LaunchTimeline {
   }
 
   /**
-   * Sets the check that the module's process (by host pid) mapped the class-data archive it was
-   * given, run by {@link #started} after the welcome, outside the launch → welcome steps.
+   * Sets what runs when the launch ended (a JVM module: whether its process, by host pid, mapped
+   * the class-data archive it was given), run by {@link #started} after the welcome, outside the
+   * launch → welcome steps.
    */
   synchronized void checkArchive(java.util.function.LongFunction<java.util.Optional<Boolean>> c) {
     archiveCheck = c;

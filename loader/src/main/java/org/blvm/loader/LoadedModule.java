@@ -214,8 +214,9 @@ final class LoadedModule implements Session.Progress {
             ? launcher.classDataArchive(
                 id, services.config().javaExecutable(), admitted.binaryPath())
             : java.util.Optional.empty();
-    archive.ifPresent(
-        a -> timeline.checkArchive(pid -> launcher.classDataArchiveMapped(id, a, pid)));
+    if (admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA) {
+      timeline.checkArchive(pid -> launcher.classDataLaunchEnded(id, archive, pid));
+    }
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
             id,

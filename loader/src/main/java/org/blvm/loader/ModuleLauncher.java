@@ -38,12 +38,13 @@ public interface ModuleLauncher {
   }
 
   /**
-   * After module {@code moduleId}'s hello: whether its JVM, process {@code pid}, mapped the {@code
-   * archive} this launcher gave it (one it ignored is reported and rebuilt); empty when that cannot
-   * be told.
+   * After the hello of JVM module {@code moduleId} (its connection started): whether its JVM,
+   * process {@code pid}, mapped the {@code archive} this launcher gave it, if any (one it ignored
+   * is reported and rebuilt), empty when none was given or that cannot be told; an archive build
+   * the launch asked for starts now.
    */
-  default java.util.Optional<Boolean> classDataArchiveMapped(
-      String moduleId, java.nio.file.Path archive, long pid) {
+  default java.util.Optional<Boolean> classDataLaunchEnded(
+      String moduleId, java.util.Optional<java.nio.file.Path> archive, long pid) {
     return java.util.Optional.empty();
   }
 

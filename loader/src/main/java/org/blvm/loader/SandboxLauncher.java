@@ -162,11 +162,15 @@ final class SandboxLauncher implements ModuleLauncher {
   }
 
   @Override
-  public java.util.Optional<Boolean> classDataArchiveMapped(
-      String moduleId, Path archive, long pid) {
-    return archives == null
-        ? java.util.Optional.empty()
-        : archives.checkMapped(moduleId, archive, pid);
+  public java.util.Optional<Boolean> classDataLaunchEnded(
+      String moduleId, java.util.Optional<Path> archive, long pid) {
+    if (archives == null) {
+      return java.util.Optional.empty();
+    }
+    java.util.Optional<Boolean> mapped =
+        archive.flatMap(a -> archives.checkMapped(moduleId, a, pid));
+    archives.launchEnded(moduleId);
+    return mapped;
   }
 
   @Override

@@ -51,10 +51,16 @@ class ClassDataArchivesTest {
     };
   }
 
-  private static Path awaitReady(ClassDataArchives a, Path jar) throws InterruptedException {
+  /** Launches of module {@code id} (each ending at once) until its archive is handed out. */
+  private static Path awaitReady(ClassDataArchives a, String id, Path jar)
+      throws InterruptedException {
     Optional<Path>[] found = new Optional[] {Optional.empty()};
     Poll.until(
-        () -> (found[0] = a.archiveFor("m", JAVA, jar)).isPresent(),
+        () -> {
+          found[0] = a.archiveFor(id, JAVA, jar);
+          a.launchEnded(id);
+          return found[0].isPresent();
+        },
         Duration.ofSeconds(30),
         "the archive built");
     return found[0].orElseThrow();
@@ -89,7 +95,7 @@ class ClassDataArchivesTest {
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
       assertEquals(
           Optional.empty(), a.archiveFor("m", JAVA, jar)); // none yet: a build is scheduled
-      Path archive = awaitReady(a, jar);
+      Path archive = awaitReady(a, "m", jar);
       assertEquals("archive", Files.readString(archive));
       assertEquals(1, runs.get());
       assertEquals(
@@ -121,13 +127,13 @@ class ClassDataArchivesTest {
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
       a.archiveFor("m", JAVA, jar);
-      Path archive = awaitReady(a, jar);
+      Path archive = awaitReady(a, "m", jar);
       try (OutputStream o =
           Files.newOutputStream(archive, java.nio.file.StandardOpenOption.APPEND)) {
         o.write('x');
       }
       assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
-      assertEquals(archive, awaitReady(a, jar));
+      assertEquals(archive, awaitReady(a, "m", jar));
       assertEquals("archive", Files.readString(archive));
       assertEquals(2, runs.get());
     }
@@ -140,10 +146,10 @@ class ClassDataArchivesTest {
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
       a.archiveFor("m", JAVA, jar);
-      Path first = awaitReady(a, jar);
+      Path first = awaitReady(a, "m", jar);
       jar("a/B.class", "a/C.class");
       assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
-      assertFalse(awaitReady(a, jar).equals(first));
+      assertFalse(awaitReady(a, "m", jar).equals(first));
     }
   }
 
@@ -167,6 +173,8 @@ class ClassDataArchivesTest {
       try (ClassDataArchives a = new ClassDataArchives(dir, d)) {
         int before = runs.get();
         assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+        assertEquals(before, runs.get(), "no build while the launch runs");
+        a.launchEnded("m");
         Poll.until(() -> runs.get() == before + 1, Duration.ofSeconds(30), "the dump ran");
         Poll.until(
             () -> {
@@ -190,7 +198,7 @@ class ClassDataArchivesTest {
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
       a.archiveFor("m", JAVA, jar);
-      awaitReady(a, jar); // hashes the archive and reads its record, once
+      awaitReady(a, "m", jar); // hashes the archive and reads its record, once
       long before = a.filesRead();
       assertTrue(a.archiveFor("m", JAVA, jar).isPresent());
       assertTrue(a.archiveFor("m", JAVA, jar).isPresent());
@@ -219,16 +227,16 @@ class ClassDataArchivesTest {
     AtomicInteger runs = new AtomicInteger();
     try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
       a.archiveFor("m", JAVA, jar);
-      Path first = awaitReady(a, jar);
+      Path first = awaitReady(a, "m", jar);
       a.archiveFor("n", JAVA, other);
-      Path others = awaitReady(a, other);
+      Path others = awaitReady(a, "n", other);
       Path foreign = Files.writeString(dir.resolve("notes.txt"), "the operator's");
       Path foreignLike = Files.writeString(dir.resolve("a".repeat(64) + ".jsa"), "x");
       Files.setPosixFilePermissions(
           foreignLike, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
       jar("a/B.class", "a/C.class"); // module m upgraded (here: its jar rewritten)
       a.archiveFor("m", JAVA, jar);
-      Path second = awaitReady(a, jar);
+      Path second = awaitReady(a, "m", jar);
       Path firstRecord = Path.of(first.toString().replace(".jsa", ".record"));
       Poll.until(() -> !Files.exists(firstRecord), Duration.ofSeconds(30), "the old pair removed");
       assertFalse(Files.exists(first));
@@ -258,9 +266,9 @@ class ClassDataArchivesTest {
     Path removed;
     try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
       a.archiveFor("m", JAVA, jar);
-      kept = awaitReady(a, jar);
+      kept = awaitReady(a, "m", jar);
       a.archiveFor("g", JAVA, gone);
-      removed = awaitReady(a, gone);
+      removed = awaitReady(a, "g", gone);
     }
     Files.delete(gone);
     Path work = Files.createDirectory(dir.resolve(".work-1"));
@@ -284,12 +292,12 @@ class ClassDataArchivesTest {
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
       a.archiveFor("m", JAVA, jar);
-      Path archive = awaitReady(a, jar);
+      Path archive = awaitReady(a, "m", jar);
       assertEquals(Optional.of(false), a.checkMapped("m", archive, self));
       assertFalse(Files.exists(archive));
       assertEquals(1, log.stream().filter(l -> l.contains("did not map")).count(), "" + log);
       assertTrue(log.stream().anyMatch(l -> l.contains("module m") && l.contains("" + archive)));
-      assertEquals(archive, awaitReady(a, jar));
+      assertEquals(archive, awaitReady(a, "m", jar));
       assertEquals(2, runs.get());
       assertEquals(Optional.of(false), a.checkMapped("m", archive, self));
       assertEquals(1, log.stream().filter(l -> l.contains("ignored the rebuilt")).count());
