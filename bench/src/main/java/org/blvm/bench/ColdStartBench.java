@@ -28,15 +28,15 @@ import org.blvm.testsupport.BareBwrap;
 /**
  * (e) Cold start, launch to welcome: a sandboxed and an unsandboxed native module next to a bare
  * {@code bwrap … /usr/bin/true}, a sandboxed and an unsandboxed JVM module next to a bare {@code
- * java -version}, interleaved, the median of {@code runs} each. The sandboxed JVM module is
- * measured twice: a new jar each time (no class-data archive exists for it yet: a first launch),
- * and one jar started again and again once the loader has built its archive (launched once,
- * untimed, before); after each first launch the bench waits until the loader's build of that jar's
- * archive has ended, so no build runs beside a timed launch. Every module launch is broken into the
- * steps the loader reports on {@code blvm.loader.launch} (DEBUG), the processes it spawned and
- * whether its JVM mapped the archive it was given; the classes a JVM module loaded before its hello
- * are counted in one more launch (untimed) with {@code -Xlog:class+load}. Each module is unloaded
- * after it is measured.
+ * java -version}, interleaved, the median of {@code runs} each. The sandboxed JVM module (one
+ * module, launched once untimed first so that the loader builds its jar's class-data archive) is
+ * measured twice per round: without the archive (the bench removes it before the launch, as for a
+ * first start; the loader builds it again after that launch, and the bench waits until it has, so
+ * no build runs beside a timed launch), then with it. Every module launch is broken into the steps
+ * the loader reports on {@code blvm.loader.launch} (DEBUG), the processes it spawned and whether
+ * its JVM mapped the archive it was given; the classes a JVM module loaded before its hello are
+ * counted in one more launch (untimed) with {@code -Xlog:class+load}. Each module is unloaded after
+ * it is measured.
  */
 final class ColdStartBench {
   private static final String[] KINDS = {
@@ -128,9 +128,9 @@ final class ColdStartBench {
       Path cds = null;
       if (sandboxed != null) {
         // launched once, untimed: the loader then builds this jar's archive
-        cds = installJvm(h, sandboxedDir, "sj-cds");
+        cds = installJvm(h, sandboxedDir, "sj");
         launch(sandboxed, cds, KINDS[3], new LinkedHashMap<>(), null, breakdowns);
-        awaitArchiveBuilt(classData, "sj-cds");
+        awaitArchiveBuilt(classData);
       }
       for (int i = 0; i < runs; i++) {
         if (preflight.ok()) {
@@ -146,9 +146,9 @@ final class ColdStartBench {
           launch(plain, d, KINDS[1], totals, steps, breakdowns);
         }
         if (sandboxed != null) {
-          Path d = installJvm(h, sandboxedDir, "sj-" + i);
-          launch(sandboxed, d, KINDS[2], totals, steps, breakdowns);
-          awaitArchiveBuilt(classData, "sj-" + i); // its build ends before the next launch
+          removeArchives(classData);
+          launch(sandboxed, cds, KINDS[2], totals, steps, breakdowns);
+          awaitArchiveBuilt(classData); // the rebuild ends before the next launch
           launch(sandboxed, cds, KINDS[3], totals, steps, breakdowns);
         }
         Path d = installJvm(h, plainDir, "pj-" + i);
@@ -195,7 +195,7 @@ final class ColdStartBench {
       out.add(
           new Result(
               "e",
-              "sandboxed JVM module, no class-data archive (new jar), launch -> welcome, median of "
+              "sandboxed JVM module, no class-data archive (removed before), launch -> welcome, median of "
                   + runs,
               n + " ms",
               "java -version " + j + " ms",
@@ -237,27 +237,34 @@ final class ColdStartBench {
         modulesDir, name, IdleJvmModule.class.getName(), List.of("read_blockchain"), Map.of());
   }
 
-  /**
-   * Waits until the loader has recorded an archive built for module {@code id} (its record names
-   * the module), or 300 s.
-   */
-  private static void awaitArchiveBuilt(Path classData, String id) throws IOException {
+  /** The loader's archives and records in {@code classData} (only the bench's module has one). */
+  private static List<Path> archives(Path classData) throws IOException {
+    if (!Files.isDirectory(classData)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(classData)) {
+      return s.filter(p -> p.toString().endsWith(".record") || p.toString().endsWith(".jsa"))
+          .toList();
+    }
+  }
+
+  /** Removes the archive, as before a module's first start. */
+  private static void removeArchives(Path classData) throws IOException {
+    for (Path p : archives(classData)) {
+      Files.deleteIfExists(p);
+    }
+  }
+
+  /** Waits until the loader has recorded a built archive (written after it), or 300 s. */
+  private static void awaitArchiveBuilt(Path classData) throws IOException {
     long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
     while (System.nanoTime() < deadline) {
-      if (Files.isDirectory(classData)) {
-        try (Stream<Path> s = Files.list(classData)) {
-          for (Path p : s.filter(p -> p.toString().endsWith(".record")).toList()) {
-            if (Files.readString(p).contains("\nmodule " + id + "\n")) {
-              return;
-            }
-          }
-        } catch (IOException e) {
-          // a record replaced while read: look again
-        }
+      if (archives(classData).stream().anyMatch(p -> p.toString().endsWith(".record"))) {
+        return;
       }
       java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
     }
-    System.out.println("(e) no class-data archive recorded for " + id + " within 300 s");
+    System.out.println("(e) no class-data archive recorded within 300 s");
   }
 
   /**
