@@ -113,7 +113,13 @@ final class LaunchTimeline {
       check = archiveCheck;
     }
     if (check != null) {
-      java.util.Optional<Boolean> m = check.apply(pid);
+      java.util.Optional<Boolean> m;
+      try {
+        m = check.apply(pid);
+      } catch (RuntimeException e) { // never a reason to drop the module's connection
+        LOG.log(System.Logger.Level.WARNING, "module {0}: launch check failed: {1}", moduleId, e);
+        m = java.util.Optional.empty();
+      }
       synchronized (this) {
         archiveMapped = m;
       }
