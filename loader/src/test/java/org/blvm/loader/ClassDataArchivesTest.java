@@ -275,7 +275,11 @@ class ClassDataArchivesTest {
     Files.writeString(work.resolve("out.jsa"), "partial");
     try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
       Poll.until(() -> !Files.exists(work), Duration.ofSeconds(30), "the leftover removed");
-      Poll.until(() -> !Files.exists(removed), Duration.ofSeconds(30), "the gone jar's archive");
+      Path removedRecord = Path.of(removed.toString().replace(".jsa", ".record"));
+      Poll.until(
+          () -> !Files.exists(removed) && !Files.exists(removedRecord),
+          Duration.ofSeconds(30),
+          "the gone jar's pair removed");
       assertEquals(List.of(kept, Path.of(kept.toString().replace(".jsa", ".record"))), list(dir));
       assertEquals(Optional.of(kept), a.archiveFor("m", JAVA, jar));
     }
