@@ -6,9 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,9 +44,6 @@ final class ColdStartBench {
     "sandboxed JVM+CDS",
     "unsandboxed JVM"
   };
-
-  /** The launch line's field saying whether the JVM mapped the archive it was given. */
-  private static final String MAPPED = "archive-mapped";
 
   private ColdStartBench() {}
 
@@ -155,8 +150,8 @@ final class ColdStartBench {
         launch(plain, d, KINDS[4], totals, steps, breakdowns);
       }
     }
-    printBreakdown(totals, steps);
-    int notMapped = printArchiveUse(steps);
+    ColdStartReport.printBreakdown(KINDS, totals, steps);
+    int notMapped = ColdStartReport.printArchiveUse(List.of(KINDS[2], KINDS[3]), steps);
     List<String> classes = classesBeforeHello(h, javaBin);
     System.out.printf(
         "(e) classes loaded by the JVM module before the loader read its hello: %s%n",
@@ -164,8 +159,8 @@ final class ColdStartBench {
 
     List<Result> out = new ArrayList<>();
     if (!bwrap.isEmpty() && !totals.get(KINDS[0]).isEmpty()) {
-      long b = median(bwrap);
-      long n = median(totals.get(KINDS[0]));
+      long b = ColdStartReport.median(bwrap);
+      long n = ColdStartReport.median(totals.get(KINDS[0]));
       out.add(
           new Result(
               "e",
@@ -177,8 +172,8 @@ final class ColdStartBench {
               n - b <= 15));
     }
     if (!totals.get(KINDS[1]).isEmpty()) {
-      long n = median(totals.get(KINDS[1]));
-      long b = bwrap.isEmpty() ? 0 : median(bwrap);
+      long n = ColdStartReport.median(totals.get(KINDS[1]));
+      long b = bwrap.isEmpty() ? 0 : ColdStartReport.median(bwrap);
       out.add(
           new Result(
               "e",
@@ -189,9 +184,9 @@ final class ColdStartBench {
               "-",
               null));
     }
-    long j = median(java);
+    long j = ColdStartReport.median(java);
     if (!totals.get(KINDS[2]).isEmpty()) {
-      long n = median(totals.get(KINDS[2]));
+      long n = ColdStartReport.median(totals.get(KINDS[2]));
       out.add(
           new Result(
               "e",
@@ -204,7 +199,7 @@ final class ColdStartBench {
               n <= 2.5 * j));
     }
     if (!totals.get(KINDS[3]).isEmpty()) {
-      long n = median(totals.get(KINDS[3]));
+      long n = ColdStartReport.median(totals.get(KINDS[3]));
       out.add(
           new Result(
               "e",
@@ -219,7 +214,7 @@ final class ColdStartBench {
               "<= 2.5x java -version",
               notMapped == 0 ? n <= 2.5 * j : null));
     }
-    long n = median(totals.get(KINDS[4]));
+    long n = ColdStartReport.median(totals.get(KINDS[4]));
     out.add(
         new Result(
             "e",
@@ -267,24 +262,6 @@ final class ColdStartBench {
     System.out.println("(e) no class-data archive recorded within 300 s");
   }
 
-  /**
-   * Prints, for each sandboxed JVM launch, whether the loader gave it an archive and whether its
-   * JVM mapped it; the number of launches given an archive it did not map.
-   */
-  private static int printArchiveUse(Map<String, List<Map<String, Double>>> steps) {
-    int notMapped = 0;
-    for (String kind : List.of(KINDS[2], KINDS[3])) {
-      List<String> cells = new ArrayList<>();
-      for (Map<String, Double> s : steps.get(kind)) {
-        Double m = s.get(MAPPED);
-        cells.add(m == null ? "no archive" : m == 1.0 ? "mapped" : "NOT MAPPED");
-        notMapped += m != null && m != 1.0 ? 1 : 0;
-      }
-      System.out.printf("(e) %s, archive per launch: %s%n", kind, String.join(", ", cells));
-    }
-    return notMapped;
-  }
-
   /** Starts the module, waits for its welcome, records both, then unloads it. */
   private static void launch(
       ModuleManager m,
@@ -321,73 +298,6 @@ final class ColdStartBench {
     }
     breakdowns.byModule.remove(id); // the next launch of the same module logs its own
     m.unloadModule(id);
-  }
-
-  private static void printBreakdown(
-      Map<String, List<Long>> totals, Map<String, List<Map<String, Double>>> steps) {
-    Set<String> names = new LinkedHashSet<>();
-    for (String k : KINDS) {
-      for (Map<String, Double> s : steps.get(k)) {
-        names.addAll(s.keySet());
-      }
-    }
-    names.remove("processes");
-    names.remove(MAPPED);
-    String fmt = "%-40s" + " %18s".repeat(KINDS.length) + "%n";
-    System.out.printf(
-        "%n(e) Launch breakdown: ms since the launch began at the end of each step, median%n");
-    System.out.printf(fmt, (Object[]) row("step", KINDS));
-    for (String name : names) {
-      String[] cells = new String[KINDS.length];
-      for (int i = 0; i < KINDS.length; i++) {
-        List<Double> v = new ArrayList<>();
-        for (Map<String, Double> s : steps.get(KINDS[i])) {
-          if (s.containsKey(name)) {
-            v.add(s.get(name));
-          }
-        }
-        cells[i] = v.isEmpty() ? "-" : String.format("%.2f", medianD(v));
-      }
-      System.out.printf(fmt, (Object[]) row(name, cells));
-    }
-    String[] procs = new String[KINDS.length];
-    String[] total = new String[KINDS.length];
-    String[] before = new String[KINDS.length];
-    String[] mapped = new String[KINDS.length];
-    for (int i = 0; i < KINDS.length; i++) {
-      List<Double> v = new ArrayList<>();
-      for (Map<String, Double> s : steps.get(KINDS[i])) {
-        v.add(s.getOrDefault("processes", 0.0));
-      }
-      procs[i] = v.isEmpty() ? "-" : String.format("%.0f", medianD(v));
-      long yes = steps.get(KINDS[i]).stream().filter(s -> s.get(MAPPED) != null).count();
-      long mappedYes =
-          steps.get(KINDS[i]).stream()
-              .filter(s -> Double.valueOf(1.0).equals(s.get(MAPPED)))
-              .count();
-      mapped[i] =
-          yes == 0 ? "no archive" : mappedYes == yes ? "yes" : "no (" + (yes - mappedYes) + ")";
-      total[i] = totals.get(KINDS[i]).isEmpty() ? "-" : Long.toString(median(totals.get(KINDS[i])));
-      List<Double> welcome = new ArrayList<>();
-      for (Map<String, Double> s : steps.get(KINDS[i])) {
-        welcome.add(s.getOrDefault("welcome", 0.0));
-      }
-      before[i] =
-          welcome.isEmpty() || total[i].equals("-")
-              ? "-"
-              : String.format("%.0f", median(totals.get(KINDS[i])) - medianD(welcome));
-    }
-    System.out.printf(fmt, (Object[]) row("processes spawned per launch", procs));
-    System.out.printf(fmt, (Object[]) row("archive mapped", mapped));
-    System.out.printf(fmt, (Object[]) row("launch -> welcome seen by the bench", total));
-    System.out.printf(fmt, (Object[]) row("  of it before the steps (admission)", before));
-  }
-
-  private static String[] row(String name, String[] cells) {
-    String[] r = new String[cells.length + 1];
-    r[0] = name;
-    System.arraycopy(cells, 0, r, 1, cells.length);
-    return r;
   }
 
   /**
@@ -453,17 +363,5 @@ final class ColdStartBench {
         }
       }
     }
-  }
-
-  private static long median(List<Long> v) {
-    List<Long> s = new ArrayList<>(v);
-    Collections.sort(s);
-    return s.get(s.size() / 2);
-  }
-
-  private static double medianD(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    Collections.sort(s);
-    return s.get(s.size() / 2);
   }
 }

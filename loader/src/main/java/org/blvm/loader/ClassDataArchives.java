@@ -43,6 +43,9 @@ import java.util.concurrent.TimeUnit;
  * archive ({@link #checkMapped}); one the JVM ignored is reported, removed and rebuilt once.
  * Archives of inputs no module uses any more are removed ({@link ClassDataSweep}).
  *
+ * <p>Over 400 lines: lookup, build, and the check of a JVM's use of an archive share one state
+ * (pending, deferred and ignored keys); the class list, digests and sweep are classes of their own.
+ *
  * <p>Thread-safe: one builder thread ({@code blvm-loader-class-data}), at most {@value
  * #MAX_PENDING} builds waiting.
  */
