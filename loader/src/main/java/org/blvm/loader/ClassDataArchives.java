@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -14,8 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -23,15 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * Class-data-sharing archives of JVM modules, built and kept by the loader in {@code <data
@@ -40,12 +33,18 @@ import java.util.zip.ZipInputStream;
  * whose path the archive names) and JDK: the JDK's own default class list plus every class of the
  * jar (the SDK and its dependencies included), so nothing a module ran decides what is in it.
  *
- * <p>An archive is built in the background after the first launch that finds none, by a {@link
- * Dumper} (a sandbox: the dump parses the module's class files but runs none of its code, and its
- * only writable directory is a work directory no module can reach). The loader copies the result
- * into its own file, records the copy's SHA-256 and the inputs' digests beside it, and hands an
- * archive to a launch only while its digest matches the record; one that does not is deleted and
- * rebuilt. A missing archive only slows a start; it is never a reason not to start.
+ * <p>An archive is built in the background after the first launch that finds none (once that launch
+ * ended: the module's hello was read), by a {@link Dumper} (a sandbox: the dump parses the module's
+ * class files but runs none of its code, and its only writable directory is a work directory no
+ * module can reach). The loader copies the result into its own file, records the copy's SHA-256 and
+ * the inputs' digests beside it, and hands an archive to a launch only while its digest matches the
+ * record; one that does not is deleted and rebuilt. A missing archive only slows a start; it is
+ * never a reason not to start. After the module's hello the loader checks that its JVM mapped the
+ * archive ({@link #checkMapped}); one the JVM ignored is reported, removed and rebuilt once.
+ * Archives of inputs no module uses any more are removed ({@link ClassDataSweep}).
+ *
+ * <p>Over 400 lines: lookup, build, and the check of a JVM's use of an archive share one state
+ * (pending, deferred and ignored keys); the class list, digests and sweep are classes of their own.
  *
  * <p>Thread-safe: one builder thread ({@code blvm-loader-class-data}), at most {@value
  * #MAX_PENDING} builds waiting.
@@ -57,10 +56,8 @@ final class ClassDataArchives implements AutoCloseable {
   static final String DIR_NAME = ".class-data";
 
   static final long MAX_ARCHIVE_BYTES = 512L << 20;
-  static final int MAX_CLASSES = 50_000;
   static final int MAX_PENDING = 16;
   private static final String FORMAT = "blvm-class-data/1";
-  private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z0-9_$]+(/[A-Za-z0-9_$]+)*");
   private static final Set<PosixFilePermission> DIR_0755 =
       PosixFilePermissions.fromString("rwxr-xr-x");
   private static final Set<PosixFilePermission> FILE_0644 =
@@ -78,24 +75,34 @@ final class ClassDataArchives implements AutoCloseable {
     int dump(Path java, List<String> args, Path jarDir, Path workDir) throws IOException;
   }
 
-  /** What a file looked like when its digest was taken: any change is a new file. */
-  private record Seen(Object fileKey, Object ctime, long size) {}
-
-  private record Digest(Seen seen, String hex) {}
+  /** At most this many archives are remembered as ignored by a JVM (then all are forgotten). */
+  static final int MAX_IGNORED = 1024;
 
   private final Path dir;
   private final Dumper dumper;
   private final ExecutorService builder;
+  private final FileDigests files = new FileDigests();
+  private final ClassDataSweep sweep;
 
   /** guarded by this: keys being built or waiting */
   private final Set<String> pending = new HashSet<>();
 
-  /** guarded by this: digests taken, by path */
-  private final Map<Path, Digest> digests = new HashMap<>();
+  /** guarded by this: the build each module's current launch asked for, run when it ended */
+  private final Map<String, Runnable> deferred = new HashMap<>();
 
+  /** guarded by this: keys of archives a JVM ignored once (warned, rebuilt) */
+  private final Set<String> ignoredOnce = new HashSet<>();
+
+  /** guarded by this: keys of archives a JVM ignored again after their rebuild: not handed out */
+  private final Set<String> refused = new HashSet<>();
+
+  /**
+   * @param dir the archives' directory; swept on the builder thread first ({@link ClassDataSweep})
+   */
   ClassDataArchives(Path dir, Dumper dumper) {
     this.dir = dir;
     this.dumper = dumper;
+    this.sweep = new ClassDataSweep(dir, files);
     ThreadPoolExecutor b =
         new ThreadPoolExecutor(
             1,
@@ -110,6 +117,13 @@ final class ClassDataArchives implements AutoCloseable {
             });
     b.allowCoreThreadTimeOut(true); // no thread while nothing is built
     this.builder = b;
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        b.execute(() -> sweep.run(null, null));
+      } catch (RejectedExecutionException e) {
+        // not reached: the queue is empty
+      }
+    }
   }
 
   /** The archive's path for {@code key} (built or not). */
@@ -118,28 +132,36 @@ final class ClassDataArchives implements AutoCloseable {
   }
 
   /**
-   * The archive a JVM running {@code jar} with {@code java} may map, when one is built and matches
-   * its record; otherwise empty, and a build is scheduled.
+   * The archive a JVM running {@code jar} with {@code java} for module {@code moduleId} may map,
+   * when one is built and matches its record; otherwise empty, and a build is scheduled when this
+   * launch ends ({@link #launchEnded}; none for an archive a JVM ignored again after its rebuild).
    */
-  Optional<Path> archiveFor(Path java, Path jar) {
+  Optional<Path> archiveFor(String moduleId, Path java, Path jar) {
     String key;
     String inputs;
     try {
       inputs = inputs(java, jar);
-      key = sha256Hex(inputs.getBytes(StandardCharsets.UTF_8));
+      key = FileDigests.sha256Hex(inputs.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "no class-data archive for {0}: {1}", jar, e.toString());
       return Optional.empty();
+    }
+    synchronized (this) {
+      if (refused.contains(key)) {
+        return Optional.empty();
+      }
     }
     Path archive = archivePath(key);
     Path record = dir.resolve(key + ".record");
     try {
       if (Files.exists(archive, LinkOption.NOFOLLOW_LINKS)
           && Files.exists(record, LinkOption.NOFOLLOW_LINKS)) {
-        String expected = expectedRecord(recordedDigest(record), inputs);
-        String found = expectedRecord(digestOf(archive), inputs);
-        if (loaderOwned(archive) && loaderOwned(record) && expected.equals(readRecord(record))) {
-          if (found.equals(expected)) {
+        if (ClassDataSweep.loaderOwned(archive) && ClassDataSweep.loaderOwned(record)) {
+          String text = files.text(record);
+          String found = files.sha256(archive);
+          if (text.startsWith(inputs)
+              && text.endsWith("\narchive " + found + "\n")
+              && ClassDataSweep.field(text, "module") != null) {
             return Optional.of(archive);
           }
         }
@@ -148,8 +170,7 @@ final class ClassDataArchives implements AutoCloseable {
             "class-data archive {0} does not match its record (or is not the loader''s own file):"
                 + " not used, rebuilt",
             archive);
-        Files.deleteIfExists(archive);
-        Files.deleteIfExists(record);
+        remove(key);
       }
     } catch (IOException e) {
       LOG.log(
@@ -159,11 +180,88 @@ final class ClassDataArchives implements AutoCloseable {
           e.toString());
       return Optional.empty();
     }
-    schedule(key, inputs, java, jar);
+    synchronized (this) {
+      if (deferred.size() < MAX_IGNORED || deferred.containsKey(moduleId)) {
+        deferred.put(moduleId, () -> schedule(key, inputs, moduleId, java, jar));
+      }
+    }
     return Optional.empty();
   }
 
-  private void schedule(String key, String inputs, Path java, Path jar) {
+  /**
+   * Module {@code moduleId}'s launch ended (its hello was read, its connection started): the build
+   * its launch asked for, if any, is scheduled now, so that the dump never competes with that
+   * module's own start.
+   */
+  void launchEnded(String moduleId) {
+    Runnable r;
+    synchronized (this) {
+      r = deferred.remove(moduleId);
+    }
+    if (r != null) {
+      r.run();
+    }
+  }
+
+  /**
+   * Checks, after module {@code moduleId}'s hello, that its JVM (process {@code pid}) mapped the
+   * {@code archive} it was given. One it did not map (the JVM's {@code -Xshare:auto} fell back to
+   * no class sharing) is logged at WARNING, removed and rebuilt; when the rebuilt one is ignored
+   * too, it is logged once more and no longer handed out until the loader restarts.
+   *
+   * @return whether it was mapped; empty when that cannot be told ({@link ArchiveMaps})
+   */
+  Optional<Boolean> checkMapped(String moduleId, Path archive, long pid) {
+    Optional<Boolean> mapped = ArchiveMaps.mapped(pid, archive);
+    if (mapped.isEmpty() || mapped.get()) {
+      return mapped;
+    }
+    String name = archive.getFileName().toString();
+    String key = name.substring(0, name.length() - ".jsa".length());
+    boolean again;
+    synchronized (this) {
+      if (ignoredOnce.size() >= MAX_IGNORED) {
+        ignoredOnce.clear();
+      }
+      again = !ignoredOnce.add(key);
+      if (again) {
+        refused.add(key);
+      }
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        again
+            ? "module {0}: its JVM ignored the rebuilt class-data archive {1} as well: it is no"
+                + " longer passed to modules until the loader restarts (they start with the JDK''s"
+                + " own archive only)"
+            : "module {0}: its JVM did not map the class-data archive {1} it was given, and so"
+                + " runs without any class sharing (-Xshare:auto fell back: the JDK changed since"
+                + " the archive was built, the archive comes from another JVM build, or the JVM"
+                + " options differ from the dump''s); the archive is removed and rebuilt",
+        moduleId,
+        archive);
+    try {
+      remove(key);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", archive, e.toString());
+    }
+    return mapped;
+  }
+
+  /** Deletes the archive and record of {@code key}. */
+  private void remove(String key) throws IOException {
+    for (Path p : List.of(archivePath(key), dir.resolve(key + ".record"))) {
+      Files.deleteIfExists(p);
+      files.forget(p);
+    }
+  }
+
+  /** How many times an input file was hashed or a record read (not answered from memory). */
+  long filesRead() {
+    return files.filesRead();
+  }
+
+  private void schedule(String key, String inputs, String moduleId, Path java, Path jar) {
     synchronized (this) {
       if (!pending.add(key)) {
         return;
@@ -173,7 +271,8 @@ final class ClassDataArchives implements AutoCloseable {
       builder.execute(
           () -> {
             try {
-              build(key, inputs, java, jar);
+              build(key, inputs, moduleId, java, jar);
+              sweep.run(key, moduleId);
             } catch (IOException | RuntimeException e) {
               LOG.log(
                   System.Logger.Level.WARNING,
@@ -194,13 +293,13 @@ final class ClassDataArchives implements AutoCloseable {
   }
 
   /** Builds the archive of {@code key} (on the builder thread). */
-  void build(String key, String inputs, Path java, Path jar) throws IOException {
+  void build(String key, String inputs, String moduleId, Path java, Path jar) throws IOException {
     ensureDir();
     Path work = Files.createTempDirectory(dir, ".work-");
     try {
       Path javaHome = java.toRealPath().getParent().getParent();
       Path list = work.resolve("classlist");
-      List<String> classes = classList(javaHome.resolve("lib").resolve("classlist"), jar);
+      List<String> classes = ClassDataList.of(javaHome.resolve("lib").resolve("classlist"), jar);
       Files.write(list, classes, StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(list, FILE_0644);
       Path out = work.resolve("out.jsa");
@@ -225,7 +324,10 @@ final class ClassDataArchives implements AutoCloseable {
       String hex = copyChecked(out, tmp);
       Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       Path recordTmp = dir.resolve(key + ".record.tmp");
-      Files.writeString(recordTmp, expectedRecord(hex, inputs), StandardCharsets.UTF_8);
+      Files.writeString(
+          recordTmp,
+          inputs + "module " + moduleId + "\narchive " + hex + "\n",
+          StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(recordTmp, FILE_0644);
       Files.move(
           recordTmp,
@@ -240,7 +342,7 @@ final class ClassDataArchives implements AutoCloseable {
           Integer.toString(classes.size()),
           Long.toString(Files.size(archive)));
     } finally {
-      deleteTree(work);
+      ClassDataSweep.deleteTree(work);
     }
   }
 
@@ -250,63 +352,10 @@ final class ClassDataArchives implements AutoCloseable {
       Files.createDirectory(dir);
       Files.setPosixFilePermissions(dir, DIR_0755);
     }
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !loaderOwned(dir)) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !ClassDataSweep.loaderOwned(dir)) {
       throw new IOException(
           dir + " is not a directory of the loader's user writable by it alone; remove it");
     }
-  }
-
-  /** Regular file or directory, owned by this process's user, not writable by group or others. */
-  private static boolean loaderOwned(Path p) throws IOException {
-    Map<String, Object> a =
-        Files.readAttributes(p, "unix:uid,mode,isSymbolicLink", LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) a.get("mode");
-    int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    return !(Boolean) a.get("isSymbolicLink")
-        && (Integer) a.get("uid") == self
-        && (mode & 0022) == 0;
-  }
-
-  /**
-   * The class list: the JDK's default list (its {@code lib/classlist}, its lambda lines included)
-   * and every class file of {@code jar} by name (never a lambda line from the jar), including those
-   * of a multi-release jar's versioned directories, by name; at most {@value #MAX_CLASSES}.
-   */
-  static List<String> classList(Path jdkClassList, Path jar) throws IOException {
-    Set<String> names = new TreeSet<>();
-    List<String> out = new ArrayList<>();
-    if (Files.isRegularFile(jdkClassList)) {
-      for (String line : Files.readAllLines(jdkClassList, StandardCharsets.UTF_8)) {
-        String l = line.strip();
-        // the JDK's own lambda lines (@lambda-proxy, @lambda-form-invoker) too: trusted input
-        if ((l.startsWith("@") || CLASS_NAME.matcher(l).matches()) && names.add(l)) {
-          out.add(l);
-        }
-      }
-    }
-    try (ZipInputStream z = new ZipInputStream(Files.newInputStream(jar))) {
-      for (ZipEntry e; (e = z.getNextEntry()) != null; ) {
-        String n = e.getName();
-        if (n.startsWith("META-INF/versions/")) {
-          int slash = n.indexOf('/', "META-INF/versions/".length());
-          n = slash < 0 ? "" : n.substring(slash + 1);
-        }
-        if (!n.endsWith(".class")) {
-          continue;
-        }
-        n = n.substring(0, n.length() - ".class".length());
-        if (CLASS_NAME.matcher(n).matches()
-            && !n.endsWith("module-info")
-            && !n.endsWith("package-info")
-            && names.add(n)) {
-          out.add(n);
-          if (out.size() > MAX_CLASSES) {
-            throw new IOException(jar + " holds more than " + MAX_CLASSES + " classes");
-          }
-        }
-      }
-    }
-    return out;
   }
 
   /**
@@ -322,7 +371,7 @@ final class ClassDataArchives implements AutoCloseable {
         + "\njava "
         + java.toRealPath()
         + "\nlibjvm "
-        + digestOf(libjvm)
+        + files.sha256(libjvm)
         + "\nmodules "
         + Files.size(modules)
         + " "
@@ -330,7 +379,7 @@ final class ClassDataArchives implements AutoCloseable {
         + "\njar "
         + jar
         + " "
-        + digestOf(jar)
+        + files.sha256(jar)
         + " "
         + Files.size(jar)
         + " "
@@ -338,53 +387,11 @@ final class ClassDataArchives implements AutoCloseable {
         + "\n";
   }
 
-  private static String expectedRecord(String archiveHex, String inputs) {
-    return inputs + "archive " + archiveHex + "\n";
-  }
-
-  private static String readRecord(Path record) throws IOException {
-    if (Files.size(record) > 64 << 10) {
-      throw new IOException(record + " is larger than a record");
-    }
-    return Files.readString(record, StandardCharsets.UTF_8);
-  }
-
-  private static String recordedDigest(Path record) throws IOException {
-    String text = readRecord(record);
-    int at = text.lastIndexOf("archive ");
-    return at < 0 ? "" : text.substring(at + "archive ".length()).strip();
-  }
-
-  /** The file's SHA-256, taken again only when the file changed since it was last taken. */
-  private String digestOf(Path p) throws IOException {
-    Map<String, Object> a =
-        Files.readAttributes(p, "unix:ino,dev,ctime,size", LinkOption.NOFOLLOW_LINKS);
-    Seen seen = new Seen(a.get("dev") + ":" + a.get("ino"), a.get("ctime"), (Long) a.get("size"));
-    synchronized (this) {
-      Digest d = digests.get(p);
-      if (d != null && d.seen().equals(seen)) {
-        return d.hex();
-      }
-    }
-    MessageDigest md = sha256();
-    try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    String hex = HexFormat.of().formatHex(md.digest());
-    synchronized (this) {
-      digests.put(p, new Digest(seen, hex));
-    }
-    return hex;
-  }
-
   /**
    * Copies the dump's output (a regular file, bounded) into a new loader-owned file; its digest.
    */
   private static String copyChecked(Path from, Path to) throws IOException {
-    MessageDigest md = sha256();
+    MessageDigest md = FileDigests.newSha256();
     long total = 0;
     try (InputStream in =
             Files.newInputStream(from, LinkOption.NOFOLLOW_LINKS, StandardOpenOption.READ);
@@ -413,33 +420,6 @@ final class ClassDataArchives implements AutoCloseable {
     }
     Files.setPosixFilePermissions(to, FILE_0644); // the umask may have narrowed it
     return HexFormat.of().formatHex(md.digest());
-  }
-
-  private static void deleteTree(Path p) {
-    try {
-      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
-          for (Path c : s) {
-            deleteTree(c);
-          }
-        }
-      }
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", p, e.toString());
-    }
-  }
-
-  static String sha256Hex(byte[] b) {
-    return HexFormat.of().formatHex(sha256().digest(b));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override

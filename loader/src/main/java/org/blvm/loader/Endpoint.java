@@ -276,6 +276,7 @@ final class Endpoint {
       return;
     }
     conn.start();
+    timeline.started(pid);
   }
 
   /**

@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * Diagnostics of one module launch: the time since the launch began at which each of its steps
- * ended, from the module directory's preparation to the welcome, and how many processes the launch
- * spawned. Logged once at DEBUG on {@code blvm.loader.launch} when the welcome is queued (the
+ * ended, from the module directory's preparation to the welcome, how many processes the launch
+ * spawned, and, for a JVM given a class-data archive, whether it mapped it. Logged once at DEBUG on
+ * {@code blvm.loader.launch} when the connection has started after the welcome was queued (the
  * benchmark reads that line; docs/performance.md, "Launch breakdown"). Steps are marked from the
  * launching thread and then from the module's accept thread; at most {@link #MAX_STEPS} are kept.
  */
@@ -30,6 +31,15 @@ final class LaunchTimeline {
   /** guarded by this */
   private boolean reported;
 
+  /** guarded by this: whether the module's process mapped its class-data archive, or null */
+  private java.util.function.LongFunction<java.util.Optional<Boolean>> archiveCheck;
+
+  /** guarded by this: the check's answer */
+  private java.util.Optional<Boolean> archiveMapped = java.util.Optional.empty();
+
+  /** guarded by this */
+  private boolean logged;
+
   LaunchTimeline(String moduleId) {
     this.moduleId = moduleId;
   }
@@ -45,6 +55,15 @@ final class LaunchTimeline {
     }
   }
 
+  /**
+   * Sets what runs when the launch ended (a JVM module: whether its process, by host pid, mapped
+   * the class-data archive it was given), run by {@link #started} after the welcome, outside the
+   * launch → welcome steps.
+   */
+  synchronized void checkArchive(java.util.function.LongFunction<java.util.Optional<Boolean>> c) {
+    archiveCheck = c;
+  }
+
   /** Adds the launcher's own steps (in their order, with their {@code System.nanoTime()}). */
   synchronized void launched(Map<String, Long> launcherSteps, int processesSpawned) {
     launcherSteps.forEach(this::at);
@@ -52,8 +71,9 @@ final class LaunchTimeline {
   }
 
   /**
-   * The steps as {@code name=MS} pairs (milliseconds since the launch began, two decimals) and
-   * {@code processes=N}, in the order they were marked.
+   * The steps as {@code name=MS} pairs (milliseconds since the launch began, two decimals), {@code
+   * processes=N}, and {@code archive-mapped=1} or {@code 0} when a class-data archive was given and
+   * its check could tell, in the order they were marked.
    */
   synchronized String describe() {
     StringBuilder b = new StringBuilder();
@@ -66,17 +86,43 @@ final class LaunchTimeline {
           .append(String.format("%02d", (micros % 1000) / 10))
           .append(' ');
     }
-    return b.append("processes=").append(Integer.toString(processes)).toString();
+    b.append("processes=").append(Integer.toString(processes));
+    archiveMapped.ifPresent(m -> b.append(" archive-mapped=").append(m ? '1' : '0'));
+    return b.toString();
   }
 
-  /** Marks {@code last} and logs the breakdown once (the first welcome of this launch). */
-  void report(String last) {
-    synchronized (this) {
-      if (reported) {
-        return;
-      }
+  /** Marks {@code last}, the last step (the first welcome of this launch). */
+  synchronized void report(String last) {
+    if (!reported) {
       at(last, System.nanoTime());
       reported = true;
+    }
+  }
+
+  /**
+   * After the reported welcome, once the connection of process {@code pid} has started: runs the
+   * class-data archive check, if any, and logs the breakdown once.
+   */
+  void started(long pid) {
+    java.util.function.LongFunction<java.util.Optional<Boolean>> check;
+    synchronized (this) {
+      if (!reported || logged) {
+        return;
+      }
+      logged = true;
+      check = archiveCheck;
+    }
+    if (check != null) {
+      java.util.Optional<Boolean> m;
+      try {
+        m = check.apply(pid);
+      } catch (RuntimeException e) { // never a reason to drop the module's connection
+        LOG.log(System.Logger.Level.WARNING, "module {0}: launch check failed: {1}", moduleId, e);
+        m = java.util.Optional.empty();
+      }
+      synchronized (this) {
+        archiveMapped = m;
+      }
     }
     if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
       LOG.log(System.Logger.Level.DEBUG, "module {0} launch steps (ms): {1}", moduleId, describe());

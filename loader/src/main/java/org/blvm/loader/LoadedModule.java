@@ -212,6 +212,14 @@ final class LoadedModule implements Session.Progress {
     endpoint.bind();
     session.network().bindListeners();
     timeline.mark("dirs");
+    java.util.Optional<Path> archive =
+        admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA
+            ? launcher.classDataArchive(
+                id, services.config().javaExecutable(), admitted.binaryPath())
+            : java.util.Optional.empty();
+    if (admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA) {
+      timeline.checkArchive(pid -> launcher.classDataLaunchEnded(id, archive, pid));
+    }
     LaunchSpec spec =
         ModuleLaunchSpecs.of(
             id,
@@ -222,10 +230,7 @@ final class LoadedModule implements Session.Progress {
             dataDir,
             socketDir,
             handshake.token(),
-            admitted.manifest().runtime() == org.blvm.policy.ModuleManifest.Runtime.JAVA
-                ? launcher.classDataArchive(
-                    services.config().javaExecutable(), admitted.binaryPath())
-                : java.util.Optional.empty());
+            archive);
     confinement = spec.confinement();
     timeline.mark("spec");
     LaunchedProcess p = launcher.launch(spec);

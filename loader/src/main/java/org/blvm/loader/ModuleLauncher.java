@@ -28,12 +28,23 @@ public interface ModuleLauncher {
   }
 
   /**
-   * A class-data-sharing archive that a JVM running {@code jar} (a verified jar in the admission
-   * store) with {@code javaExecutable} may map, when this launcher keeps one and it is ready and
-   * checked; empty otherwise (the JVM then uses only the JDK's own archive).
+   * A class-data-sharing archive that module {@code moduleId}'s JVM running {@code jar} (a verified
+   * jar in the admission store) with {@code javaExecutable} may map, when this launcher keeps one
+   * and it is ready and checked; empty otherwise (the JVM then uses only the JDK's own archive).
    */
   default java.util.Optional<java.nio.file.Path> classDataArchive(
-      java.nio.file.Path javaExecutable, java.nio.file.Path jar) {
+      String moduleId, java.nio.file.Path javaExecutable, java.nio.file.Path jar) {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * After the hello of JVM module {@code moduleId} (its connection started): whether its JVM,
+   * process {@code pid}, mapped the {@code archive} this launcher gave it, if any (one it ignored
+   * is reported and rebuilt), empty when none was given or that cannot be told; an archive build
+   * the launch asked for starts now.
+   */
+  default java.util.Optional<Boolean> classDataLaunchEnded(
+      String moduleId, java.util.Optional<java.nio.file.Path> archive, long pid) {
     return java.util.Optional.empty();
   }
 

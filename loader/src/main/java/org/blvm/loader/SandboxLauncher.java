@@ -155,8 +155,22 @@ final class SandboxLauncher implements ModuleLauncher {
 
   /** The module jar's archive, built in a sandbox of its own ({@link ClassDataArchives}). */
   @Override
-  public java.util.Optional<Path> classDataArchive(Path javaExecutable, Path jar) {
-    return archives == null ? java.util.Optional.empty() : archives.archiveFor(javaExecutable, jar);
+  public java.util.Optional<Path> classDataArchive(String moduleId, Path javaExecutable, Path jar) {
+    return archives == null
+        ? java.util.Optional.empty()
+        : archives.archiveFor(moduleId, javaExecutable, jar);
+  }
+
+  @Override
+  public java.util.Optional<Boolean> classDataLaunchEnded(
+      String moduleId, java.util.Optional<Path> archive, long pid) {
+    if (archives == null) {
+      return java.util.Optional.empty();
+    }
+    java.util.Optional<Boolean> mapped =
+        archive.flatMap(a -> archives.checkMapped(moduleId, a, pid));
+    archives.launchEnded(moduleId);
+    return mapped;
   }
 
   @Override

@@ -51,10 +51,16 @@ class ClassDataArchivesTest {
     };
   }
 
-  private static Path awaitReady(ClassDataArchives a, Path jar) throws InterruptedException {
+  /** Launches of module {@code id} (each ending at once) until its archive is handed out. */
+  private static Path awaitReady(ClassDataArchives a, String id, Path jar)
+      throws InterruptedException {
     Optional<Path>[] found = new Optional[] {Optional.empty()};
     Poll.until(
-        () -> (found[0] = a.archiveFor(JAVA, jar)).isPresent(),
+        () -> {
+          found[0] = a.archiveFor(id, JAVA, jar);
+          a.launchEnded(id);
+          return found[0].isPresent();
+        },
         Duration.ofSeconds(30),
         "the archive built");
     return found[0].orElseThrow();
@@ -78,7 +84,7 @@ class ClassDataArchivesTest {
             "a/Bad-Name.class");
     assertEquals(
         List.of("java/lang/Object", "@lambda-proxy java/lang/X run ()V", "a/B", "a/B$1", "a/C"),
-        ClassDataArchives.classList(jdkList, jar));
+        ClassDataList.of(jdkList, jar));
   }
 
   @Test
@@ -87,8 +93,9 @@ class ClassDataArchivesTest {
     AtomicInteger runs = new AtomicInteger();
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
-      assertEquals(Optional.empty(), a.archiveFor(JAVA, jar)); // none yet: a build is scheduled
-      Path archive = awaitReady(a, jar);
+      assertEquals(
+          Optional.empty(), a.archiveFor("m", JAVA, jar)); // none yet: a build is scheduled
+      Path archive = awaitReady(a, "m", jar);
       assertEquals("archive", Files.readString(archive));
       assertEquals(1, runs.get());
       assertEquals(
@@ -105,10 +112,10 @@ class ClassDataArchivesTest {
       assertTrue(
           record.endsWith(
               "archive "
-                  + ClassDataArchives.sha256Hex("archive".getBytes(StandardCharsets.UTF_8))
+                  + FileDigests.sha256Hex("archive".getBytes(StandardCharsets.UTF_8))
                   + "\n"),
           record);
-      assertEquals(Optional.of(archive), a.archiveFor(JAVA, jar));
+      assertEquals(Optional.of(archive), a.archiveFor("m", JAVA, jar));
       assertEquals(1, runs.get());
     }
   }
@@ -119,14 +126,14 @@ class ClassDataArchivesTest {
     AtomicInteger runs = new AtomicInteger();
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
-      a.archiveFor(JAVA, jar);
-      Path archive = awaitReady(a, jar);
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
       try (OutputStream o =
           Files.newOutputStream(archive, java.nio.file.StandardOpenOption.APPEND)) {
         o.write('x');
       }
-      assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
-      assertEquals(archive, awaitReady(a, jar));
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertEquals(archive, awaitReady(a, "m", jar));
       assertEquals("archive", Files.readString(archive));
       assertEquals(2, runs.get());
     }
@@ -138,11 +145,11 @@ class ClassDataArchivesTest {
     AtomicInteger runs = new AtomicInteger();
     try (ClassDataArchives a =
         new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
-      a.archiveFor(JAVA, jar);
-      Path first = awaitReady(a, jar);
+      a.archiveFor("m", JAVA, jar);
+      Path first = awaitReady(a, "m", jar);
       jar("a/B.class", "a/C.class");
-      assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
-      assertFalse(awaitReady(a, jar).equals(first));
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertFalse(awaitReady(a, "m", jar).equals(first));
     }
   }
 
@@ -165,7 +172,9 @@ class ClassDataArchivesTest {
       Path dir = tmp.resolve(".class-data-" + runs.get());
       try (ClassDataArchives a = new ClassDataArchives(dir, d)) {
         int before = runs.get();
-        assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
+        assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+        assertEquals(before, runs.get(), "no build while the launch runs");
+        a.launchEnded("m");
         Poll.until(() -> runs.get() == before + 1, Duration.ofSeconds(30), "the dump ran");
         Poll.until(
             () -> {
@@ -177,8 +186,130 @@ class ClassDataArchivesTest {
             },
             Duration.ofSeconds(30),
             "nothing left in " + dir);
-        assertEquals(Optional.empty(), a.archiveFor(JAVA, jar));
+        assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
       }
+    }
+  }
+
+  @Test
+  void unchangedInputs_secondLaunchHashesAndReadsNothing() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      awaitReady(a, "m", jar); // hashes the archive and reads its record, once
+      long before = a.filesRead();
+      assertTrue(a.archiveFor("m", JAVA, jar).isPresent());
+      assertTrue(a.archiveFor("m", JAVA, jar).isPresent());
+      assertEquals(before, a.filesRead(), "nothing hashed or read again");
+      Files.writeString(jar, "changed"); // a new file: hashed again
+      a.archiveFor("m", JAVA, jar);
+      assertEquals(before + 1, a.filesRead());
+    }
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.sorted().toList();
+    }
+  }
+
+  @Test
+  void newJarOfAModule_oldPairRemoved_foreignFileLeftAloneAndLogged() throws Exception {
+    Path dir = tmp.resolve(".class-data");
+    Path jar = jar("a/B.class");
+    Path other = tmp.resolve("other.jar");
+    Files.copy(jar, other);
+    List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.blvm.testsupport.LogCapture c =
+        org.blvm.testsupport.LogCapture.install("blvm.loader.class-data", log);
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path first = awaitReady(a, "m", jar);
+      a.archiveFor("n", JAVA, other);
+      Path others = awaitReady(a, "n", other);
+      Path foreign = Files.writeString(dir.resolve("notes.txt"), "the operator's");
+      Path foreignLike = Files.writeString(dir.resolve("a".repeat(64) + ".jsa"), "x");
+      Files.setPosixFilePermissions(
+          foreignLike, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+      jar("a/B.class", "a/C.class"); // module m upgraded (here: its jar rewritten)
+      a.archiveFor("m", JAVA, jar);
+      Path second = awaitReady(a, "m", jar);
+      Path firstRecord = Path.of(first.toString().replace(".jsa", ".record"));
+      Poll.until(() -> !Files.exists(firstRecord), Duration.ofSeconds(30), "the old pair removed");
+      assertFalse(Files.exists(first));
+      assertTrue(Files.exists(second));
+      assertTrue(Files.exists(others), "another module's archive is kept");
+      assertEquals("the operator's", Files.readString(foreign));
+      assertTrue(Files.exists(foreignLike), "a file of the loader's naming it does not own");
+      Poll.until(
+          () -> log.stream().anyMatch(l -> l.contains(foreign + " in the class-data directory")),
+          Duration.ofSeconds(30),
+          "the foreign file logged");
+      assertTrue(log.stream().anyMatch(l -> l.contains(foreignLike + " in the class-data")));
+      assertEquals(6, list(dir).size(), "" + list(dir));
+    } finally {
+      c.uninstall();
+    }
+  }
+
+  @Test
+  void sweepAtStart_removesArchivesOfGoneJarsAndLeftovers_keepsTheRest() throws Exception {
+    Path dir = tmp.resolve(".class-data");
+    Path jar = jar("a/B.class");
+    Path gone = tmp.resolve("gone.jar");
+    Files.copy(jar, gone);
+    AtomicInteger runs = new AtomicInteger();
+    Path kept;
+    Path removed;
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      kept = awaitReady(a, "m", jar);
+      a.archiveFor("g", JAVA, gone);
+      removed = awaitReady(a, "g", gone);
+    }
+    Files.delete(gone);
+    Path work = Files.createDirectory(dir.resolve(".work-1"));
+    Files.writeString(work.resolve("out.jsa"), "partial");
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      Poll.until(() -> !Files.exists(work), Duration.ofSeconds(30), "the leftover removed");
+      Path removedRecord = Path.of(removed.toString().replace(".jsa", ".record"));
+      Poll.until(
+          () -> !Files.exists(removed) && !Files.exists(removedRecord),
+          Duration.ofSeconds(30),
+          "the gone jar's pair removed");
+      assertEquals(List.of(kept, Path.of(kept.toString().replace(".jsa", ".record"))), list(dir));
+      assertEquals(Optional.of(kept), a.archiveFor("m", JAVA, jar));
+    }
+  }
+
+  @Test
+  void ignoredArchive_warnedRemovedRebuilt_thenNotHandedOutAfterASecondMiss() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.blvm.testsupport.LogCapture c =
+        org.blvm.testsupport.LogCapture.install("blvm.loader.class-data", log);
+    long self = ProcessHandle.current().pid(); // a JVM that maps no such archive
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      assertEquals(Optional.of(false), a.checkMapped("m", archive, self));
+      assertFalse(Files.exists(archive));
+      assertEquals(1, log.stream().filter(l -> l.contains("did not map")).count(), "" + log);
+      assertTrue(log.stream().anyMatch(l -> l.contains("module m") && l.contains("" + archive)));
+      assertEquals(archive, awaitReady(a, "m", jar));
+      assertEquals(2, runs.get());
+      assertEquals(Optional.of(false), a.checkMapped("m", archive, self));
+      assertEquals(1, log.stream().filter(l -> l.contains("ignored the rebuilt")).count());
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertEquals(2, runs.get(), "not rebuilt again");
+      assertEquals(Optional.empty(), a.checkMapped("m", archive, Long.MAX_VALUE)); // no process
+    } finally {
+      c.uninstall();
     }
   }
 

@@ -19,6 +19,7 @@ import org.blvm.demo.SimulatedChain;
 import org.blvm.loader.ModuleManager;
 import org.blvm.loader.ModuleState;
 import org.blvm.sandbox.SandboxOptions;
+import org.blvm.testsupport.LogCapture;
 import org.blvm.testsupport.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The class-data archive the loader builds for a JVM module (docs/sandbox.md, "Class-data
  * sharing"): built after the first launch, mapped by the module's next JVM, read-only to the module
  * (a real module tries to write, truncate, chmod, delete and replace it and to write beside it),
- * and not used when it was changed on disk.
+ * not used when it was changed on disk, and, when the JVM ignores it, reported and rebuilt.
  */
 class SandboxClassDataIT {
   private static final String ATTACK = "attack_class_data = true\n";
@@ -41,6 +42,34 @@ class SandboxClassDataIT {
       List.of("write", "truncate", "chmod", "delete", "replace", "delete_dir");
 
   @TempDir Path tmp;
+
+  /** The loader's launch breakdown lines and its class-data log, while a test runs. */
+  private final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private final List<LogCapture> captures = new java.util.ArrayList<>();
+
+  @org.junit.jupiter.api.BeforeEach
+  void capture() {
+    captures.add(LogCapture.install("blvm.loader.launch", log));
+    captures.add(LogCapture.install("blvm.loader.class-data", log));
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void uninstall() {
+    captures.forEach(LogCapture::uninstall);
+  }
+
+  /** The {@code archive-mapped} value of module {@code id}'s {@code n}-th launch line (1-based). */
+  private String archiveMapped(String id, int n) throws InterruptedException {
+    String prefix = "module " + id + " launch steps (ms):";
+    Poll.until(
+        () -> log.stream().filter(l -> l.contains(prefix)).count() >= n,
+        Duration.ofSeconds(60),
+        "launch line " + n + " of " + id);
+    String line = log.stream().filter(l -> l.contains(prefix)).toList().get(n - 1);
+    int i = line.indexOf("archive-mapped=");
+    return i < 0 ? "absent" : line.substring(i + "archive-mapped=".length()).strip();
+  }
 
   private ModuleManager manager(SandboxOptions o) {
     return SandboxFixture.manager(tmp, o, new SimulatedChain())
@@ -135,6 +164,7 @@ class SandboxClassDataIT {
       m.start();
       String first = lastRun("cds");
       assertTrue(first.contains("class_data archive null"), first); // none built yet
+      assertEquals("absent", archiveMapped("cds", 1));
       assertTrue(first.contains("class_data chain_tip ok"), first);
       Path archive = awaitArchive();
       Path dir = archive.getParent();
@@ -155,6 +185,7 @@ class SandboxClassDataIT {
       assertTrue(second.contains("Read-only file system"), second); // the bind is read-only
       assertTrue(second.contains("class_data chain_tip ok"), second);
       assertTrue(mappedByAProcess(archive), "the module's JVM maps " + archive);
+      assertEquals("1", archiveMapped("cds", 2), "the loader saw it mapped");
       assertArrayEquals(before, sha256(archive), "the archive is unchanged");
       assertEquals(filesBefore, list(dir), "nothing added to or removed from " + dir);
 
@@ -197,6 +228,107 @@ class SandboxClassDataIT {
       restartAndAwait(m, "cds");
       String next = lastRun("cds");
       assertTrue(next.contains("class_data archive " + archive + "\n"), next);
+    }
+  }
+
+  /**
+   * An archive the JVM cannot use (dumped for another class path) with a record that matches it:
+   * handed out, ignored by the JVM ({@code -Xshare:auto}), detected, warned about, rebuilt, and the
+   * rebuilt one is mapped.
+   */
+  @Test
+  void archiveTheJvmIgnores_isReported_andRebuilt() throws Exception {
+    SandboxOptions o = SandboxFixture.requireSandbox();
+    SandboxFixture.letSandboxEnter(tmp);
+    Path modules = Files.createDirectories(tmp.resolve("modules"));
+    ModuleFixture.install(modules, "cds", SandboxFixture.CAPS, ATTACK);
+    try (ModuleManager m = manager(o)) {
+      m.start();
+      lastRun("cds");
+      Path archive = awaitArchive();
+      Path record = Path.of(archive.toString().replace(".jsa", ".record"));
+      String text = Files.readString(record);
+      String jarLine = text.lines().filter(l -> l.startsWith("jar ")).findFirst().orElseThrow();
+      String jarAndMore = jarLine.substring("jar ".length());
+      int cut = jarAndMore.length();
+      for (int i = 0; i < 3; i++) {
+        cut = jarAndMore.lastIndexOf(' ', cut - 1);
+      }
+      Path jar = Path.of(jarAndMore.substring(0, cut));
+      // the same classes under another path: the JVM refuses the archive for a class path mismatch
+      Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+      Path other = Files.copy(jar, elsewhere.resolve("other.jar"));
+      String someClass; // one of the jar's own: with none, the JVM skips the class path check
+      try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(other.toFile())) {
+        someClass =
+            z.stream()
+                .map(java.util.zip.ZipEntry::getName)
+                .filter(n -> n.startsWith("org/blvm/") && n.endsWith(".class"))
+                .findFirst()
+                .orElseThrow();
+      }
+      Path list =
+          Files.writeString(
+              elsewhere.resolve("classlist"),
+              "java/lang/Object\n" + someClass.substring(0, someClass.length() - 6) + "\n");
+      Path bogus = elsewhere.resolve("bogus.jsa");
+      Process dump =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xshare:dump",
+                  "-XX:SharedClassListFile=" + list,
+                  "-XX:SharedArchiveFile=" + bogus,
+                  "-cp",
+                  other.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      assertEquals(0, dump.waitFor(), "the bogus archive dumped");
+      Files.copy(bogus, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
+      String hex = java.util.HexFormat.of().formatHex(sha256(archive));
+      Files.writeString(
+          record, text.substring(0, text.lastIndexOf("archive ")) + "archive " + hex + "\n");
+
+      restartAndAwait(m, "cds");
+      String run = lastRun("cds");
+      assertTrue(run.contains("class_data archive " + archive + "\n"), "handed out:\n" + run);
+      assertTrue(run.contains("class_data chain_tip ok"), run);
+      assertEquals("0", archiveMapped("cds", 2), "the loader saw it ignored");
+      Poll.until(
+          () ->
+              log.stream()
+                  .anyMatch(
+                      l ->
+                          l.contains(
+                              "module cds: its JVM did not map the class-data archive " + archive)),
+          Duration.ofSeconds(30),
+          "the warning naming the module and the archive");
+
+      assertFalse(Files.exists(archive), "removed");
+
+      restartAndAwait(m, "cds"); // finds none: builds it again
+      assertTrue(lastRun("cds").contains("class_data archive null"));
+      assertEquals("absent", archiveMapped("cds", 3));
+      Poll.until(
+          () -> Files.exists(record) && !hex.equals(sha256Hex(archive)),
+          Duration.ofSeconds(300),
+          "the archive rebuilt");
+      restartAndAwait(m, "cds");
+      String next = lastRun("cds");
+      assertTrue(next.contains("class_data archive " + archive + "\n"), next);
+      assertEquals("1", archiveMapped("cds", 4), "the rebuilt archive is mapped");
+      assertEquals(
+          1, log.stream().filter(l -> l.contains("did not map")).count(), "warned once: " + log);
+    }
+  }
+
+  /** The file's SHA-256 in hex, or "" while it cannot be read. */
+  private static String sha256Hex(Path p) {
+    try {
+      return java.util.HexFormat.of().formatHex(sha256(p));
+    } catch (Exception e) {
+      return "";
     }
   }
 }
