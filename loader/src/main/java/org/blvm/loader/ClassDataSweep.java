@@ -5,6 +5,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -217,18 +220,51 @@ final class ClassDataSweep {
     }
   }
 
+  /** Deepest directory level below a work directory that {@link #deleteTree} descends into. */
+  static final int MAX_DEPTH = 32;
+
+  /**
+   * Removes {@code p} and, when it is a directory (not a link to one), everything below it. Below
+   * {@code p}, whose parent only the loader may write, the entries may have been written by the
+   * sandbox user (a build's work directory), so they are removed relative to opened directories
+   * ({@link SecureDirectoryStream}: {@code openat} without following links, {@code unlinkat}): an
+   * entry swapped for a link while the walk runs is removed as a link, never followed.
+   */
   static void deleteTree(Path p) {
     try {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
-          for (Path c : s) {
-            deleteTree(c);
+          if (!(s instanceof SecureDirectoryStream)) {
+            throw new IOException("this platform cannot remove a directory tree without races");
           }
+          deleteContents((SecureDirectoryStream<Path>) s, 1);
         }
       }
       Files.deleteIfExists(p);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", p, e.toString());
+    }
+  }
+
+  private static void deleteContents(SecureDirectoryStream<Path> dir, int depth)
+      throws IOException {
+    if (depth > MAX_DEPTH) {
+      throw new IOException("more than " + MAX_DEPTH + " directory levels");
+    }
+    for (Path entry : dir) {
+      Path name = entry.getFileName();
+      BasicFileAttributes a =
+          dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+              .readAttributes();
+      if (a.isDirectory()) {
+        try (SecureDirectoryStream<Path> sub =
+            dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+          deleteContents(sub, depth + 1);
+        }
+        dir.deleteDirectory(name);
+      } else {
+        dir.deleteFile(name);
+      }
     }
   }
 }
