@@ -80,6 +80,14 @@ final class BubblewrapSandbox implements Sandbox {
    */
   private final boolean chrootIds;
 
+  /**
+   * A root loader that may change a thread's ids spawns bwrap from a launcher thread of the
+   * sandbox's identity and sets the limits on pid 1 from it ({@link IdentityThreads}): bwrap is the
+   * one program exec'd per launch. Null otherwise: then {@code prlimit} and the identity change
+   * ({@link Identity#become}) are exec'd before bwrap, or the limits set by a helper process.
+   */
+  private final IdentityThreads idThreads;
+
   /** The host identity one sandbox runs as: uid, gid and (when switching) the shared group. */
   record Identity(int uid, int gid, boolean switchUser, int sharedGid) {
     /**
@@ -113,6 +121,7 @@ final class BubblewrapSandbox implements Sandbox {
     this.limitsByExec = switchUser && !RlimitLaunch.hasCapability(RlimitLaunch.CAP_SYS_RESOURCE);
     this.chrootIds =
         switchUser && RlimitLaunch.hasCapability(CAP_SYS_CHROOT) && Files.isExecutable(CHROOT);
+    this.idThreads = switchUser && IdentityThreads.available() ? new IdentityThreads() : null;
   }
 
   /** Who a spec runs as: its own uid from the module range, or the sandbox user. */
@@ -255,11 +264,13 @@ final class BubblewrapSandbox implements Sandbox {
       argv.addAll(
           BwrapArgv.build(
               spec, id.switchUser() ? id.uid() : Libc.geteuid(), id.gid(), childFds, toClose));
-      if (id.switchUser()) {
+      boolean threadIds = idThreads != null && id.switchUser();
+      if (id.switchUser() && !threadIds) {
         argv.addAll(0, id.become(options.setpriv(), chrootIds));
       }
       boolean execLimits =
-          limitsByExec
+          !threadIds
+              && limitsByExec
               && id.switchUser()
               && spec.limits().openFiles() >= EXEC_LIMITS_MIN_OPEN_FILES;
       if (execLimits) {
@@ -277,8 +288,9 @@ final class BubblewrapSandbox implements Sandbox {
       int[] fds = childFds.stream().mapToInt(Integer::intValue).toArray();
       String exe = argv.get(0);
       String[] av = argv.toArray(new String[0]);
-      Future<Integer> f = LAUNCHER.submit(() -> Libc.spawn(exe, av, envp, fds));
-      int pid = get(f);
+      java.util.concurrent.Callable<Integer> spawn = () -> Libc.spawn(exe, av, envp, fds);
+      int pid =
+          threadIds ? idThreads.call(id, "spawning bwrap", spawn) : get(LAUNCHER.submit(spawn));
       steps.put("spawned", System.nanoTime());
       for (int fd : toClose) {
         Libc.closeQuietly(fd);
@@ -303,11 +315,21 @@ final class BubblewrapSandbox implements Sandbox {
                 Long.parseLong(m2.group(1)),
                 new FdInputStream(outputRead));
         try {
-          if (!execLimits) {
-            RlimitLaunch.apply((int) p.sandboxInitPid(), spec.limits());
+          int init = (int) p.sandboxInitPid();
+          if (threadIds) {
+            // pid 1 runs as the launcher thread's own uid: no capability needed to lower them
+            idThreads.call(
+                id,
+                "setting the limits",
+                () -> {
+                  RlimitLaunch.apply(init, spec.limits());
+                  return null;
+                });
+          } else if (!execLimits) {
+            RlimitLaunch.apply(init, spec.limits());
           }
         } catch (NativeException e) {
-          if (!id.switchUser() || e.errno() != 1) {
+          if (threadIds || !id.switchUser() || e.errno() != 1) {
             throw e;
           }
           // Root without CAP_SYS_RESOURCE may not prlimit another uid's process; the sandbox user

@@ -111,6 +111,13 @@ final class Libc {
     int getegid();
 
     int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+    long syscall(long number, long a, long b, long c) throws LastErrorException;
+
+    long syscall(long number, long size, int[] list) throws LastErrorException;
+
+    long syscall(long number, IntByReference a, IntByReference b, IntByReference c)
+        throws LastErrorException;
   }
 
   private static final C C_LIB = Native.load("c", C.class);
@@ -413,5 +420,50 @@ final class Libc {
   static int exitCode(int waitStatus) {
     int sig = waitStatus & 0x7f;
     return sig == 0 ? (waitStatus >> 8) & 0xff : 128 + sig;
+  }
+
+  /**
+   * The raw numbers of setgroups, setresuid, getresuid, setresgid, getresgid on this architecture,
+   * or null where they are not known here. Raw, because glibc's wrappers change every thread of the
+   * process; the system calls change only the calling thread's credentials.
+   */
+  private static final long[] ID_CALLS =
+      switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> new long[] {116, 117, 118, 119, 120};
+        case "aarch64" -> new long[] {159, 147, 148, 149, 150};
+        default -> null;
+      };
+
+  /** Whether {@link #becomeOnThisThread} can work on this architecture. */
+  static boolean threadIdentitySupported() {
+    return ID_CALLS != null;
+  }
+
+  /**
+   * Changes the calling thread's credentials, and only its own, for good: supplementary groups
+   * {@code groups}, then real, effective and saved gid, then uid (as the uids leave 0 the kernel
+   * clears the thread's capabilities), then reads the uids and gids back.
+   */
+  static void becomeOnThisThread(int uid, int gid, int[] groups) throws NativeException {
+    if (ID_CALLS == null) {
+      throw new NativeException("per-thread identity on " + System.getProperty("os.arch"), 0);
+    }
+    IntByReference r = new IntByReference();
+    IntByReference ef = new IntByReference();
+    IntByReference sv = new IntByReference();
+    boolean same;
+    try {
+      C_LIB.syscall(ID_CALLS[0], groups.length, groups.length == 0 ? null : groups);
+      C_LIB.syscall(ID_CALLS[3], gid, gid, gid);
+      C_LIB.syscall(ID_CALLS[1], uid, uid, uid);
+      C_LIB.syscall(ID_CALLS[2], r, ef, sv);
+      same = r.getValue() == uid && ef.getValue() == uid && sv.getValue() == uid;
+      C_LIB.syscall(ID_CALLS[4], r, ef, sv);
+    } catch (LastErrorException e) {
+      throw new NativeException("changing the launcher thread's ids", e.getErrorCode());
+    }
+    if (!same || r.getValue() != gid || ef.getValue() != gid || sv.getValue() != gid) {
+      throw new NativeException("the launcher thread's ids read back differ", 0);
+    }
   }
 }

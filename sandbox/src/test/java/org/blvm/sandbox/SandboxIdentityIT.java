@@ -1,7 +1,9 @@
 package org.blvm.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -47,6 +49,84 @@ class SandboxIdentityIT {
     assertEquals(four(uid), s.get("Uid"), s.toString());
     assertEquals(four(uid), s.get("Gid"), s.toString());
     assertEquals(Integer.toString(sandbox.hostGid()), s.get("Groups"), s.toString());
+  }
+
+  @Test
+  void asRoot_launchesLeaveTheCallerAndTheProcessTheirIds() throws Exception {
+    Sandbox sandbox = Integration.sandbox();
+    if (Libc.geteuid() != 0) {
+      return; // no identity change without root
+    }
+    String before = ids(Path.of("/proc/self/status")) + ids(Path.of("/proc/thread-self/status"));
+    status(sandbox, -1);
+    if (sandbox.moduleUids().isPresent()) {
+      status(sandbox, sandbox.moduleUids().get().first());
+    }
+    // the ids change on the sandbox's launcher thread only: this thread, the process's main
+    // thread and their capabilities are as before
+    assertEquals(
+        before, ids(Path.of("/proc/self/status")) + ids(Path.of("/proc/thread-self/status")));
+    assertTrue(before.contains("Uid: 0 0 0 0\n"), before);
+  }
+
+  @Test
+  void aLauncherThread_cannotTakeRootBack_andOneWhoseChangeFailedRunsNothing() throws Exception {
+    Integration.sandbox();
+    if (Libc.geteuid() != 0 || !IdentityThreads.available()) {
+      return; // no identity change without root
+    }
+    IdentityThreads threads = new IdentityThreads();
+    BubblewrapSandbox.Identity id = new BubblewrapSandbox.Identity(60997, 60997, true, 60996);
+    String status =
+        threads.call(id, "test", () -> Files.readString(Path.of("/proc/thread-self/status")));
+    assertTrue(ids(status).contains("Uid: 60997 60997 60997 60997\n"), status);
+    assertTrue(ids(status).contains("Groups: 60996\n"), status);
+    assertTrue(ids(status).contains("CapEff: 0000000000000000\n"), status);
+    NativeException back =
+        assertThrows(
+            NativeException.class,
+            () ->
+                threads.call(
+                    id,
+                    "test",
+                    () -> {
+                      Libc.becomeOnThisThread(0, 0, new int[0]);
+                      return null;
+                    }));
+    assertEquals(1, back.errno(), back.getMessage()); // EPERM
+    // uid -1 leaves the ids as they are: the change is read back incomplete, and nothing runs on
+    // that thread, then or later
+    BubblewrapSandbox.Identity bad = new BubblewrapSandbox.Identity(-1, -1, true, -1);
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    for (int i = 0; i < 2; i++) {
+      assertThrows(
+          SandboxException.class,
+          () ->
+              threads.call(
+                  bad,
+                  "test",
+                  () -> {
+                    ran.set(true);
+                    return null;
+                  }));
+    }
+    assertFalse(ran.get());
+  }
+
+  /** The Uid, Gid, Groups and CapEff lines of a status text, whitespace collapsed. */
+  private static String ids(String status) {
+    StringBuilder b = new StringBuilder();
+    for (String line : status.split("\n")) {
+      if (line.matches("^(Uid|Gid|Groups|CapEff|CapPrm):.*")) {
+        b.append(line.replaceAll("\\s+", " ").strip()).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  /** The Uid, Gid, Groups and CapEff lines of a status file, whitespace collapsed. */
+  private static String ids(Path status) throws Exception {
+    return ids(Files.readString(status));
   }
 
   @Test
