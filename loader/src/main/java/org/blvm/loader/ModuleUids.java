@@ -1,16 +1,25 @@
 package org.blvm.loader;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.blvm.sandbox.UidRange;
 
 /**
@@ -19,6 +28,10 @@ import org.blvm.sandbox.UidRange;
  * directory stays its own across restarts and loader runs. A new module's uid is derived from its
  * name (stable), moving to the next free id when that is taken by another module or named in
  * /etc/passwd or /etc/group. Thread-safe.
+ *
+ * <p>A new module's record is written (and synced) on a writer thread of its own while the launch
+ * goes on ({@link #assign}); the launcher awaits it before the program is released, so no module
+ * runs under a uid that is not on disk. Writes run in order, each of the whole record as it stood.
  */
 final class ModuleUids {
   static final String FILE_NAME = ".module-uids";
@@ -28,8 +41,51 @@ final class ModuleUids {
   private final Path file;
   private final Set<Integer> reserved;
 
-  /** guarded by this; null until first read */
+  /** guarded by this; null until first read; replaced, never changed, once published */
   private Map<String, Integer> byModule;
+
+  /** guarded by this: the write that records each module given a uid by this process */
+  private final Map<String, CompletableFuture<Void>> writes = new HashMap<>();
+
+  /** One writer thread while there is something to write. */
+  private final ThreadPoolExecutor writer =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          10,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "blvm-module-uids");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** How long a launch waits for its uid's record to be written. */
+  static final long WRITE_WAIT_SECONDS = 60;
+
+  /** A module's uid, and the write that records it (done when it was on disk already). */
+  record Assignment(int uid, CompletableFuture<Void> write) {
+    /** Returns once the uid is on disk; a failed write is written again at the next launch. */
+    void awaitRecorded() throws IOException {
+      try {
+        write.get(WRITE_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while recording module uid " + uid);
+      } catch (TimeoutException e) {
+        throw new IOException(
+            "the record of module uid "
+                + uid
+                + " was not written within "
+                + WRITE_WAIT_SECONDS
+                + " s");
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+        throw new IOException("cannot record module uid " + uid + ": " + c.getMessage(), c);
+      }
+    }
+  }
 
   /**
    * @param reserved ids that must never be given out (accounts, the sandbox group)
@@ -38,6 +94,7 @@ final class ModuleUids {
     this.range = range;
     this.file = dataRoot.resolve(FILE_NAME);
     this.reserved = Set.copyOf(reserved);
+    writer.allowCoreThreadTimeOut(true);
   }
 
   /** The ids named in /etc/passwd (uids and gids) and /etc/group (gids). */
@@ -63,13 +120,31 @@ final class ModuleUids {
   }
 
   /** The uid of {@code module}: the recorded one, or a new one recorded before it is returned. */
-  synchronized int uidFor(String module) throws IOException {
+  int uidFor(String module) throws IOException {
+    Assignment a = assign(module);
+    a.awaitRecorded();
+    return a.uid();
+  }
+
+  /**
+   * The uid of {@code module}: the recorded one, or a new one whose record is being written (again,
+   * when an earlier write of it failed). Two modules never get the same uid.
+   */
+  synchronized Assignment assign(String module) throws IOException {
     if (byModule == null) {
       byModule = read();
     }
     Integer known = byModule.get(module);
     if (known != null) {
-      return known;
+      CompletableFuture<Void> w = writes.get(module);
+      if (w == null) {
+        return new Assignment(known, CompletableFuture.completedFuture(null));
+      }
+      if (w.isCompletedExceptionally()) {
+        w = submitWrite();
+        writes.put(module, w);
+      }
+      return new Assignment(known, w);
     }
     Set<Integer> taken = new HashSet<>(byModule.values());
     int start = Math.floorMod(stableHash(module), range.count());
@@ -78,9 +153,10 @@ final class ModuleUids {
       if (!taken.contains(uid) && !reserved.contains(uid)) {
         Map<String, Integer> next = new TreeMap<>(byModule);
         next.put(module, uid);
-        write(next);
         byModule = next;
-        return uid;
+        CompletableFuture<Void> w = submitWrite();
+        writes.put(module, w);
+        return new Assignment(uid, w);
       }
     }
     throw new IOException(
@@ -93,6 +169,20 @@ final class ModuleUids {
             + " given out, recorded in "
             + file
             + "): widen the range");
+  }
+
+  /** Writes the record as it stands now, after every write submitted before. */
+  private CompletableFuture<Void> submitWrite() {
+    Map<String, Integer> snapshot = byModule;
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            write(snapshot);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        writer);
   }
 
   /** FNV-1a over the name's UTF-8 bytes: the same on every JVM and every run. */

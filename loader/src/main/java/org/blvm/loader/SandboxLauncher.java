@@ -207,7 +207,10 @@ final class SandboxLauncher implements ModuleLauncher {
       }
     }
     steps.put("enterable", System.nanoTime());
-    int uid = sandbox.moduleUids().isPresent() ? uids().uidFor(spec.moduleId()) : -1;
+    // a new module's uid record is written while the launch goes on, and awaited before release
+    ModuleUids.Assignment assigned =
+        sandbox.moduleUids().isPresent() ? uids().assign(spec.moduleId()) : null;
+    int uid = assigned == null ? -1 : assigned.uid();
     steps.put("uid", System.nanoTime());
     warnIfDataOwnedByAnother(spec, uid);
     sandbox.giveToSandbox(spec.socketDir(), uid);
@@ -271,7 +274,8 @@ final class SandboxLauncher implements ModuleLauncher {
             c.network(),
             uid);
     steps.put("profile", System.nanoTime());
-    SandboxedProcess p = sandbox.start(s);
+    SandboxedProcess p =
+        assigned == null ? sandbox.start(s) : sandbox.start(s, assigned::awaitRecorded);
     LOG.log(System.Logger.Level.DEBUG, "module {0}: {1}", spec.moduleId(), p);
     steps.putAll(p.launchSteps());
     return LoggedProcess.of(

@@ -72,6 +72,32 @@ class ModuleUidsTest {
   }
 
   @Test
+  void assign_failedWrite_reportedAtTheAwait_writtenAgainAtTheNextAssign() throws Exception {
+    ModuleUids u = new ModuleUids(RANGE, tmp, Set.of());
+    u.uidFor("first"); // the record is read (and written) once
+    Path file = tmp.resolve(ModuleUids.FILE_NAME);
+    Files.delete(file);
+    // a directory that is not empty where the record goes: the replacing move fails
+    Files.createFile(Files.createDirectory(file).resolve("x"));
+
+    ModuleUids.Assignment a = u.assign("second");
+    IOException e = assertThrows(IOException.class, a::awaitRecorded);
+    assertTrue(e.getMessage().contains("cannot record module uid " + a.uid()), e.getMessage());
+    ModuleUids.Assignment again = u.assign("second");
+    assertEquals(a.uid(), again.uid(), "the same uid, written again");
+    assertThrows(IOException.class, again::awaitRecorded);
+
+    Files.delete(file.resolve("x"));
+    Files.delete(file);
+    ModuleUids.Assignment third = u.assign("second");
+    third.awaitRecorded();
+    assertEquals(a.uid(), third.uid());
+    assertTrue(Files.readString(file).contains("second " + a.uid() + "\n"), Files.readString(file));
+    assertTrue(Files.readString(file).contains("first "), "each write holds the whole record");
+    assertEquals(a.uid(), new ModuleUids(RANGE, tmp, Set.of()).uidFor("second"));
+  }
+
+  @Test
   void accountIds_includeRootAndNobody() throws Exception {
     Set<Integer> ids = ModuleUids.accountIds();
     assertTrue(ids.contains(0), "" + ids);

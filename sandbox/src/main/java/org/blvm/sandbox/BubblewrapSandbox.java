@@ -231,6 +231,12 @@ final class BubblewrapSandbox implements Sandbox {
 
   @Override
   public SandboxedProcess start(SandboxSpec spec) throws SandboxException {
+    return start(spec, () -> {});
+  }
+
+  @Override
+  public SandboxedProcess start(SandboxSpec spec, BeforeRelease beforeRelease)
+      throws SandboxException {
     Identity id = identity(spec.uid());
     Map<String, Long> steps = new java.util.LinkedHashMap<>();
     steps.put("prepared", System.nanoTime());
@@ -340,6 +346,7 @@ final class BubblewrapSandbox implements Sandbox {
         steps.put("limits-set", System.nanoTime());
         RlimitLaunch.verify((int) p.sandboxInitPid(), spec.limits());
         steps.put("limits-checked", System.nanoTime());
+        beforeRelease.run();
       } catch (IOException | RuntimeException e) {
         Libc.kill(pid, Libc.SIGKILL);
         BwrapProcess.reapInBackground(pid, spec.name());

@@ -8,6 +8,28 @@ public interface Sandbox {
   /** Starts {@code spec}; the program runs only once every limit is in place. */
   SandboxedProcess start(SandboxSpec spec) throws SandboxException;
 
+  /**
+   * Like {@link #start(SandboxSpec)}, with {@code beforeRelease} run once the limits are in place
+   * and before the program is released; when it throws, the sandbox is ended and the program never
+   * runs.
+   */
+  default SandboxedProcess start(SandboxSpec spec, BeforeRelease beforeRelease)
+      throws SandboxException {
+    try {
+      beforeRelease.run();
+    } catch (java.io.IOException e) {
+      throw new SandboxException(
+          "sandbox of " + spec.name() + " failed to start: " + e.getMessage(), e);
+    }
+    return start(spec);
+  }
+
+  /** Work a launch waits for before its program runs. */
+  @FunctionalInterface
+  interface BeforeRelease {
+    void run() throws java.io.IOException;
+  }
+
   /** The uid sandboxed programs given no uid of their own run as on the host. */
   int hostUid();
 
