@@ -385,13 +385,32 @@ final class BubblewrapSandbox implements Sandbox {
 
   private static int get(Future<Integer> f) throws SandboxException {
     try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException("interrupted while spawning bwrap", e);
+      return awaitThroughInterrupts(f);
     } catch (ExecutionException e) {
       throw new SandboxException(
           "spawning bwrap failed: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * The task's result, waited for through interrupts, which are kept for the caller: a spawn or a
+   * prlimit is short, and a spawned bwrap's pid must never be lost (bwrap runs the program when its
+   * block pipe is closed, limits or not); the launch then ends as usual.
+   */
+  static <T> T awaitThroughInterrupts(Future<T> f) throws ExecutionException {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -21,9 +21,10 @@ import java.util.concurrent.Future;
  * </ul>
  *
  * A thread runs nothing but spawns and {@code prlimit}s and never starts a thread (a thread
- * inherits its creator's credentials). Threads live as long as the JVM (bwrap's {@code
- * --die-with-parent} fires when the spawning thread exits): one per identity used, at most one per
- * module uid plus the sandbox user. A thread whose change failed runs nothing.
+ * inherits its creator's credentials; JNA's cleanup thread is kept alive from elsewhere, see {@code
+ * Libc}). Threads live as long as the JVM (bwrap's {@code --die-with-parent} fires when the
+ * spawning thread exits): one per identity used, at most one per module uid plus the sandbox user.
+ * A thread whose change failed runs nothing.
  */
 final class IdentityThreads {
   static final int CAP_SETGID = 6;
@@ -63,10 +64,7 @@ final class IdentityThreads {
               return task.call();
             });
     try {
-      return f.get();
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException("interrupted while " + what, ie);
+      return BubblewrapSandbox.awaitThroughInterrupts(f);
     } catch (ExecutionException ee) {
       Throwable c = ee.getCause();
       if (c instanceof IOException io) {

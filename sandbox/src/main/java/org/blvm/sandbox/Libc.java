@@ -122,6 +122,16 @@ final class Libc {
 
   private static final C C_LIB = Native.load("c", C.class);
 
+  /**
+   * Held for the JVM's life. JNA's cleanup thread ends when nothing is registered with it and is
+   * started again by whichever thread next allocates native memory (any call with a string or an
+   * array does), and a thread inherits its creator's ids: holding one allocation keeps the thread
+   * that the first user of this class started, never one started by a launcher thread that changed
+   * its ids ({@link IdentityThreads}).
+   */
+  @SuppressWarnings("unused")
+  private static final Memory KEEP_CLEANER = new Memory(1);
+
   private Libc() {}
 
   /** Fails when libc lacks a function the sandbox needs (checked once at preflight). */

@@ -59,6 +59,22 @@ class SandboxBeforeReleaseIT {
     assertTrue(Files.exists(data.resolve("ran")));
   }
 
+  @Test
+  void interruptedCaller_launchEndsAsUsual_interruptKept() throws Exception {
+    Sandbox sandbox = Integration.sandbox();
+    Path data = setUp();
+    Thread.currentThread().interrupt();
+    SandboxedProcess p;
+    try {
+      p = sandbox.start(spec(data));
+    } finally {
+      assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+    }
+    p.output().readAllBytes();
+    assertEquals(0, p.onExit().get(30, TimeUnit.SECONDS));
+    assertTrue(Files.exists(data.resolve("ran")));
+  }
+
   private Path setUp() throws Exception {
     Sandbox sandbox = Integration.sandbox();
     Path dir = Files.createDirectory(tmp.resolve("m"));

@@ -52,7 +52,7 @@ class SandboxIdentityIT {
   }
 
   @Test
-  void asRoot_launchesLeaveTheCallerAndTheProcessTheirIds() throws Exception {
+  void asRoot_launchesLeaveTheCallerTheProcessAndItsOtherThreadsTheirIds() throws Exception {
     Sandbox sandbox = Integration.sandbox();
     if (Libc.geteuid() != 0) {
       return; // no identity change without root
@@ -67,6 +67,22 @@ class SandboxIdentityIT {
     assertEquals(
         before, ids(Path.of("/proc/self/status")) + ids(Path.of("/proc/thread-self/status")));
     assertTrue(before.contains("Uid: 0 0 0 0\n"), before);
+    // no thread but the launcher threads took other ids (a thread inherits its creator's)
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        String comm;
+        String ids;
+        try {
+          comm = Files.readString(t.resolve("comm")).strip();
+          ids = ids(t.resolve("status"));
+        } catch (java.nio.file.NoSuchFileException gone) {
+          continue; // a thread that ended meanwhile
+        }
+        assertTrue(
+            ids.contains("Uid: 0 0 0 0\n") || comm.startsWith("blvm-sandbox-la"),
+            comm + ": " + ids);
+      }
+    }
   }
 
   @Test
