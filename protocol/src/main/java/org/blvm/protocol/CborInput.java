@@ -22,10 +22,21 @@ final class CborInput {
   private static final String[] SHARED = new String[1024];
 
   private final byte[] in;
+
+  /** The offset just past the last byte this cursor may read. */
+  private final int end;
+
   private int pos;
 
   CborInput(byte[] in) {
+    this(in, 0, in.length);
+  }
+
+  /** A cursor over {@code in[from, to)}; offsets stay those of {@code in}. */
+  CborInput(byte[] in, int from, int to) {
     this.in = in;
+    this.pos = from;
+    this.end = to;
   }
 
   /** The offset of the next byte. */
@@ -35,7 +46,7 @@ final class CborInput {
 
   /** Whether every byte has been read. */
   boolean atEnd() {
-    return pos == in.length;
+    return pos == end;
   }
 
   /** The next byte, consumed. */
@@ -52,9 +63,9 @@ final class CborInput {
 
   /** Requires {@code n} more bytes. */
   void need(long n) throws ProtocolException {
-    if (n > in.length - pos) {
+    if (n > end - pos) {
       throw malformed(
-          "unexpected end of input at offset " + in.length + " (" + n + " more bytes needed)");
+          "unexpected end of input at offset " + end + " (" + n + " more bytes needed)");
     }
   }
 

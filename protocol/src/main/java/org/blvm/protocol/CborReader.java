@@ -33,9 +33,9 @@ final class CborReader {
   private final CborInput in;
   private int items;
 
-  private CborReader(Limits limits, byte[] input) {
+  private CborReader(Limits limits, CborInput in) {
     this.limits = limits;
-    this.in = new CborInput(input);
+    this.in = in;
   }
 
   /** Reads exactly one item and requires the input to end after it. */
@@ -43,11 +43,26 @@ final class CborReader {
     if (input.length == 0) {
       throw CborInput.malformed("payload is empty");
     }
-    CborReader r = new CborReader(limits, input);
+    CborReader r = new CborReader(limits, new CborInput(input));
     JsonNode node = r.item(0);
     if (!r.in.atEnd()) {
       throw CborInput.malformed(
           "bytes follow the message's CBOR item; a frame holds exactly one item");
+    }
+    return node;
+  }
+
+  /**
+   * Reads the one item of {@code input[from, to)} as {@link #readSingle} reads a whole payload,
+   * {@code depth} levels below the top ({@code items} already counted in its frame).
+   */
+  static JsonNode readRange(Limits limits, byte[] input, int from, int to, int depth, int items)
+      throws ProtocolException {
+    CborReader r = new CborReader(limits, new CborInput(input, from, to));
+    r.items = items;
+    JsonNode node = r.item(depth);
+    if (!r.in.atEnd()) {
+      throw CborInput.malformed("bytes follow the item at offset " + from);
     }
     return node;
   }

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 
 /**
- * The protocol's codec as one object: a facade over its three parts, each usable on its own —
- * {@link MessageCodec} (messages to and from CBOR payloads, strictly within the {@link Limits}),
- * {@link ValueCodec} (trees to and from the typed records of {@link Api} and {@link EventPayloads})
- * and {@link DirectEncoder} (events encoded once for many connections, response frames and typed
- * values encoded without a tree). Every method here only delegates. Immutable and thread-safe.
+ * The protocol's codec as one object: a facade over its four parts, each usable on its own — {@link
+ * MessageCodec} (messages to and from CBOR payloads, strictly within the {@link Limits}), {@link
+ * ValueCodec} (trees to and from the typed records of {@link Api} and {@link EventPayloads}),
+ * {@link DirectEncoder} (events encoded once for many connections, response frames and typed values
+ * encoded without a tree) and {@link EventDecoder} (event frames read straight into their record).
+ * Every method here only delegates. Immutable and thread-safe.
  */
 public final class Codec {
   /** The protocol version this build speaks. */
@@ -18,12 +19,14 @@ public final class Codec {
   private final MessageCodec messages;
   private final ValueCodec values;
   private final DirectEncoder direct;
+  private final EventDecoder events;
 
   public Codec(Limits limits) {
     this.limits = Objects.requireNonNull(limits);
     this.messages = new MessageCodec(limits);
     this.values = new ValueCodec();
     this.direct = new DirectEncoder(limits, messages, values);
+    this.events = new EventDecoder(limits, values);
   }
 
   public static Codec withDefaults() {
@@ -42,6 +45,11 @@ public final class Codec {
   /** Trees to and from typed records. */
   public ValueCodec values() {
     return values;
+  }
+
+  /** Event frames read straight into their typed payload (the fast path of decode + toValue). */
+  public EventDecoder events() {
+    return events;
   }
 
   /** Encoding of events, response frames and typed values without a tree. */

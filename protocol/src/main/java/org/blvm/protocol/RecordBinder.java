@@ -43,7 +43,7 @@ import java.util.Set;
  * anything else is left to Jackson.
  */
 final class RecordBinder {
-  private enum Kind {
+  enum Kind {
     STRING,
     LONG,
     INT,
@@ -52,7 +52,7 @@ final class RecordBinder {
   }
 
   /** How to bind one record class; {@link #INELIGIBLE} for classes left to Jackson. */
-  private static final class Binder {
+  static final class Binder {
     final String[] names;
     final Kind[] kinds;
 
@@ -100,6 +100,29 @@ final class RecordBinder {
   }
 
   /**
+   * How records of this class are bound (wire names and kinds of the components, in order), or null
+   * when the class is left to Jackson.
+   */
+  Binder binderFor(Class<?> type) {
+    Binder b = binders.get(type);
+    return b == INELIGIBLE ? null : b;
+  }
+
+  /**
+   * The record from its components in order ({@code args[i]} of kind {@code b.kinds[i]}), or null
+   * when the constructor throws (failed validation and the like: the slow path reports it).
+   */
+  static Object construct(Binder b, Object[] args) {
+    try {
+      return (Object) b.constructor.invokeExact(args);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      return null;
+    }
+  }
+
+  /**
    * The record bound from {@code node}, or null when the fast path declines: the class is not
    * eligible, the tree is not exactly the accepted shape, or the constructor threw. A null is not a
    * verdict on the input; the caller must then ask Jackson.
@@ -118,14 +141,7 @@ final class RecordBinder {
       }
       args[i] = arg;
     }
-    try {
-      return type.cast((Object) b.constructor.invokeExact(args));
-    } catch (VirtualMachineError e) {
-      throw e;
-    } catch (Throwable e) {
-      // failed validation and the like: the slow path reports it
-      return null;
-    }
+    return type.cast(construct(b, args));
   }
 
   /** The argument for a component of this kind, or null unless the node has the exact type. */

@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
 import org.blvm.protocol.ErrorValue;
+import org.blvm.protocol.EventDecoder;
 import org.blvm.protocol.Message;
 import org.blvm.protocol.ModuleContext;
 import org.blvm.protocol.ProtocolException;
@@ -42,6 +44,9 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
   private final NodeApi api;
   private final Handshake handshake;
 
+  /** The record class each event type's typed handler takes ({@link EventDispatcher}). */
+  private final Function<String, Class<?>> payloadTypes;
+
   /** Guarded by the read lock: the welcome has been read. */
   private boolean welcomed;
 
@@ -62,6 +67,7 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
             this);
     this.calls = new Calls(channel, responses, life, config.requestTimeout());
     this.events = new EventDispatcher(config, codec, life, log, readLock);
+    this.payloadTypes = events::payloadType;
     this.invokes =
         new InvokeRunner(
             config,
@@ -157,8 +163,14 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
 
   @Override
   public boolean route(byte[] payload) throws ProtocolException {
-    Message m = codec.decode(payload);
+    // an event with a typed handler is read straight into its record when the bytes allow
+    EventDecoder.Decoded direct = welcomed ? codec.events().decode(payload, payloadTypes) : null;
+    Message m = direct != null ? direct.event() : codec.decode(payload);
     String violation = handOverDescriptors(m);
+    if (violation == null && direct != null) {
+      events.arrived(direct.event(), direct.value());
+      return true;
+    }
     if (violation == null && m instanceof Message.Close c) {
       failed(ErrorValue.of(c.code(), c.message()), false, ModuleConnectException.Reason.REJECTED);
       return false;
@@ -210,7 +222,7 @@ final class DefaultModuleClient implements ModuleClient, ResponseReader.Router {
       return null;
     }
     if (m instanceof Message.Event e) {
-      events.arrived(e);
+      events.arrived(e, null);
       return null;
     }
     if (m instanceof Message.Invoke i) {

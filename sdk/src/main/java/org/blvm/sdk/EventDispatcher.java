@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.EventType;
@@ -20,28 +18,34 @@ import org.blvm.protocol.ProtocolException;
  * <p>The holder of the client's read lock reports each event as it is read ({@link #arrived}) and
  * hands the events read so far over together ({@link #handOver}): when no complete frame is left in
  * its buffer, before an answer is completed or an invoke started (so order with respect to those
- * holds), and when it leaves the lock. The queue is bounded by the configured capacity; events that
- * do not fit are dropped, counted, and the next queued event carries the count for a warning to the
- * node. It is a {@link LinkedBlockingQueue}: reader and event thread take separate locks, and the
- * event thread is woken only when it was empty. The event thread takes up to {@link #EVENT_BATCH}
- * events at a time.
+ * holds), and when it leaves the lock. The queue ({@link EventQueue}) is bounded by the configured
+ * capacity; a hand-over queues as many of its events as fit, in order, under one acquisition of the
+ * queue's lock and with at most one wake-up of the event thread; events that do not fit are
+ * dropped, counted, and the next queued event carries the count for a warning to the node. The
+ * event thread takes everything queued at once and runs it in order.
+ *
+ * <p>An event whose subscription has a typed handler is read straight into its record when the
+ * payload allows ({@link #payloadType}, {@code EventDecoder}); the handler gets that record.
  *
  * <p>A {@code ConfigLoaded} from the node is parsed once, when it is read ({@link ConfigUpdate}):
  * the module's own section replaces {@link #config()} at once, before any handler runs, and the
- * handler gets the same parse.
+ * handler gets the same parse, with the module's config as of that event.
  */
 final class EventDispatcher {
-  /** Most events the event thread takes from its queue at once. */
-  static final int EVENT_BATCH = 64;
-
   /** Most events read and not yet handed over; more are handed over at once. */
   private static final int ARRIVED_MAX = 256;
 
   /**
-   * One event for the handler thread, with how many were dropped just before it, and for a node's
-   * {@code ConfigLoaded} its parse (else null).
+   * One event for the handler thread: its payload already decoded for its handler (else null), for
+   * a node's {@code ConfigLoaded} its parse and the module's own config as of it (else null), and
+   * how many events were dropped just before it.
    */
-  private record Queued(Message.Event event, long droppedBefore, ConfigUpdate config) {}
+  private record Queued(
+      Message.Event event,
+      Object decoded,
+      ConfigUpdate config,
+      JsonNode configAsOf,
+      long droppedBefore) {}
 
   private final ClientConfig config;
   private final Codec codec;
@@ -51,7 +55,7 @@ final class EventDispatcher {
   /** The client's read lock: it guards {@link #arrived} and {@link #droppedSinceQueued}. */
   private final ReentrantLock readLock;
 
-  private final BlockingQueue<Queued> events;
+  private final EventQueue<Queued> events;
 
   /** Guarded by readLock: events read but not yet handed over, in order. */
   private final List<Queued> arrived = new ArrayList<>();
@@ -74,7 +78,7 @@ final class EventDispatcher {
     this.life = life;
     this.log = log;
     this.readLock = readLock;
-    this.events = new LinkedBlockingQueue<>(config.eventQueueCapacity());
+    this.events = new EventQueue<>(config.eventQueueCapacity());
     this.thread = new Thread(this::loop, "blvm-sdk-events");
     this.thread.setDaemon(true);
   }
@@ -97,17 +101,31 @@ final class EventDispatcher {
     return c == null ? NullNode.getInstance() : c.deepCopy();
   }
 
-  /** Caller holds the read lock. One event was read; it is handed over later, in order. */
-  void arrived(Message.Event e) {
+  /**
+   * The record class the handler of events of this type takes (the fast path reads the payload
+   * straight into it), or null when no typed handler wants one.
+   */
+  Class<?> payloadType(String type) {
+    Subscription s = config.subscriptions().get(type);
+    return s == null ? null : s.payloadType();
+  }
+
+  /**
+   * Caller holds the read lock. One event was read, its payload already decoded for its handler
+   * ({@code decoded}, else null); it is handed over later, in order.
+   */
+  void arrived(Message.Event e, Object decoded) {
     assert readLock.isHeldByCurrentThread();
     ConfigUpdate update = null;
+    JsonNode asOf = null;
     if (e.source() == null && EventType.ConfigLoaded.wireName().equals(e.type())) {
       update = ConfigUpdate.parse(codec, e.payload(), moduleId);
       if (update.own() != null) {
         ownConfig = update.own().deepCopy(); // before any handler runs, even if the queue is full
       }
+      asOf = ownConfig; // never changed in place: each update replaces it
     }
-    arrived.add(new Queued(e, 0, update));
+    arrived.add(new Queued(e, decoded, update, asOf, 0));
     if (arrived.size() >= ARRIVED_MAX) {
       handOver();
     }
@@ -119,19 +137,21 @@ final class EventDispatcher {
    */
   void handOver() {
     assert readLock.isHeldByCurrentThread();
-    for (int i = 0; i < arrived.size(); i++) {
-      Queued q = arrived.get(i);
-      if (events.offer(droppedSinceQueued == 0 ? q : withDropped(q, droppedSinceQueued))) {
-        droppedSinceQueued = 0;
-      } else {
-        droppedSinceQueued++;
-      }
+    int n = arrived.size();
+    if (n == 0) {
+      return;
     }
+    if (droppedSinceQueued > 0) {
+      Queued q = arrived.get(0);
+      arrived.set(
+          0, new Queued(q.event(), q.decoded(), q.config(), q.configAsOf(), droppedSinceQueued));
+    }
+    int queued = events.offerAll(arrived);
+    if (queued > 0) {
+      droppedSinceQueued = 0;
+    }
+    droppedSinceQueued += n - queued;
     arrived.clear();
-  }
-
-  private static Queued withDropped(Queued q, long dropped) {
-    return new Queued(q.event(), dropped, q.config());
   }
 
   /** The client is closing: forgets queued events and stops the event thread. */
@@ -145,11 +165,9 @@ final class EventDispatcher {
   private void loop() {
     try {
       life.awaitStarted();
-      List<Queued> batch = new ArrayList<>(EVENT_BATCH);
+      List<Queued> batch = new ArrayList<>();
       while (!life.isClosed()) {
-        // whatever is queued, in order, under one acquisition of the queue's lock
-        batch.add(events.take());
-        events.drainTo(batch, EVENT_BATCH - 1);
+        events.takeAll(batch); // whatever is queued, in order, under one acquisition of its lock
         for (int i = 0; i < batch.size() && !life.isClosed(); i++) {
           Queued q = batch.get(i);
           if (q.droppedBefore() > 0) {
@@ -164,7 +182,11 @@ final class EventDispatcher {
           }
           deliver(q);
         }
-        batch.clear();
+        if (batch.size() > ARRIVED_MAX * 16) {
+          batch = new ArrayList<>(); // a backlog's array is not kept once it has been run
+        } else {
+          batch.clear();
+        }
       }
     } catch (InterruptedException e) {
       // shutdown
@@ -198,15 +220,16 @@ final class EventDispatcher {
           throw update.malformed();
         }
         JsonNode own = update.own();
+        JsonNode asOf = q.configAsOf();
         JsonNode visible = update.visible();
         s.configHandler()
             .onConfig(
-                own != null ? own : config(),
+                own != null ? own : asOf != null ? asOf.deepCopy() : config(),
                 visible != null ? visible : JsonNodeFactory.instance.objectNode(),
                 update.payload().changedSections());
         return;
       }
-      s.deliver(codec, e, update == null ? null : update.payload());
+      s.deliver(codec, e, update == null ? q.decoded() : update.payload());
     } catch (ProtocolException x) {
       log.send(
           Message.LogLevel.WARN,

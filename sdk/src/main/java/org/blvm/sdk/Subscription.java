@@ -36,6 +36,11 @@ final class Subscription {
     return new Subscription(handler);
   }
 
+  /** The record class a typed handler takes, or null (custom and config handlers). */
+  Class<?> payloadType() {
+    return typed == null ? null : payloadType;
+  }
+
   /** The config handler, or null for other subscriptions (the client runs it itself). */
   ModuleClient.ConfigHandler configHandler() {
     return config;

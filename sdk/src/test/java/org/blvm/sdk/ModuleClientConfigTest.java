@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.blvm.protocol.Api;
@@ -119,6 +120,42 @@ final class ModuleClientConfigTest {
     // config() hands out copies
     ((ObjectNode) client.config()).put("greeting", "changed by the caller");
     assertEquals("hello", client.config().get("greeting").asText());
+  }
+
+  @Test
+  void onConfig_laterConfigLoadedReadBeforeTheHandlerRuns_handlerGetsTheConfigAsOfItsEvent()
+      throws Exception {
+    node.welcomeConfig(JSON.objectNode().put("greeting", "hi"));
+    BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+    CountDownLatch release = new CountDownLatch(1);
+    client =
+        builder(node)
+            .onConfig(
+                (own, visible, changed) -> {
+                  seen.add(new Seen(own, visible, changed));
+                  release.await(); // the first call holds the event thread
+                })
+            .connect();
+    node.send(ownSection(1, "one"));
+    assertNotNull(seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+    // while the handler runs: a reload that did not touch this module's section, then one that did
+    node.send(configLoaded(2, List.of("network"), "{\"network\":{\"port\":1}}"));
+    node.send(ownSection(3, "three"));
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!"three".equals(client.config().path("greeting").asText())
+        && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertEquals("three", client.config().get("greeting").asText()); // event 3 was read
+    release.countDown();
+
+    Seen second = seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertNotNull(second);
+    assertEquals(List.of("network"), second.changed());
+    assertEquals("one", second.own().get("greeting").asText(), "the config as of event 2");
+    Seen third = seen.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertNotNull(third);
+    assertEquals("three", third.own().get("greeting").asText());
   }
 
   @Test
