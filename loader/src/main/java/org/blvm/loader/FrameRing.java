@@ -7,12 +7,12 @@ import org.blvm.protocol.SharedEvent;
 
 /**
  * The frames queued on one connection, in order, with their bounds (frames and bytes) and the
- * overflow rule: a ring of items from {@code head}, {@code size} long (a power of two long), each a
- * {@code byte[]} control frame with seq 0 or a {@link SharedEvent} with its seq, and the range of
- * events dropped since the last EventsDropped marker. A queued event holds one count of a pooled
- * {@link SharedEvent} ({@link SharedEvent#retain}); the ring releases it when it drops it or is
- * cleared, and hands it on uncounted-again to the writer's batch ({@link #moveTo}), which releases
- * it once written. Not thread-safe: {@link OutboundQueue}'s lock guards every call.
+ * overflow rule: a ring (its arrays a power of two long) of {@code byte[]} control frames with seq
+ * 0 and {@link SharedEvent}s with their seq, and the range of events dropped since the last
+ * EventsDropped marker. A queued event holds one count of a pooled {@link SharedEvent} ({@link
+ * SharedEvent#retain}): the ring releases it when it drops the event or is cleared, and hands it on
+ * to the writer's batch ({@link #moveTo}), which releases it once the frame was written. Not
+ * thread-safe: {@link OutboundQueue}'s lock guards every call.
  */
 final class FrameRing {
   private final DirectEncoder encoder;
