@@ -21,14 +21,16 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The node side of publishing one event, with the loader's own classes, for JMH and its GC profiler
- * (bench/run-jmh): what {@code ModuleManager.publish} hands the {@link EventRelay} (a task that
- * encodes the event once and queues it for every subscriber), the relay running it, and each
- * subscriber's {@link OutboundQueue} queueing it with its sequence number. The module registry's
- * and the connection's checks between the relay and the queues are left out (they allocate
- * nothing); the writer threads and sockets are replaced by draining the queues on the benchmark
- * thread with {@link OutboundQueue#takeBatch}, as a writer does, into a reused batch, every {@link
- * #DRAIN_EVERY} events. Each operation is one event delivered to one subscriber ({@code
- * OperationsPerInvocation}), so {@code gc.alloc.rate.norm} is bytes allocated per delivered event.
+ * (bench/run-jmh): what {@code ModuleManager.publish} hands the {@link EventRelay} (an entry of its
+ * ring: the one fan-out task, the subscribers and the payload), the relay running it (the event
+ * encoded once into a pooled {@code SharedEvent}, queued for every subscriber, the fan-out's count
+ * released), and each subscriber's {@link OutboundQueue} queueing it with its sequence number. The
+ * module registry's and the connection's checks between the relay and the queues are left out (they
+ * allocate nothing); the writer threads and sockets are replaced by draining the queues on the
+ * benchmark thread with {@link OutboundQueue#takeBatch}, as a writer does, into a reused batch
+ * (whose {@code clear} releases the events, as after a write), every {@link #DRAIN_EVERY} events.
+ * Each operation is one event delivered to one subscriber ({@code OperationsPerInvocation}), so
+ * {@code gc.alloc.rate.norm} is bytes allocated per delivered event.
  *
  * <p>In package {@code org.blvm.loader} to reach the package-private classes it measures.
  */
@@ -52,6 +54,8 @@ public class PublishPathBench {
           "0000000000000000000172ef5ab4f30e1b17b5ab3e8a8b0e12ab0c5d2e4b5c6d",
           1_732_000_000L,
           3_000);
+  private final org.blvm.protocol.SharedEventPool pool = new org.blvm.protocol.SharedEventPool();
+  private final EventRelay.Task fanOut = this::fanOut;
   private EventRelay relay;
   private OutboundQueue[] one;
   private OutboundQueue[] eight;
@@ -100,7 +104,7 @@ public class PublishPathBench {
 
   /** As ModuleManager.publish hands an event to the relay, then the fan-out it runs. */
   private void publish(OutboundQueue[] subscribers) throws InterruptedException {
-    relay.relay(() -> fanOut(subscribers, codec.encodeShared(wire, null, (Object) payload)));
+    relay.relay(fanOut, subscribers, payload);
     if (++published % DRAIN_EVERY == 0) {
       relay.flush();
       for (OutboundQueue q : subscribers) {
@@ -112,11 +116,17 @@ public class PublishPathBench {
     }
   }
 
-  private static void fanOut(OutboundQueue[] subscribers, org.blvm.protocol.SharedEvent e) {
-    for (OutboundQueue q : subscribers) {
-      if (q.offerEvent(e) != OutboundQueue.Offer.QUEUED) {
-        throw new IllegalStateException("queue " + q + " did not take the event");
+  /** As {@code NodeEventFanOut} (the registry's checks left out). */
+  private void fanOut(Object subscribers, Object payload) {
+    org.blvm.protocol.SharedEvent e = codec.encodeShared(wire, null, payload, pool);
+    try {
+      for (OutboundQueue q : (OutboundQueue[]) subscribers) {
+        if (q.offerEvent(e) != OutboundQueue.Offer.QUEUED) {
+          throw new IllegalStateException("queue " + q + " did not take the event");
+        }
       }
+    } finally {
+      e.release();
     }
   }
 }

@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,36 +13,43 @@ import java.util.concurrent.locks.ReentrantLock;
  * publish, so that a publishing node thread does no per-subscriber work and makes no wake-up system
  * call itself (docs/concurrency.md).
  *
- * <p>Relay: {@link ModuleManager#publish} hands this thread one task per event (encode once, then
- * queue it for every subscriber); tasks run one at a time in the order they were handed over, so
- * every module sees node events in publish order. The backlog is bounded ({@link #MAX_BACKLOG}): a
- * publisher that finds it over the bound runs queued tasks itself, in order, until it is back
- * within the bound — about one task per publish — waiting at most for the task in progress, which
- * never waits on a module. {@link #flush} runs every queued task. After each task the writers
- * handed over meanwhile are woken, so a long backlog never leaves a writer asleep while its queue
- * fills.
+ * <p>Relay: {@link ModuleManager#publish} hands this thread one entry per event: a {@link Task}
+ * (one instance for every event of its kind: encode once, then queue it for every subscriber) and
+ * its two arguments. Entries sit in a bounded ring ({@link #MAX_BACKLOG} slots, allocated once), so
+ * handing an event over allocates nothing. They run one at a time in the order they were handed
+ * over, so every module sees node events in publish order. A publisher that finds the ring full
+ * runs the oldest entries itself, in order, until its own fits — about one entry per publish —
+ * waiting at most for the entry in progress, which never waits on a module. {@link #flush} runs
+ * every queued entry. After each entry the writers handed over meanwhile are woken, so a long
+ * backlog never leaves a writer asleep while its queue fills.
+ *
+ * <p>The ring: a publisher claims the next position with a compare-and-set on {@code tail} (only
+ * while fewer than {@link #MAX_BACKLOG} are claimed and not yet run), writes the arguments, then
+ * publishes the slot by storing its task (release). Entries are taken only under {@link
+ * #relayLock}: the taker waits for the oldest claimed slot to be published (its publisher is
+ * between two stores), clears it and only then advances {@code head}, which frees the slot.
  *
  * <p>Wake-ups: when {@link OutboundQueue#offerEvent} queues an event for a writer that waits for
  * work, it hands the queue to this thread instead of notifying the writer; this thread then
  * notifies it.
  *
- * <p>After it last had work the thread polls its queue every {@link #POLL_NANOS} for {@link
+ * <p>After it last had work the thread polls every {@link #POLL_NANOS} for {@link
  * #POLL_WINDOW_NANOS}, and only then parks until a publisher unparks it. So while events keep
- * coming at least every few milliseconds a publisher does no system call at all (it only adds to a
- * lock-free queue and reads a volatile), at the price of up to about {@code POLL_NANOS} plus the
- * kernel's timer slack (50 µs by default) of extra latency for an event that finds its writer
- * asleep. The first event after a quiet period costs its publisher one {@code unpark}.
+ * coming at least every few milliseconds a publisher does no system call at all (it only claims a
+ * slot and reads a volatile), at the price of up to about {@code POLL_NANOS} plus the kernel's
+ * timer slack (50 µs by default) of extra latency for an event that finds its writer asleep. The
+ * first event after a quiet period costs its publisher one {@code unpark}.
  *
- * <p>Handing off is Dekker-style: a publisher adds the connection to the queue and then reads the
- * state; this thread sets the state to PARKED and then checks the queue again before it parks. Both
- * are sequentially consistent, so either this thread sees the connection or the publisher sees
- * PARKED and unparks it. {@link #close} works the same way with the closed flag: after it, a
- * publisher notifies the writer itself.
+ * <p>Handing off is Dekker-style: a publisher claims its slot (or adds the connection to the wake
+ * queue) and then reads the state; this thread sets the state to PARKED and then checks both again
+ * before it parks. Both are sequentially consistent, so either this thread sees the work or the
+ * publisher sees PARKED and unparks it. {@link #close} works the same way with the closed flag:
+ * after it, a publisher runs its entry and notifies the writer itself.
  */
 final class EventRelay implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("blvm.loader.relay");
 
-  /** How often the thread looks at its queue while it polls. */
+  /** How often the thread looks at its queues while it polls. */
   static final long POLL_NANOS = 200_000;
 
   /** How long it keeps polling after its last work before it parks until unparked. */
@@ -50,16 +58,35 @@ final class EventRelay implements AutoCloseable {
   private static final int RUNNING = 0;
   private static final int PARKED = 1;
 
-  /** Relay tasks not yet run beyond which a publisher runs them itself. */
+  /** Entries handed over and not yet taken: the ring's size (a power of two). */
   static final int MAX_BACKLOG = 65_536;
+
+  private static final int MASK = MAX_BACKLOG - 1;
+
+  /** What the relay runs for one entry; one instance serves every entry of its kind. */
+  @FunctionalInterface
+  interface Task {
+    void run(Object a, Object b);
+  }
+
+  /** Runs a {@link Runnable} handed over as {@code a} ({@link #relay(Runnable)}). */
+  private static final Task RUNNABLE = (a, b) -> ((Runnable) a).run();
 
   private final ConcurrentLinkedQueue<OutboundQueue> pending = new ConcurrentLinkedQueue<>();
 
-  /** Relay tasks in publish order; run only under {@link #relayLock}, so strictly in order. */
-  private final ConcurrentLinkedQueue<Runnable> relay = new ConcurrentLinkedQueue<>();
+  /** The ring: a slot's task is null until its publisher has written the slot. */
+  private final AtomicReferenceArray<Task> tasks = new AtomicReferenceArray<>(MAX_BACKLOG);
+
+  private final Object[] firstArgs = new Object[MAX_BACKLOG];
+  private final Object[] secondArgs = new Object[MAX_BACKLOG];
+
+  /** Positions claimed so far (the next publisher's position). */
+  private final AtomicLong tail = new AtomicLong();
+
+  /** Positions taken so far; written only under {@link #relayLock}. */
+  private volatile long head;
 
   private final ReentrantLock relayLock = new ReentrantLock();
-  private final AtomicInteger backlog = new AtomicInteger();
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   private final Thread thread;
   private volatile boolean closed;
@@ -86,31 +113,43 @@ final class EventRelay implements AutoCloseable {
       drain();
       return;
     }
-    if (state.get() == PARKED && state.compareAndSet(PARKED, RUNNING)) {
-      unparks.incrementAndGet();
-      LockSupport.unpark(thread);
-    }
+    unparkIfParked();
   }
 
   /**
-   * Hands over one relay task (a node event's fan-out). Never waits on a module; makes a system
-   * call only when the thread is parked for good (one {@code unpark}). Over the backlog bound the
-   * caller runs queued tasks itself until it is back within it (about one per call); after {@link
-   * #close} it runs them all.
+   * Hands over one entry: {@code task.run(a, b)} runs after every entry handed over before it.
+   * Allocates nothing and never waits on a module; makes a system call only when the thread is
+   * parked for good (one {@code unpark}). With the ring full the caller runs the oldest entries
+   * itself until its own fits (about one per call); after {@link #close} it runs them all.
    */
-  void relay(Runnable task) {
-    relay.offer(task);
-    int queued = backlog.incrementAndGet();
+  void relay(Task task, Object a, Object b) {
+    while (true) {
+      long t = tail.get();
+      if (t - head >= MAX_BACKLOG) {
+        runOne(); // in order, the oldest first, until this one fits
+        continue;
+      }
+      if (tail.compareAndSet(t, t + 1)) {
+        int s = (int) t & MASK;
+        firstArgs[s] = a;
+        secondArgs[s] = b;
+        tasks.setRelease(s, task);
+        break;
+      }
+    }
     if (closed) {
       runRelayed();
       return;
     }
-    if (queued > MAX_BACKLOG) {
-      while (backlog.get() > MAX_BACKLOG && runOne()) {
-        // in order, one task at a time, until back within the bound
-      }
-      return;
-    }
+    unparkIfParked();
+  }
+
+  /** {@link #relay(Task, Object, Object)} of a one-off task (allocated by the caller). */
+  void relay(Runnable task) {
+    relay(RUNNABLE, task, null);
+  }
+
+  private void unparkIfParked() {
     if (state.get() == PARKED && state.compareAndSet(PARKED, RUNNING)) {
       unparks.incrementAndGet();
       LockSupport.unpark(thread);
@@ -118,37 +157,48 @@ final class EventRelay implements AutoCloseable {
   }
 
   /**
-   * Runs every relay task handed over so far, on the calling thread if this thread is not already
+   * Runs every entry handed over so far, on the calling thread if this thread is not already
    * running them: when it returns, every event published before the call has been queued for its
    * subscribers.
    */
   void flush() {
     runRelayed();
-    // a task the thread took before the queue ran empty may still be running: wait for it
+    // an entry the thread took before the ring ran empty may still be running: wait for it
     relayLock.lock();
     relayLock.unlock();
   }
 
   private void runRelayed() {
     while (runOne()) {
-      // until the queue is empty
+      // until the ring is empty
     }
   }
 
   /**
-   * Runs the oldest queued task under {@link #relayLock} (so tasks run strictly in queue order, one
-   * at a time), then wakes the writers handed over meanwhile. False when none was queued.
+   * Takes the oldest entry and runs it under {@link #relayLock} (so entries run strictly in ring
+   * order, one at a time), then wakes the writers handed over meanwhile. False when none was
+   * claimed.
    */
   private boolean runOne() {
     relayLock.lock();
     try {
-      Runnable r = relay.poll();
-      if (r == null) {
+      long h = head;
+      if (h == tail.get()) {
         return false;
       }
-      backlog.decrementAndGet();
+      int s = (int) h & MASK;
+      Task task;
+      while ((task = tasks.getAcquire(s)) == null) {
+        Thread.onSpinWait(); // claimed, its publisher is about to store it
+      }
+      Object a = firstArgs[s];
+      Object b = secondArgs[s];
+      firstArgs[s] = null;
+      secondArgs[s] = null;
+      tasks.setPlain(s, null);
+      head = h + 1; // frees the slot: the volatile write orders the clears before its reuse
       try {
-        r.run();
+        task.run(a, b);
       } catch (RuntimeException | Error e) {
         LOG.log(System.Logger.Level.ERROR, "relaying an event failed", e);
       }
@@ -159,9 +209,13 @@ final class EventRelay implements AutoCloseable {
     return true;
   }
 
-  /** Relay tasks queued and not yet taken (for tests). */
+  private boolean relayEmpty() {
+    return tail.get() == head;
+  }
+
+  /** Entries handed over and not yet taken (for tests). */
   int backlog() {
-    return backlog.get();
+    return (int) (tail.get() - head);
   }
 
   long unparks() {
@@ -180,7 +234,7 @@ final class EventRelay implements AutoCloseable {
   private void run() {
     long lastWork = System.nanoTime();
     while (true) {
-      if (!relay.isEmpty()) {
+      if (!relayEmpty()) {
         runRelayed();
         lastWork = System.nanoTime();
         continue;
@@ -202,7 +256,7 @@ final class EventRelay implements AutoCloseable {
         continue;
       }
       state.set(PARKED);
-      if (!pending.isEmpty() || !relay.isEmpty() || closed) {
+      if (!pending.isEmpty() || !relayEmpty() || closed) {
         state.set(RUNNING);
         continue;
       }
@@ -229,7 +283,7 @@ final class EventRelay implements AutoCloseable {
 
   /**
    * Stops the thread after it has notified every writer handed to it; waits for it at most 2 s.
-   * Events queued afterwards are notified by their publisher.
+   * Events queued afterwards are run and notified by their publisher.
    */
   @Override
   public void close() {

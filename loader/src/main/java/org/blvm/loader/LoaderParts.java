@@ -29,6 +29,10 @@ final class LoaderParts {
   final RestartPolicy restarts;
   final ConfigReloader configReloader; // null without a node config
   final EventRelay relay;
+
+  /** The relay's task for every published node event (encoded into its pool). */
+  private final NodeEventFanOut nodeEvents;
+
   final ModuleRunner runner;
   final ModuleHistory history;
   final ModuleViews views;
@@ -52,6 +56,7 @@ final class LoaderParts {
     this.discovery = new ModuleDiscovery(config.modulesDir(), config.maxModules(), b.admission);
     this.restarts = new RestartPolicy(b.ticker);
     this.relay = new EventRelay("blvm-event-relay");
+    this.nodeEvents = new NodeEventFanOut(codec, modules);
     this.history = new ModuleHistory(b.clock);
     this.dataUsage =
         new DataUsageMonitor(config.dataUsageIntervalMs(), config.dataUsageBudget(), b.ticker);
@@ -159,7 +164,7 @@ final class LoaderParts {
     }
     String wire = type.wireName();
     int subscribers = modules.subscribers(wire);
-    relay.relay(() -> modules.fanOut(codec.encodeShared(wire, null, (Object) payload)));
+    relay.relay(nodeEvents, wire, payload);
     return subscribers;
   }
 

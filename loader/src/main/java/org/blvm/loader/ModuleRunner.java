@@ -38,6 +38,10 @@ final class ModuleRunner implements LoadedModule.Listener {
   private final ModuleDiscovery discovery;
   private final RestartPolicy restarts;
   private final EventRelay relay;
+
+  /** The relay's task for the lifecycle events this runner raises. */
+  private final NodeEventFanOut coreEvents;
+
   private final ConfigReloader configReloader;
   private final ModuleLogListener logListener;
   private final ModuleHistory history;
@@ -76,6 +80,7 @@ final class ModuleRunner implements LoadedModule.Listener {
     this.discovery = discovery;
     this.restarts = restarts;
     this.relay = relay;
+    this.coreEvents = new NodeEventFanOut(codec, modules);
     this.configReloader = configReloader;
     this.logListener = logListener;
     this.history = history;
@@ -341,8 +346,7 @@ final class ModuleRunner implements LoadedModule.Listener {
   /** For events the manager itself raises (module lifecycle); relayed in order with node events. */
   void publishCore(EventType type, Record payload) {
     if (!closed || type == EventType.ModuleStateChanged || type == EventType.ModuleUnloaded) {
-      relay.relay(
-          () -> modules.fanOut(codec.encodeShared(type.wireName(), null, (Object) payload)));
+      relay.relay(coreEvents, type.wireName(), payload);
     }
   }
 

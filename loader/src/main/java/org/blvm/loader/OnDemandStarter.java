@@ -219,6 +219,7 @@ final class OnDemandStarter {
    * type it {@code subscribes} to, which starts it). Runs on the thread that fans out.
    */
   void offer(SharedEvent event) {
+    SharedEvent kept = null; // kept past this call: a pooled event's bytes are reused after it
     for (Entry e : entries.values()) {
       if (e.running) {
         continue;
@@ -234,7 +235,10 @@ final class OnDemandStarter {
           e.queued.pollFirst();
           e.missed++;
         }
-        e.queued.addLast(event);
+        if (kept == null) {
+          kept = event.stable();
+        }
+        e.queued.addLast(kept);
         if (e.state == State.IDLE) {
           e.state = State.STARTING;
           start = true;

@@ -11,7 +11,9 @@ import org.blvm.protocol.SharedEvent;
  * control frame, the marker or {@link OutboundQueue#END}) or an event: the one {@link SharedEvent}
  * every subscriber shares and this connection's sequence number for it. An event's frame is never
  * built: {@link #writeEvent} writes its head (length prefix, kind, seq) from a reused scratch array
- * and then the shared bytes. Used by one thread at a time.
+ * and then the shared bytes. The batch holds the count of a pooled event that its queue held
+ * ({@link FrameRing#moveTo}) and releases it in {@link #clear}, after the frame was written. Used
+ * by one thread at a time.
  */
 final class OutboundBatch {
   private final DirectEncoder encoder;
@@ -35,6 +37,11 @@ final class OutboundBatch {
     return size;
   }
 
+  /** The sequence number of the event at {@code i} (0: a whole frame). */
+  long seq(int i) {
+    return seqs[i];
+  }
+
   boolean isEvent(int i) {
     return seqs[i] != 0;
   }
@@ -54,8 +61,16 @@ final class OutboundBatch {
     return isEvent(i) ? encoder.eventFrame((SharedEvent) items[i], seqs[i]) : frame(i);
   }
 
-  /** Empties the batch and lets go of its frames. */
+  /**
+   * Empties the batch and lets go of its frames, releasing its events: called once they are written
+   * (or will never be), never while a frame is being written.
+   */
   void clear() {
+    for (int i = 0; i < size; i++) {
+      if (seqs[i] != 0) {
+        ((SharedEvent) items[i]).release();
+      }
+    }
     java.util.Arrays.fill(items, 0, size, null);
     size = 0;
   }

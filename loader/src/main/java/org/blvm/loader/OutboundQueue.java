@@ -1,7 +1,6 @@
 package org.blvm.loader;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
@@ -19,19 +18,17 @@ import org.blvm.protocol.SharedEvent;
  * #MAX_BATCH} frames and, after each batch, lingers ({@link #linger}) so that events queued
  * meanwhile go out together.
  *
- * <p>What is queued: a control frame as its bytes; an event as a reference to the one {@link
- * SharedEvent} all its subscribers share, beside this connection's sequence number for it (a ring
- * of references and a ring of numbers), so queueing an event allocates nothing; the writer writes
- * its frame ({@link OutboundBatch#writeEvent}). The bounds count each event's frame bytes as they
- * go out.
+ * <p>What is queued ({@link FrameRing}, which also applies the bounds and the overflow rule): a
+ * control frame as its bytes; an event as a reference to the one {@link SharedEvent} all its
+ * subscribers share, beside this connection's sequence number for it, so queueing an event
+ * allocates nothing; the writer writes its frame ({@link OutboundBatch#writeEvent}). The bounds
+ * count each event's frame bytes as they go out. A queued event holds one count of a pooled event
+ * until it is written, dropped or the queue closes.
  *
  * <p>Waking the writer: a control frame (response, invoke, welcome, close) notifies a waiting
  * writer at once and unparks a lingering one. An event does not: the queueing thread hands the
  * queue to the {@link EventRelay}, which notifies the writer ({@link #wakeWriter}); without a relay
  * the queueing thread notifies it itself. See docs/concurrency.md.
- *
- * <p>Over 400 lines: the overflow rule (with the ring's drop-and-close-up), the batch hand-over and
- * the writer's wake-up share one monitor and must be read together.
  */
 final class OutboundQueue {
   private static final System.Logger LOG = System.getLogger("blvm.loader.connection");
@@ -53,9 +50,6 @@ final class OutboundQueue {
 
   private final String moduleId;
   private final Codec codec;
-  private final ModulePolicy.EventOverflow overflowRule;
-  private final int maxFrames;
-  private final long maxBytes;
   private final EventRelay relay;
   private final LongConsumer droppedCounter;
   private final LongConsumer sentCounter;
@@ -65,21 +59,9 @@ final class OutboundQueue {
 
   private final Object lock = new Object();
 
-  /**
-   * The queued frames in order, a ring from {@link #head} of {@link #size} slots (a power of two
-   * long): a {@code byte[]} control frame with seq 0, or a {@link SharedEvent} with its seq.
-   */
+  /** The queued frames in order, with the bounds and the dropped-events range. */
   @GuardedBy("lock")
-  private Object[] items = new Object[64];
-
-  @GuardedBy("lock")
-  private long[] seqs = new long[64];
-
-  @GuardedBy("lock")
-  private int head;
-
-  @GuardedBy("lock")
-  private int size;
+  private final FrameRing ring;
 
   /** The writer waits in {@code lock.wait()} and nobody has notified it yet. */
   @GuardedBy("lock")
@@ -88,19 +70,6 @@ final class OutboundQueue {
   /** Handed to the relay, which has not taken it yet; later events need not hand it over again. */
   @GuardedBy("lock")
   private boolean wakeHandedOff;
-
-  @GuardedBy("lock")
-  private long queuedBytes;
-
-  /** Events dropped since the last EventsDropped marker (0: none), and their seq range. */
-  @GuardedBy("lock")
-  private long droppedCount;
-
-  @GuardedBy("lock")
-  private long droppedFirst;
-
-  @GuardedBy("lock")
-  private long droppedLast;
 
   @GuardedBy("lock")
   private long eventSeq;
@@ -138,9 +107,7 @@ final class OutboundQueue {
       LongConsumer sentCounter) {
     this.moduleId = moduleId;
     this.codec = codec;
-    this.overflowRule = overflowRule;
-    this.maxFrames = maxFrames;
-    this.maxBytes = maxBytes;
+    this.ring = new FrameRing(codec.direct(), overflowRule, maxFrames, maxBytes);
     this.relay = relay;
     this.droppedCounter = droppedCounter;
     this.sentCounter = sentCounter;
@@ -176,8 +143,9 @@ final class OutboundQueue {
   }
 
   /**
-   * Queues an event with this queue's next sequence number. A waiting writer is not notified here
-   * but handed to the relay (when there is one), after the lock is released.
+   * Queues an event with this queue's next sequence number (retaining a pooled event: the caller
+   * keeps its own count). A waiting writer is not notified here but handed to the relay (when there
+   * is one), after the lock is released.
    */
   Offer offerEvent(SharedEvent event) {
     boolean handOff = false;
@@ -213,12 +181,8 @@ final class OutboundQueue {
       if (closed || n <= 0) {
         return;
       }
-      if (droppedCount == 0) {
-        droppedFirst = eventSeq + 1;
-      }
+      ring.recordDropped(eventSeq + 1, eventSeq + n, n);
       eventSeq += n;
-      droppedLast = eventSeq;
-      droppedCount += n;
     }
     droppedCounter.accept(n);
   }
@@ -249,7 +213,7 @@ final class OutboundQueue {
   void wakeWriter() {
     synchronized (lock) {
       wakeHandedOff = false;
-      if (writerWaiting && size > 0) {
+      if (writerWaiting && ring.size() > 0) {
         notifyWriter();
       }
     }
@@ -264,9 +228,9 @@ final class OutboundQueue {
       if (closed) {
         return false;
       }
-      addLast(lastFrame, 0);
-      addLast(END, 0);
-      depth = size;
+      ring.addLast(lastFrame, 0);
+      ring.addLast(END, 0);
+      depth = ring.size();
       notifyWriter();
       closeReason = reason;
       closed = true;
@@ -288,12 +252,9 @@ final class OutboundQueue {
       closeReason = reason;
     }
     closed = true;
-    Arrays.fill(items, null);
-    head = 0;
-    size = 0;
-    queuedBytes = 0;
-    addLast(END, 0);
-    depth = size;
+    ring.clear();
+    ring.addLast(END, 0);
+    depth = ring.size();
     notifyWriter();
   }
 
@@ -309,111 +270,26 @@ final class OutboundQueue {
   @GuardedBy("lock")
   private boolean offer(Object item, int length, long seq) {
     assert Thread.holdsLock(lock);
-    if (!fits(length)) {
-      if (overflowRule == ModulePolicy.EventOverflow.DROP_OLDEST) {
-        dropOldestEvents(length);
-      }
-      if (!fits(length)) {
-        overflow();
-        return false;
-      }
+    boolean queued = ring.offer(item, length, seq);
+    long dropped = ring.takeNewlyDropped();
+    if (dropped > 0) {
+      droppedCounter.accept(dropped);
     }
-    addLast(item, seq);
-    queuedBytes += length;
-    depth = size;
+    if (!queued) {
+      overflow();
+      return false;
+    }
+    depth = ring.size();
     return true;
-  }
-
-  @GuardedBy("lock")
-  private boolean fits(int length) {
-    return size < maxFrames && queuedBytes + length <= maxBytes;
-  }
-
-  @GuardedBy("lock")
-  private int slot(int i) {
-    return (head + i) & (items.length - 1);
-  }
-
-  @GuardedBy("lock")
-  private void addLast(Object item, long seq) {
-    if (size == items.length) {
-      Object[] grownItems = new Object[items.length * 2];
-      long[] grownSeqs = new long[items.length * 2];
-      for (int i = 0; i < size; i++) {
-        grownItems[i] = items[slot(i)];
-        grownSeqs[i] = seqs[slot(i)];
-      }
-      items = grownItems;
-      seqs = grownSeqs;
-      head = 0;
-    }
-    items[slot(size)] = item;
-    seqs[slot(size)] = seq;
-    size++;
-  }
-
-  /** The bytes the queued frame at ring index {@code s} takes on the wire. */
-  @GuardedBy("lock")
-  private int lengthAt(int s) {
-    return seqs[s] == 0
-        ? ((byte[]) items[s]).length
-        : codec.direct().eventFrameLength((SharedEvent) items[s], seqs[s]);
-  }
-
-  /**
-   * Drops queued events, oldest first, until {@code length} fits. The control frames among them
-   * stay, in order, and close up behind the queue's new head.
-   */
-  @GuardedBy("lock")
-  private void dropOldestEvents(int length) {
-    assert Thread.holdsLock(lock);
-    long n = 0;
-    int scanned = 0;
-    int live = size;
-    while (scanned < size && !(live < maxFrames && queuedBytes + length <= maxBytes)) {
-      int s = slot(scanned++);
-      if (seqs[s] == 0) {
-        continue; // responses, invokes and the close are never dropped
-      }
-      queuedBytes -= lengthAt(s);
-      if (droppedCount == 0) {
-        droppedFirst = seqs[s];
-      }
-      droppedLast = seqs[s];
-      droppedCount++;
-      items[s] = null;
-      live--;
-      n++;
-    }
-    if (n == 0) {
-      return;
-    }
-    // move the kept frames of the scanned part to its end, in order, and start the queue there
-    int to = scanned - 1;
-    for (int from = scanned - 1; from >= 0; from--) {
-      int s = slot(from);
-      if (items[s] != null) {
-        int t = slot(to--);
-        items[t] = items[s];
-        seqs[t] = seqs[s];
-      }
-    }
-    for (int i = 0; i <= to; i++) {
-      items[slot(i)] = null;
-    }
-    head = slot(to + 1);
-    size = live;
-    depth = size;
-    droppedCounter.accept(n);
   }
 
   @GuardedBy("lock")
   private void overflow() {
     String reason =
         "outgoing queue full ("
-            + size
+            + ring.size()
             + " frames, "
-            + queuedBytes
+            + ring.queuedBytes()
             + " bytes): the module is not reading; disconnected";
     LOG.log(System.Logger.Level.WARNING, "module {0}: {1}", moduleId, reason);
     markClosed(reason);
@@ -430,7 +306,7 @@ final class OutboundQueue {
     String dropped = null;
     long events = 0;
     synchronized (lock) {
-      while (size == 0) {
+      while (ring.size() == 0) {
         writerWaiting = true;
         try {
           lock.wait();
@@ -438,28 +314,19 @@ final class OutboundQueue {
           writerWaiting = false;
         }
       }
-      if (droppedCount > 0 && !closed) {
+      if (ring.droppedCount() > 0 && !closed) {
         batch.add(droppedMarker(), 0);
         dropped =
-            droppedCount
+            ring.droppedCount()
                 + " events dropped (seq "
-                + droppedFirst
+                + ring.droppedFirst()
                 + ".."
-                + droppedLast
+                + ring.droppedLast()
                 + "): its queue was full";
-        droppedCount = 0;
+        ring.clearDropped();
       }
-      for (int i = 0; i < MAX_BATCH && size > 0; i++) {
-        queuedBytes -= lengthAt(head);
-        batch.add(items[head], seqs[head]);
-        if (seqs[head] != 0) {
-          events++;
-        }
-        items[head] = null;
-        head = slot(1);
-        size--;
-      }
-      depth = size;
+      events = ring.moveTo(batch, MAX_BATCH);
+      depth = ring.size();
     }
     if (events > 0) {
       sentCounter.accept(events);
@@ -478,9 +345,11 @@ final class OutboundQueue {
   @GuardedBy("lock")
   private byte[] droppedMarker() {
     EventPayloads.EventsDropped p =
-        new EventPayloads.EventsDropped(droppedCount, droppedFirst, droppedLast);
+        new EventPayloads.EventsDropped(
+            ring.droppedCount(), ring.droppedFirst(), ring.droppedLast());
     return codec.eventFrame(
-        codec.encodeShared(EventType.EventsDropped.wireName(), null, (Object) p), droppedLast);
+        codec.encodeShared(EventType.EventsDropped.wireName(), null, (Object) p),
+        ring.droppedLast());
   }
 
   /**

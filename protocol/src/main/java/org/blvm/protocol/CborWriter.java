@@ -124,6 +124,11 @@ final class CborWriter extends OutputStream {
     return Arrays.copyOfRange(buf, from, len);
   }
 
+  /** Copies every byte written into the start of {@code into}. */
+  void copyTo(byte[] into) {
+    System.arraycopy(buf, 0, into, 0, len);
+  }
+
   /** True when the bytes from {@code from} to the end are {@code bytes}. */
   boolean endsWith(int from, byte[] bytes) {
     return Arrays.equals(buf, from, len, bytes, 0, bytes.length);

@@ -108,6 +108,12 @@ public final class Codec {
     return direct.encodeShared(type, source, payload);
   }
 
+  /** {@link DirectEncoder#encodeShared} into a pooled event (the caller's to release). */
+  public SharedEvent encodeShared(
+      String type, String source, Object payload, SharedEventPool pool) {
+    return direct.encodeShared(type, source, payload, pool);
+  }
+
   /** {@link DirectEncoder#eventFrame}. */
   public byte[] eventFrame(SharedEvent event, long seq) {
     return direct.eventFrame(event, seq);

@@ -33,7 +33,8 @@ public final class DirectEncoder {
 
   /**
    * Each thread's buffer for encoding an event before it is copied into an array of its exact size
-   * (so an event allocates that array and its {@link SharedEvent}). Never used re-entrantly.
+   * (so an event allocates that array and its {@link SharedEvent}) or into a pooled event's buffer.
+   * Never used re-entrantly.
    */
   private static final ThreadLocal<CborWriter> SCRATCH =
       ThreadLocal.withInitial(() -> new CborWriter(1024));
@@ -85,6 +86,28 @@ public final class DirectEncoder {
    * the payload again. The bytes are those of {@code encodeShared(type, source, toTree(payload))}.
    */
   public SharedEvent encodeShared(String type, String source, Object payload) {
+    CborWriter w = encodeTail(type, source, payload);
+    byte[] tail = w.copyFrom(0);
+    releaseScratch(w);
+    return new SharedEvent(type, tail);
+  }
+
+  /**
+   * {@link #encodeShared} into an event taken from {@code pool} (its one holder is the caller, who
+   * releases it once it has handed it to every subscriber): no allocation once the pool has an
+   * event of this size free. The bytes are those of {@link #encodeShared}.
+   */
+  public SharedEvent encodeShared(
+      String type, String source, Object payload, SharedEventPool pool) {
+    CborWriter w = encodeTail(type, source, payload);
+    SharedEvent e = pool.take(type, w.size());
+    w.copyTo(e.tail());
+    releaseScratch(w);
+    return e;
+  }
+
+  /** The shared part of an event, in this thread's scratch buffer. */
+  private CborWriter encodeTail(String type, String source, Object payload) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(payload, "payload");
     CborWriter w = SCRATCH.get();
@@ -97,11 +120,13 @@ public final class DirectEncoder {
     }
     w.text("payload");
     writeEventPayload(payload, w);
-    byte[] tail = w.copyFrom(0);
+    return w;
+  }
+
+  private static void releaseScratch(CborWriter w) {
     if (w.capacity() > MAX_KEPT_SCRATCH_BYTES) {
       SCRATCH.remove(); // a large event's buffer is not kept for the thread's lifetime
     }
-    return new SharedEvent(type, tail);
   }
 
   /**
@@ -111,8 +136,7 @@ public final class DirectEncoder {
   public byte[] eventFrame(SharedEvent event, long seq) {
     byte[] frame = new byte[eventFrameLength(event, seq)];
     int n = eventHeader(frame, seq, frame.length - Frames.HEADER_BYTES);
-    byte[] tail = event.tail();
-    System.arraycopy(tail, 0, frame, n, tail.length);
+    System.arraycopy(event.tail(), 0, frame, n, event.tailLength());
     return frame;
   }
 
@@ -138,7 +162,7 @@ public final class DirectEncoder {
       throws IOException {
     int length = eventFrameLength(event, seq);
     out.write(scratch, 0, eventHeader(scratch, seq, length - Frames.HEADER_BYTES));
-    out.write(event.tail());
+    out.write(event.tail(), 0, event.tailLength());
     return length;
   }
 
