@@ -60,9 +60,9 @@ final class ModuleCounters {
   }
 
   /**
-   * A request's method as the row it is counted in: a catalog method's ordinal, {@link
-   * #READY_ROW}, or the row of methods not in the catalog. Looked up once per request (the
-   * dispatcher takes the row too, {@link #method}).
+   * A request's method as the row it is counted in: a catalog method's ordinal, {@link #READY_ROW},
+   * or the row of methods not in the catalog. Looked up once per request (the dispatcher takes the
+   * row too, {@link #method}).
    */
   static int row(String method) {
     if (NodeMethod.READY.equals(method)) {

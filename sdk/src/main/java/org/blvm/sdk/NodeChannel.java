@@ -198,7 +198,10 @@ final class NodeChannel {
     return sendFrame(Frames.frame(codec.encode(m)), m.kind());
   }
 
-  /** A request's whole frame, encoded without a tree ({@link RequestFrames}), for {@link #sendFrame}. */
+  /**
+   * A request's whole frame, encoded without a tree ({@link RequestFrames}), for {@link
+   * #sendFrame}.
+   */
   byte[] requestFrame(long id, String method, Object params) {
     return requests.frame(id, method, params);
   }

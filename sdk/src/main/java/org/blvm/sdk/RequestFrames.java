@@ -2,6 +2,7 @@ package org.blvm.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.Frames;
 
@@ -26,12 +27,12 @@ final class RequestFrames {
   private final Codec codec;
 
   /** The encoding of a record class without components (every instance encodes alike), or null. */
-  private final ClassValue<byte[][]> emptyRecords =
+  private final ClassValue<AtomicReference<byte[]>> emptyRecords =
       new ClassValue<>() {
         @Override
-        protected byte[][] computeValue(Class<?> type) {
+        protected AtomicReference<byte[]> computeValue(Class<?> type) {
           boolean empty = type.isRecord() && type.getRecordComponents().length == 0;
-          return empty ? new byte[1][] : null;
+          return empty ? new AtomicReference<>() : null;
         }
       };
 
@@ -81,14 +82,14 @@ final class RequestFrames {
     if (params instanceof JsonNode node) {
       return codec.writeCbor(node);
     }
-    byte[][] empty = emptyRecords.get(params.getClass());
+    AtomicReference<byte[]> empty = emptyRecords.get(params.getClass());
     if (empty == null) {
       return codec.direct().encodeValue(params);
     }
-    byte[] known = empty[0];
+    byte[] known = empty.get();
     if (known == null) {
       known = codec.direct().encodeValue(params);
-      empty[0] = known; // a racing caller computes the same bytes
+      empty.set(known); // a racing caller computes the same bytes; never written after this
     }
     return known;
   }
@@ -112,7 +113,9 @@ final class RequestFrames {
     return at + bytes.length;
   }
 
-  /** A CBOR head of major type {@code major} with the unsigned argument {@code v}, shortest form. */
+  /**
+   * A CBOR head of major type {@code major} with the unsigned argument {@code v}, shortest form.
+   */
   private static int head(byte[] out, int at, int major, long v) {
     int m = major << 5;
     if (v < 0) {

@@ -23,8 +23,7 @@ class RequestFramesTest {
   private final RequestFrames frames = new RequestFrames(codec);
 
   private byte[] throughTree(long id, String method, Object params) {
-    JsonNode tree =
-        params == null ? null : params instanceof JsonNode j ? j : codec.toTree(params);
+    JsonNode tree = params == null ? null : params instanceof JsonNode j ? j : codec.toTree(params);
     return Frames.frame(codec.encode(new Message.Request(id, method, tree)));
   }
 
