@@ -71,20 +71,27 @@ final class Dispatcher {
 
   /** Answers one request; the answer may arrive later (call_module). */
   CompletableFuture<Reply> dispatch(Session caller, Message.Request req) {
+    return dispatch(caller, req, ModuleCounters.row(req.method()));
+  }
+
+  /**
+   * {@link #dispatch(Session, Message.Request)} of a request whose method was looked up already:
+   * {@code row} is {@link ModuleCounters#row} of its method.
+   */
+  CompletableFuture<Reply> dispatch(Session caller, Message.Request req, int row) {
     long id = req.id();
     if (!caller.tryRequest()) {
       return rateLimited(caller, req);
     }
-    if (NodeMethod.READY.equals(req.method())) {
+    if (row == ModuleCounters.READY_ROW) {
       caller.markReady();
       return ok(id, new Api.Empty());
     }
-    Optional<NodeMethod> found = NodeMethod.fromWire(req.method());
-    if (found.isEmpty()) {
+    NodeMethod method = ModuleCounters.method(row);
+    if (method == null) {
       return done(
           error(id, ErrorCode.UNKNOWN_METHOD, "no NodeAPI method \"" + req.method() + "\""));
     }
-    NodeMethod method = found.get();
     if (!caller.granted().contains(method.capability())) {
       return deny(
           caller,

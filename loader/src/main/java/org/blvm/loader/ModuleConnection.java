@@ -143,12 +143,13 @@ final class ModuleConnection implements ConnectionListener, Endpoint.Gate {
   @Override
   public void onRequest(Connection conn, Message.Request req) {
     session.countCall();
-    CompletableFuture<Reply> dispatched = services.dispatcher().dispatch(session, req);
+    int row = ModuleCounters.row(req.method()); // the one lookup of the method per request
+    CompletableFuture<Reply> dispatched = services.dispatcher().dispatch(session, req, row);
     if (dispatched.isDone() && !dispatched.isCompletedExceptionally()) {
-      answer(conn, req, dispatched.join());
+      answer(conn, req, row, dispatched.join());
     } else {
       dispatched.whenComplete(
-          (reply, err) -> answer(conn, req, err == null ? reply : failed(req, err)));
+          (reply, err) -> answer(conn, req, row, err == null ? reply : failed(req, err)));
     }
   }
 
@@ -160,9 +161,9 @@ final class ModuleConnection implements ConnectionListener, Endpoint.Gate {
   }
 
   /** Counts and sends {@code reply}; a failure is logged and leaves the connection as it is. */
-  private void answer(Connection conn, Message.Request req, Reply reply) {
+  private void answer(Connection conn, Message.Request req, int row, Reply reply) {
     try {
-      counters.call(req.method(), reply.isError() ? reply.response().error() : null);
+      counters.call(row, reply.isError() ? reply.response().error() : null);
       conn.sendResponse(reply);
       if (reply.afterSent() != null) {
         reply.afterSent().run();

@@ -45,19 +45,36 @@ final class ModuleCounters {
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
 
+  /** The row of {@code ready}, which is not a catalog method. */
+  static final int READY_ROW = METHODS.length;
+
   /** Counts one answered request by its method and result. */
   void call(String method, ErrorValue error) {
-    int row = row(method);
+    call(row(method), error);
+  }
+
+  /** Counts one answered request by its method's {@link #row} and its result. */
+  void call(int row, ErrorValue error) {
     int col = error == null ? 0 : error.code().ordinal() + 1;
     calls.incrementAndGet(row * COLUMNS + col);
   }
 
-  private static int row(String method) {
+  /**
+   * A request's method as the row it is counted in: a catalog method's ordinal, {@link #READY_ROW},
+   * or the row of methods not in the catalog. Looked up once per request (the dispatcher takes the
+   * row too, {@link #method}).
+   */
+  static int row(String method) {
     if (NodeMethod.READY.equals(method)) {
-      return METHODS.length;
+      return READY_ROW;
     }
     Optional<NodeMethod> m = NodeMethod.fromWire(method);
     return m.isPresent() ? m.get().ordinal() : METHODS.length + 1;
+  }
+
+  /** The catalog method of a {@link #row}; null for {@code ready} and for methods not in it. */
+  static NodeMethod method(int row) {
+    return row < METHODS.length ? METHODS[row] : null;
   }
 
   /** One request received, before any check. */

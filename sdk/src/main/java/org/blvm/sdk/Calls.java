@@ -53,7 +53,7 @@ final class Calls {
    * @throws NodeApiException with the node's error, or {@code TIMEOUT}, {@code UNAVAILABLE}
    *     (closed, broken or interrupted) or {@code INVALID_PARAMS} (the request exceeds a frame)
    */
-  JsonNode call(String method, JsonNode params) throws NodeApiException {
+  JsonNode call(String method, Object params) throws NodeApiException {
     return call(ids.getAndIncrement(), method, params);
   }
 
@@ -64,7 +64,7 @@ final class Calls {
    * @throws NodeApiException as {@link #call}, or {@code INTERNAL} when the answer came without its
    *     descriptor
    */
-  WithDescriptor callForDescriptor(String method, JsonNode params) throws NodeApiException {
+  WithDescriptor callForDescriptor(String method, Object params) throws NodeApiException {
     long id = ids.getAndIncrement();
     descriptors.put(id, NONE_YET);
     JsonNode result;
@@ -97,10 +97,15 @@ final class Calls {
     return descriptors.replace(id, NONE_YET, new FileDescriptor[] {fd});
   }
 
-  private JsonNode call(long id, String method, JsonNode params) throws NodeApiException {
+  /**
+   * @param params a tree, a typed value (a record, a list, a map) or null; encoded before the call
+   *     is registered, so params that cannot be encoded fail the call with nothing left behind
+   */
+  private JsonNode call(long id, String method, Object params) throws NodeApiException {
     if (life.isClosed()) {
       throw unavailable(method);
     }
+    byte[] request = channel.requestFrame(id, method, params);
     CompletableFuture<Message.Response> answer = new CompletableFuture<>();
     pending.put(id, answer);
     if (life.isClosed()) { // the shutdown may have failed the pending calls before the put
@@ -109,7 +114,7 @@ final class Calls {
     }
     boolean alone = reader.callStarted();
     try {
-      return awaitAnswer(method, id, params, answer, alone);
+      return awaitAnswer(method, id, request, answer, alone);
     } finally {
       reader.callEnded(alone);
     }
@@ -118,14 +123,14 @@ final class Calls {
   private JsonNode awaitAnswer(
       String method,
       long id,
-      JsonNode params,
+      byte[] request,
       CompletableFuture<Message.Response> answer,
       boolean alone)
       throws NodeApiException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long sent;
     try {
-      sent = channel.send(new Message.Request(id, method, params));
+      sent = channel.sendFrame(request, "request");
     } catch (NodeChannel.FrameTooLargeException e) {
       pending.remove(id);
       throw new NodeApiException(method, ErrorValue.of(ErrorCode.INVALID_PARAMS, e.getMessage()));

@@ -170,7 +170,7 @@ final class DefaultNodeApi implements NodeApi {
   }
 
   private Calls.WithDescriptor received(NodeMethod method, Object params) throws NodeApiException {
-    return calls.callForDescriptor(method.wireName(), codec.toTree(params));
+    return calls.callForDescriptor(method.wireName(), params);
   }
 
   private static NodeApiException unusable(NodeMethod method, Exception e) {
@@ -191,8 +191,8 @@ final class DefaultNodeApi implements NodeApi {
               + ", not "
               + params.getClass().getName());
     }
-    JsonNode tree = params == null ? null : params instanceof JsonNode j ? j : codec.toTree(params);
-    return calls.call(method.wireName(), tree);
+    // encoded without a tree (RequestFrames): the same bytes as the tree of the params
+    return calls.call(method.wireName(), params);
   }
 
   private <T> T typed(NodeMethod method, Object params, Class<T> resultType)

@@ -122,11 +122,13 @@ final class NodeChannel {
   private final long directWriteBudget;
 
   private final Codec codec;
+  private final RequestFrames requests;
   private final Lifecycle life;
 
   private NodeChannel(AFUNIXSocketChannel channel, Codec codec, Lifecycle life) throws IOException {
     this.channel = channel;
     this.codec = codec;
+    this.requests = new RequestFrames(codec);
     this.life = life;
     channel.configureBlocking(false);
     channel.setAncillaryReceiveBufferSize(ANCILLARY_BYTES);
@@ -193,16 +195,29 @@ final class NodeChannel {
    * @throws IOException when the connection is broken or closed
    */
   long send(Message m) throws IOException {
-    byte[] payload = codec.encode(m);
-    if (payload.length > codec.limits().maxFrameBytes()) {
+    return sendFrame(Frames.frame(codec.encode(m)), m.kind());
+  }
+
+  /**
+   * A request's whole frame, encoded without a tree ({@link RequestFrames}), for {@link
+   * #sendFrame}.
+   */
+  byte[] requestFrame(long id, String method, Object params) {
+    return requests.frame(id, method, params);
+  }
+
+  /** {@link #send} of an encoded frame (length prefix included) of a message of this kind. */
+  long sendFrame(byte[] encoded, String kind) throws IOException {
+    int payloadBytes = encoded.length - Frames.HEADER_BYTES;
+    if (payloadBytes > codec.limits().maxFrameBytes()) {
       throw new FrameTooLargeException(
-          m.kind()
+          kind
               + " of "
-              + payload.length
+              + payloadBytes
               + " bytes exceeds the frame limit of "
               + codec.limits().maxFrameBytes());
     }
-    ByteBuffer frame = ByteBuffer.wrap(Frames.frame(payload));
+    ByteBuffer frame = ByteBuffer.wrap(encoded);
     // writeSome is not interruptible; a pending interrupt would only cut the waits for room
     // short, so it is set aside for the write and restored after
     boolean interrupted = Thread.interrupted();
