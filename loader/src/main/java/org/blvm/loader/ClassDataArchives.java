@@ -299,7 +299,7 @@ final class ClassDataArchives implements AutoCloseable {
     try {
       Path javaHome = java.toRealPath().getParent().getParent();
       Path list = work.resolve("classlist");
-      List<String> classes = ClassDataList.of(javaHome.resolve("lib").resolve("classlist"), jar);
+      List<String> classes = ClassDataList.of(javaHome.resolve("lib").resolve("classlist"));
       Files.write(list, classes, StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(list, FILE_0644);
       Path out = work.resolve("out.jsa");
@@ -322,7 +322,11 @@ final class ClassDataArchives implements AutoCloseable {
       Path archive = archivePath(key);
       Path tmp = dir.resolve(key + ".jsa.tmp");
       String hex = copyChecked(out, tmp);
+      Object copied = FileDigests.fileKey(tmp);
       Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // the digest taken while copying is the archive's, as long as the file is the copy: the next
+      // launch need not hash it again (any later change of the file changes its change time)
+      files.taken(archive, copied, hex);
       Path recordTmp = dir.resolve(key + ".record.tmp");
       Files.writeString(
           recordTmp,

@@ -67,27 +67,6 @@ class ClassDataArchivesTest {
   }
 
   @Test
-  void classList_jdkListThenEveryClassOfTheJar_versionedByName_noInfoClasses() throws Exception {
-    Path jdkList =
-        Files.writeString(
-            tmp.resolve("classlist"),
-            "# comment\njava/lang/Object\n@lambda-proxy java/lang/X run ()V\nbad name\n");
-    Path jar =
-        jar(
-            "a/B.class",
-            "a/B$1.class",
-            "META-INF/versions/11/a/C.class",
-            "META-INF/versions/11/a/B.class",
-            "module-info.class",
-            "a/package-info.class",
-            "a/notes.txt",
-            "a/Bad-Name.class");
-    assertEquals(
-        List.of("java/lang/Object", "@lambda-proxy java/lang/X run ()V", "a/B", "a/B$1", "a/C"),
-        ClassDataList.of(jdkList, jar));
-  }
-
-  @Test
   void archive_builtOnce_thenHandedOut_recordedWithItsInputs() throws Exception {
     Path jar = jar("a/B.class");
     AtomicInteger runs = new AtomicInteger();
@@ -207,6 +186,73 @@ class ClassDataArchivesTest {
       a.archiveFor("m", JAVA, jar);
       assertEquals(before + 1, a.filesRead());
     }
+  }
+
+  @Test
+  void builtArchive_digestTakenWhileCopying_firstLaunchDoesNotHashIt() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    Path dir = tmp.resolve(".class-data");
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      a.launchEnded("m");
+      Poll.until(
+          () -> {
+            try (var s = Files.list(dir)) {
+              return s.anyMatch(p -> p.toString().endsWith(".record"));
+            } catch (IOException e) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(30),
+          "the archive built");
+      long before = a.filesRead();
+      Path archive = a.archiveFor("m", JAVA, jar).orElseThrow();
+      assertEquals(before + 1, a.filesRead(), "the record read; the archive not hashed again");
+      assertEquals(
+          FileDigests.sha256Hex("archive".getBytes(StandardCharsets.UTF_8)),
+          new FileDigests().sha256(archive),
+          "the digest taken at the build is the file's");
+    }
+  }
+
+  @Test
+  void archiveRewrittenInPlace_sameSize_notHandedOut() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      try (var ch =
+          java.nio.channels.FileChannel.open(archive, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap("ARCHIVE".getBytes(StandardCharsets.UTF_8)), 0);
+      }
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertFalse(Files.exists(archive), "the changed archive is deleted");
+      assertEquals("archive", Files.readString(awaitReady(a, "m", jar)));
+    }
+  }
+
+  @Test
+  void archiveWritableByOthers_notHandedOut() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      Files.setPosixFilePermissions(
+          archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertEquals(2, awaitReadyRuns(a, jar, runs));
+    }
+  }
+
+  private static int awaitReadyRuns(ClassDataArchives a, Path jar, AtomicInteger runs)
+      throws InterruptedException {
+    awaitReady(a, "m", jar);
+    return runs.get();
   }
 
   private static List<Path> list(Path dir) throws IOException {
