@@ -132,6 +132,16 @@ final class ClassDataArchives implements AutoCloseable {
   }
 
   /**
+   * The junixsocket library copied out of the archive's jar beside {@code archive} ({@link
+   * JniLibrary}); it exists only when the jar had one, and {@link #archiveFor} hands out an archive
+   * only while that file matches the record too.
+   */
+  static Path libraryOf(Path archive) {
+    String name = archive.getFileName().toString();
+    return archive.resolveSibling(name.substring(0, name.length() - ".jsa".length()) + ".jni");
+  }
+
+  /**
    * The archive a JVM running {@code jar} with {@code java} for module {@code moduleId} may map,
    * when one is built and matches its record; otherwise empty, and a build is scheduled when this
    * launch ends ({@link #launchEnded}; none for an archive a JVM ignored again after its rebuild).
@@ -159,9 +169,14 @@ final class ClassDataArchives implements AutoCloseable {
         if (ClassDataSweep.loaderOwned(archive) && ClassDataSweep.loaderOwned(record)) {
           String text = files.text(record);
           String found = files.sha256(archive);
+          String library = ClassDataSweep.field(text, "library");
           if (text.startsWith(inputs)
               && text.endsWith("\narchive " + found + "\n")
-              && ClassDataSweep.field(text, "module") != null) {
+              && ClassDataSweep.field(text, "module") != null
+              && (library == null
+                  ? !Files.exists(libraryOf(archive), LinkOption.NOFOLLOW_LINKS)
+                  : ClassDataSweep.loaderOwned(libraryOf(archive))
+                      && library.equals(files.sha256(libraryOf(archive))))) {
             return Optional.of(archive);
           }
         }
@@ -250,7 +265,8 @@ final class ClassDataArchives implements AutoCloseable {
 
   /** Deletes the archive and record of {@code key}. */
   private void remove(String key) throws IOException {
-    for (Path p : List.of(archivePath(key), dir.resolve(key + ".record"))) {
+    for (Path p :
+        List.of(archivePath(key), libraryOf(archivePath(key)), dir.resolve(key + ".record"))) {
       Files.deleteIfExists(p);
       files.forget(p);
     }
@@ -327,10 +343,22 @@ final class ClassDataArchives implements AutoCloseable {
       // the digest taken while copying is the archive's, as long as the file is the copy: the next
       // launch need not hash it again (any later change of the file changes its change time)
       files.taken(archive, copied, hex);
+      String library = "";
+      String entry = JniLibrary.entry(jar);
+      if (entry != null) {
+        Path lib = libraryOf(archive);
+        Path libTmp = dir.resolve(key + ".jni.tmp");
+        String libHex = JniLibrary.copy(jar, entry, libTmp);
+        Object libKey = FileDigests.fileKey(libTmp);
+        Files.move(
+            libTmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        files.taken(lib, libKey, libHex);
+        library = "library " + libHex + "\n";
+      }
       Path recordTmp = dir.resolve(key + ".record.tmp");
       Files.writeString(
           recordTmp,
-          inputs + "module " + moduleId + "\narchive " + hex + "\n",
+          inputs + "module " + moduleId + "\n" + library + "archive " + hex + "\n",
           StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(recordTmp, FILE_0644);
       Files.move(

@@ -255,6 +255,71 @@ class ClassDataArchivesTest {
     return runs.get();
   }
 
+  @Test
+  void junixsocketLibraryOfTheJar_copiedBesideTheArchive_namedToTheJvm_aChangedOneRefused()
+      throws Exception {
+    String arch = System.getProperty("os.arch");
+    Path jar =
+        jar(
+            "a/B.class",
+            "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.10.1.so",
+            "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.10.1.nodeps.so",
+            "lib/other-Linux-clang/jni/libjunixsocket-native-2.10.1.so");
+    AtomicInteger runs = new AtomicInteger();
+    Path dir = tmp.resolve(".class-data");
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      Path lib = ClassDataArchives.libraryOf(archive);
+      assertEquals(archive.toString().replace(".jsa", ".jni"), lib.toString());
+      assertEquals(1, Files.readAllBytes(lib).length);
+      assertEquals(1, Files.readAllBytes(lib)[0], "the jar's entry, copied");
+      assertEquals(
+          "rw-r--r--",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(lib)));
+      String record = Files.readString(Path.of(archive.toString().replace(".jsa", ".record")));
+      assertTrue(
+          record.contains("\nlibrary " + FileDigests.sha256Hex(new byte[] {1}) + "\n"), record);
+      List<String> o =
+          LimitResolver.jvmOptions(64, 2, org.blvm.sandbox.ResourceLimits.jvmDefaults());
+      assertTrue(
+          LimitResolver.withClassDataArchive(o, Optional.of(archive))
+              .contains("-D" + JniLibrary.PROPERTY + "=" + lib));
+
+      Files.write(lib, new byte[] {2}); // a changed library: the archive is not handed out
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertFalse(Files.exists(lib));
+      assertFalse(Files.exists(archive));
+      Path rebuilt = awaitReady(a, "m", jar);
+      assertEquals(1, Files.readAllBytes(ClassDataArchives.libraryOf(rebuilt))[0]);
+
+      jar("a/B.class"); // a new jar without a library: the old archive and library removed
+      a.archiveFor("m", JAVA, jar);
+      Path plain = awaitReady(a, "m", jar);
+      Poll.until(() -> !Files.exists(lib), Duration.ofSeconds(30), "the old library removed");
+      assertFalse(Files.exists(ClassDataArchives.libraryOf(plain)));
+      assertFalse(
+          LimitResolver.withClassDataArchive(o, Optional.of(plain)).stream()
+              .anyMatch(x -> x.startsWith("-D" + JniLibrary.PROPERTY)));
+    }
+  }
+
+  @Test
+  void jniLibrary_entry_onePerCompilerOrNone() throws Exception {
+    String arch = System.getProperty("os.arch");
+    String clang = "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.10.1.so";
+    String gpp = "lib/" + arch + "-Linux-gpp/jni/libjunixsocket-native-2.10.1.so";
+    assertEquals(clang, JniLibrary.entry(jar(gpp, clang)));
+    assertEquals(gpp, JniLibrary.entry(jar(gpp)));
+    assertEquals(
+        null,
+        JniLibrary.entry(
+            jar(clang, "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.9.0.so")),
+        "two versions: none chosen");
+    assertEquals(null, JniLibrary.entry(jar("a/B.class", "lib/x/../" + clang)));
+  }
+
   private static List<Path> list(Path dir) throws IOException {
     try (var s = Files.list(dir)) {
       return s.sorted().toList();

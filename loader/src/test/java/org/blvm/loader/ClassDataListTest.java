@@ -23,7 +23,8 @@ class ClassDataListTest {
                 + "org/blvm/sdk/ModuleClient\n");
     List<String> list = ClassDataList.of(jdkList);
     assertEquals(
-        List.of("java/lang/Object", "@lambda-proxy java/lang/X run ()V", "org/blvm/sdk/ModuleClient"),
+        List.of(
+            "java/lang/Object", "@lambda-proxy java/lang/X run ()V", "org/blvm/sdk/ModuleClient"),
         list.subList(0, 3));
     assertFalse(list.contains("bad name"));
     assertEquals(list.size(), new HashSet<>(list).size(), "each name once");

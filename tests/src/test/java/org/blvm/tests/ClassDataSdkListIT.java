@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The loader's list of the classes the SDK loads before its hello (the class list of its
- * class-data archives) is the SDK's: a minimal module (the SDK's connect, nothing else) is run with
- * the loader's JVM options against a stand-in node that reads its hello and kills it there; every
- * class its JVM loaded from a file (the JDK's archive, its modules, the jar) up to then must be on
- * the list, and the list may name only a few classes the start no longer loads.
+ * The loader's list of the classes the SDK loads before its hello (the class list of its class-data
+ * archives) is the SDK's: a minimal module (the SDK's connect, nothing else) is run with the
+ * loader's JVM options against a stand-in node that reads its hello and kills it there; every class
+ * its JVM loaded from a file (the JDK's archive, its modules, the jar) up to then must be on the
+ * list, and the list may name only a few classes the start no longer loads.
  */
 class ClassDataSdkListIT {
   private static final Pattern LOADED =
@@ -50,7 +50,8 @@ class ClassDataSdkListIT {
                 + " org.blvm.sdk.ModuleClient.builder(a).connect()) { c.awaitShutdown(); } } }");
     int javac =
         ToolProvider.getSystemJavaCompiler()
-            .run(null, null, null, "-cp", jar.toString(), "-d", classes.toString(), idle.toString());
+            .run(
+                null, null, null, "-cp", jar.toString(), "-d", classes.toString(), idle.toString());
     assertTrue(javac == 0, "the minimal module compiles");
 
     Path sockDir = Files.createDirectory(tmp.resolve("sock"));
