@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
  * Class-data-sharing archives of JVM modules, built and kept by the loader in {@code <data
  * root>/.class-data} (0755, files 0644, owned by the loader's user; a module sees only its own
  * archive, bound read-only). One archive per module jar (the verified copy in the admission store,
- * whose path the archive names) and JDK: the JDK's own default class list plus every class of the
- * jar (the SDK and its dependencies included), so nothing a module ran decides what is in it.
+ * whose path the archive names) and JDK: the JDK's own default class list plus the classes the SDK
+ * loads before its hello ({@link ClassDataList}), so nothing a module ran or named decides what is
+ * in it, and the archive stays about the JDK's own size (the JVM relocates it whole at each start).
+ * The jar's junixsocket library, if any, is copied beside it ({@link JniLibrary}).
  *
  * <p>An archive is built in the background after the first launch that finds none (once that launch
  * ended: the module's hello was read), by a {@link Dumper} (a sandbox: the dump parses the module's

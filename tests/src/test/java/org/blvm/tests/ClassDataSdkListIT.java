@@ -53,6 +53,14 @@ class ClassDataSdkListIT {
             .run(
                 null, null, null, "-cp", jar.toString(), "-d", classes.toString(), idle.toString());
     assertTrue(javac == 0, "the minimal module compiles");
+    // a jar, as a module's classes come: a directory on the class path loads other JDK classes
+    Path idleJar = tmp.resolve("idle.jar");
+    try (java.util.jar.JarOutputStream j =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(idleJar))) {
+      j.putNextEntry(new java.util.jar.JarEntry("Idle.class"));
+      j.write(Files.readAllBytes(classes.resolve("Idle.class")));
+      j.closeEntry();
+    }
 
     Path sockDir = Files.createDirectory(tmp.resolve("sock"));
     Files.setPosixFilePermissions(sockDir, PosixFilePermissions.fromString("rwx------"));
@@ -72,7 +80,7 @@ class ClassDataSdkListIT {
               "-Xshare:auto",
               "-Xlog:class+load=info:file=" + log,
               "-cp",
-              classes + ":" + jar,
+              idleJar + ":" + jar,
               "Idle");
       pb.environment().put("BLVM_SOCKET", sock.toString());
       pb.environment().put("BLVM_TOKEN", "ab".repeat(32));
