@@ -232,13 +232,20 @@ final class ColdStartBench {
         modulesDir, name, IdleJvmModule.class.getName(), List.of("read_blockchain"), Map.of());
   }
 
-  /** The loader's archives and records in {@code classData} (only the bench's module has one). */
+  /**
+   * The loader's archives, their junixsocket libraries and records in {@code classData} (only the
+   * bench's module has one).
+   */
   private static List<Path> archives(Path classData) throws IOException {
     if (!Files.isDirectory(classData)) {
       return List.of();
     }
     try (Stream<Path> s = Files.list(classData)) {
-      return s.filter(p -> p.toString().endsWith(".record") || p.toString().endsWith(".jsa"))
+      return s.filter(
+              p ->
+                  p.toString().endsWith(".record")
+                      || p.toString().endsWith(".jsa")
+                      || p.toString().endsWith(".jni"))
           .toList();
     }
   }

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
  * Class-data-sharing archives of JVM modules, built and kept by the loader in {@code <data
  * root>/.class-data} (0755, files 0644, owned by the loader's user; a module sees only its own
  * archive, bound read-only). One archive per module jar (the verified copy in the admission store,
- * whose path the archive names) and JDK: the JDK's own default class list plus every class of the
- * jar (the SDK and its dependencies included), so nothing a module ran decides what is in it.
+ * whose path the archive names) and JDK: the JDK's own default class list plus the classes the SDK
+ * loads before its hello ({@link ClassDataList}), so nothing a module ran or named decides what is
+ * in it, and the archive stays about the JDK's own size (the JVM relocates it whole at each start).
+ * The jar's junixsocket library, if any, is copied beside it ({@link JniLibrary}).
  *
  * <p>An archive is built in the background after the first launch that finds none (once that launch
  * ended: the module's hello was read), by a {@link Dumper} (a sandbox: the dump parses the module's
@@ -132,6 +134,16 @@ final class ClassDataArchives implements AutoCloseable {
   }
 
   /**
+   * The junixsocket library copied out of the archive's jar beside {@code archive} ({@link
+   * JniLibrary}); it exists only when the jar had one, and {@link #archiveFor} hands out an archive
+   * only while that file matches the record too.
+   */
+  static Path libraryOf(Path archive) {
+    String name = archive.getFileName().toString();
+    return archive.resolveSibling(name.substring(0, name.length() - ".jsa".length()) + ".jni");
+  }
+
+  /**
    * The archive a JVM running {@code jar} with {@code java} for module {@code moduleId} may map,
    * when one is built and matches its record; otherwise empty, and a build is scheduled when this
    * launch ends ({@link #launchEnded}; none for an archive a JVM ignored again after its rebuild).
@@ -159,9 +171,14 @@ final class ClassDataArchives implements AutoCloseable {
         if (ClassDataSweep.loaderOwned(archive) && ClassDataSweep.loaderOwned(record)) {
           String text = files.text(record);
           String found = files.sha256(archive);
+          String library = ClassDataSweep.field(text, "library");
           if (text.startsWith(inputs)
               && text.endsWith("\narchive " + found + "\n")
-              && ClassDataSweep.field(text, "module") != null) {
+              && ClassDataSweep.field(text, "module") != null
+              && (library == null
+                  ? !Files.exists(libraryOf(archive), LinkOption.NOFOLLOW_LINKS)
+                  : ClassDataSweep.loaderOwned(libraryOf(archive))
+                      && library.equals(files.sha256(libraryOf(archive))))) {
             return Optional.of(archive);
           }
         }
@@ -250,7 +267,8 @@ final class ClassDataArchives implements AutoCloseable {
 
   /** Deletes the archive and record of {@code key}. */
   private void remove(String key) throws IOException {
-    for (Path p : List.of(archivePath(key), dir.resolve(key + ".record"))) {
+    for (Path p :
+        List.of(archivePath(key), libraryOf(archivePath(key)), dir.resolve(key + ".record"))) {
       Files.deleteIfExists(p);
       files.forget(p);
     }
@@ -299,7 +317,7 @@ final class ClassDataArchives implements AutoCloseable {
     try {
       Path javaHome = java.toRealPath().getParent().getParent();
       Path list = work.resolve("classlist");
-      List<String> classes = ClassDataList.of(javaHome.resolve("lib").resolve("classlist"), jar);
+      List<String> classes = ClassDataList.of(javaHome.resolve("lib").resolve("classlist"));
       Files.write(list, classes, StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(list, FILE_0644);
       Path out = work.resolve("out.jsa");
@@ -322,11 +340,27 @@ final class ClassDataArchives implements AutoCloseable {
       Path archive = archivePath(key);
       Path tmp = dir.resolve(key + ".jsa.tmp");
       String hex = copyChecked(out, tmp);
+      Object copied = FileDigests.fileKey(tmp);
       Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // the digest taken while copying is the archive's, as long as the file is the copy: the next
+      // launch need not hash it again (any later change of the file changes its change time)
+      files.taken(archive, copied, hex);
+      String library = "";
+      String entry = JniLibrary.entry(jar);
+      if (entry != null) {
+        Path lib = libraryOf(archive);
+        Path libTmp = dir.resolve(key + ".jni.tmp");
+        String libHex = JniLibrary.copy(jar, entry, libTmp);
+        Object libKey = FileDigests.fileKey(libTmp);
+        Files.move(
+            libTmp, lib, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        files.taken(lib, libKey, libHex);
+        library = "library " + libHex + "\n";
+      }
       Path recordTmp = dir.resolve(key + ".record.tmp");
       Files.writeString(
           recordTmp,
-          inputs + "module " + moduleId + "\narchive " + hex + "\n",
+          inputs + "module " + moduleId + "\n" + library + "archive " + hex + "\n",
           StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(recordTmp, FILE_0644);
       Files.move(

@@ -19,11 +19,12 @@ import java.util.regex.Pattern;
 
 /**
  * Removes class-data archives no module uses any more from the archives' directory, and only the
- * loader's own files there: an archive and its record (named by the inputs' digest, {@code <64
- * hex>.jsa} and {@code .record}, regular files of the loader's user writable by no one else), and
- * what an interrupted build left ({@code .work-*} directories, {@code *.tmp} files; no build runs
- * beside a sweep, and only the loader may create entries in the directory). Anything else is left
- * alone and logged at WARNING once per name.
+ * loader's own files there: an archive, the junixsocket library copied beside it, and its record
+ * (named by the inputs' digest, {@code <64 hex>.jsa}, {@code .jni} and {@code .record}, regular
+ * files of the loader's user writable by no one else), and what an interrupted build left ({@code
+ * .work-*} directories, {@code *.tmp} files; no build runs beside a sweep, and only the loader may
+ * create entries in the directory). Anything else is left alone and logged at WARNING once per
+ * name.
  *
  * <p>A sweep removes an archive whose record's jar or {@code java} launcher is gone, whose jar's
  * size or time changed, or whose JDK library's digest changed (a JDK upgraded in place); one whose
@@ -38,7 +39,7 @@ final class ClassDataSweep {
   /** At most this many archives are kept. */
   static final int MAX_ARCHIVES = 64;
 
-  private static final Pattern OWN = Pattern.compile("[0-9a-f]{64}\\.(jsa|record)");
+  private static final Pattern OWN = Pattern.compile("[0-9a-f]{64}\\.(jsa|jni|record)");
   private static final int SELF_UID = selfUid();
 
   private final Path dir;
@@ -92,7 +93,7 @@ final class ClassDataSweep {
         continue;
       }
       String key = name.substring(0, 64);
-      if (name.endsWith(".jsa")) {
+      if (name.endsWith(".jsa") || name.endsWith(".jni")) {
         if (!names.contains(key + ".record")) {
           delete(p, "it has no record");
         }
@@ -102,8 +103,7 @@ final class ClassDataSweep {
       if (why == null) {
         kept.add(p);
       } else {
-        delete(dir.resolve(key + ".jsa"), why);
-        delete(p, why);
+        deletePair(key, p, why);
       }
     }
     if (kept.size() > MAX_ARCHIVES) {
@@ -112,8 +112,7 @@ final class ClassDataSweep {
         String key = p.getFileName().toString().substring(0, 64);
         if (!key.equals(builtKey)) {
           String why = "more than " + MAX_ARCHIVES + " archives are kept; it is among the oldest";
-          delete(dir.resolve(key + ".jsa"), why);
-          delete(p, why);
+          deletePair(key, p, why);
         }
       }
     }
@@ -173,6 +172,13 @@ final class ClassDataSweep {
       }
     }
     return null;
+  }
+
+  /** Deletes the archive of {@code key}, its library if any, and its {@code record}. */
+  private void deletePair(String key, Path record, String why) {
+    delete(dir.resolve(key + ".jsa"), why);
+    delete(dir.resolve(key + ".jni"), why);
+    delete(record, why);
   }
 
   private void delete(Path p, String why) {

@@ -69,6 +69,29 @@ final class FileDigests {
     return remember(texts, p, seen, Files.readString(p, StandardCharsets.UTF_8));
   }
 
+  /**
+   * Records {@code sha256} as the digest of {@code p} as the file is now, when it is still the file
+   * {@code fileKey} names ({@link #fileKey}): the digest its writer took while writing it, so that
+   * the next {@link #sha256} does not hash it again. Only for a file of the loader's own that no
+   * one else may write; a later change of the file changes its change time and is hashed again.
+   */
+  void taken(Path p, Object fileKey, String sha256) throws IOException {
+    Seen seen = seen(p);
+    if (seen.fileKey().equals(fileKey)) {
+      synchronized (this) {
+        if (digests.size() >= MAX_FILES) {
+          digests.clear();
+        }
+        digests.put(p, new Known(seen, sha256));
+      }
+    }
+  }
+
+  /** The file's identity (device and inode), links not followed. */
+  static Object fileKey(Path p) throws IOException {
+    return seen(p).fileKey();
+  }
+
   /** Forgets what was read of {@code p} (it was deleted or replaced by this process). */
   synchronized void forget(Path p) {
     digests.remove(p);

@@ -153,7 +153,9 @@ final class LimitResolver {
    * {@code options} ({@link #jvmOptions}) with the loader-built class-data archive {@code archive}
    * after {@code -Xshare:auto}: the JVM maps it instead of the JDK's default archive (it holds the
    * JDK's default classes too). Auto, not on: an archive the JVM cannot use must cost only speed,
-   * never the start; the loader only passes one that matches its record.
+   * never the start; the loader only passes one that matches its record. When the archive's jar
+   * carried a junixsocket library, the copy beside the archive is named to junixsocket ({@link
+   * JniLibrary}), so that it is not unpacked into a temporary file at every start.
    */
   static List<String> withClassDataArchive(
       List<String> options, java.util.Optional<java.nio.file.Path> archive) {
@@ -162,6 +164,10 @@ final class LimitResolver {
     }
     List<String> f = new ArrayList<>(options);
     f.add(f.indexOf("-Xshare:auto") + 1, "-XX:SharedArchiveFile=" + archive.get());
+    java.nio.file.Path library = ClassDataArchives.libraryOf(archive.get());
+    if (java.nio.file.Files.isRegularFile(library, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      f.add("-D" + JniLibrary.PROPERTY + "=" + library);
+    }
     return f;
   }
 

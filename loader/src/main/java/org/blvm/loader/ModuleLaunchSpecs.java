@@ -63,6 +63,10 @@ final class ModuleLaunchSpecs {
                 manifest.mainClass(),
                 LimitResolver.withClassDataArchive(r.options(), classDataArchive));
         classDataArchive.ifPresent(readOnly::add); // the file alone, read-only
+        classDataArchive
+            .map(ClassDataArchives::libraryOf)
+            .filter(l -> Files.isRegularFile(l, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            .ifPresent(readOnly::add); // its junixsocket library, read-only
         break;
       case NATIVE:
         entry = LaunchSpec.Entry.nativeBinary(entryFile);

@@ -67,27 +67,6 @@ class ClassDataArchivesTest {
   }
 
   @Test
-  void classList_jdkListThenEveryClassOfTheJar_versionedByName_noInfoClasses() throws Exception {
-    Path jdkList =
-        Files.writeString(
-            tmp.resolve("classlist"),
-            "# comment\njava/lang/Object\n@lambda-proxy java/lang/X run ()V\nbad name\n");
-    Path jar =
-        jar(
-            "a/B.class",
-            "a/B$1.class",
-            "META-INF/versions/11/a/C.class",
-            "META-INF/versions/11/a/B.class",
-            "module-info.class",
-            "a/package-info.class",
-            "a/notes.txt",
-            "a/Bad-Name.class");
-    assertEquals(
-        List.of("java/lang/Object", "@lambda-proxy java/lang/X run ()V", "a/B", "a/B$1", "a/C"),
-        ClassDataList.of(jdkList, jar));
-  }
-
-  @Test
   void archive_builtOnce_thenHandedOut_recordedWithItsInputs() throws Exception {
     Path jar = jar("a/B.class");
     AtomicInteger runs = new AtomicInteger();
@@ -207,6 +186,138 @@ class ClassDataArchivesTest {
       a.archiveFor("m", JAVA, jar);
       assertEquals(before + 1, a.filesRead());
     }
+  }
+
+  @Test
+  void builtArchive_digestTakenWhileCopying_firstLaunchDoesNotHashIt() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    Path dir = tmp.resolve(".class-data");
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      a.launchEnded("m");
+      Poll.until(
+          () -> {
+            try (var s = Files.list(dir)) {
+              return s.anyMatch(p -> p.toString().endsWith(".record"));
+            } catch (IOException e) {
+              return false;
+            }
+          },
+          Duration.ofSeconds(30),
+          "the archive built");
+      long before = a.filesRead();
+      Path archive = a.archiveFor("m", JAVA, jar).orElseThrow();
+      assertEquals(before + 1, a.filesRead(), "the record read; the archive not hashed again");
+      assertEquals(
+          FileDigests.sha256Hex("archive".getBytes(StandardCharsets.UTF_8)),
+          new FileDigests().sha256(archive),
+          "the digest taken at the build is the file's");
+    }
+  }
+
+  @Test
+  void archiveRewrittenInPlace_sameSize_notHandedOut() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      try (var ch =
+          java.nio.channels.FileChannel.open(archive, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap("ARCHIVE".getBytes(StandardCharsets.UTF_8)), 0);
+      }
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertFalse(Files.exists(archive), "the changed archive is deleted");
+      assertEquals("archive", Files.readString(awaitReady(a, "m", jar)));
+    }
+  }
+
+  @Test
+  void archiveWritableByOthers_notHandedOut() throws Exception {
+    Path jar = jar("a/B.class");
+    AtomicInteger runs = new AtomicInteger();
+    try (ClassDataArchives a =
+        new ClassDataArchives(tmp.resolve(".class-data"), writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      Files.setPosixFilePermissions(
+          archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertEquals(2, awaitReadyRuns(a, jar, runs));
+    }
+  }
+
+  private static int awaitReadyRuns(ClassDataArchives a, Path jar, AtomicInteger runs)
+      throws InterruptedException {
+    awaitReady(a, "m", jar);
+    return runs.get();
+  }
+
+  @Test
+  void junixsocketLibraryOfTheJar_copiedBesideTheArchive_namedToTheJvm_aChangedOneRefused()
+      throws Exception {
+    String arch = System.getProperty("os.arch");
+    Path jar =
+        jar(
+            "a/B.class",
+            "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.10.1.so",
+            "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.10.1.nodeps.so",
+            "lib/other-Linux-clang/jni/libjunixsocket-native-2.10.1.so");
+    AtomicInteger runs = new AtomicInteger();
+    Path dir = tmp.resolve(".class-data");
+    try (ClassDataArchives a = new ClassDataArchives(dir, writing("archive", runs))) {
+      a.archiveFor("m", JAVA, jar);
+      Path archive = awaitReady(a, "m", jar);
+      Path lib = ClassDataArchives.libraryOf(archive);
+      assertEquals(archive.toString().replace(".jsa", ".jni"), lib.toString());
+      assertEquals(1, Files.readAllBytes(lib).length);
+      assertEquals(1, Files.readAllBytes(lib)[0], "the jar's entry, copied");
+      assertEquals(
+          "rw-r--r--",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(lib)));
+      String record = Files.readString(Path.of(archive.toString().replace(".jsa", ".record")));
+      assertTrue(
+          record.contains("\nlibrary " + FileDigests.sha256Hex(new byte[] {1}) + "\n"), record);
+      List<String> o =
+          LimitResolver.jvmOptions(64, 2, org.blvm.sandbox.ResourceLimits.jvmDefaults());
+      assertTrue(
+          LimitResolver.withClassDataArchive(o, Optional.of(archive))
+              .contains("-D" + JniLibrary.PROPERTY + "=" + lib));
+
+      Files.write(lib, new byte[] {2}); // a changed library: the archive is not handed out
+      assertEquals(Optional.empty(), a.archiveFor("m", JAVA, jar));
+      assertFalse(Files.exists(lib));
+      assertFalse(Files.exists(archive));
+      Path rebuilt = awaitReady(a, "m", jar);
+      assertEquals(1, Files.readAllBytes(ClassDataArchives.libraryOf(rebuilt))[0]);
+
+      jar("a/B.class"); // a new jar without a library: the old archive and library removed
+      a.archiveFor("m", JAVA, jar);
+      Path plain = awaitReady(a, "m", jar);
+      Poll.until(() -> !Files.exists(lib), Duration.ofSeconds(30), "the old library removed");
+      assertFalse(Files.exists(ClassDataArchives.libraryOf(plain)));
+      assertFalse(
+          LimitResolver.withClassDataArchive(o, Optional.of(plain)).stream()
+              .anyMatch(x -> x.startsWith("-D" + JniLibrary.PROPERTY)));
+    }
+  }
+
+  @Test
+  void jniLibrary_entry_onePerCompilerOrNone() throws Exception {
+    String arch = System.getProperty("os.arch");
+    String clang = "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.10.1.so";
+    String gpp = "lib/" + arch + "-Linux-gpp/jni/libjunixsocket-native-2.10.1.so";
+    assertEquals(clang, JniLibrary.entry(jar(gpp, clang)));
+    assertEquals(gpp, JniLibrary.entry(jar(gpp)));
+    assertEquals(
+        null,
+        JniLibrary.entry(
+            jar(clang, "lib/" + arch + "-Linux-clang/jni/libjunixsocket-native-2.9.0.so")),
+        "two versions: none chosen");
+    assertEquals(null, JniLibrary.entry(jar("a/B.class", "lib/x/../" + clang)));
   }
 
   private static List<Path> list(Path dir) throws IOException {

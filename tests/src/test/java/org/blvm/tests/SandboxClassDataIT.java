@@ -172,6 +172,12 @@ class SandboxClassDataIT {
       assertEquals(
           "rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(archive)));
       byte[] before = sha256(archive);
+      Path library = Path.of(archive.toString().replace(".jsa", ".jni"));
+      assertTrue(
+          Files.isRegularFile(library), "the jar's junixsocket library copied: " + list(dir));
+      assertEquals(
+          "rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(library)));
+      byte[] libraryBefore = sha256(library);
       List<Path> filesBefore = list(dir);
 
       restartAndAwait(m, "cds");
@@ -181,6 +187,13 @@ class SandboxClassDataIT {
         assertTrue(second.contains("class_data " + op + " denied "), op + ":\n" + second);
         assertFalse(second.contains("class_data " + op + " ok"), op + ":\n" + second);
       }
+      assertTrue(second.contains("class_data library " + library + "\n"), second);
+      for (String op : OPS) {
+        assertTrue(second.contains("class_data_library " + op + " denied "), op + ":\n" + second);
+        assertFalse(second.contains("class_data_library " + op + " ok"), op + ":\n" + second);
+      }
+      assertTrue(mappedByAProcess(library), "the module's JVM loaded " + library);
+      assertArrayEquals(libraryBefore, sha256(library), "the library is unchanged");
       assertTrue(second.contains("chmod denied FileSystemException"), second);
       assertTrue(second.contains("Read-only file system"), second); // the bind is read-only
       assertTrue(second.contains("class_data chain_tip ok"), second);
