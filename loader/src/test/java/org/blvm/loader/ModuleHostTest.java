@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A waiter on a module's state returns only once the state listener was told of the transition it
  * waited for, whichever thread made it; the thread telling the listener is not held up by itself.
+ * The listener is told of one module's transitions one at a time, in the order they were made.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ModuleHostTest {
@@ -163,5 +166,168 @@ class ModuleHostTest {
     assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
     assertTrue(host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
     assertEquals("true true true", inside.get());
+  }
+
+  /**
+   * A listener that records the start and end of each report, and holds the report of {@code held}
+   * until released.
+   */
+  private static final class RecordingListener implements ModuleHost.Listener {
+    final ModuleState held;
+    final List<String> seen = new CopyOnWriteArrayList<>();
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    RecordingListener(ModuleState held) {
+      this.held = held;
+    }
+
+    @Override
+    public void stateChanged(ModuleHost host, ModuleState from, ModuleState to, String detail) {
+      seen.add("begin " + to);
+      if (to == held) {
+        entered.countDown();
+        try {
+          release.await(WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      seen.add("end " + to);
+    }
+  }
+
+  /** Waits until {@code t} waits (timed or not) or ended, bounded. */
+  private static void awaitBlocked(Thread t) throws InterruptedException {
+    Poll.until(
+        () ->
+            !t.isAlive()
+                || t.getState() == Thread.State.TIMED_WAITING
+                || t.getState() == Thread.State.WAITING,
+        Duration.ofMillis(WAIT_MS),
+        t.getName() + " waits or ended");
+  }
+
+  @Test
+  void aTransitionMadeWhileAnEarlierOneIsReported_isReportedAfterIt() throws Exception {
+    RecordingListener l = new RecordingListener(ModuleState.INITIALIZED);
+    ModuleHost host = new ModuleHost("alpha", "1.0.0", l, WAIT_MS);
+    Thread hello =
+        run("hello", () -> host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
+    assertTrue(l.entered.await(WAIT_MS, TimeUnit.MILLISECONDS), "INITIALIZED is being reported");
+    Thread ready =
+        run("ready", () -> host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
+    awaitBlocked(ready); // it waits for its turn (before the fix it reported STARTED at once)
+    assertEquals(ModuleState.STARTED, host.state(), "the state moved without waiting");
+    l.release.countDown();
+    hello.join(WAIT_MS);
+    ready.join(WAIT_MS);
+    assertEquals(
+        List.of("begin INITIALIZED", "end INITIALIZED", "begin STARTED", "end STARTED"), l.seen);
+  }
+
+  @Test
+  void stopping_reportedBeforeTheExitThreadsStopped_evenWhenTheStopReportIsSlow() throws Exception {
+    RecordingListener l = new RecordingListener(ModuleState.STOPPING);
+    ModuleHost host = new ModuleHost("alpha", "1.0.0", l, WAIT_MS);
+    assertTrue(host.transition(ModuleState.STARTED, null, ModuleState.LOADED));
+    Thread stop =
+        run("stop", () -> host.transition(ModuleState.STOPPING, "stop", ModuleState.STARTED));
+    assertTrue(l.entered.await(WAIT_MS, TimeUnit.MILLISECONDS));
+    Thread exit =
+        run("exit", () -> host.transition(ModuleState.STOPPED, "exited", ModuleState.STOPPING));
+    awaitBlocked(exit);
+    AtomicReference<String> told = new AtomicReference<>();
+    Thread waiter =
+        run(
+            "told",
+            () -> {
+              try {
+                told.set(host.awaitTold(WAIT_MS) + " " + l.seen.contains("end STOPPED"));
+              } catch (InterruptedException e) {
+                told.set("interrupted");
+              }
+            });
+    awaitWaiting(waiter);
+    assertEquals(null, told.get(), "returned while reports were still queued");
+    l.release.countDown();
+    stop.join(WAIT_MS);
+    exit.join(WAIT_MS);
+    waiter.join(WAIT_MS);
+    assertEquals(
+        List.of(
+            "begin STARTED",
+            "end STARTED",
+            "begin STOPPING",
+            "end STOPPING",
+            "begin STOPPED",
+            "end STOPPED"),
+        l.seen);
+    assertEquals("true true", told.get());
+  }
+
+  @Test
+  void aMakerLeavesItsReportToTheTeller_whenTheTellersListenerWaitsOnTheModule() throws Exception {
+    // the listener of INITIALIZED waits for STARTED, which the reader reaches in two steps; the
+    // reader must not wait for its turn behind that listener (the turn wait here is the test's)
+    List<String> seen = new CopyOnWriteArrayList<>();
+    AtomicReference<String> inside = new AtomicReference<>();
+    CountDownLatch readerDone = new CountDownLatch(1);
+    ModuleHost[] self = new ModuleHost[1];
+    ModuleHost host =
+        new ModuleHost(
+            "alpha",
+            "1.0.0",
+            (h, from, to, detail) -> {
+              seen.add(to.name());
+              if (to == ModuleState.INITIALIZED) {
+                try {
+                  inside.set(Boolean.toString(self[0].awaitState(ModuleState.STARTED, WAIT_MS)));
+                  readerDone.await(WAIT_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                  inside.set("interrupted");
+                }
+              }
+            },
+            WAIT_MS);
+    self[0] = host;
+    Thread hello =
+        run("hello", () -> host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
+    Poll.until(() -> !seen.isEmpty(), Duration.ofMillis(WAIT_MS), "INITIALIZED reported");
+    AtomicReference<String> madeWhile = new AtomicReference<>();
+    Thread reader =
+        run(
+            "reader",
+            () -> {
+              host.transition(ModuleState.SUBSCRIBED, null, ModuleState.INITIALIZED);
+              host.transition(ModuleState.STARTED, null, ModuleState.SUBSCRIBED);
+              madeWhile.set(String.valueOf(seen));
+              readerDone.countDown();
+            });
+    reader.join(WAIT_MS);
+    hello.join(WAIT_MS);
+    assertEquals("[INITIALIZED]", madeWhile.get(), "both made while INITIALIZED was reported");
+    assertEquals("true", inside.get());
+    assertEquals(List.of("INITIALIZED", "SUBSCRIBED", "STARTED"), seen);
+  }
+
+  @Test
+  void aTransitionMadeByAListener_isReportedAfterTheReportInProgress() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ModuleHost[] self = new ModuleHost[1];
+    ModuleHost host =
+        new ModuleHost(
+            "alpha",
+            "1.0.0",
+            (h, from, to, detail) -> {
+              seen.add("begin " + to);
+              if (to == ModuleState.STOPPING) {
+                self[0].transition(ModuleState.STOPPED, "at once", ModuleState.STOPPING);
+              }
+              seen.add("end " + to);
+            });
+    self[0] = host;
+    assertTrue(host.transition(ModuleState.STOPPING, null, ModuleState.LOADED));
+    assertEquals(List.of("begin STOPPING", "end STOPPING", "begin STOPPED", "end STOPPED"), seen);
   }
 }
