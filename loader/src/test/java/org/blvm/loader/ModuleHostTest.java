@@ -57,6 +57,25 @@ class ModuleHostTest {
     return t;
   }
 
+  /** A wait on the host, as a waiter thread runs it. */
+  @FunctionalInterface
+  private interface Wait {
+    String await() throws InterruptedException;
+  }
+
+  /** Runs {@code w} on a thread of its own, started now; what it returns goes to {@code into}. */
+  private static Thread waiter(String name, AtomicReference<String> into, Wait w) {
+    return run(
+        name,
+        () -> {
+          try {
+            into.set(w.await());
+          } catch (InterruptedException e) {
+            into.set("interrupted");
+          }
+        });
+  }
+
   /** Waits until {@code t} is in a timed wait (or ended), bounded. */
   private static void awaitWaiting(Thread t) throws InterruptedException {
     Poll.until(
@@ -77,16 +96,10 @@ class ModuleHostTest {
 
     AtomicReference<String> seen = new AtomicReference<>();
     Thread waiter =
-        run(
+        waiter(
             "waiter",
-            () -> {
-              try {
-                boolean reached = host.awaitState(ModuleState.STARTED, WAIT_MS);
-                seen.set(reached + " told=" + l.told.get());
-              } catch (InterruptedException e) {
-                seen.set("interrupted");
-              }
-            });
+            seen,
+            () -> host.awaitState(ModuleState.STARTED, WAIT_MS) + " told=" + l.told.get());
     awaitWaiting(waiter); // before the fix it returned at once, told=false
     assertEquals(null, seen.get(), "returned while the listener was still being told");
     l.release.countDown();
@@ -110,25 +123,9 @@ class ModuleHostTest {
     AtomicReference<String> left = new AtomicReference<>();
     AtomicReference<String> told = new AtomicReference<>();
     Thread a =
-        run(
-            "left",
-            () -> {
-              try {
-                left.set(host.awaitLeft(ModuleState.STOPPING, WAIT_MS) + " " + l.told.get());
-              } catch (InterruptedException e) {
-                left.set("interrupted");
-              }
-            });
-    Thread b =
-        run(
-            "told",
-            () -> {
-              try {
-                told.set(host.awaitTold(WAIT_MS) + " " + l.told.get());
-              } catch (InterruptedException e) {
-                told.set("interrupted");
-              }
-            });
+        waiter(
+            "left", left, () -> host.awaitLeft(ModuleState.STOPPING, WAIT_MS) + " " + l.told.get());
+    Thread b = waiter("told", told, () -> host.awaitTold(WAIT_MS) + " " + l.told.get());
     awaitWaiting(a);
     awaitWaiting(b);
     assertEquals(null, left.get());
@@ -144,7 +141,6 @@ class ModuleHostTest {
   @Test
   void aListenerWaitingOnItsOwnTransition_isNotHeldUpByItself() throws Exception {
     AtomicReference<String> inside = new AtomicReference<>();
-    ModuleHost[] self = new ModuleHost[1];
     ModuleHost host =
         new ModuleHost(
             "alpha",
@@ -153,8 +149,8 @@ class ModuleHostTest {
               if (to == ModuleState.STARTED) {
                 long t0 = System.nanoTime();
                 try {
-                  boolean reached = self[0].awaitState(ModuleState.STARTED, WAIT_MS);
-                  boolean quiet = self[0].awaitTold(WAIT_MS);
+                  boolean reached = h.awaitState(ModuleState.STARTED, WAIT_MS);
+                  boolean quiet = h.awaitTold(WAIT_MS);
                   long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                   inside.set(reached + " " + quiet + " " + (ms < WAIT_MS));
                 } catch (InterruptedException e) {
@@ -162,7 +158,6 @@ class ModuleHostTest {
                 }
               }
             });
-    self[0] = host;
     assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
     assertTrue(host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
     assertEquals("true true true", inside.get());
@@ -239,15 +234,7 @@ class ModuleHostTest {
     awaitBlocked(exit);
     AtomicReference<String> told = new AtomicReference<>();
     Thread waiter =
-        run(
-            "told",
-            () -> {
-              try {
-                told.set(host.awaitTold(WAIT_MS) + " " + l.seen.contains("end STOPPED"));
-              } catch (InterruptedException e) {
-                told.set("interrupted");
-              }
-            });
+        waiter("told", told, () -> host.awaitTold(WAIT_MS) + " " + l.seen.contains("end STOPPED"));
     awaitWaiting(waiter);
     assertEquals(null, told.get(), "returned while reports were still queued");
     l.release.countDown();
@@ -273,7 +260,6 @@ class ModuleHostTest {
     List<String> seen = new CopyOnWriteArrayList<>();
     AtomicReference<String> inside = new AtomicReference<>();
     CountDownLatch readerDone = new CountDownLatch(1);
-    ModuleHost[] self = new ModuleHost[1];
     ModuleHost host =
         new ModuleHost(
             "alpha",
@@ -282,7 +268,7 @@ class ModuleHostTest {
               seen.add(to.name());
               if (to == ModuleState.INITIALIZED) {
                 try {
-                  inside.set(Boolean.toString(self[0].awaitState(ModuleState.STARTED, WAIT_MS)));
+                  inside.set(Boolean.toString(h.awaitState(ModuleState.STARTED, WAIT_MS)));
                   readerDone.await(WAIT_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                   inside.set("interrupted");
@@ -290,7 +276,6 @@ class ModuleHostTest {
               }
             },
             WAIT_MS);
-    self[0] = host;
     Thread hello =
         run("hello", () -> host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
     Poll.until(() -> !seen.isEmpty(), Duration.ofMillis(WAIT_MS), "INITIALIZED reported");
@@ -314,7 +299,6 @@ class ModuleHostTest {
   @Test
   void aTransitionMadeByAListener_isReportedAfterTheReportInProgress() {
     List<String> seen = new CopyOnWriteArrayList<>();
-    ModuleHost[] self = new ModuleHost[1];
     ModuleHost host =
         new ModuleHost(
             "alpha",
@@ -322,11 +306,10 @@ class ModuleHostTest {
             (h, from, to, detail) -> {
               seen.add("begin " + to);
               if (to == ModuleState.STOPPING) {
-                self[0].transition(ModuleState.STOPPED, "at once", ModuleState.STOPPING);
+                h.transition(ModuleState.STOPPED, "at once", ModuleState.STOPPING);
               }
               seen.add("end " + to);
             });
-    self[0] = host;
     assertTrue(host.transition(ModuleState.STOPPING, null, ModuleState.LOADED));
     assertEquals(List.of("begin STOPPING", "end STOPPING", "begin STOPPED", "end STOPPED"), seen);
   }
