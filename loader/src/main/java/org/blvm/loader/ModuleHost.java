@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
  * passed, it was interrupted, or the teller waits on this module from its listener) leaves its
  * report to the teller, which tells it in its turn; so no listener waiting on its own module is
  * held up by the reports behind it. A transition made by a listener is told after the report in
- * progress. A waiter ({@link #awaitState}, {@link #awaitLeft}, {@link #awaitTold}) returns only
- * once the listener was told of every transition made so far (the teller itself is not held up by
- * the reports it must tell), so that what a caller does next is ordered after those reports.
+ * progress. A runtime exception from the listener is logged; an error reaches the caller that tells
+ * it, after the reports queued behind it. A waiter ({@link #awaitState}, {@link #awaitLeft}, {@link
+ * #awaitTold}) returns only once the listener was told of every transition made so far (the teller
+ * itself is not held up by the reports it must tell), so that what a caller does next is ordered
+ * after those reports.
  */
 final class ModuleHost {
   private static final System.Logger LOG = System.getLogger("blvm.loader.module");
@@ -193,6 +195,7 @@ final class ModuleHost {
    * which it hands the telling.
    */
   private void tell(Thread me) {
+    Error failure = null;
     while (true) {
       Report r;
       synchronized (this) {
@@ -200,13 +203,16 @@ final class ModuleHost {
         if (r == null || (r.maker != me && !r.abandoned)) {
           teller = r == null ? null : r.maker;
           notifyAll();
-          return;
+          break;
         }
       }
       try {
         listener.stateChanged(this, r.from, r.to, r.detail);
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.ERROR, "module " + id + ": a state listener failed", e);
+      } catch (Error e) {
+        // the later reports are told all the same; the first error goes to the caller after them
+        failure = failure == null ? e : failure;
       } finally {
         synchronized (this) {
           pending.removeFirst();
@@ -214,6 +220,9 @@ final class ModuleHost {
           notifyAll();
         }
       }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 

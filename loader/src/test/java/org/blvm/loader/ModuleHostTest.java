@@ -1,6 +1,7 @@
 package org.blvm.loader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -312,5 +313,36 @@ class ModuleHostTest {
             });
     assertTrue(host.transition(ModuleState.STOPPING, null, ModuleState.LOADED));
     assertEquals(List.of("begin STOPPING", "end STOPPING", "begin STOPPED", "end STOPPED"), seen);
+  }
+
+  @Test
+  void aListenerThrowing_laterTransitionsAreStillReportedInOrder() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ModuleHost host =
+        new ModuleHost(
+            "alpha",
+            "1.0.0",
+            (h, from, to, detail) -> {
+              seen.add(to.name());
+              if (to == ModuleState.INITIALIZED) {
+                throw new IllegalStateException("a listener's bug");
+              }
+              if (to == ModuleState.SUBSCRIBED) {
+                h.transition(ModuleState.STARTED, null, ModuleState.SUBSCRIBED);
+                throw new AssertionError("an error after a transition of its own");
+              }
+            },
+            WAIT_MS);
+    assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED), "logged");
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () -> host.transition(ModuleState.SUBSCRIBED, null, ModuleState.INITIALIZED));
+    assertEquals("an error after a transition of its own", e.getMessage());
+    assertEquals(List.of("INITIALIZED", "SUBSCRIBED", "STARTED"), seen);
+    // nothing is left held: the next change is told at once, and a waiter does not wait
+    assertTrue(host.transition(ModuleState.STOPPING, null, ModuleState.STARTED));
+    assertTrue(host.awaitTold(WAIT_MS));
+    assertEquals(List.of("INITIALIZED", "SUBSCRIBED", "STARTED", "STOPPING"), seen);
   }
 }
