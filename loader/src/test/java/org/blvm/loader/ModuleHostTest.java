@@ -50,6 +50,11 @@ class ModuleHostTest {
     }
   }
 
+  /** A host of module alpha telling {@code l}, whose makers wait for their turn up to WAIT_MS. */
+  private static ModuleHost host(ModuleHost.Listener l) {
+    return new ModuleHost("alpha", "1.0.0", l, WAIT_MS);
+  }
+
   /** Runs {@code r} on a thread of its own, started now. */
   private static Thread run(String name, Runnable r) {
     Thread t = new Thread(r, "blvm-test-" + name);
@@ -88,7 +93,7 @@ class ModuleHostTest {
   @Test
   void awaitState_returnsOnlyOnceTheListenerWasToldOfTheState() throws Exception {
     HoldingListener l = new HoldingListener(ModuleState.STARTED);
-    ModuleHost host = new ModuleHost("alpha", "1.0.0", l);
+    ModuleHost host = host(l);
     assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
     Thread reader =
         run("reader", () -> host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
@@ -112,7 +117,7 @@ class ModuleHostTest {
   @Test
   void awaitLeftAndAwaitTold_waitForTheExitThreadsReportOfTheFinalState() throws Exception {
     HoldingListener l = new HoldingListener(ModuleState.STOPPED);
-    ModuleHost host = new ModuleHost("alpha", "1.0.0", l);
+    ModuleHost host = host(l);
     assertTrue(host.transition(ModuleState.STOPPING, "stop requested", ModuleState.LOADED));
     // the process-exit thread sets the final state and tells the listener
     Thread exit =
@@ -143,9 +148,7 @@ class ModuleHostTest {
   void aListenerWaitingOnItsOwnTransition_isNotHeldUpByItself() throws Exception {
     AtomicReference<String> inside = new AtomicReference<>();
     ModuleHost host =
-        new ModuleHost(
-            "alpha",
-            "1.0.0",
+        host(
             (h, from, to, detail) -> {
               if (to == ModuleState.STARTED) {
                 long t0 = System.nanoTime();
@@ -193,27 +196,16 @@ class ModuleHostTest {
     }
   }
 
-  /** Waits until {@code t} waits (timed or not) or ended, bounded. */
-  private static void awaitBlocked(Thread t) throws InterruptedException {
-    Poll.until(
-        () ->
-            !t.isAlive()
-                || t.getState() == Thread.State.TIMED_WAITING
-                || t.getState() == Thread.State.WAITING,
-        Duration.ofMillis(WAIT_MS),
-        t.getName() + " waits or ended");
-  }
-
   @Test
   void aTransitionMadeWhileAnEarlierOneIsReported_isReportedAfterIt() throws Exception {
     RecordingListener l = new RecordingListener(ModuleState.INITIALIZED);
-    ModuleHost host = new ModuleHost("alpha", "1.0.0", l, WAIT_MS);
+    ModuleHost host = host(l);
     Thread hello =
         run("hello", () -> host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
     assertTrue(l.entered.await(WAIT_MS, TimeUnit.MILLISECONDS), "INITIALIZED is being reported");
     Thread ready =
         run("ready", () -> host.transition(ModuleState.STARTED, null, ModuleState.INITIALIZED));
-    awaitBlocked(ready); // it waits for its turn (before the fix it reported STARTED at once)
+    awaitWaiting(ready); // it waits for its turn (before the fix it reported STARTED at once)
     assertEquals(ModuleState.STARTED, host.state(), "the state moved without waiting");
     l.release.countDown();
     hello.join(WAIT_MS);
@@ -225,14 +217,14 @@ class ModuleHostTest {
   @Test
   void stopping_reportedBeforeTheExitThreadsStopped_evenWhenTheStopReportIsSlow() throws Exception {
     RecordingListener l = new RecordingListener(ModuleState.STOPPING);
-    ModuleHost host = new ModuleHost("alpha", "1.0.0", l, WAIT_MS);
+    ModuleHost host = host(l);
     assertTrue(host.transition(ModuleState.STARTED, null, ModuleState.LOADED));
     Thread stop =
         run("stop", () -> host.transition(ModuleState.STOPPING, "stop", ModuleState.STARTED));
     assertTrue(l.entered.await(WAIT_MS, TimeUnit.MILLISECONDS));
     Thread exit =
         run("exit", () -> host.transition(ModuleState.STOPPED, "exited", ModuleState.STOPPING));
-    awaitBlocked(exit);
+    awaitWaiting(exit);
     AtomicReference<String> told = new AtomicReference<>();
     Thread waiter =
         waiter("told", told, () -> host.awaitTold(WAIT_MS) + " " + l.seen.contains("end STOPPED"));
@@ -262,9 +254,7 @@ class ModuleHostTest {
     AtomicReference<String> inside = new AtomicReference<>();
     CountDownLatch readerDone = new CountDownLatch(1);
     ModuleHost host =
-        new ModuleHost(
-            "alpha",
-            "1.0.0",
+        host(
             (h, from, to, detail) -> {
               seen.add(to.name());
               if (to == ModuleState.INITIALIZED) {
@@ -275,8 +265,7 @@ class ModuleHostTest {
                   inside.set("interrupted");
                 }
               }
-            },
-            WAIT_MS);
+            });
     Thread hello =
         run("hello", () -> host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED));
     Poll.until(() -> !seen.isEmpty(), Duration.ofMillis(WAIT_MS), "INITIALIZED reported");
@@ -301,9 +290,7 @@ class ModuleHostTest {
   void aTransitionMadeByAListener_isReportedAfterTheReportInProgress() {
     List<String> seen = new CopyOnWriteArrayList<>();
     ModuleHost host =
-        new ModuleHost(
-            "alpha",
-            "1.0.0",
+        host(
             (h, from, to, detail) -> {
               seen.add("begin " + to);
               if (to == ModuleState.STOPPING) {
@@ -319,9 +306,7 @@ class ModuleHostTest {
   void aListenerThrowing_laterTransitionsAreStillReportedInOrder() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     ModuleHost host =
-        new ModuleHost(
-            "alpha",
-            "1.0.0",
+        host(
             (h, from, to, detail) -> {
               seen.add(to.name());
               if (to == ModuleState.INITIALIZED) {
@@ -331,8 +316,7 @@ class ModuleHostTest {
                 h.transition(ModuleState.STARTED, null, ModuleState.SUBSCRIBED);
                 throw new AssertionError("an error after a transition of its own");
               }
-            },
-            WAIT_MS);
+            });
     assertTrue(host.transition(ModuleState.INITIALIZED, null, ModuleState.LOADED), "logged");
     AssertionError e =
         assertThrows(
