@@ -9,7 +9,7 @@ import org.blvm.policy.DataVersions;
  * an upgrade's new version, a rollback's previous one, an automatic restart) whose {@code
  * data_version} is lower than the highest that ran with the module's data is refused ({@link
  * #check}, through {@link ModuleDiscovery}); a module that reaches STARTED has its {@code
- * data_version} recorded ({@link #stateChanged}, on the thread that moved it, after the module's
+ * data_version} recorded ({@link #stateChanged}, as the change is reported, after the module's
  * monitor was released).
  */
 final class DataVersionGate implements ModuleStateListener {

@@ -386,12 +386,7 @@ final class LoadedModule implements Session.Progress {
     synchronized (this) {
       p = process;
     }
-    try {
-      // an earlier change (e.g. the reader's STARTED) reported before this stop's STOPPING
-      host.awaitTold(TOLD_WAIT_MS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // reported after every earlier change (e.g. the reader's STARTED): ModuleHost orders them
     boolean asked =
         host.transition(
             ModuleState.STOPPING,

@@ -25,31 +25,8 @@ class HandshakeCborTest {
   private static final List<String> CHARS =
       List.of("a", "\u00e9", "\u20ac", "\ud83d\ude00", "\u0000");
 
-  private static final long[] INTS = {
-    0,
-    1,
-    23,
-    24,
-    255,
-    256,
-    65_535,
-    65_536,
-    Integer.MAX_VALUE,
-    4_294_967_295L,
-    4_294_967_296L,
-    Long.MAX_VALUE,
-    -1,
-    -24,
-    -25,
-    -256,
-    -257,
-    -65_536,
-    -65_537,
-    Integer.MIN_VALUE,
-    -4_294_967_296L,
-    -4_294_967_297L,
-    Long.MIN_VALUE
-  };
+  /** Every CBOR head width, and the limits of an int (versions are ints). */
+  private static final long[] INTS = CborIntegers.edgesAnd(Integer.MAX_VALUE, Integer.MIN_VALUE);
 
   private static final String TOKEN = HexFormat.of().formatHex(new byte[32]);
 

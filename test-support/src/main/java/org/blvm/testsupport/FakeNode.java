@@ -19,6 +19,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.blvm.protocol.Capability;
 import org.blvm.protocol.Codec;
 import org.blvm.protocol.ErrorCode;
@@ -62,6 +63,34 @@ public final class FakeNode implements AutoCloseable {
   private volatile boolean ignoreHello;
   private volatile Function<Message.Request, Message> responder = r -> null;
   private volatile List<Message> afterWelcome = List.of();
+
+  /** A module's entry point, as its {@code main} calls it: the exit status from the arguments. */
+  @FunctionalInterface
+  public interface ModuleMain {
+    int run(String[] args) throws InterruptedException;
+  }
+
+  /**
+   * Runs a module in this JVM against this node: {@code main} with the socket and the expected
+   * token as arguments, on a daemon thread named {@code threadName}, started now. Its exit status
+   * goes to {@code exit}; an interrupt ends the thread with the interrupt kept.
+   */
+  public Thread runModule(String threadName, ModuleMain main, IntConsumer exit) {
+    String[] args = {"--blvm-socket=" + socket, "--blvm-token=" + token};
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                exit.accept(main.run(args));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            threadName);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
 
   /**
    * A fake node listening at {@code parent/sock/node.sock} (the directory made 0700), accepting.

@@ -102,7 +102,7 @@ class LightningNodeIT {
       // module prints the refusal before its process ends, and the node marks it FAILED only when
       // it has seen that end, so a status read right after the line can still say STARTED
       Poll.until(
-          holds(
+          Poll.holds(
               () ->
                   node.loader("logs", "lightning-narrow").out().contains("NOT_CAPABLE")
                       && status(node, "lightning-narrow").get("state").asText().equals("FAILED")),
@@ -119,7 +119,7 @@ class LightningNodeIT {
       Set<String> before = watched(node.lines());
       new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
       Poll.until(
-          holds(
+          Poll.holds(
               () -> {
                 JsonNode s = status(node, "blvm-lightning");
                 return s.get("state").asText().equals("STARTED") && s.get("pid").asLong() != pid;
@@ -130,7 +130,7 @@ class LightningNodeIT {
       // every payment watched before the kill ends settled or failed; one goes settled, pending
       // (a reorg removed its block), settled; one expires
       Poll.until(
-          holds(
+          Poll.holds(
               () -> {
                 Map<String, List<Change>> byId = byPayment(changes(node.lines()));
                 boolean reorged = byId.values().stream().anyMatch(LightningNodeIT::settledTwice);
@@ -183,22 +183,6 @@ class LightningNodeIT {
               .orElseThrow();
       assertTrue(back.reason.contains(" left"), "back to pending because its block left: " + back);
     }
-  }
-
-  /** A condition that may throw; an exception counts as "not yet". */
-  @FunctionalInterface
-  interface Check {
-    boolean test() throws Exception;
-  }
-
-  private static java.util.function.BooleanSupplier holds(Check c) {
-    return () -> {
-      try {
-        return c.test();
-      } catch (Exception e) {
-        return false;
-      }
-    };
   }
 
   private static boolean settledTwice(List<Change> l) {

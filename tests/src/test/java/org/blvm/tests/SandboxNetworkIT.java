@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +27,7 @@ import org.blvm.loader.ModuleManager;
 import org.blvm.sandbox.SandboxOptions;
 import org.blvm.testsupport.LogCapture;
 import org.blvm.testsupport.Poll;
+import org.blvm.testsupport.ReservedPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.newsclub.net.unix.AFUNIXServerSocket;
@@ -232,15 +233,27 @@ class SandboxNetworkIT {
     SandboxOptions o = SandboxFixture.requireSandbox();
     SandboxFixture.letSandboxEnter(tmp);
     Path modules = Files.createDirectories(tmp.resolve("modules"));
-    int port;
-    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = free.getLocalPort();
+    // both ports stay reserved until the end (the loader binds them all the same, see
+    // ReservedPort): no other process can take one between its choice and the loader's bind
+    try (ReservedPort listenPort = ReservedPort.loopback();
+        ReservedPort jvmListenPort = ReservedPort.loopback()) {
+      listenAndStop(o, modules, listenPort.port(), jvmListenPort.port());
     }
+  }
+
+  private void listenAndStop(SandboxOptions o, Path modules, int port, int jvmPort)
+      throws Exception {
+    // the reservation holds the port but does not listen: a plain bind is refused, a connection too
+    try (Socket other = new Socket()) {
+      assertThrows(
+          BindException.class,
+          () -> other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+    }
+    assertThrows(
+        ConnectException.class,
+        () -> new Socket(InetAddress.getLoopbackAddress(), port).close(),
+        "nothing listens on the reserved port before the loader binds it");
     installNet(modules, "net-listen", "net:l:127.0.0.1:" + port, "\"network_listen\"");
-    int jvmPort;
-    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      jvmPort = free.getLocalPort();
-    }
     ModuleFixture.install(
         modules,
         "net-jvm-listen",

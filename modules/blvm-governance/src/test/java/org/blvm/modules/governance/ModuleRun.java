@@ -69,19 +69,7 @@ final class ModuleRun implements AutoCloseable {
             data.toString())
         .welcomeConfig(new ObjectMapper().readTree(ownConfig))
         .respondWith(r -> answer(r, connectForReal));
-    String[] args = {"--blvm-socket=" + node.socket(), "--blvm-token=" + FakeNode.TOKEN};
-    thread =
-        new Thread(
-            () -> {
-              try {
-                exit.set(new Governance(clock).run(args));
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "governance-under-test-" + name);
-    thread.setDaemon(true);
-    thread.start();
+    thread = node.runModule("governance-under-test-" + name, new Governance(clock)::run, exit::set);
     Thread collector = new Thread(this::collect, "governance-log-collector-" + name);
     collector.setDaemon(true);
     collector.start();

@@ -100,19 +100,7 @@ class LightningReloadTest {
             data.toString())
         .welcomeConfig(JSON.readTree(own))
         .respondWith(this::answer);
-    String[] args = {"--blvm-socket=" + node.socket(), "--blvm-token=" + FakeNode.TOKEN};
-    module =
-        new Thread(
-            () -> {
-              try {
-                exit.set(new Lightning().run(args));
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "lightning-under-test");
-    module.setDaemon(true);
-    module.start();
+    module = node.runModule("lightning-under-test", new Lightning()::run, exit::set);
     awaitLog("watching with provider onchain, 2 confirmations");
   }
 

@@ -22,6 +22,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MinerSessionTest extends PoolTestCase {
   private static final Bytes32 ZERO = Bytes32.of(new byte[32]);
 
+  /** The next message {@code m} gets refuses its share {@code seq} on {@code channel}. */
+  private static void assertInvalidChannelId(TestMiner m, long channel, int seq) throws Exception {
+    assertEquals(new Sv2Message.SubmitSharesError(channel, seq, "invalid-channel-id"), m.receive());
+  }
+
   @Test
   void openChannel_beforeAnyTemplate_noTemplateYet_connectionStaysUsable() throws Exception {
     TestMiner m = node.connect();
@@ -38,35 +43,31 @@ class MinerSessionTest extends PoolTestCase {
 
   @Test
   void share_onAChannelNoConnectionHas_invalidChannelId_connectionGoesOn() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
     TestMiner.Work w = m.work();
     long unknown = w.channelId() + 1000;
 
     m.send(new Sv2Message.SubmitSharesStandard(unknown, 4, w.jobId(), 0, w.ntime(), w.version()));
 
-    assertEquals(new Sv2Message.SubmitSharesError(unknown, 4, "invalid-channel-id"), m.receive());
+    assertInvalidChannelId(m, unknown, 4);
     m.shareAccepted(5);
   }
 
   @Test
   void share_onAnotherConnectionsChannel_invalidChannelId() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner a = node.miner("a");
+    TestMiner a = minerOnANewTemplate("a");
     TestMiner b = node.miner("b");
     TestMiner.Work theirs = b.work();
 
     // a share that is valid on b's channel, sent by a
     a.send(TestMiner.share(theirs, 1, b.nonce(theirs, theirs.target(), true)));
 
-    assertEquals(
-        new Sv2Message.SubmitSharesError(theirs.channelId(), 1, "invalid-channel-id"), a.receive());
+    assertInvalidChannelId(a, theirs.channelId(), 1);
   }
 
   @Test
   void closeChannel_thenAShareOnIt_invalidChannelId_andNoJobForItAnyMore() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
     TestMiner.Work closed = m.work();
     long nonce = m.nonce(closed, closed.target(), true);
 
@@ -77,14 +78,12 @@ class MinerSessionTest extends PoolTestCase {
 
     Sv2Message.NewMiningJob job = m.receive(Sv2Message.NewMiningJob.class);
     assertEquals(open.channelId(), job.channelId(), "only the open channel gets the new job");
-    assertEquals(
-        new Sv2Message.SubmitSharesError(closed.channelId(), 1, "invalid-channel-id"), m.receive());
+    assertInvalidChannelId(m, closed.channelId(), 1);
   }
 
   @Test
   void closeChannel_namingNoChannel_ignored_connectionGoesOn() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
     TestMiner.Work w = m.work();
 
     m.send(new Sv2Message.CloseChannel(w.channelId() + 1000, "not mine"));
@@ -94,8 +93,7 @@ class MinerSessionTest extends PoolTestCase {
 
   @Test
   void secondSetupConnection_closesThatConnection_thePoolAndOtherMinersGoOn() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner a = node.miner("a");
+    TestMiner a = minerOnANewTemplate("a");
     TestMiner b = node.miner("b");
 
     a.send(new Sv2Message.SetupConnection(0, 2, 2, 0, "h", 3333, "v", "hw", "fw", "d"));
@@ -120,8 +118,7 @@ class MinerSessionTest extends PoolTestCase {
   @ParameterizedTest
   @MethodSource("serverOnlyMessages")
   void serverOnlyMessage_fromAMiner_closesThatConnection_othersGoOn(Sv2Message m) throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner a = node.miner("a");
+    TestMiner a = minerOnANewTemplate("a");
     TestMiner b = node.miner("b");
 
     a.send(m);
@@ -152,8 +149,7 @@ class MinerSessionTest extends PoolTestCase {
   @ParameterizedTest
   @MethodSource("ignoredFrames")
   void unknownExtensionOrMessageType_ignored_theNextMessageAnswered(Frame f) throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
 
     m.send(f);
 
@@ -178,8 +174,7 @@ class MinerSessionTest extends PoolTestCase {
 
   @Test
   void oneMinerBeyondMaxConnections_closedAtOnceWithAWarning_theOthersGoOn() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner first = node.miner("a");
+    TestMiner first = minerOnANewTemplate("a");
     for (int i = 2; i <= PoolTestCase.CONFIG.maxConnections(); i++) {
       node.miner("m" + i);
     }
@@ -206,8 +201,7 @@ class MinerSessionTest extends PoolTestCase {
     assertEquals(String.format("%08x", one), p1.substring(8));
     assertEquals(String.format("%08x", two), p2.substring(8));
     node.restart();
-    node.pool().newTemplate("test");
-    TestMiner after = node.miner("c");
+    TestMiner after = minerOnANewTemplate("c");
     String p3 = after.prefix(after.work().channelId());
     assertNotEquals(p1.substring(0, 8), p3.substring(0, 8), "a new seed after a restart");
   }
@@ -264,8 +258,7 @@ class MinerSessionTest extends PoolTestCase {
 
   @Test
   void openExtendedMiningChannel_unsupportedExtendedChannel_connectionGoesOn() throws Exception {
-    node.pool().newTemplate("test");
-    TestMiner a = node.miner("a");
+    TestMiner a = minerOnANewTemplate("a");
     // request_id 7, user "x", nominal hash rate, max_target, min_extranonce_size 8
     WireWriter w = new WireWriter().u32(7).str0255("x").f32(1f).u256(TestMiner.ANY_TARGET).u16(8);
 

@@ -178,8 +178,7 @@ class PoolSharesTest extends PoolTestCase {
   @Test
   void restart_jobIdsAndCountersGoOn() throws Exception {
     node.pool().newTemplate("test");
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
     m.shareAccepted(1);
     m.shareAccepted(2);
     TestMiner.Work w = m.work();
@@ -253,8 +252,7 @@ class PoolSharesTest extends PoolTestCase {
     Files.writeString(tmp.resolve(StateStore.FILE), doc.append("]}"));
     node = new FakePoolNode(tmp, CONFIG);
     node.template = FakePoolNode.easyTemplate(PREV, 7);
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
     assertEquals(9, m.work().jobId());
     String found = m.shareAccepted(1);
     node.awaitLog("block found");
@@ -278,8 +276,7 @@ class PoolSharesTest extends PoolTestCase {
    */
   private Block blockShare() throws Exception {
     node.template = FakePoolNode.easyTemplate(PREV, 7);
-    node.pool().newTemplate("test");
-    TestMiner m = node.miner("a");
+    TestMiner m = minerOnANewTemplate("a");
     TestMiner.Work w = m.work();
     assertEquals(
         new BigInteger(node.template.target(), 16), w.target(), "never harder than the network");

@@ -28,4 +28,10 @@ abstract class PoolTestCase {
   void closeNode() throws Exception {
     node.close();
   }
+
+  /** A new template, then a miner connected, set up and with one channel open on its job. */
+  TestMiner minerOnANewTemplate(String user) throws Exception {
+    node.pool().newTemplate("test");
+    return node.miner(user);
+  }
 }

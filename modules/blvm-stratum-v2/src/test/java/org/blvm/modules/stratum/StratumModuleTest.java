@@ -221,19 +221,7 @@ class StratumModuleTest {
             data.toString())
         .welcomeConfig(JSON.readTree(own))
         .respondWith(this::answer);
-    String[] args = {"--blvm-socket=" + node.socket(), "--blvm-token=" + FakeNode.TOKEN};
-    module =
-        new Thread(
-            () -> {
-              try {
-                exit.set(new Stratum().run(args));
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "stratum-under-test");
-    module.setDaemon(true);
-    module.start();
+    module = node.runModule("stratum-under-test", new Stratum()::run, exit::set);
   }
 
   /** The node's answers; null leaves the request to the fake node's defaults. */
