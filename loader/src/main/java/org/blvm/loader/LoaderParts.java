@@ -99,7 +99,7 @@ final class LoaderParts {
     this.rollbacker = new Rollbacker(modules, discovery, runner, upgrader);
     this.dependencies = new DependencyStart(discovery, runner, modules);
     this.cascade = new DependencyCascade(modules, dependencies, config.stopGraceMs());
-    history.addListener(cascade);
+    history.addFollower(cascade); // after the host's listeners: they see a cause before its effects
     runner.restartGate(cascade::holdRestart);
     this.autoUpgrader =
         new AutoUpgrader(

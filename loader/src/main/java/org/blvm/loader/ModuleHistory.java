@@ -10,7 +10,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * What outlives a launch of a module, by name: when it entered its state, when its process was
  * launched, how its last process ended; and the host's {@link ModuleStateListener}s, told of every
- * change. Lock-free: a concurrent map of immutable entries, a copy-on-write listener list.
+ * change. Lock-free: a concurrent map of immutable entries, copy-on-write listener lists.
+ *
+ * <p>The loader's own reactions to a change (the dependency cascade: {@link #addFollower}) are told
+ * after every other listener, so that a listener is told of a module's change before any change
+ * that reaction causes in another module (a dependent stopped because its dependency stops).
  */
 final class ModuleHistory {
   private static final System.Logger LOG = System.getLogger("blvm.loader");
@@ -22,12 +26,20 @@ final class ModuleHistory {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final List<ModuleStateListener> listeners = new CopyOnWriteArrayList<>();
 
+  /** Told after {@link #listeners}. */
+  private final List<ModuleStateListener> followers = new CopyOnWriteArrayList<>();
+
   ModuleHistory(Clock clock) {
     this.clock = clock;
   }
 
   void addListener(ModuleStateListener l) {
     listeners.add(l);
+  }
+
+  /** A listener told of each change after every listener of {@link #addListener}. */
+  void addFollower(ModuleStateListener l) {
+    followers.add(l);
   }
 
   void removeListener(ModuleStateListener l) {
@@ -62,7 +74,12 @@ final class ModuleHistory {
                     ? new ModuleSnapshot.Exit(to, detail, now)
                     : e == null ? null : e.lastExit()));
     ModuleStateChange change = new ModuleStateChange(module, from, to, detail, now);
-    for (ModuleStateListener l : listeners) {
+    tell(listeners, change);
+    tell(followers, change);
+  }
+
+  private static void tell(List<ModuleStateListener> told, ModuleStateChange change) {
+    for (ModuleStateListener l : told) {
       try {
         l.stateChanged(change);
       } catch (RuntimeException ex) {
