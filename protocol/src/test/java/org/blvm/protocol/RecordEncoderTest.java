@@ -17,29 +17,7 @@ class RecordEncoderTest {
 
   public record Nested(String name, Flat inner) {}
 
-  private static final long[] LONGS = {
-    0,
-    1,
-    23,
-    24,
-    255,
-    256,
-    65_535,
-    65_536,
-    4_294_967_295L,
-    4_294_967_296L,
-    Long.MAX_VALUE,
-    -1,
-    -24,
-    -25,
-    -256,
-    -257,
-    -65_536,
-    -65_537,
-    -4_294_967_296L,
-    -4_294_967_297L,
-    Long.MIN_VALUE
-  };
+  private static final long[] LONGS = CborIntegers.edgesAnd();
 
   /** The shared bytes of an event through the tree path, which the direct paths must equal. */
   private static byte[] throughTree(Codec codec, Object payload) {
